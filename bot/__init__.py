@@ -1,0 +1,1 @@
+"""Dazi (搭子): a personal AI companion that lives in Telegram."""

@@ -1,0 +1,28 @@
+"""Storage: the SQLite database, the core schema and its repositories."""
+
+from bot.storage.database import Database, Migration, from_db_time, to_db_time
+from bot.storage.repositories import (
+    ChatRecord,
+    ChatRepository,
+    MessageRecord,
+    MessageRepository,
+    UserRecord,
+    UserRepository,
+    memory_scope,
+)
+from bot.storage.schema import CORE_MIGRATIONS
+
+__all__ = [
+    "CORE_MIGRATIONS",
+    "ChatRecord",
+    "ChatRepository",
+    "Database",
+    "MessageRecord",
+    "MessageRepository",
+    "Migration",
+    "UserRecord",
+    "UserRepository",
+    "from_db_time",
+    "memory_scope",
+    "to_db_time",
+]

@@ -1,0 +1,167 @@
+"""The SQLite database: one aiosqlite connection, WAL mode, foreign keys, per-component migrations.
+
+Every domain package owns its tables and hands its own ordered list of migrations to
+:meth:`Database.migrate`; the version each component has reached is kept in ``schema_versions``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+__all__ = ["Database", "Migration", "from_db_time", "to_db_time"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One forward step of a component's schema."""
+
+    version: int
+    sql: str
+
+
+def to_db_time(moment: datetime) -> str:
+    """Render an aware datetime as the UTC text stored in every timestamp column."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; attach a timezone first")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def from_db_time(value: str) -> datetime:
+    """Parse a stored timestamp back into an aware UTC datetime."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Database:
+    """A shared SQLite connection with serialised write transactions."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
+        self._conn = connection
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (creating folders and file as needed) a database in WAL mode."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+            "PRAGMA temp_store=MEMORY",
+        ):
+            await conn.execute(pragma)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_versions ("
+            " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+        return cls(conn, path)
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The raw connection, for code that needs aiosqlite itself (bulk loads, extensions)."""
+        return self._conn
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
+        """Apply the component's migrations newer than its stored version; return the version."""
+        async with self.transaction():
+            row = await self.fetchone(
+                "SELECT version FROM schema_versions WHERE component = ?", (component,)
+            )
+            current = row["version"] if row else 0
+            for migration in sorted(migrations, key=lambda m: m.version):
+                if migration.version <= current:
+                    continue
+                logger.info("migrating %s to schema version %d", component, migration.version)
+                for statement in _split_statements(migration.sql):
+                    await self._conn.execute(statement)
+                current = migration.version
+            await self._conn.execute(
+                "INSERT INTO schema_versions (component, version) VALUES (?, ?)"
+                " ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                (component, current),
+            )
+        return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block as one write transaction; blocks of other tasks wait their turn.
+
+        Inside the block, write through the yielded connection, not :meth:`execute` (which would
+        wait for the lock this block holds).
+        """
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one statement outside any explicit transaction; return the last row id."""
+        async with self._write_lock:
+            cursor = await self._conn.execute(sql, params)
+            last = cursor.lastrowid
+            await cursor.close()
+        return last or 0
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one writing statement; return how many rows it touched."""
+        async with self._write_lock:
+            cursor = await self._conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self._write_lock:
+            await self._conn.executemany(sql, rows)
+
+    async def fetchone(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if buffer.strip() and sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

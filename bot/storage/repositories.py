@@ -1,0 +1,229 @@
+"""Repositories for the core tables: users, chats and messages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.storage.database import Database, from_db_time, to_db_time
+
+__all__ = [
+    "ChatRecord",
+    "ChatRepository",
+    "MessageRecord",
+    "MessageRepository",
+    "UserRecord",
+    "UserRepository",
+    "memory_scope",
+]
+
+
+def memory_scope(*, user_id: int, chat_id: int) -> int:
+    """Whose memory a message belongs to: the group's for group chats, else the user's."""
+    return chat_id if chat_id < 0 else user_id
+
+
+@dataclass(slots=True)
+class UserRecord:
+    id: int
+    first_name: str
+    username: str | None
+    language: str
+    timezone: str | None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ChatRecord:
+    id: int
+    type: str
+    title: str | None
+    thread: int
+    active: bool
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in ("group", "supergroup")
+
+
+@dataclass(slots=True)
+class MessageRecord:
+    id: int
+    scope_id: int
+    chat_id: int
+    user_id: int | None
+    role: str
+    speaker: str | None
+    text: str
+    tg_message_id: int | None
+    reply_to_tg_id: int | None
+    thread: int
+    at: datetime
+
+
+class UserRepository:
+    """Users who talked to the bot, with their language, timezone and settings."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def upsert(
+        self, *, user_id: int, first_name: str, username: str | None, language: str, now: datetime
+    ) -> UserRecord:
+        """Create the user or refresh their name; the stored language is kept once set."""
+        stamp = to_db_time(now)
+        await self._db.execute(
+            "INSERT INTO users (id, first_name, username, language, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,"
+            " username = excluded.username, updated_at = excluded.updated_at",
+            (user_id, first_name, username, language, stamp, stamp),
+        )
+        user = await self.get(user_id)
+        assert user is not None
+        return user
+
+    async def get(self, user_id: int) -> UserRecord | None:
+        row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+        if row is None:
+            return None
+        return UserRecord(
+            id=row["id"],
+            first_name=row["first_name"],
+            username=row["username"],
+            language=row["language"],
+            timezone=row["timezone"],
+            settings=json.loads(row["settings"]),
+        )
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self._db.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+
+    async def set_timezone(self, user_id: int, timezone: str) -> None:
+        await self._db.execute("UPDATE users SET timezone = ? WHERE id = ?", (timezone, user_id))
+
+    async def update_settings(self, user_id: int, **changes: Any) -> dict[str, Any]:
+        """Merge changes into the user's settings and return the result."""
+        async with self._db.transaction() as conn:
+            async with conn.execute("SELECT settings FROM users WHERE id = ?", (user_id,)) as cur:
+                row = await cur.fetchone()
+            settings = json.loads(row["settings"]) if row else {}
+            settings.update(changes)
+            await conn.execute(
+                "UPDATE users SET settings = ? WHERE id = ?", (json.dumps(settings), user_id)
+            )
+        return settings
+
+    async def delete(self, user_id: int) -> None:
+        await self._db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+class ChatRepository:
+    """Chats the bot is in, with the current conversation thread."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def upsert(
+        self, *, chat_id: int, type: str, title: str | None, now: datetime
+    ) -> ChatRecord:
+        stamp = to_db_time(now)
+        await self._db.execute(
+            "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title,"
+            " updated_at = excluded.updated_at",
+            (chat_id, type, title, stamp, stamp),
+        )
+        chat = await self.get(chat_id)
+        assert chat is not None
+        return chat
+
+    async def get(self, chat_id: int) -> ChatRecord | None:
+        row = await self._db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
+        if row is None:
+            return None
+        return ChatRecord(
+            id=row["id"],
+            type=row["type"],
+            title=row["title"],
+            thread=row["thread"],
+            active=bool(row["active"]),
+            settings=json.loads(row["settings"]),
+        )
+
+    async def start_new_thread(self, chat_id: int) -> int:
+        """Begin a fresh conversation thread in the chat; return its number."""
+        await self._db.execute("UPDATE chats SET thread = thread + 1 WHERE id = ?", (chat_id,))
+        row = await self._db.fetchone("SELECT thread FROM chats WHERE id = ?", (chat_id,))
+        return row["thread"] if row else 1
+
+    async def set_active(self, chat_id: int, active: bool) -> None:
+        await self._db.execute(
+            "UPDATE chats SET active = ? WHERE id = ?", (1 if active else 0, chat_id)
+        )
+
+    async def update_settings(self, chat_id: int, **changes: Any) -> dict[str, Any]:
+        async with self._db.transaction() as conn:
+            async with conn.execute("SELECT settings FROM chats WHERE id = ?", (chat_id,)) as cur:
+                row = await cur.fetchone()
+            settings = json.loads(row["settings"]) if row else {}
+            settings.update(changes)
+            await conn.execute(
+                "UPDATE chats SET settings = ? WHERE id = ?", (json.dumps(settings), chat_id)
+            )
+        return settings
+
+    async def delete(self, chat_id: int) -> None:
+        await self._db.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
+
+
+class MessageRepository:
+    """The raw log of every message; search indexes live in the memory package."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def recent(self, *, chat_id: int, thread: int, limit: int) -> list[MessageRecord]:
+        """The last ``limit`` messages of a chat's thread, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM messages WHERE chat_id = ? AND thread = ? ORDER BY id DESC LIMIT ?",
+            (chat_id, thread, limit),
+        )
+        return [_message(row) for row in reversed(rows)]
+
+    async def for_scope(self, scope_id: int) -> list[MessageRecord]:
+        """Every message of one memory scope, oldest first (for export)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM messages WHERE scope_id = ? ORDER BY id", (scope_id,)
+        )
+        return [_message(row) for row in rows]
+
+    async def get(self, message_id: int) -> MessageRecord | None:
+        row = await self._db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
+        return _message(row) if row else None
+
+    async def find_by_tg_id(self, *, chat_id: int, tg_message_id: int) -> MessageRecord | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM messages WHERE chat_id = ? AND tg_message_id = ? ORDER BY id DESC",
+            (chat_id, tg_message_id),
+        )
+        return _message(row) if row else None
+
+
+def _message(row: Any) -> MessageRecord:
+    return MessageRecord(
+        id=row["id"],
+        scope_id=row["scope_id"],
+        chat_id=row["chat_id"],
+        user_id=row["user_id"],
+        role=row["role"],
+        speaker=row["speaker"],
+        text=row["text"],
+        tg_message_id=row["tg_message_id"],
+        reply_to_tg_id=row["reply_to_tg_id"],
+        thread=row["thread"],
+        at=from_db_time(row["at"]),
+    )
