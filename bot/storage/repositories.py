@@ -135,7 +135,7 @@ class ChatRepository:
             "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title,"
             " updated_at = excluded.updated_at",
-            (chat_id, type, title, stamp, stamp),
+            (chat_id, chat_type, title, stamp, stamp),
         )
         chat = await self.get(chat_id)
         assert chat is not None
