@@ -128,7 +128,7 @@ class ChatRepository:
         self._db = db
 
     async def upsert(
-        self, *, chat_id: int, type: str, title: str | None, now: datetime
+        self, *, chat_id: int, chat_type: str, title: str | None, now: datetime
     ) -> ChatRecord:
         stamp = to_db_time(now)
         await self._db.execute(
