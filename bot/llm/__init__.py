@@ -1,0 +1,1 @@
+"""The chat model: an OpenAI-compatible client with retries, and its plain types."""
