@@ -1,0 +1,127 @@
+"""Settings, read from environment variables and an optional `.env` file.
+
+Every setting is documented in `.env.example` and the README. A missing or invalid setting makes
+`python -m bot` stop with one clear line that names the variable (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+_TOKEN_HELP = (
+    "get one from @BotFather in Telegram (send /newbot) and put it in .env as "
+    "TELEGRAM_BOT_TOKEN=123456:ABC..."
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message says which one and how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Dazi's configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Telegram
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    rate_overall_per_second: float = Field(30.0, gt=0)
+    rate_private_chat_per_second: float = Field(1.0, gt=0)
+    rate_group_per_minute: float = Field(20.0, gt=0)
+
+    # The language model (any OpenAI-compatible endpoint)
+    openai_api_key: SecretStr = SecretStr("")
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(60.0, gt=0)
+    llm_max_retries: int = Field(3, ge=0, le=10)
+    llm_context_tokens: int = Field(8000, ge=1000)
+    llm_temperature: float | None = Field(None, ge=0, le=2)
+
+    # Memory
+    embedding_model: str | None = None
+    embedding_base_url: str | None = None
+    memory_recall_tokens: int = Field(1200, ge=0)
+
+    # Storage, time and logs
+    database_path: Path = Path("data/dazi.sqlite3")
+    default_timezone: str = "UTC"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_looks_real(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token:
+            raise ValueError("is empty")
+        head, _, tail = token.partition(":")
+        if not head.isdigit() or len(tail) < 20:
+            raise ValueError("does not look like a bot token (expected 123456789:AA...)")
+        return SecretStr(token)
+
+    @field_validator("allowed_user_ids", mode="before")
+    @classmethod
+    def _parse_id_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
+            try:
+                return frozenset(int(part) for part in parts)
+            except ValueError:
+                raise ValueError("must be numeric Telegram user ids separated by commas") from None
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "is not an IANA time zone such as Europe/Berlin or Asia/Shanghai"
+            ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def embedding_url(self) -> str | None:
+        """Where embeddings are fetched: their own URL, else the chat model's."""
+        return self.embedding_base_url or self.openai_base_url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings or raise ConfigError with one line that names the culprit."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if name == "TELEGRAM_BOT_TOKEN":
+            problem = "is missing" if first["type"] == "missing" else _reason(first["msg"])
+            raise ConfigError(f"TELEGRAM_BOT_TOKEN {problem}: {_TOKEN_HELP}") from None
+        problem = "is missing" if first["type"] == "missing" else _reason(first["msg"])
+        raise ConfigError(f"{name} {problem}; fix it in the environment or in .env") from None
+    if not settings.openai_base_url and not settings.openai_api_key.get_secret_value():
+        raise ConfigError(
+            "OPENAI_API_KEY is missing: set it to your OpenAI key, or set OPENAI_BASE_URL to "
+            "another OpenAI-compatible endpoint (DeepSeek, Qwen, Ollama, vLLM...)"
+        )
+    return settings
+
+
+def _reason(message: str) -> str:
+    return message.removeprefix("Value error, ")

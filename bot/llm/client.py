@@ -1,0 +1,167 @@
+"""The chat model behind any OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, Ollama, vLLM...).
+
+The openai SDK retries timeouts, 429 and 5xx answers with exponential backoff (and honours
+``retry-after``); once those retries are spent the caller gets :class:`LLMUnavailable`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from bot.llm.types import ChatMessage, Completion, StreamEvent, ToolCall, ToolSpec
+
+__all__ = ["LLMUnavailable", "OpenAIChat", "strip_reasoning"]
+
+logger = logging.getLogger(__name__)
+
+_THINK_BLOCK = re.compile(r"<think>.*?(</think>\s*|$)", re.DOTALL)
+
+
+class LLMUnavailable(Exception):
+    """The model could not answer, even after retries."""
+
+
+def strip_reasoning(text: str) -> str:
+    """Drop the ``<think>...</think>`` block that reasoning models put before their answer."""
+    return _THINK_BLOCK.sub("", text) if "<think>" in text else text
+
+
+class OpenAIChat:
+    """Chat completions, plain and streamed, with tool calls."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        temperature: float | None = None,
+    ) -> None:
+        self._client = AsyncOpenAI(
+            # Local servers (Ollama, vLLM) need no key, but the SDK insists on one.
+            api_key=api_key or "not-needed",
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        self.model = model
+        self._temperature = temperature
+
+    @property
+    def client(self) -> AsyncOpenAI:
+        """The underlying SDK client (shared with the embeddings endpoint when it is the same)."""
+        return self._client
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[ToolSpec] | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> Completion:
+        """Ask for one whole answer."""
+        options = self._options(tools=tools, temperature=temperature, max_tokens=max_tokens)
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model, messages=list(messages), **options
+            )
+        except openai.OpenAIError as error:
+            raise LLMUnavailable(_describe(error)) from error
+        if not response.choices:
+            raise LLMUnavailable("the model returned no choices")
+        message = response.choices[0].message
+        calls = [
+            _tool_call(call.id, call.function.name, call.function.arguments)
+            for call in message.tool_calls or []
+            if getattr(call, "function", None)
+        ]
+        return Completion(text=strip_reasoning(message.content or ""), tool_calls=calls)
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], *, tools: Sequence[ToolSpec] | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        """Yield the answer as it is written, then one event with the finished completion."""
+        options = self._options(tools=tools, temperature=None, max_tokens=None)
+        text: list[str] = []
+        calls: dict[int, dict[str, str]] = {}
+        try:
+            stream = await self._client.chat.completions.create(
+                model=self.model, messages=list(messages), stream=True, **options
+            )
+            async for chunk in stream:
+                if not chunk.choices:
+                    continue
+                delta = chunk.choices[0].delta
+                if delta.content:
+                    text.append(delta.content)
+                    yield StreamEvent(delta=delta.content)
+                for part in delta.tool_calls or []:
+                    _merge_tool_call_part(calls, part)
+        except openai.OpenAIError as error:
+            raise LLMUnavailable(_describe(error)) from error
+        tool_calls = [
+            _tool_call(call["id"], call["name"], call["arguments"])
+            for _, call in sorted(calls.items())
+            if call["name"]
+        ]
+        yield StreamEvent(
+            completion=Completion(text=strip_reasoning("".join(text)), tool_calls=tool_calls)
+        )
+
+    def _options(
+        self,
+        *,
+        tools: Sequence[ToolSpec] | None,
+        temperature: float | None,
+        max_tokens: int | None,
+    ) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if tools:
+            options["tools"] = list(tools)
+        chosen = temperature if temperature is not None else self._temperature
+        if chosen is not None:
+            options["temperature"] = chosen
+        if max_tokens is not None:
+            options["max_tokens"] = max_tokens
+        return options
+
+
+def _merge_tool_call_part(calls: dict[int, dict[str, str]], part: Any) -> None:
+    """Streamed tool calls arrive in pieces keyed by index; glue them together."""
+    call = calls.setdefault(part.index or 0, {"id": "", "name": "", "arguments": ""})
+    if part.id:
+        call["id"] = part.id
+    function = part.function
+    if function is not None:
+        call["name"] += function.name or ""
+        call["arguments"] += function.arguments or ""
+
+
+def _tool_call(call_id: str | None, name: str, arguments: str | None) -> ToolCall:
+    try:
+        parsed = json.loads(arguments or "{}")
+    except json.JSONDecodeError:
+        logger.warning("tool call %s came with arguments that are not JSON", name)
+        parsed = {}
+    if not isinstance(parsed, dict):
+        parsed = {}
+    return ToolCall(id=call_id or f"call_{name}", name=name, arguments=parsed)
+
+
+def _describe(error: openai.OpenAIError) -> str:
+    """A log-safe summary: the class and status, never the request (it may carry the key)."""
+    status = getattr(error, "status_code", None)
+    return f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
