@@ -1,0 +1,130 @@
+"""The composition root: settings -> storage -> services -> Telegram application -> polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from openai import AsyncOpenAI
+from telegram import Update
+
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.conversation import ConversationOptions, ConversationService
+from bot.llm.client import OpenAIChat
+from bot.llm.types import LLM
+from bot.logs import setup_logging
+from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
+from bot.services import Services
+from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
+from bot.telegram import announce_commands, build_application
+
+__all__ = ["build_services", "close_services", "main", "run"]
+
+logger = logging.getLogger("bot")
+
+
+async def build_services(
+    settings: Settings, *, clock: Clock | None = None, llm: LLM | None = None
+) -> Services:
+    """Open the database and create every service on top of it."""
+    clock = clock or SystemClock()
+    db = await Database.open(settings.database_path)
+    await db.migrate("core", CORE_MIGRATIONS)
+    llm = llm or OpenAIChat(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        model=settings.llm_model,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+        temperature=settings.llm_temperature,
+    )
+    memory = await MemoryStore.open(db, embedder=_embedder(settings))
+    users, chats, messages = UserRepository(db), ChatRepository(db), MessageRepository(db)
+    conversation = ConversationService(
+        users=users,
+        chats=chats,
+        messages=messages,
+        memory=memory,
+        llm=llm,
+        clock=clock,
+        fact_extractor=FactExtractor(llm, memory),
+        options=ConversationOptions(
+            default_timezone=settings.default_timezone,
+            context_tokens=settings.llm_context_tokens,
+            recall_tokens=settings.memory_recall_tokens,
+        ),
+    )
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        users=users,
+        chats=chats,
+        memory=memory,
+        conversation=conversation,
+    )
+
+
+def _embedder(settings: Settings) -> OpenAIEmbedder | None:
+    """Dense vectors are optional: only when EMBEDDING_MODEL is set."""
+    if not settings.embedding_model:
+        return None
+    client = AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value() or "not-needed",
+        base_url=settings.embedding_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+    return OpenAIEmbedder(client, settings.embedding_model)
+
+
+async def close_services(services: Services) -> None:
+    """Let background work finish, then close the database."""
+    await services.conversation.drain()
+    await services.memory.close()
+    await services.db.close()
+
+
+async def run(settings: Settings) -> None:
+    """Run the bot with long polling until SIGINT or SIGTERM."""
+    services = await build_services(settings)
+    app = build_application(settings, services)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        async with app:
+            await announce_commands(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            logger.info("Dazi is running as @%s", app.bot.username)
+            await stop.wait()
+            logger.info("stopping")
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await close_services(services)
+
+
+def main() -> None:
+    """Entry point of ``python -m bot``: exit code 2 with one clear line on a bad setting."""
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    setup_logging(
+        settings.log_level,
+        secrets=[
+            settings.telegram_bot_token.get_secret_value(),
+            settings.openai_api_key.get_secret_value(),
+        ],
+    )
+    asyncio.run(run(settings))

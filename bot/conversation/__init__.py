@@ -1,0 +1,20 @@
+"""Conversation: the chat with the model, its prompt, its tools and its stored messages."""
+
+from bot.conversation.service import ConversationOptions, ConversationService
+from bot.conversation.tools import Tool, ToolContext, ToolOutcome, ToolRegistry
+from bot.conversation.types import Button, Incoming, Notice, ReplyDone, ReplyEvent, TextDelta
+
+__all__ = [
+    "Button",
+    "ConversationOptions",
+    "ConversationService",
+    "Incoming",
+    "Notice",
+    "ReplyDone",
+    "ReplyEvent",
+    "TextDelta",
+    "Tool",
+    "ToolContext",
+    "ToolOutcome",
+    "ToolRegistry",
+]

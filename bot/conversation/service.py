@@ -1,0 +1,276 @@
+"""The conversation: store what the user says, ask the model with memory and tools, keep the answer.
+
+Plain async Python with no Telegram in sight; the transport feeds :class:`Incoming` messages in
+and renders the :class:`ReplyEvent` stream that comes out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.conversation.prompt import history_messages, system_prompt
+from bot.conversation.texts import TEXTS
+from bot.conversation.tools import ToolContext, ToolRegistry
+from bot.conversation.types import Incoming, Notice, ReplyDone, ReplyEvent, TextDelta
+from bot.i18n import detect_language, pick_language
+from bot.llm.client import LLMUnavailable
+from bot.llm.types import LLM, ChatMessage, Completion
+from bot.memory import FactExtractor, MemoryStore
+from bot.storage import (
+    ChatRecord,
+    ChatRepository,
+    MessageRepository,
+    UserRecord,
+    UserRepository,
+)
+
+__all__ = ["ConversationOptions", "ConversationService"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_TOOL_ROUNDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationOptions:
+    """How much the model sees: recent messages, the token budget, recalled memory."""
+
+    default_timezone: str = "UTC"
+    recent_messages: int = 40
+    context_tokens: int = 8000
+    recall_tokens: int = 1200
+    answer_tokens: int = 1500
+
+
+class ConversationService:
+    """Talks with users through the LLM and keeps every message."""
+
+    def __init__(
+        self,
+        *,
+        users: UserRepository,
+        chats: ChatRepository,
+        messages: MessageRepository,
+        memory: MemoryStore,
+        llm: LLM,
+        clock: Clock,
+        tools: ToolRegistry | None = None,
+        fact_extractor: FactExtractor | None = None,
+        options: ConversationOptions | None = None,
+    ) -> None:
+        self._users = users
+        self._chats = chats
+        self._messages = messages
+        self._memory = memory
+        self._llm = llm
+        self._clock = clock
+        self.tools = tools or ToolRegistry()
+        self._facts = fact_extractor
+        self._options = options or ConversationOptions()
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def register(self, incoming: Incoming) -> tuple[UserRecord, ChatRecord]:
+        """Create or refresh the user and the chat a message came from."""
+        now = self._clock.now()
+        user = await self._users.upsert(
+            user_id=incoming.user_id,
+            first_name=incoming.first_name,
+            username=incoming.username,
+            language=pick_language(incoming.language_code),
+            now=now,
+        )
+        chat = await self._chats.upsert(
+            chat_id=incoming.chat_id,
+            chat_type=incoming.chat_type,
+            title=incoming.chat_title,
+            now=now,
+        )
+        return user, chat
+
+    async def new_thread(self, chat_id: int) -> int:
+        """Start a fresh conversation; older messages stay stored and searchable."""
+        return await self._chats.start_new_thread(chat_id)
+
+    def timezone_of(self, user: UserRecord) -> str:
+        return user.timezone or self._options.default_timezone
+
+    async def store_incoming(self, incoming: Incoming, chat: ChatRecord) -> int:
+        """Keep a message without answering it (e.g. group chatter not addressed to Dazi)."""
+        return await self._memory.add_message(
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            role="user",
+            text=incoming.text,
+            at=incoming.at,
+            speaker=incoming.first_name,
+            sender_id=incoming.user_id,
+            tg_message_id=incoming.tg_message_id,
+            reply_to_tg_id=incoming.reply_to_tg_id,
+            thread=chat.thread,
+        )
+
+    async def reply(
+        self, incoming: Incoming, *, already_stored: bool = False
+    ) -> AsyncIterator[ReplyEvent]:
+        """Store the message, then stream the model's answer; always ends with one ReplyDone."""
+        user, chat = await self.register(incoming)
+        if not already_stored:
+            await self.store_incoming(incoming, chat)
+        language = detect_language(incoming.text, fallback=user.language)  # type: ignore[arg-type]
+        timezone = self.timezone_of(user)
+        context = ToolContext(
+            user=user,
+            chat=chat,
+            incoming=incoming,
+            now=self._clock.now(),
+            language=language,
+            timezone=timezone,
+        )
+        prompt = await self._prompt(incoming, user=user, chat=chat, context=context)
+        notices: list[Notice] = []
+        try:
+            completion: Completion | None = None
+            async for event in self._answer(prompt, context, notices):
+                if isinstance(event, Completion):
+                    completion = event
+                else:
+                    yield event
+        except LLMUnavailable as error:
+            logger.warning("no answer for chat %s: %s", incoming.chat_id, error)
+            yield ReplyDone(text=TEXTS("llm_down", language), notices=notices, failed=True)
+            return
+        text = completion.text.strip() if completion else ""
+        if not text and not notices:
+            text = TEXTS("empty_answer", language)
+        yield ReplyDone(text=text, notices=notices)
+
+    async def record_reply(
+        self, incoming: Incoming, *, text: str, tg_message_ids: Sequence[int]
+    ) -> None:
+        """Keep the answer that was sent (with its Telegram ids) and learn from the exchange."""
+        chat = await self._chats.get(incoming.chat_id)
+        thread = chat.thread if chat else 1
+        now = self._clock.now()
+        reply_id = await self._memory.add_message(
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            role="assistant",
+            text=text,
+            at=now,
+            speaker="Dazi",
+            tg_message_id=tg_message_ids[0] if tg_message_ids else None,
+            reply_to_tg_id=incoming.tg_message_id,
+            thread=thread,
+        )
+        if self._facts is not None:
+            recent = await self._messages.recent(chat_id=incoming.chat_id, thread=thread, limit=2)
+            ids = [record.id for record in recent if record.id <= reply_id]
+            self.spawn(
+                self._facts.process(
+                    user_id=incoming.user_id, chat_id=incoming.chat_id, now=now, message_ids=ids
+                )
+            )
+
+    def spawn(self, job: Coroutine[Any, Any, Any]) -> None:
+        """Run work after the reply (fact learning) without ever blocking or failing it."""
+        task = asyncio.create_task(_logged(job))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background work to finish (at shutdown, and in tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def _prompt(
+        self, incoming: Incoming, *, user: UserRecord, chat: ChatRecord, context: ToolContext
+    ) -> list[ChatMessage]:
+        options = self._options
+        now_local = context.now.astimezone(ZoneInfo(context.timezone))
+        system = system_prompt(
+            now_local=now_local,
+            timezone=context.timezone,
+            language=context.language,
+            chat=chat,
+            user_name=user.first_name,
+        )
+        recent = await self._messages.recent(
+            chat_id=incoming.chat_id, thread=chat.thread, limit=options.recent_messages
+        )
+        recall = await self._memory.recall(
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            query=incoming.text,
+            now=context.now,
+            budget_tokens=options.recall_tokens,
+            exclude_message_ids=[record.id for record in recent],
+        )
+        remembered = recall.as_prompt(ZoneInfo(context.timezone), context.language)
+        budget = options.context_tokens - options.answer_tokens - options.recall_tokens - 600
+        prompt: list[ChatMessage] = [{"role": "system", "content": system}]
+        if remembered:
+            prompt.append(
+                {
+                    "role": "system",
+                    "content": "What you remember from earlier conversations "
+                    "(dated, in the user's local time):\n" + remembered,
+                }
+            )
+        prompt.extend(history_messages(recent, is_group=chat.is_group, budget_tokens=budget))
+        return prompt
+
+    async def _answer(
+        self, prompt: list[ChatMessage], context: ToolContext, notices: list[Notice]
+    ) -> AsyncIterator[TextDelta | Completion]:
+        """Stream rounds of the model, running the tools it calls between rounds."""
+        shown = ""
+        tools = self.tools.specs(context) or None
+        for _ in range(_MAX_TOOL_ROUNDS):
+            completion: Completion | None = None
+            async for event in self._llm.stream(prompt, tools=tools):
+                if event.completion is not None:
+                    completion = event.completion
+                elif event.delta:
+                    shown += event.delta
+                    yield TextDelta(shown)
+            if completion is None or not completion.tool_calls:
+                yield Completion(text=shown, tool_calls=[])
+                return
+            prompt = [*prompt, _assistant_with_calls(completion)]
+            for call in completion.tool_calls:
+                outcome = await self.tools.run(context, call)
+                if outcome.notice is not None:
+                    notices.append(outcome.notice)
+                prompt.append({"role": "tool", "tool_call_id": call.id, "content": outcome.result})
+            if shown and not shown.endswith("\n"):
+                shown += "\n\n"
+        yield Completion(text=shown, tool_calls=[])
+
+
+def _assistant_with_calls(completion: Completion) -> ChatMessage:
+    return {
+        "role": "assistant",
+        "content": completion.text or None,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call in completion.tool_calls
+        ],
+    }
+
+
+async def _logged(job: Coroutine[Any, Any, Any]) -> None:
+    try:
+        await job
+    except Exception:
+        logger.exception("background work failed")

@@ -1,0 +1,64 @@
+"""What flows between the transport and the conversation service, free of Telegram types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = ["Button", "Incoming", "Notice", "ReplyDone", "ReplyEvent", "TextDelta"]
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A text message someone sent, as the services see it."""
+
+    chat_id: int
+    chat_type: str
+    user_id: int
+    first_name: str
+    text: str
+    at: datetime
+    tg_message_id: int | None = None
+    reply_to_tg_id: int | None = None
+    username: str | None = None
+    language_code: str | None = None
+    chat_title: str | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type in ("group", "supergroup")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a message; ``data`` is routed back to the feature that made it (≤ 64 B)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short message a tool wants shown beside the answer, e.g. "Reminder set" with Undo."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """The answer so far, while it is being written."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDone:
+    """The finished answer, with notices from tools; ``failed`` when the model was unreachable."""
+
+    text: str
+    notices: list[Notice] = field(default_factory=list)
+    failed: bool = False
+
+
+ReplyEvent = TextDelta | ReplyDone

@@ -1,0 +1,26 @@
+"""The domain services the transport talks to, gathered in one place by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.conversation import ConversationService
+from bot.memory import MemoryStore
+from bot.storage import ChatRepository, Database, UserRepository
+
+__all__ = ["Services"]
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a handler may call. Built by :func:`bot.app.build_services`."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    users: UserRepository
+    chats: ChatRepository
+    memory: MemoryStore
+    conversation: ConversationService

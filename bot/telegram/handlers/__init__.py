@@ -1,0 +1,8 @@
+"""Handlers, one module per feature area. Each has ``COMMANDS`` and ``register(app)``."""
+
+from bot.telegram.handlers import basics, chat
+
+#: In registration order; the free-text chat handler comes last so commands win.
+FEATURES = [basics, chat]
+
+__all__ = ["FEATURES"]

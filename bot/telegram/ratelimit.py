@@ -1,0 +1,116 @@
+"""Keeping within Telegram's limits: about 30 messages/s overall, 1/s per private chat and
+20/min per group, pausing every request when Telegram answers 429 with ``retry_after``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AsyncExitStack
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+__all__ = ["ChatRateLimiter"]
+
+logger = logging.getLogger(__name__)
+
+# Requests that put a message in a chat; typing actions and drafts are exempt so that
+# streaming never eats the chat's message budget.
+_COUNTED = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "sendDocument",
+        "sendPhoto",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+_MAX_TRACKED_CHATS = 10_000
+
+
+class ChatRateLimiter(BaseRateLimiter[int]):
+    """Leaky buckets per chat and overall, plus a global pause on flood-control answers."""
+
+    def __init__(
+        self,
+        *,
+        overall_per_second: float = 30.0,
+        private_per_second: float = 1.0,
+        group_per_minute: float = 20.0,
+        max_retries: int = 3,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._overall = AsyncLimiter(overall_per_second, 1.0)
+        self._private_rate = private_per_second
+        self._group_rate = group_per_minute
+        self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
+        self._max_retries = max_retries
+        self._sleep = sleep
+        self._not_paused = asyncio.Event()
+        self._not_paused.set()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        limiters = self._limiters_for(endpoint, data.get("chat_id"))
+        for attempt in range(retries + 1):
+            await self._not_paused.wait()
+            try:
+                async with AsyncExitStack() as stack:
+                    for limiter in limiters:
+                        await stack.enter_async_context(limiter)
+                    return await callback(*args, **kwargs)
+            except RetryAfter as flood:
+                if attempt == retries:
+                    raise
+                await self._pause(flood)
+        raise AssertionError("unreachable")
+
+    async def _pause(self, flood: RetryAfter) -> None:
+        """Hold back every request for as long as Telegram asked."""
+        delay = flood.retry_after
+        seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+        logger.warning("Telegram flood control: waiting %.1f s", seconds)
+        self._not_paused.clear()
+        try:
+            await self._sleep(seconds)
+        finally:
+            self._not_paused.set()
+
+    def _limiters_for(self, endpoint: str, chat_id: object) -> list[AsyncLimiter]:
+        if chat_id is None or endpoint not in _COUNTED:
+            return [self._overall] if chat_id is not None else []
+        key: int | str = chat_id if isinstance(chat_id, int | str) else str(chat_id)
+        limiter = self._chats.get(key)
+        if limiter is None:
+            is_group = isinstance(key, str) or key < 0
+            limiter = (
+                AsyncLimiter(self._group_rate, 60.0)
+                if is_group
+                else AsyncLimiter(self._private_rate, 1.0)
+            )
+            self._chats[key] = limiter
+            if len(self._chats) > _MAX_TRACKED_CHATS:
+                self._chats.popitem(last=False)
+        else:
+            self._chats.move_to_end(key)
+        return [limiter, self._overall]

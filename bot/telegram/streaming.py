@@ -1,0 +1,296 @@
+"""Showing an answer while the model writes it, then sending it for good.
+
+Private chats get Telegram's native drafts (``sendMessageDraft``); where drafts are not possible
+(groups, or a failed draft) a message is sent and edited at a bounded rate. "typing..." shows until
+text appears. No auxiliary call (typing, draft, edit) can lose the final answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.conversation import Notice
+from bot.telegram.render import html_to_plain, render_parts, split_plain
+
+__all__ = ["ReplyStreamer", "keyboard", "send_rendered"]
+
+logger = logging.getLogger(__name__)
+
+TYPING_REFRESH_SECONDS = 4.0
+MESSAGE_LIMIT = 4096
+
+
+def keyboard(notice: Notice) -> InlineKeyboardMarkup | None:
+    """Inline buttons for a notice, or None when it has none."""
+    if not notice.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            for row in notice.buttons
+        ]
+    )
+
+
+async def send_rendered(
+    bot: Bot,
+    chat_id: int,
+    markdown: str,
+    *,
+    reply_to: int | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    message_thread_id: int | None = None,
+) -> list[Message]:
+    """Send Markdown as Telegram HTML in as many parts as needed; plain text if HTML is refused.
+
+    The buttons go under the last part; only the first part quotes ``reply_to``.
+    """
+    parts = render_parts(markdown, MESSAGE_LIMIT) or [""]
+    sent: list[Message] = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent.append(
+            await _send_html(
+                bot,
+                chat_id,
+                part,
+                reply_to=reply_to if index == 0 else None,
+                reply_markup=reply_markup if last else None,
+                message_thread_id=message_thread_id,
+            )
+        )
+    return sent
+
+
+async def _send_html(
+    bot: Bot,
+    chat_id: int,
+    html: str,
+    *,
+    reply_to: int | None,
+    reply_markup: InlineKeyboardMarkup | None,
+    message_thread_id: int | None,
+) -> Message:
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    try:
+        return await bot.send_message(
+            chat_id,
+            html,
+            parse_mode=ParseMode.HTML,
+            reply_parameters=reply,
+            reply_markup=reply_markup,
+            message_thread_id=message_thread_id,
+        )
+    except BadRequest as error:
+        if not _is_formatting_error(error):
+            raise
+        logger.warning("Telegram refused the HTML (%s); sending plain text", error.message)
+    plain_parts = split_plain(html_to_plain(html), MESSAGE_LIMIT) or ["…"]
+    message: Message | None = None
+    for index, plain in enumerate(plain_parts):
+        last = index == len(plain_parts) - 1
+        message = await bot.send_message(
+            chat_id,
+            plain,
+            reply_parameters=reply if index == 0 else None,
+            reply_markup=reply_markup if last else None,
+            message_thread_id=message_thread_id,
+        )
+    assert message is not None
+    return message
+
+
+def _is_formatting_error(error: BadRequest) -> bool:
+    text = error.message.lower()
+    return "parse" in text or "entit" in text or "tag" in text
+
+
+class ReplyStreamer:
+    """One answer on its way to a chat: typing, live preview, then the final messages."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        *,
+        use_drafts: bool,
+        reply_to: int | None = None,
+        message_thread_id: int | None = None,
+        draft_interval: float = 0.5,
+        edit_interval: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+        self._use_drafts = use_drafts
+        self._reply_to = reply_to
+        self._thread_id = message_thread_id
+        self._draft_interval = draft_interval
+        self._edit_interval = edit_interval
+        self._monotonic = monotonic
+        self._draft_id = random.randint(1, 2**31 - 1)
+        self._preview: Message | None = None
+        self._preview_html = ""
+        self._preview_frozen = False
+        self._last_update = float("-inf")
+        self._text_shown = asyncio.Event()
+        self._typing: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> ReplyStreamer:
+        self._typing = asyncio.create_task(self._keep_typing())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._text_shown.set()
+        if self._typing is not None:
+            self._typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._typing
+
+    async def update(self, markdown_so_far: str) -> None:
+        """Show the answer so far, if enough time passed since the last preview."""
+        now = self._monotonic()
+        interval = self._draft_interval if self._use_drafts else self._edit_interval
+        if now - self._last_update < interval or not markdown_so_far.strip():
+            return
+        self._last_update = now
+        parts = render_parts(markdown_so_far, MESSAGE_LIMIT)
+        if not parts:
+            return
+        if self._use_drafts:
+            await self._show_draft(parts[-1])
+        else:
+            await self._show_edit(parts)
+
+    async def finish(self, markdown: str, notices: Sequence[Notice] = ()) -> list[int]:
+        """Send the whole answer (and any notices); return the Telegram ids of what was sent."""
+        self._text_shown.set()
+        sent_ids: list[int] = []
+        if markdown.strip():
+            sent_ids.extend(await self._send_answer(markdown))
+        for notice in notices:
+            messages = await send_rendered(
+                self._bot,
+                self._chat_id,
+                notice.text,
+                reply_markup=keyboard(notice),
+                message_thread_id=self._thread_id,
+            )
+            sent_ids.extend(message.message_id for message in messages)
+        return sent_ids
+
+    async def _send_answer(self, markdown: str) -> list[int]:
+        parts = render_parts(markdown, MESSAGE_LIMIT)
+        if self._preview is not None and parts and await self._edit(parts[0], final=True):
+            rest = await self._send_parts(parts[1:], reply_to=None)
+            return [self._preview.message_id, *rest]
+        return await self._send_parts(parts, reply_to=self._reply_to)
+
+    async def _send_parts(self, parts: Sequence[str], *, reply_to: int | None) -> list[int]:
+        ids: list[int] = []
+        for index, part in enumerate(parts):
+            message = await _send_html(
+                self._bot,
+                self._chat_id,
+                part,
+                reply_to=reply_to if index == 0 else None,
+                reply_markup=None,
+                message_thread_id=self._thread_id,
+            )
+            ids.append(message.message_id)
+        return ids
+
+    async def _show_draft(self, html: str) -> None:
+        try:
+            await self._bot.send_message_draft(
+                self._chat_id,
+                self._draft_id,
+                html,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=self._thread_id,
+            )
+            self._text_shown.set()
+        except RetryAfter:
+            pass  # a skipped preview costs nothing; the final message carries the answer
+        except TelegramError as error:
+            logger.info("drafts unavailable in chat %s (%s); editing instead", self._chat_id, error)
+            self._use_drafts = False
+
+    async def _show_edit(self, parts: Sequence[str]) -> None:
+        if self._preview_frozen:
+            return
+        if len(parts) > 1:
+            # The first message is full: leave it as it is; the rest is sent at the end.
+            self._preview_frozen = True
+        html = parts[0]
+        if self._preview is None:
+            try:
+                self._preview = await _send_html(
+                    self._bot,
+                    self._chat_id,
+                    html,
+                    reply_to=self._reply_to,
+                    reply_markup=None,
+                    message_thread_id=self._thread_id,
+                )
+                self._preview_html = html
+                self._text_shown.set()
+            except (Forbidden, RetryAfter):
+                raise
+            except TelegramError as error:
+                logger.info("preview in chat %s failed: %s", self._chat_id, error)
+            return
+        await self._edit(html, final=False)
+
+    async def _edit(self, html: str, *, final: bool) -> bool:
+        """Edit the preview; True when it now shows ``html``."""
+        assert self._preview is not None
+        if html == self._preview_html:
+            return True
+        try:
+            await self._bot.edit_message_text(
+                html,
+                chat_id=self._chat_id,
+                message_id=self._preview.message_id,
+                parse_mode=ParseMode.HTML,
+            )
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return True
+            if final and _is_formatting_error(error):
+                with contextlib.suppress(TelegramError):
+                    await self._bot.edit_message_text(
+                        html_to_plain(html),
+                        chat_id=self._chat_id,
+                        message_id=self._preview.message_id,
+                    )
+                    self._preview_html = html
+                    return True
+            logger.info("edit in chat %s failed: %s", self._chat_id, error.message)
+            return False
+        except TelegramError as error:
+            logger.info("edit in chat %s failed: %s", self._chat_id, error)
+            return False
+        self._preview_html = html
+        return True
+
+    async def _keep_typing(self) -> None:
+        """Show "typing..." every few seconds until the first text is on screen."""
+        while not self._text_shown.is_set():
+            try:
+                await self._bot.send_chat_action(
+                    self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
+                )
+            except TelegramError as error:
+                logger.debug("typing action failed in chat %s: %s", self._chat_id, error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._text_shown.wait(), TYPING_REFRESH_SECONDS)

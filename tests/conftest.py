@@ -1,0 +1,27 @@
+"""Shared fixtures: the fake LLM server and the whole bot on a temporary database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.harness import BotHarness
+from tests.fakes.llm import FakeLLM
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[FakeLLM]:
+    server = FakeLLM()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, llm: FakeLLM) -> AsyncIterator[BotHarness]:
+    bot = BotHarness(database=tmp_path / "dazi.sqlite3", llm=llm)
+    await bot.start()
+    yield bot
+    await bot.stop()

@@ -1,0 +1,97 @@
+"""The whole bot, for end-to-end tests: real PTB Application + fake Bot API + fake LLM server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_services, close_services
+from bot.config import Settings, load_settings
+from bot.services import Services
+from bot.telegram import announce_commands, build_application
+from bot.telegram.ratelimit import ChatRateLimiter
+from tests.fakes.clock import FakeClock
+from tests.fakes.llm import FakeLLM
+from tests.fakes.telegram import FakeBotAPI
+
+__all__ = ["TEST_API_KEY", "TEST_TOKEN", "BotHarness"]
+
+TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
+TEST_API_KEY = "sk-test-secret-key-0123456789"
+
+
+@dataclass
+class BotHarness:
+    """Starts and stops the bot on one database; ``restart()`` keeps the database."""
+
+    database: Path
+    llm: FakeLLM
+    clock: FakeClock = field(default_factory=FakeClock)
+    api: FakeBotAPI = field(init=False)
+    settings: Settings = field(init=False)
+    services: Services | None = None
+    app: Application | None = None
+    slept: list[float] = field(default_factory=list)
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.api = FakeBotAPI(clock=self.clock.now)
+
+    async def start(self, **overrides: Any) -> BotHarness:
+        self.overrides.update(overrides)
+        self.settings = load_settings(
+            _env_file=None,
+            telegram_bot_token=TEST_TOKEN,
+            openai_api_key=TEST_API_KEY,
+            openai_base_url=self.llm.base_url,
+            llm_model="fake-model",
+            llm_max_retries=2,
+            database_path=self.database,
+            rate_private_chat_per_second=1000,
+            rate_group_per_minute=100_000,
+            rate_overall_per_second=1000,
+            **self.overrides,
+        )
+        self.services = await build_services(self.settings, clock=self.clock)
+        limiter = ChatRateLimiter(
+            overall_per_second=1000,
+            private_per_second=1000,
+            group_per_minute=100_000,
+            sleep=self._fake_sleep,
+        )
+        self.app = build_application(
+            self.settings, self.services, request=self.api, rate_limiter=limiter
+        )
+        await self.app.initialize()
+        await announce_commands(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(poll_interval=0, allowed_updates=Update.ALL_TYPES)
+        return self
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            assert self.app.updater is not None
+            await self.app.updater.stop()
+            await self.app.stop()
+            await self.app.shutdown()
+            self.app = None
+        if self.services is not None:
+            await close_services(self.services)
+            self.services = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def settle(self) -> None:
+        """Wait for background work (fact learning...) to finish."""
+        assert self.services is not None
+        await self.services.conversation.drain()
+
+    async def _fake_sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)

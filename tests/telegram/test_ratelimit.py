@@ -1,0 +1,73 @@
+"""The rate limiter: per-chat spacing and honouring Telegram's retry_after."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.telegram.ratelimit import ChatRateLimiter
+
+
+async def _send(limiter: ChatRateLimiter, chat_id: int, log: list[float]) -> bool:
+    async def callback() -> bool:
+        log.append(asyncio.get_running_loop().time())
+        return True
+
+    result = await limiter.process_request(
+        callback, (), {}, "sendMessage", {"chat_id": chat_id}, None
+    )
+    assert result is True
+    return result
+
+
+async def test_messages_to_one_private_chat_are_spaced() -> None:
+    limiter = ChatRateLimiter(private_per_second=20, overall_per_second=1000)
+    log: list[float] = []
+    await asyncio.gather(*(_send(limiter, 5, log) for _ in range(4)))
+    gaps = [b - a for a, b in itertools.pairwise(log)]
+    assert min(gaps) >= 0.04  # 20/s means one every 50 ms
+
+
+async def test_other_chats_are_not_held_back_by_a_busy_one() -> None:
+    limiter = ChatRateLimiter(private_per_second=2, overall_per_second=1000)
+    log: list[float] = []
+    await _send(limiter, 5, log)
+    start = asyncio.get_running_loop().time()
+    await asyncio.gather(*(_send(limiter, chat, log) for chat in range(10, 20)))
+    assert asyncio.get_running_loop().time() - start < 0.2
+
+
+async def test_retry_after_pauses_then_retries() -> None:
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    limiter = ChatRateLimiter(sleep=fake_sleep, max_retries=2)
+    attempts = 0
+
+    async def flaky() -> bool:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RetryAfter(7)
+        return True
+
+    assert await limiter.process_request(flaky, (), {}, "sendMessage", {"chat_id": 1}, None)
+    assert slept == [7] and attempts == 2
+
+
+async def test_gives_up_after_max_retries() -> None:
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    limiter = ChatRateLimiter(sleep=no_sleep, max_retries=1)
+
+    async def always_flooded() -> bool:
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(always_flooded, (), {}, "sendMessage", {"chat_id": 1}, None)

@@ -1,0 +1,100 @@
+"""Settings: clear one-line errors, and `python -m bot` stopping cleanly on a bad setting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+TOKEN = "123456789:AAabcdefghijklmnopqrstuvwxyz012345"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.isupper()
+        or key
+        in (
+            "PATH",
+            "HOME",
+            "LANG",
+            "SYSTEMROOT",
+            "PYTHONPATH",
+            "VIRTUAL_ENV",
+        )
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def test_missing_token_stops_python_m_bot_with_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in lines[0] and "@BotFather" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_timezone_names_the_variable(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=_clean_env(
+            tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, OPENAI_API_KEY="sk-x", DEFAULT_TIMEZONE="Mars/Base"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "DEFAULT_TIMEZONE" in result.stderr
+    assert TOKEN not in result.stderr
+
+
+def test_token_is_read_from_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    (tmp_path / ".env").write_text(
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\nOPENAI_BASE_URL=http://localhost:11434/v1\n"
+        "ALLOWED_USER_IDS=1, 2;3\nOPENAI_API_KEY=\nLOG_LEVEL=debug\n"
+    )
+    settings = load_settings()
+    assert settings.telegram_bot_token.get_secret_value() == TOKEN
+    assert settings.allowed_user_ids == frozenset({1, 2, 3})
+    assert settings.log_level == "DEBUG"
+    assert TOKEN not in repr(settings)
+
+
+def test_malformed_token_is_explained() -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN does not look like a bot token"):
+        load_settings(_env_file=None, telegram_bot_token="hello")
+
+
+def test_openai_without_key_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY is missing"):
+        load_settings(_env_file=None, telegram_bot_token=TOKEN)
+
+
+def test_bad_allowlist_is_explained() -> None:
+    with pytest.raises(ConfigError, match="ALLOWED_USER_IDS"):
+        load_settings(
+            _env_file=None, telegram_bot_token=TOKEN, openai_api_key="k", allowed_user_ids="me,you"
+        )
