@@ -106,7 +106,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             limiter = (
                 AsyncLimiter(self._group_rate, 60.0)
                 if is_group
-                else AsyncLimiter(self._private_rate, 1.0)
+                else AsyncLimiter(1, 1.0 / self._private_rate)
             )
             self._chats[key] = limiter
             if len(self._chats) > _MAX_TRACKED_CHATS:

@@ -109,6 +109,18 @@ async def _send_html(
     return message
 
 
+def _settled(markdown: str) -> str:
+    """The part of a growing answer whose formatting is known: drop a dangling ``**`` or `````
+    and what follows it, so a preview never flashes raw markers that close a moment later."""
+    for marker in ("**", "__", "~~"):
+        if markdown.count(marker) % 2:
+            markdown = markdown[: markdown.rfind(marker)]
+    fence_open = markdown.count("```") % 2 == 1
+    if not fence_open and markdown.replace("```", "").count("`") % 2:
+        markdown = markdown[: markdown.rfind("`")]
+    return markdown
+
+
 def _is_formatting_error(error: BadRequest) -> bool:
     text = error.message.lower()
     return "parse" in text or "entit" in text or "tag" in text
@@ -163,7 +175,7 @@ class ReplyStreamer:
         if now - self._last_update < interval or not markdown_so_far.strip():
             return
         self._last_update = now
-        parts = render_parts(markdown_so_far, MESSAGE_LIMIT)
+        parts = render_parts(_settled(markdown_so_far), MESSAGE_LIMIT)
         if not parts:
             return
         if self._use_drafts:

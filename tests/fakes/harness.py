@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,18 @@ class BotHarness:
         await self.stop()
         await self.start()
 
-    async def settle(self) -> None:
-        """Wait for background work (fact learning...) to finish."""
-        assert self.services is not None
-        await self.services.conversation.drain()
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until every pushed update was handled and background work has finished."""
+        assert self.app is not None and self.services is not None
+        processor = self.app.update_processor
+        async with asyncio.timeout(timeout):
+            while (
+                self.api.delivered_update_id < self.api.last_update_id
+                or not self.app.update_queue.empty()
+                or processor.current_concurrent_updates
+            ):
+                await asyncio.sleep(0.005)
+            await self.services.conversation.drain()
 
     async def _fake_sleep(self, seconds: float) -> None:
         self.slept.append(seconds)

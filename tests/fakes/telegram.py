@@ -7,6 +7,7 @@ It answers the methods Dazi uses like Telegram does, records every call, deliver
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import Callable
@@ -90,7 +91,8 @@ class FakeBotAPI(BaseRequest):
         self.blocked_chats: set[int] = set()
         self.admins: set[int] = set()
         self._state = _State()
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()
+        self.delivered_update_id = 0
         self._clock = clock or (lambda: datetime.now(UTC))
         self.bot_user = {
             "id": BOT_ID,
@@ -136,7 +138,7 @@ class FakeBotAPI(BaseRequest):
             handler = getattr(self, f"_api_{endpoint}", None)
             call.result = handler(params) if handler else True
         self.calls.append(call)
-        await self._notify()
+        self._notify()
         if failure is not None:
             return failure.code, _error(failure)
         return 200, _ok(call.result)
@@ -150,8 +152,12 @@ class FakeBotAPI(BaseRequest):
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._state.update_ids), **update}
         self._state.updates.append(update)
-        asyncio.get_running_loop().create_task(self._notify())
+        self._notify()
         return update
+
+    @property
+    def last_update_id(self) -> int:
+        return self._state.updates[-1]["update_id"] if self._state.updates else 0
 
     def push_text(
         self,
@@ -194,10 +200,9 @@ class FakeBotAPI(BaseRequest):
     async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
         """Wait until ``condition()`` is truthy (checked at every API call); return its value."""
         async with asyncio.timeout(timeout):
-            async with self._changed:
-                while not (result := condition()):
-                    await self._changed.wait()
-                return result
+            while not (result := condition()):
+                await self._changed.wait()
+            return result
 
     def sent_messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Parameters of every sendMessage (optionally to one chat), in order."""
@@ -205,6 +210,7 @@ class FakeBotAPI(BaseRequest):
             call.params
             for call in self.calls
             if call.method == "sendMessage"
+            and call.result is not None
             and (chat_id is None or call.params.get("chat_id") == chat_id)
         ]
 
@@ -255,14 +261,14 @@ class FakeBotAPI(BaseRequest):
         offset = params.get("offset", 0)
         self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
         if not self._state.updates and params.get("timeout", 0):
-            async with self._changed:
-                try:
-                    async with asyncio.timeout(0.2):
-                        while not self._state.updates:
-                            await self._changed.wait()
-                except TimeoutError:
-                    pass
-        return list(self._state.updates)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    while not self._state.updates:
+                        await self._changed.wait()
+        updates = list(self._state.updates)
+        if updates:
+            self.delivered_update_id = max(self.delivered_update_id, updates[-1]["update_id"])
+        return updates
 
     def _planned_failure(self, endpoint: str, params: dict[str, Any]) -> Failure | None:
         planned = self.failures.get(endpoint)
@@ -273,9 +279,10 @@ class FakeBotAPI(BaseRequest):
                 return planned.pop(index)
         return None
 
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+    def _notify(self) -> None:
+        """Wake every waiter; later waiters wait on a fresh event."""
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     def _user_message(self, user: FakeUser, chat: FakeChat, **fields: Any) -> dict[str, Any]:
         return {

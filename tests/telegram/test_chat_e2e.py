@@ -29,14 +29,10 @@ async def test_start_greets_in_chinese(harness: BotHarness) -> None:
 
 
 async def test_command_menu_is_set_in_both_languages(harness: BotHarness) -> None:
-    menus = {
-        call.params.get("language_code"): call.params
-        for call in harness.api.calls_of("setMyCommands")
-    }
+    calls = harness.api.calls_of("setMyCommands")
+    menus = {call.params.get("language_code"): call.params["commands"] for call in calls}
     assert set(menus) == {None, "zh"}
-    assert {"command": "new", "description": "Start a fresh conversation"} in menus[None][
-        "commands"
-    ]
+    assert {"command": "new", "description": "Start a fresh conversation"} in menus[None]
     assert any(command["description"] == "开始新的对话" for command in menus["zh"])
 
 
@@ -192,8 +188,9 @@ async def test_html_refused_by_telegram_goes_out_as_plain_text(harness: BotHarne
     )
     harness.llm.then(LLMReply("Some **bold** words"))
     harness.api.push_text(ANNA, "Format please")
-    messages = await harness.api.wait_for_messages(2, ANNA.id)
-    assert messages[-1]["text"] == "Some bold words" and "parse_mode" not in messages[-1]
+    [message] = await harness.api.wait_for_messages(1, ANNA.id)
+    assert message["text"] == "Some bold words" and "parse_mode" not in message
+    assert harness.api.calls_of("sendMessage")[0].params["parse_mode"] == "HTML"  # refused
 
 
 async def test_setmycommands_failure_does_not_stop_the_bot(harness: BotHarness) -> None:
