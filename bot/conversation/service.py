@@ -47,6 +47,19 @@ class ConversationOptions:
     context_tokens: int = 8000
     recall_tokens: int = 1200
     answer_tokens: int = 1500
+    #: Facts are learned in batches: after this many exchanges in a chat, or after a pause.
+    learn_every_exchanges: int = 3
+    learn_after_idle_seconds: float = 120.0
+
+
+@dataclass(slots=True)
+class _Unlearned:
+    """Messages of a chat that the fact learner has not seen yet."""
+
+    user_id: int
+    first_message_id: int
+    exchanges: int = 0
+    timer: asyncio.TimerHandle | None = None
 
 
 class ConversationService:
@@ -75,6 +88,7 @@ class ConversationService:
         self._facts = fact_extractor
         self._options = options or ConversationOptions()
         self._background: set[asyncio.Task[Any]] = set()
+        self._unlearned: dict[int, _Unlearned] = {}
 
     async def register(self, incoming: Incoming) -> tuple[UserRecord, ChatRecord]:
         """Create or refresh the user and the chat a message came from."""
@@ -103,7 +117,7 @@ class ConversationService:
 
     async def store_incoming(self, incoming: Incoming, chat: ChatRecord) -> int:
         """Keep a message without answering it (e.g. group chatter not addressed to Dazi)."""
-        return await self._memory.add_message(
+        message_id = await self._memory.add_message(
             user_id=incoming.user_id,
             chat_id=incoming.chat_id,
             role="user",
@@ -115,6 +129,9 @@ class ConversationService:
             reply_to_tg_id=incoming.reply_to_tg_id,
             thread=chat.thread,
         )
+        if self._facts is not None and incoming.chat_id not in self._unlearned:
+            self._unlearned[incoming.chat_id] = _Unlearned(incoming.user_id, message_id)
+        return message_id
 
     async def reply(
         self, incoming: Incoming, *, already_stored: bool = False
@@ -158,7 +175,7 @@ class ConversationService:
         chat = await self._chats.get(incoming.chat_id)
         thread = chat.thread if chat else 1
         now = self._clock.now()
-        reply_id = await self._memory.add_message(
+        await self._memory.add_message(
             user_id=incoming.user_id,
             chat_id=incoming.chat_id,
             role="assistant",
@@ -169,14 +186,38 @@ class ConversationService:
             reply_to_tg_id=incoming.tg_message_id,
             thread=thread,
         )
-        if self._facts is not None:
-            recent = await self._messages.recent(chat_id=incoming.chat_id, thread=thread, limit=2)
-            ids = [record.id for record in recent if record.id <= reply_id]
-            self.spawn(
-                self._facts.process(
-                    user_id=incoming.user_id, chat_id=incoming.chat_id, now=now, message_ids=ids
-                )
+        self._count_exchange(incoming.chat_id)
+
+    def _count_exchange(self, chat_id: int) -> None:
+        """Learn facts once enough was said, or once the chat goes quiet."""
+        pending = self._unlearned.get(chat_id)
+        if pending is None:
+            return
+        pending.exchanges += 1
+        if pending.timer is not None:
+            pending.timer.cancel()
+        if pending.exchanges >= self._options.learn_every_exchanges:
+            self.spawn(self._learn(chat_id))
+        else:
+            pending.timer = asyncio.get_running_loop().call_later(
+                self._options.learn_after_idle_seconds, lambda: self.spawn(self._learn(chat_id))
             )
+
+    async def _learn(self, chat_id: int) -> None:
+        pending = self._unlearned.pop(chat_id, None)
+        if pending is None or self._facts is None:
+            return
+        if pending.timer is not None:
+            pending.timer.cancel()
+        message_ids = await self._messages.ids_since(
+            chat_id=chat_id, first_id=pending.first_message_id
+        )
+        await self._facts.process(
+            user_id=pending.user_id,
+            chat_id=chat_id,
+            now=self._clock.now(),
+            message_ids=message_ids,
+        )
 
     def spawn(self, job: Coroutine[Any, Any, Any]) -> None:
         """Run work after the reply (fact learning) without ever blocking or failing it."""
@@ -185,7 +226,9 @@ class ConversationService:
         task.add_done_callback(self._background.discard)
 
     async def drain(self) -> None:
-        """Wait for background work to finish (at shutdown, and in tests)."""
+        """Learn from what is pending and wait for background work (at shutdown, in tests)."""
+        for chat_id in list(self._unlearned):
+            self.spawn(self._learn(chat_id))
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 

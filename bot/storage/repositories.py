@@ -201,6 +201,13 @@ class MessageRepository:
         )
         return [_message(row) for row in rows]
 
+    async def ids_since(self, *, chat_id: int, first_id: int) -> list[int]:
+        """Ids of a chat's messages from ``first_id`` on, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM messages WHERE chat_id = ? AND id >= ? ORDER BY id", (chat_id, first_id)
+        )
+        return [row["id"] for row in rows]
+
     async def get(self, message_id: int) -> MessageRecord | None:
         row = await self._db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
         return _message(row) if row else None

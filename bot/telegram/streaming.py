@@ -139,6 +139,7 @@ class ReplyStreamer:
         message_thread_id: int | None = None,
         draft_interval: float = 0.5,
         edit_interval: float = 1.0,
+        grace: float = 0.3,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
@@ -149,6 +150,9 @@ class ReplyStreamer:
         self._draft_interval = draft_interval
         self._edit_interval = edit_interval
         self._monotonic = monotonic
+        # Answers that arrive within the grace period go out at once, with no typing or preview.
+        self._grace = grace
+        self._started = monotonic()
         self._draft_id = random.randint(1, 2**31 - 1)
         self._preview: Message | None = None
         self._preview_html = ""
@@ -172,7 +176,9 @@ class ReplyStreamer:
         """Show the answer so far, if enough time passed since the last preview."""
         now = self._monotonic()
         interval = self._draft_interval if self._use_drafts else self._edit_interval
-        if now - self._last_update < interval or not markdown_so_far.strip():
+        if now - self._started < self._grace or now - self._last_update < interval:
+            return
+        if not markdown_so_far.strip():
             return
         self._last_update = now
         parts = render_parts(_settled(markdown_so_far), MESSAGE_LIMIT)
@@ -297,6 +303,8 @@ class ReplyStreamer:
 
     async def _keep_typing(self) -> None:
         """Show "typing..." every few seconds until the first text is on screen."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._text_shown.wait(), self._grace)
         while not self._text_shown.is_set():
             try:
                 await self._bot.send_chat_action(

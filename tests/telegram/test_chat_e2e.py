@@ -95,8 +95,16 @@ async def test_new_starts_a_fresh_thread_but_keeps_messages(harness: BotHarness)
     assert count["n"] == 3
 
 
+async def test_fast_answers_skip_typing_and_previews(harness: BotHarness) -> None:
+    harness.api.push_text(ANNA, "Quick one")
+    await harness.api.wait_for_messages(1, ANNA.id)
+    await harness.settle()
+    assert not harness.api.calls_of("sendMessageDraft")
+    assert not harness.api.calls_of("sendChatAction")
+
+
 async def test_answer_streams_through_drafts_then_a_real_message(harness: BotHarness) -> None:
-    harness.llm.chunk_delay = 0.01
+    harness.llm.chunk_delay = 0.08  # slow enough to pass the 0.3 s grace before previews
     harness.llm.then(LLMReply("Here is a **bold** idea, with more words after it."))
     harness.api.push_text(ANNA, "Give me an idea")
     [final] = await harness.api.wait_for_messages(1, ANNA.id)
@@ -162,7 +170,7 @@ async def test_failing_auxiliary_calls_never_lose_the_reply(harness: BotHarness)
     broken = Failure("Bad Request: method is not available", 400)
     harness.api.fail("sendChatAction", broken, times=5)
     harness.api.fail("sendMessageDraft", broken, times=5)
-    harness.llm.chunk_delay = 0.01
+    harness.llm.chunk_delay = 0.08
     harness.llm.then(LLMReply("A reply that still arrives in one piece, after all."))
     harness.api.push_text(ANNA, "Hi")
     await harness.api.wait_for(
