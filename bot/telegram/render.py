@@ -46,6 +46,7 @@ TELEGRAM_LIMIT = 4096
 """Longest text message Telegram accepts, in UTF-16 code units."""
 
 _MIN_LIMIT = 16
+_MAX_NESTING = 40
 _HR = "———"
 _BULLETS = ("•", "◦", "▪")
 _TASK_BOXES = {" ": "☐", "x": "☑", "X": "☑"}
@@ -55,8 +56,6 @@ _TASK_RE = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
 _LANG_RE = re.compile(r"^[\w+#.\-]{1,32}$")
 # Characters some inline rule reacts to; content without them is plain text.
 _INLINE_SPECIAL = re.compile(r"[\\`*_\[\]!<>&~|]")
-_LINE_EDGE_WS = re.compile(r"[ \t]*\n[ \t]*")
-_TRAILING_WS = re.compile(r"[ \t]+(?=\n|\Z)")
 _EMPTY_INLINE = re.compile(r"<(b|i|s|u|tg-spoiler|a)(?: [^>]*)?></\1>")
 _PRE_OR_NEWLINE = re.compile(r"<pre>.*?</pre>|\n(?!<pre>)", re.DOTALL)
 
@@ -85,7 +84,8 @@ def _spoiler_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _make_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": _MAX_NESTING})
+    md.enable(["table", "strikethrough"])
     # Inline content is parsed lazily (and cached) by the renderer.
     md.core.ruler.disable(["inline", "text_join"])
     # Every link parses as a link; the renderer keeps only safe ones and shows the rest as text.
@@ -254,10 +254,21 @@ def _drop_empty_inline(text: str) -> str:
     return text
 
 
+def _strip_lines(text: str, joiner: str = "\n") -> str:
+    """Drop the spaces and tabs around line breaks (linear, unlike a regex on long runs)."""
+    if "\n" not in text:
+        return text
+    return joiner.join(line.strip(" \t") for line in text.split("\n"))
+
+
+def _rstrip_lines(text: str) -> str:
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+
+
 @lru_cache(maxsize=4096)
 def _inline_html(content: str, refs: tuple[tuple[str, str, str], ...], wrap: str | None) -> str:
     if not _INLINE_SPECIAL.search(content):
-        text = _LINE_EDGE_WS.sub("\n", content)
+        text = _strip_lines(content)
         return f"<{wrap}>{text}</{wrap}>" if wrap and text else text
     writer = _InlineWriter(wrap)
     writer.feed(_inline_tokens(content, refs))
@@ -267,7 +278,7 @@ def _inline_html(content: str, refs: tuple[tuple[str, str, str], ...], wrap: str
 @lru_cache(maxsize=4096)
 def _inline_plain(content: str, refs: tuple[tuple[str, str, str], ...]) -> str:
     if not _INLINE_SPECIAL.search(content):
-        return _LINE_EDGE_WS.sub(" ", content)
+        return _strip_lines(content, " ")
     return _plain_of(_inline_tokens(content, refs))
 
 
@@ -379,7 +390,7 @@ class _BlockRenderer:
     def list_block(self, start: int, end: int, quoted: bool, depth: int = 0) -> str:
         tokens = self.tokens
         ordered = tokens[start].type == "ordered_list_open"
-        number = int(tokens[start].attrs.get("start", 1) or 1)
+        number = int(tokens[start].attrs.get("start", 1))
         lines: list[str] = []
         index = start + 1
         while index < end:
@@ -454,20 +465,21 @@ def markdown_to_html(markdown: str) -> str:
         return ""
     env: dict[str, Any] = {}
     tokens = _MD.parse(markdown, env)
+    if any(tok.level >= _MAX_NESTING - 1 for tok in tokens):
+        # The parser drops what is nested deeper than it follows: show the source instead.
+        return _esc(_rstrip_lines(markdown).strip())
     renderer = _BlockRenderer(tokens, _references_key(env))
-    body = "\n\n".join(renderer.blocks(0, len(tokens), False))
-    return _TRAILING_WS.sub("", body).strip()
+    return _rstrip_lines("\n\n".join(renderer.blocks(0, len(tokens), False))).strip()
 
 
 # --------------------------------------------------------------------------- HTML splitting
 
 _TEXT, _OPEN, _CLOSE = 0, 1, 2
-_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
 _ENTITY_MAX = 12  # room an entity such as "&#x1F600;" may need, with a margin
 _BLOCK_TAGS = frozenset({"pre", "blockquote"})
 _TAG_STRIP = re.compile(r"<[^>]*>")
-_LEAD = re.compile(r"^((?:<[A-Za-z][^>]*>)*)(\s+)")
-_TRAIL = re.compile(r"(\s+)((?:</[A-Za-z][^>]*>)*)$")
+_LEAD = re.compile(r"^((?:<[A-Za-z][^<>]*>)*)(\s+)")
 _EMPTY_ELEMENT = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?:\s[^>]*)?></\1>")
 
 # Break kinds, best first, with how full (0..1) a part must be before a break of the kind is
@@ -663,6 +675,8 @@ class _Splitter:
         event, offset, stack = 0, 0, ()
         while event < len(self.events):
             cut = self.fill(event, offset, stack)
+            if (cut.event, cut.offset) <= (event, offset):  # never expected; never loop
+                cut = self.step(_Mark(event, offset, 0, stack))
             part = self.build(event, offset, stack, cut)
             if part:
                 out.append(part)
@@ -683,8 +697,11 @@ class _Splitter:
             if ev.kind == _TEXT:
                 src = ev.src
                 size = len(src) - offset
-                vis_size = ev.vis if offset == 0 else _visible_len(src[offset:])
-                if used + reserved + size <= limit and vis + vis_size <= limit:
+                fits = used + reserved + size <= limit
+                vis_size = 0
+                if fits:
+                    vis_size = ev.vis if offset == 0 else _visible_len(src[offset:])
+                if fits and vis + vis_size <= limit:
                     marks.append(mark)
                     used += size
                     vis += vis_size
@@ -773,16 +790,25 @@ class _Splitter:
             if (overflow.event, cut) == (start.event, start.offset):
                 cut = _atom_end(ev.src, cut)
             return _Mark(overflow.event, cut, 0, overflow.stack)
-        if (overflow.event, overflow.offset) == (start.event, start.offset) and ev is not None:
-            if ev.kind == _TEXT:
-                return _Mark(overflow.event, _atom_end(ev.src, overflow.offset), 0, start.stack)
-            stack = start.stack
-            if ev.kind == _OPEN and ev.tag is not None:
-                stack = (*stack, ev.tag)
-            elif ev.kind == _CLOSE:
-                stack = stack[:-1]
-            return _Mark(overflow.event + 1, 0, 0, stack)
+        if (overflow.event, overflow.offset) == (start.event, start.offset):
+            return self.step(start)
         return overflow
+
+    def step(self, mark: _Mark) -> _Mark:
+        """The position one character, entity or tag after ``mark``."""
+        if mark.event >= len(self.events):
+            return mark
+        ev = self.events[mark.event]
+        stack = mark.stack
+        if ev.kind == _TEXT:
+            end = _atom_end(ev.src, mark.offset)
+            if end < len(ev.src):
+                return _Mark(mark.event, end, 0, stack)
+        elif ev.kind == _OPEN and ev.tag is not None:
+            stack = (*stack, ev.tag)
+        else:
+            stack = stack[:-1]
+        return _Mark(mark.event + 1, 0, 0, stack)
 
     def build(self, event: int, offset: int, stack: tuple[_Tag, ...], cut: _Mark) -> str:
         pieces = [tag.opening for tag in stack]
@@ -805,9 +831,13 @@ def _tidy_part(part: str) -> str:
         opens, space = lead.group(1), lead.group(2)
         keep = space.rpartition("\n")[2] if "<pre" in opens else ""
         part = opens + keep + part[lead.end() :]
-    trail = _TRAIL.search(part)
-    if trail:
-        part = part[: trail.start()] + trail.group(2)
+    end = len(part)
+    while part.endswith(">", 0, end):
+        begin = part.rfind("<", 0, end)
+        if begin < 0 or not part.startswith("</", begin):
+            break
+        end = begin
+    part = part[:end].rstrip() + part[end:]
     while "></" in part:
         stripped = _EMPTY_ELEMENT.sub("", part)
         if stripped == part:
@@ -854,25 +884,27 @@ def split_plain(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     _check_limit(limit)
     parts: list[str] = []
     text = text.strip()
-    while text:
-        if len(text) <= limit and _utf16_len(text) <= limit:
-            parts.append(text)
+    start = 0
+    while start < len(text):
+        rest = len(text) - start
+        if rest <= limit and _utf16_len(text[start:]) <= limit:
+            parts.append(text[start:])
             break
-        end = _fit(text, 0, limit, limit, False)
-        cut = _plain_cut(text, end)
-        head = text[:cut].rstrip()
+        end = _fit(text, start, limit, limit, False)
+        cut = _plain_cut(text, start, end)
+        head = text[start:cut].rstrip()
         if head:
             parts.append(head)
-        text = text[cut:].lstrip()
+        start = cut
+        while start < len(text) and text[start].isspace():
+            start += 1
     return parts
 
 
-def _plain_cut(text: str, end: int) -> int:
+def _plain_cut(text: str, start: int, end: int) -> int:
     for kind, min_fill in enumerate(_MIN_FILL):
-        cut = _last_break(text, kind, 0, end)
-        if cut >= min_fill * end:
+        cut = _last_break(text, kind, start, end)
+        if cut >= start + min_fill * (end - start):
             return cut
-    cut = _safe_hard_cut(text, end, 0, entities=False)
-    if cut <= 0:
-        return max(end, 1)
-    return cut
+    cut = _safe_hard_cut(text, end, start, entities=False)
+    return cut if cut > start else max(end, start + 1)

@@ -261,6 +261,23 @@ def test_code_block_in_list_is_not_indented_inside() -> None:
     assert out == '• run:\n<pre><code class="language-sh">ls -la\n  x</code></pre>'
 
 
+def test_ordered_list_starting_at_zero() -> None:
+    assert markdown_to_html("0. zero\n1. one") == "0. zero\n1. one"
+
+
+def test_reference_links() -> None:
+    out = markdown_to_html(
+        "See [the docs][d] and [bad][j].\n\n[d]: https://docs.example\n[j]: javascript:x"
+    )
+    assert out == 'See <a href="https://docs.example">the docs</a> and bad.'
+
+
+def test_nesting_deeper_than_the_parser_follows_shows_the_source() -> None:
+    out = markdown_to_html(">" * 100 + " deep <text>")
+    assert out.endswith("deep &lt;text&gt;")
+    check_html(out)
+
+
 def test_task_lists() -> None:
     assert markdown_to_html("- [ ] todo\n- [x] done\n- [X] also") == "☐ todo\n☑ done\n☑ also"
     assert markdown_to_html("1. [ ] first") == "1. ☐ first"
@@ -584,6 +601,25 @@ def test_any_plain_text_splits_within_limits(text: str, limit: int) -> None:
 
 
 # --------------------------------------------------------------------------- speed
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "a" + " " * 20_000 + "b",
+        "```\n" + " " * 20_000 + "x\n```",
+        "x\t " * 5_000 + "\ny",
+        "&" * 20_000,
+        "<a" * 5_000,
+        "😀" * 10_000,
+        "||a" * 5_000,
+    ],
+)
+def test_pathological_input_stays_fast(markdown: str) -> None:
+    started = time.perf_counter()
+    parts = render_parts(markdown, 100)
+    assert time.perf_counter() - started < 1.0
+    check_parts(parts, markdown_to_html(markdown), 100)
 
 
 def test_rendering_and_splitting_is_fast_when_streaming() -> None:
