@@ -652,6 +652,12 @@ class _Mark:
 
 
 class _Splitter:
+    """Greedy splitter: fill a part as far as the budgets allow, then end it at the best break.
+
+    A part's budget counts the reopened tags at its start and the closing tags it needs at its
+    end; closing tags are reserved as soon as their opening tag is taken in.
+    """
+
     def __init__(self, html: str, limit: int) -> None:
         self.html = html
         self.limit = limit

@@ -572,7 +572,7 @@ _TEXTISH = st.text(
     max_size=12,
 )
 _MARKDOWN = st.lists(st.one_of(_MARKDOWNISH, _TEXTISH), max_size=60).map("".join)
-_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_SETTINGS
@@ -590,7 +590,7 @@ def test_any_markdown_renders_to_valid_parts_at_telegram_limit(markdown: str) ->
     check_parts(render_parts(markdown * 30), whole, 4096)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(text=st.text(), limit=st.integers(min_value=16, max_value=120))
 def test_any_plain_text_splits_within_limits(text: str, limit: int) -> None:
     parts = split_plain(text, limit)
