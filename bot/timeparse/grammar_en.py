@@ -1,0 +1,770 @@
+"""English productions of the time grammar.
+
+Productions are grouped by stage (recurrence, full dates, durations, relative days,
+weekdays, dates, times, parts of day, specials); ``bot.timeparse.parser`` interleaves the
+English and Chinese stages.  Latin word boundaries are written as look-arounds on
+``[A-Za-z0-9]`` rather than ``\\b`` so that "明天3pm" or "18:30去" still tokenize.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.timeparse.lexicon import (
+    EN_MONTH,
+    EN_PERIOD_NAMES,
+    EN_WEEKDAY,
+    EN_WEEKDAY_FULL,
+    en_month,
+    en_weekday,
+    is_weekday_abbreviation,
+)
+from bot.timeparse.model import ClockTime
+from bot.timeparse.numbers import EN_NUM, EN_ORDINAL, en_value, ordinal_value
+from bot.timeparse.scanner import Rule, Scan
+from bot.timeparse.slots import add_time, apply_duration, set_date, set_recurrence, set_slot
+
+__all__ = ["STAGES"]
+
+L = r"(?<![A-Za-z0-9])"
+R = r"(?![A-Za-z0-9])"
+_F = re.IGNORECASE
+
+_WD_SEP = r"\s*(?:,|and|&|/|or|\+)\s*(?:and\s+)?"
+_WD_RANGE = r"\s*(?:-|–|to|through|thru|till|until)\s*"
+_WD_LIST = rf"{EN_WEEKDAY}s?(?:{_WD_SEP}{EN_WEEKDAY}s?)*"
+_WD_SPEC = rf"(?:{EN_WEEKDAY}{_WD_RANGE}{EN_WEEKDAY}|{_WD_LIST})"
+_HOUR_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_HOUR_WORDS.update({"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12})
+_HOUR_WORD = "(?:" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + ")"
+_MINUTE_WORDS = {
+    "o'clock": 0,
+    "oh five": 5,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "forty five": 45,
+    "fifty": 50,
+}
+_MINUTE_WORD = "(?:" + "|".join(sorted(_MINUTE_WORDS, key=len, reverse=True)) + ")"
+_AMPM = r"(?:a\.m\.?|p\.m\.?|am|pm)"
+_ON = rf"(?:{L}(?:on|by|until|till|before|for|from|starting(?:\s+on)?)\s+)?"
+_AT = rf"(?:{L}(?:at|by|around|about|before|until|till|from|starting\s+at)\s+|@\s*)?"
+
+
+def _rule(name: str, pattern: str, handler) -> Rule:
+    return Rule(name, re.compile(pattern, _F), handler)
+
+
+def _weekdays_in(text: str) -> list[int]:
+    """All weekdays named in a list or range ("Mon-Fri", "Mondays and Thursdays")."""
+    names = re.findall(EN_WEEKDAY, text, _F)
+    days = [en_weekday(n) for n in names]
+    if len(days) == 2 and re.search(_WD_RANGE, text, _F) and not re.search(_WD_SEP, text, _F):
+        first, last = days
+        span = (last - first) % 7
+        days = [(first + i) % 7 for i in range(span + 1)]
+    return days
+
+
+def _ampm(token: str | None) -> str | None:
+    if not token:
+        return None
+    return "am" if token.lower().startswith("a") else "pm"
+
+
+def _clock(hour: int, minute: int, ampm: str | None, raw_hour: str = "") -> ClockTime | None:
+    if ampm and not 1 <= hour <= 12:
+        return None
+    meridiem = ampm
+    if meridiem is None and (hour == 0 or hour >= 13 or raw_hour.startswith("0")):
+        meridiem = "24h"
+    return ClockTime(hour, minute, meridiem)
+
+
+# --- recurrence -------------------------------------------------------------------------
+
+_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4}
+_NTH.update({"4th": 4, "fifth": 5, "5th": 5, "last": -1})
+
+
+def _nth_weekday(m: re.Match[str], scan: Scan) -> bool:
+    frame = scan.frame
+    if not set_slot(frame, nth_weekday=(_NTH[m["ord"].lower()], en_weekday(m["wd"]))):
+        return False
+    if re.search(r"every|each", m.group(0), _F):
+        return set_recurrence(frame, "MONTHLY")
+    return True
+
+
+def _monthday_every(m: re.Match[str], scan: Scan) -> bool:
+    text = (m["ord"] or m["ord2"]).lower()
+    day = -1 if text.startswith("last") else ordinal_value(text)
+    if day is None or not set_date(scan.frame, None, None, day):
+        return False
+    return set_recurrence(scan.frame, "MONTHLY")
+
+
+_EVERY_UNITS = {
+    "day": ("DAILY", None),
+    "night": ("DAILY", "night"),
+    "morning": ("DAILY", "morning"),
+    "afternoon": ("DAILY", "afternoon"),
+    "evening": ("DAILY", "evening"),
+    "week": ("WEEKLY", None),
+    "month": ("MONTHLY", None),
+    "year": ("YEARLY", None),
+    "hour": ("HOURLY", None),
+    "hr": ("HOURLY", None),
+    "minute": ("MINUTELY", None),
+    "min": ("MINUTELY", None),
+}
+
+
+def _every_interval(m: re.Match[str]) -> float | None:
+    if m["other"]:
+        return 2
+    if m["ord"]:
+        return ordinal_value(m["ord"])
+    if m["num"]:
+        return en_value(m["num"])
+    return 1
+
+
+def _every(m: re.Match[str], scan: Scan) -> bool:
+    interval = _every_interval(m)
+    unit = re.sub(r"\s+", "", m["unit"].lower())
+    if interval is None or interval <= 0:
+        return False
+    if re.fullmatch(_WD_SPEC, m["unit"], _F):
+        return _whole(interval) and set_recurrence(
+            scan.frame, "WEEKLY", int(interval), _weekdays_in(m["unit"])
+        )
+    if unit.startswith(("weekday", "workday", "businessday")):
+        return _whole(interval) and set_recurrence(
+            scan.frame, "WEEKLY", int(interval), [0, 1, 2, 3, 4]
+        )
+    if unit.startswith("weekend"):
+        return _whole(interval) and set_recurrence(scan.frame, "WEEKLY", int(interval), [5, 6])
+    if unit.startswith("fortnight"):
+        return _whole(interval) and set_recurrence(scan.frame, "WEEKLY", int(interval) * 2)
+    freq, period = _EVERY_UNITS[unit.rstrip("s") if unit != "hrs" else "hr"]
+    if not _whole(interval):
+        return _fractional_every(scan, freq, interval)
+    return set_recurrence(scan.frame, freq, int(interval), period=period)
+
+
+def _whole(value: float) -> bool:
+    return float(value).is_integer()
+
+
+def _fractional_every(scan: Scan, freq: str, interval: float) -> bool:
+    """ "every 1.5 hours" -> every 90 minutes."""
+    if freq != "HOURLY":
+        return False
+    return set_recurrence(scan.frame, "MINUTELY", round(interval * 60))
+
+
+_ADVERBS = {
+    "daily": ("DAILY", 1, None),
+    "everyday": ("DAILY", 1, None),
+    "nightly": ("DAILY", 1, "night"),
+    "weekly": ("WEEKLY", 1, None),
+    "biweekly": ("WEEKLY", 2, None),
+    "fortnightly": ("WEEKLY", 2, None),
+    "monthly": ("MONTHLY", 1, None),
+    "bimonthly": ("MONTHLY", 2, None),
+    "quarterly": ("MONTHLY", 3, None),
+    "yearly": ("YEARLY", 1, None),
+    "annually": ("YEARLY", 1, None),
+    "hourly": ("HOURLY", 1, None),
+}
+
+
+def _adverb(m: re.Match[str], scan: Scan) -> bool:
+    freq, interval, period = _ADVERBS[m["w"].lower().replace("-", "")]
+    return set_recurrence(scan.frame, freq, interval, period=period)
+
+
+def _plural_weekdays(m: re.Match[str], scan: Scan) -> bool:
+    return set_recurrence(scan.frame, "WEEKLY", 1, _weekdays_in(m["list"]))
+
+
+def _day_class(m: re.Match[str], scan: Scan) -> bool:
+    word = m["w"].lower()
+    days = [5, 6] if "end" in word else [0, 1, 2, 3, 4]
+    return set_recurrence(scan.frame, "WEEKLY", 1, days)
+
+
+def _weekday_range(m: re.Match[str], scan: Scan) -> bool:
+    days = _weekdays_in(m.group(0))
+    if len(days) < 2:
+        return False
+    scan.frame.weekday_range = True
+    return set_recurrence(scan.frame, "WEEKLY", 1, days)
+
+
+_RECURRENCE = [
+    _rule(
+        "recur",
+        rf"{L}(?:(?:every|each|on)\s+)?(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd"
+        rf"|fourth|4th|fifth|5th|last)\s+(?P<wd>{EN_WEEKDAY})\s+(?:of|in)\s+"
+        rf"(?:the|every|each)\s+month{R}",
+        _nth_weekday,
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?:on\s+)?(?:the\s+)?(?P<ord>{EN_ORDINAL}|last\s+day|last)\s+(?:day\s+)?of\s+"
+        rf"(?:every|each)\s+month{R}"
+        rf"|{L}(?:every|each)\s+(?:the\s+)?(?P<ord2>{EN_ORDINAL}|last\s+day)"
+        rf"(?:\s+(?:day\s+)?of\s+(?:the|every|each)\s+month)?{R}"
+        rf"(?!\s+(?:{EN_WEEKDAY}|{EN_MONTH}|week|day|month|year|hour|minute|of){R})",
+        _monthday_every,
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?:every|each)\s+(?:single\s+)?(?:(?P<other>other|second|alternate|2nd)\s+"
+        rf"|(?P<ord>third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))\s+|(?P<num>{EN_NUM})\s+)?"
+        rf"(?P<unit>{_WD_SPEC}|week\s*days?|work\s*days?|business\s+days?|week\s*ends?"
+        rf"|days?|nights?|mornings?|afternoons?|evenings?|weeks?|fortnights?|months?|years?"
+        rf"|hours?|hrs?|minutes?|mins?){R}",
+        _every,
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?:every|each)(?=\s+(?:the\s+)?(?:{EN_ORDINAL}|\d{{1,2}})\s+(?:of\s+)?{EN_MONTH}{R}"
+        rf"|\s+{EN_MONTH}\s+(?:the\s+)?(?:{EN_ORDINAL}|\d{{1,2}}){R})",
+        lambda m, scan: set_recurrence(scan.frame, "YEARLY"),
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?P<w>daily|everyday|nightly|weekly|bi-?weekly|fortnightly|monthly|bi-?monthly"
+        rf"|quarterly|yearly|annually|hourly){R}",
+        _adverb,
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?:(?:on|every|each)\s+)?(?P<list>{EN_WEEKDAY_FULL}s(?:{_WD_SEP}"
+        rf"{EN_WEEKDAY_FULL}s?)*){R}",
+        _plural_weekdays,
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?:(?:on|at|during|over)\s+(?:the\s+)?)?(?P<w>week\s*days|work\s*days"
+        rf"|business\s+days|week\s*ends){R}",
+        _day_class,
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?:(?:from|on)\s+)?{EN_WEEKDAY}{_WD_RANGE}{EN_WEEKDAY}{R}",
+        _weekday_range,
+    ),
+]
+
+# --- full dates ---------------------------------------------------------------------------
+
+
+def _iso(m: re.Match[str], scan: Scan) -> bool:
+    if not set_date(scan.frame, int(m["y"]), int(m["m"]), int(m["d"])):
+        return False
+    if m["H"]:
+        return add_time(scan.frame, ClockTime(int(m["H"]), int(m["M"]), "24h"))
+    return True
+
+
+def _numeric_date(m: re.Match[str], scan: Scan) -> bool:
+    first, second = int(m["a"]), int(m["b"])
+    month, day = (second, first) if first > 12 else (first, second)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return False
+    year = int(m["y"]) if m["y"] else None
+    return set_date(scan.frame, year, month, day)
+
+
+def _dotted_date(m: re.Match[str], scan: Scan) -> bool:
+    day, month = int(m["d"]), int(m["m"])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return False
+    return set_date(scan.frame, int(m["y"]), month, day)
+
+
+_FULL_DATES = [
+    _rule(
+        "date",
+        rf"{_ON}(?<![\d.])(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})"
+        r"(?:(?:T|\s+|\s*,\s*)(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?)?"
+        r"(?![\d:])",
+        _iso,
+    ),
+    _rule(
+        "date",
+        rf"{_ON}(?<![\d/.:])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?"
+        r"(?![\d/])(?!\s*(?:cups?|of\s+a|tsp|tbsp|inch|in\b))",
+        _numeric_date,
+    ),
+    _rule(
+        "date",
+        rf"{_ON}(?<![\d.])(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}})(?!\d)",
+        _dotted_date,
+    ),
+]
+
+# --- durations --------------------------------------------------------------------------
+
+_UNIT_WORD = (
+    r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?"
+    r"|years?|yrs?)"
+)
+_QTY = rf"(?:half\s+an?|half|{EN_NUM})"
+_PART = (
+    rf"(?:{_QTY}(?:\s+and\s+a\s+half)?\s*-?\s*{_UNIT_WORD}(?:\s+and\s+a\s+half)?"
+    r"|\d+(?:\.\d+)?\s?(?:h|m|min|s|d|w)(?:\s?\d+\s?m(?:in)?)?)"
+)
+_DURATION = rf"{_PART}(?:\s*(?:,|and)?\s*{_PART})*"
+_PART_RE = re.compile(
+    rf"(?P<q>{_QTY})(?P<h1>\s+and\s+a\s+half)?\s*-?\s*(?P<u>{_UNIT_WORD})(?P<h2>\s+and\s+a\s+half)?"
+    r"|(?P<cq>\d+(?:\.\d+)?)\s?(?P<cu>h|min|m|s|d|w)(?:\s?(?P<cm>\d+)\s?m(?:in)?)?",
+    _F,
+)
+_UNIT_KEYS = {"se": "s", "s": "s", "mi": "m", "m": "m", "ho": "h", "hr": "h", "h": "h"}
+_UNIT_KEYS.update({"da": "d", "d": "d", "we": "w", "wk": "w", "w": "w", "mo": "mo", "y": "y"})
+
+
+def _quantity(text: str) -> float | None:
+    text = text.lower().strip()
+    if text.startswith("half"):
+        return 0.5
+    return en_value(text)
+
+
+def _duration_parts(text: str) -> list[tuple[float, str]] | None:
+    """[(amount, unit key)] for "an hour and a half", "1h30", "2 days and 3 hours"."""
+    parts: list[tuple[float, str]] = []
+    for m in _PART_RE.finditer(text):
+        if m["cq"]:
+            unit = m["cu"].lower()
+            parts.append((float(m["cq"]), "m" if unit.startswith("m") else unit))
+            if m["cm"]:
+                parts.append((float(m["cm"]), "m"))
+            continue
+        qty = _quantity(m["q"])
+        if qty is None:
+            return None
+        if m["h1"] or m["h2"]:
+            qty += 0.5
+        unit = m["u"].lower()
+        if unit.startswith("fo"):
+            parts.append((qty * 2, "w"))
+            continue
+        key = "mo" if unit.startswith("mo") else "y" if unit.startswith("y") else unit[:2]
+        parts.append((qty, _UNIT_KEYS[key]))
+    return parts or None
+
+
+def _duration(m: re.Match[str], scan: Scan) -> bool:
+    parts = _duration_parts(m["dur"] or m["dur2"])
+    return parts is not None and apply_duration(scan.frame, parts)
+
+
+_DURATIONS = [
+    _rule(
+        "duration",
+        rf"{L}(?:in|after|within)\s+(?:about\s+|around\s+|roughly\s+|another\s+)?"
+        rf"(?P<dur>{_DURATION}){R}(?:\s+(?:from\s+now|later|time))?"
+        rf"|{L}(?P<dur2>{_DURATION})\s+(?:from\s+now|later|hence|from\s+today){R}",
+        _duration,
+    ),
+]
+
+# --- relative days ----------------------------------------------------------------------
+
+_REL_DAYS = {"today": 0, "tonight": 0, "tonite": 0}
+
+
+def _relday(m: re.Match[str], scan: Scan) -> bool:
+    frame = scan.frame
+    if m["dat"]:
+        return set_slot(frame, day_offset=2)
+    word = m["w"].lower()
+    if word in _REL_DAYS:
+        ok = set_slot(frame, day_offset=0)
+        frame.explicit_today = ok
+        if ok and word != "today":
+            return set_slot(frame, period="night")
+        return ok
+    return set_slot(frame, day_offset=1)
+
+
+def _this_period(m: re.Match[str], scan: Scan) -> bool:
+    if not set_slot(scan.frame, day_offset=0, period=EN_PERIOD_NAMES[m["p"].lower()]):
+        return False
+    scan.frame.explicit_today = True
+    return True
+
+
+_RELATIVE_DAYS = [
+    _rule(
+        "relday",
+        rf"{L}(?:(?:the\s+)?day\s+after\s+(?P<dat>tomorrow|tmrw?)|(?P<w>today|tonight|tonite"
+        rf"|tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|2morrow|2moro)){R}",
+        _relday,
+    ),
+    _rule(
+        "relday",
+        rf"{L}(?:later\s+)?this\s+(?P<p>morning|afternoon|evening){R}",
+        _this_period,
+    ),
+]
+
+# --- weekdays ---------------------------------------------------------------------------
+
+_WEEK_MODS = {
+    "this coming": None,
+    "this": None,
+    "coming": None,
+    "upcoming": None,
+    "the coming": None,
+    "next": 1,
+    "following": 1,
+    "the following": 1,
+}
+_WEEK_POSTS = {"after next": 2, "next week": 1, "of next week": 1, "this week": 0}
+_WEEK_POSTS.update({"of this week": 0, "week after next": 2})
+
+
+def _weekday(m: re.Match[str], scan: Scan) -> bool:
+    mod = re.sub(r"\s+", " ", (m["mod"] or "").lower())
+    post = re.sub(r"\s+", " ", (m["post"] or "").lower())
+    risky = is_weekday_abbreviation(m["list"].split()[0].strip(",&/"))
+    cue = mod or m["on"] or scan.touches_mask(m.start(), m.end())
+    if risky and not cue and not re.match(r"\s*(?:\d|at\s)", scan.after(m.end()), _F):
+        return False
+    shift = _WEEK_POSTS.get(post) if post else _WEEK_MODS.get(mod)
+    if not set_slot(scan.frame, weekdays=_weekdays_in(m["list"])):
+        return False
+    return shift is None or set_slot(scan.frame, week_shift=shift)
+
+
+_WEEKDAYS = [
+    _rule(
+        "weekday",
+        rf"{L}(?:(?P<on>on|by|until|till|before|for|from|starting(?:\s+on)?)\s+)?"
+        rf"(?:(?P<mod>this\s+coming|this|next|coming|upcoming|the\s+coming|(?:the\s+)?following)"
+        rf"\s+)?(?P<list>{EN_WEEKDAY}(?:{_WD_SEP}{EN_WEEKDAY})*)"
+        rf"(?:\s+(?P<post>after\s+next|(?:of\s+)?next\s+week|(?:of\s+)?this\s+week"
+        rf"|week\s+after\s+next))?{R}",
+        _weekday,
+    ),
+]
+
+# --- dates --------------------------------------------------------------------------------
+
+_DAY = rf"(?:{EN_ORDINAL}|\d{{1,2}})"
+_NOT_TIME = r"(?!\s*(?::|\.\d|am\b|pm\b|a\.m|p\.m|hours?|minutes?|mins?|hrs?|o'?clock))"
+
+
+def _day_value(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else ordinal_value(text)
+
+
+def _month_day(m: re.Match[str], scan: Scan) -> bool:
+    day = _day_value(m["d"])
+    if day is None or not 1 <= day <= 31:
+        return False
+    if m["mon"].lower().startswith("may") and not m["d"].strip()[0].isdigit():
+        return False
+    year = int(m["y"]) if m["y"] else None
+    return set_date(scan.frame, year, en_month(m["mon"]), day)
+
+
+def _day_of_month(m: re.Match[str], scan: Scan) -> bool:
+    text = (m["d"] or m["d2"]).lower()
+    day = -1 if text.startswith("last") else _day_value(text)
+    if day is None:
+        return False
+    which = (m["which"] or "").lower()
+    if which == "next" and not set_slot(scan.frame, month_shift=1):
+        return False
+    return set_date(scan.frame, None, None, day)
+
+
+_DATES = [
+    _rule(
+        "date",
+        rf"{_ON}{L}(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{EN_MONTH})"
+        rf"(?:,?\s+(?P<y>\d{{4}}))?{R}",
+        _month_day,
+    ),
+    _rule(
+        "date",
+        rf"{_ON}{L}(?P<mon>{EN_MONTH})\s+(?:the\s+)?(?P<d>{_DAY}){R}{_NOT_TIME}"
+        rf"(?:,?\s+(?P<y>\d{{4}}){R})?",
+        _month_day,
+    ),
+    _rule(
+        "date",
+        rf"{_ON}{L}the\s+(?P<d>{EN_ORDINAL}|last\s+day)(?:\s+of\s+(?P<which>this|next|the)"
+        rf"\s+month)?{R}|{L}(?:on|by)\s+(?P<d2>\d{{1,2}}(?:st|nd|rd|th)){R}",
+        _day_of_month,
+    ),
+]
+
+
+# --- times --------------------------------------------------------------------------------
+
+
+def _colon_time(m: re.Match[str], scan: Scan) -> bool:
+    clock = _clock(int(m["h"]), int(m["m"]), _ampm(m["ap"]), m["h"])
+    return clock is not None and add_time(scan.frame, clock)
+
+
+def _ampm_time(m: re.Match[str], scan: Scan) -> bool:
+    clock = _clock(int(m["h"]), int(m["m"] or 0), _ampm(m["ap"]))
+    return clock is not None and add_time(scan.frame, clock)
+
+
+def _word_hour(text: str) -> int | None:
+    text = text.lower()
+    return int(text) if text.isdigit() else _HOUR_WORDS.get(text)
+
+
+def _oclock(m: re.Match[str], scan: Scan) -> bool:
+    hour = _word_hour(m["h"])
+    if hour is None:
+        return False
+    clock = _clock(hour, 0, _ampm(m["ap"]), m["h"])
+    return clock is not None and add_time(scan.frame, clock)
+
+
+def _relative_clock(m: re.Match[str], scan: Scan) -> bool:
+    """ "half past 3", "quarter to 5", "10 past 9"."""
+    q = m["q"].lower()
+    minutes = 30 if q == "half" else 15 if "quarter" in q else en_value(q)
+    target = m["h"].lower()
+    hour = 12 if target == "noon" else 0 if target == "midnight" else _word_hour(target)
+    if hour is None or minutes is None or not 0 < minutes < 60:
+        return False
+    if m["dir"].lower() in ("to", "before", "till"):
+        hour, minutes = (hour - 1) % 24 or (12 if m["ap"] else 0), 60 - minutes
+    meridiem = "24h" if target in ("noon", "midnight") else _ampm(m["ap"])
+    return add_time(scan.frame, ClockTime(hour, int(minutes), meridiem))
+
+
+def _word_time(m: re.Match[str], scan: Scan) -> bool:
+    hour = _HOUR_WORDS[m["h"].lower()]
+    minute_word = (m["mw"] or "").lower()
+    minute = _MINUTE_WORDS.get(re.sub(r"\s+", " ", minute_word).replace("’", "'"), 0)
+    ampm = _ampm(m["ap"])
+    following = scan.after(m.end(), 20)
+    settled = ampm or minute_word or scan.touches_mask(m.start(), m.end())
+    if not settled and not re.match(
+        r"\s*(?:$|[,.!;]|\x00|tonight|today|tomorrow|in\s+the|at\s+night)", following, _F
+    ):
+        return False
+    return add_time(scan.frame, ClockTime(hour, minute, ampm))
+
+
+def _bare_hour(m: re.Match[str], scan: Scan) -> bool:
+    clock = _clock(int(m["h"]), 0, None, m["h"])
+    return clock is not None and add_time(scan.frame, clock)
+
+
+def _hour_before_period(m: re.Match[str], scan: Scan) -> bool:
+    """ "9 in the morning", "8 tonight"."""
+    follows_period = re.match(r"\s+(?:in\s+the|at\s+night)", scan.after(m.end(), 16), _F)
+    if not follows_period and scan.kind_after(m.end()) != "relday":
+        return False
+    clock = _clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
+    return clock is not None and add_time(scan.frame, clock)
+
+
+def _hour_after_day(m: re.Match[str], scan: Scan) -> bool:
+    """ "friday 10:30", "tomorrow 9": a bare hour right after a day expression."""
+    if scan.kind_before(m.start()) not in ("weekday", "relday", "date"):
+        return False
+    clock = _clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
+    return clock is not None and add_time(scan.frame, clock)
+
+
+_NAMED_TIMES = {
+    "noon": ClockTime(12, 0, "24h"),
+    "midday": ClockTime(12, 0, "24h"),
+    "lunchtime": ClockTime(12, 0, "24h"),
+    "lunch time": ClockTime(12, 0, "24h"),
+    "midnight": ClockTime(0, 0, "24h", next_day=True),
+    "eod": ClockTime(17, 0, "24h"),
+    "cob": ClockTime(17, 0, "24h"),
+}
+
+
+def _named_time(m: re.Match[str], scan: Scan) -> bool:
+    word = re.sub(r"\s+", " ", m["w"].lower())
+    if word.startswith(("end", "close")):
+        word = "eod"
+    return add_time(scan.frame, _NAMED_TIMES[word])
+
+
+_NOT_QUANTITY = (
+    r"(?!\s*(?:[:./\d-]|%|st\b|nd\b|rd\b|th\b|(?:minutes?|mins?|hours?|hrs?|days?|weeks?"
+    r"|months?|years?|people|persons?|times?|pieces?|items?|percent|kg|km|miles?|x)"
+    r"(?![A-Za-z])))"
+)
+
+_TIMES = [
+    _rule(
+        "time",
+        rf"{_AT}{L}(?P<q>half|(?:a\s+)?quarter|\d{{1,2}}|ten|five|twenty|twenty[-\s]five)"
+        rf"\s+(?:minutes?\s+)?(?P<dir>past|after|to|before|till)\s+"
+        rf"(?P<h>\d{{1,2}}|{_HOUR_WORD}|noon|midnight){R}(?:\s*(?P<ap>{_AMPM})(?![A-Za-z]))?",
+        _relative_clock,
+    ),
+    _rule(
+        "time",
+        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?\s*(?P<ap>{_AMPM})?"
+        rf"(?![A-Za-z0-9:])",
+        _colon_time,
+    ),
+    _rule(
+        "time",
+        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*(?P<ap>{_AMPM})(?![A-Za-z])",
+        _ampm_time,
+    ),
+    _rule(
+        "time",
+        rf"{_AT}{L}(?P<h>\d{{1,2}}|{_HOUR_WORD})\s*o['’]?clock(?:\s*(?P<ap>{_AMPM}))?"
+        rf"(?![A-Za-z])",
+        _oclock,
+    ),
+    _rule(
+        "time",
+        rf"{L}(?:at|by|around|about)\s+(?P<h>{_HOUR_WORD})(?:\s+(?P<mw>{_MINUTE_WORD}))?"
+        rf"(?:\s*(?P<ap>{_AMPM}))?(?![A-Za-z])",
+        _word_time,
+    ),
+    _rule(
+        "time",
+        rf"(?:{L}(?:at|by|around|about|before|until|till|from|starting\s+at)\s+|@\s*)"
+        rf"(?<![\d:.])(?P<h>\d{{1,2}}){R}{_NOT_QUANTITY}",
+        _bare_hour,
+    ),
+    _rule(
+        "time",
+        rf"{L}(?P<h>\d{{1,2}})(?::(?P<m>\d{{2}}))?(?=\s+(?:in\s+the\s+(?:morning|afternoon"
+        rf"|evening)|at\s+night){R}|\s*\x00)",
+        _hour_before_period,
+    ),
+    _rule(
+        "time",
+        rf"(?<![\w:./-])(?P<h>\d{{1,2}})(?::(?P<m>\d{{2}}))?{R}{_NOT_QUANTITY}",
+        _hour_after_day,
+    ),
+    _rule(
+        "time",
+        rf"{L}(?:(?:at|by|around|before|until|till)\s+)?(?:the\s+)?(?P<w>noon|midday|midnight"
+        rf"|lunchtime|lunch\s+time|eod|cob|end\s+of\s+(?:the\s+)?(?:work\s*)?day"
+        rf"|close\s+of\s+business){R}",
+        _named_time,
+    ),
+]
+
+# --- parts of day -------------------------------------------------------------------------
+
+
+def _period(m: re.Match[str], scan: Scan) -> bool:
+    if re.search(r"(?:good|last|every|each)\s*$", scan.before(m.start(), 8), _F):
+        return False
+    if not (m["pre"] or scan.touches_mask(m.start(), m.end())):
+        return False
+    return set_slot(scan.frame, period=EN_PERIOD_NAMES[m["p"].lower()])
+
+
+_PERIODS = [
+    _rule(
+        "period",
+        rf"{L}(?P<pre>in\s+the\s+|during\s+the\s+|at\s+|this\s+)?(?P<p>morning|afternoon"
+        rf"|evening|night){R}",
+        _period,
+    ),
+]
+
+# --- specials -------------------------------------------------------------------------------
+
+
+def _end_of(m: re.Match[str], scan: Scan) -> bool:
+    unit = m["u"].lower()
+    if m["n"] and not _shift_unit(scan, unit, 1):
+        return False
+    return set_slot(scan.frame, special=f"end_{unit}")
+
+
+def _start_of(m: re.Match[str], scan: Scan) -> bool:
+    unit = m["u"].lower()
+    if m["n"] and not _shift_unit(scan, unit, 1):
+        return False
+    return set_slot(scan.frame, special=f"start_{unit}")
+
+
+def _shift_unit(scan: Scan, unit: str, shift: int) -> bool:
+    if unit == "week":
+        return set_slot(scan.frame, week_shift=shift)
+    if unit == "month":
+        return set_slot(scan.frame, month_shift=shift)
+    return set_slot(scan.frame, special="next_year") if shift else True
+
+
+def _next_unit(m: re.Match[str], scan: Scan) -> bool:
+    mod = m["mod"].lower()
+    shift = 0 if mod == "this" else 1
+    unit = m["u"].lower()
+    if unit == "weekend":
+        return set_slot(scan.frame, special="weekend", week_shift=shift)
+    if unit == "year":
+        return shift == 0 or set_slot(scan.frame, special="next_year")
+    return _shift_unit(scan, unit, shift)
+
+
+def _weekend(m: re.Match[str], scan: Scan) -> bool:
+    return set_slot(scan.frame, special="weekend")
+
+
+_SPECIALS = [
+    _rule(
+        "special",
+        rf"{L}(?:(?:by|at|on|before|until|till)\s+)?(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?"
+        rf"(?P<n>next\s+)?(?P<u>month|week|year){R}",
+        _end_of,
+    ),
+    _rule(
+        "special",
+        rf"{L}(?:(?:by|at|on)\s+)?(?:the\s+)?(?:beginning|start)\s+of\s+(?:the\s+)?"
+        rf"(?P<n>next\s+)?(?P<u>month|week|year){R}",
+        _start_of,
+    ),
+    _rule(
+        "special",
+        rf"{L}(?:(?:on|at|over|for)\s+)?(?P<mod>next|this|coming|(?:the\s+)?following)\s+"
+        rf"(?P<u>weekend|week|month|year){R}",
+        _next_unit,
+    ),
+    _rule(
+        "special",
+        rf"{L}(?:(?:on|at|over|for|by)\s+)?(?:the\s+)?weekend{R}",
+        _weekend,
+    ),
+]
+
+STAGES: dict[str, list[Rule]] = {
+    "recurrence": _RECURRENCE,
+    "full_dates": _FULL_DATES,
+    "durations": _DURATIONS,
+    "relative_days": _RELATIVE_DAYS,
+    "weekdays": _WEEKDAYS,
+    "dates": _DATES,
+    "times": _TIMES,
+    "periods": _PERIODS,
+    "specials": _SPECIALS,
+}

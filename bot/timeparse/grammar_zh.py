@@ -1,0 +1,503 @@
+"""Chinese productions of the time grammar.
+
+Numbers may be digits or Chinese numerals (``十二点半``, ``两点一刻``, ``二零二六年``).
+Risky tokens are guarded: ``一点`` after 快/多/好… ("a bit") is not one o'clock, ``三号线`` is
+a metro line, ``周一次`` is "once a week".
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.timeparse.lexicon import (
+    ZH_PERIOD,
+    ZH_PERIODS,
+    ZH_WEEK_WORD,
+    ZH_WEEKDAY_CHAR,
+    zh_weekday,
+)
+from bot.timeparse.model import ClockTime
+from bot.timeparse.numbers import CN_NUM, ZH_NUM, cn_value
+from bot.timeparse.scanner import Rule, Scan
+from bot.timeparse.slots import add_time, apply_duration, set_date, set_recurrence, set_slot
+
+__all__ = ["STAGES"]
+
+WW = ZH_WEEK_WORD
+WD = ZH_WEEKDAY_CHAR
+_DAY_SEP = r"(?:[、,，/\s和与及跟]|以及)*"
+_RANGE = r"(?:到|至|-|~|～|—)"
+_DAYS = rf"{WW}?{WD}(?:{_DAY_SEP}{WW}?{WD})*(?:{_RANGE}{WW}?{WD})?"
+
+
+def _rule(name: str, pattern: str, handler) -> Rule:
+    return Rule(name, re.compile(pattern), handler)
+
+
+def _num(text: str | None) -> int | None:
+    return cn_value(text) if text else None
+
+
+def _weekday_list(text: str) -> list[int]:
+    """Weekdays in "一三五", "周一、周三", "六和日", "一到五"."""
+    chars = re.findall(WD, re.sub(WW, "", text))
+    days = [zh_weekday(c) for c in chars]
+    if len(days) == 2 and re.search(_RANGE, text):
+        first, last = days
+        days = [(first + i) % 7 for i in range((last - first) % 7 + 1)]
+    return days
+
+
+# --- recurrence ---------------------------------------------------------------------------
+
+
+def _nth_weekday(m: re.Match[str], scan: Scan) -> bool:
+    n = -1 if m["last"] else _num(m["n"])
+    if not n or not set_slot(scan.frame, nth_weekday=(n, zh_weekday(m["d"]))):
+        return False
+    return set_recurrence(scan.frame, "MONTHLY")
+
+
+def _last_day_every(m: re.Match[str], scan: Scan) -> bool:
+    return set_date(scan.frame, None, None, -1) and set_recurrence(scan.frame, "MONTHLY")
+
+
+def _workdays(m: re.Match[str], scan: Scan) -> bool:
+    days = [5, 6] if "末" in m.group(0) or "六" in m.group(0) else [0, 1, 2, 3, 4]
+    return set_recurrence(scan.frame, "WEEKLY", 1, days)
+
+
+def _interval(m: re.Match[str]) -> int | None:
+    every_other = bool(m["ge"])
+    n = _num(m["n"]) if m["n"] else 1
+    if n is None:
+        return None
+    return n + 1 if every_other else n
+
+
+def _every_week(m: re.Match[str], scan: Scan) -> bool:
+    interval = _interval(m)
+    if interval is None:
+        return False
+    days = _weekday_list(m["days"]) if m["days"] else None
+    return set_recurrence(scan.frame, "WEEKLY", interval, days)
+
+
+_UNIT_FREQ = {
+    "天": ("DAILY", None),
+    "日": ("DAILY", None),
+    "晚": ("DAILY", "night"),
+    "夜": ("DAILY", "night"),
+    "早": ("DAILY", "morning"),
+    "月": ("MONTHLY", None),
+    "年": ("YEARLY", None),
+    "小时": ("HOURLY", None),
+    "钟头": ("HOURLY", None),
+    "分钟": ("MINUTELY", None),
+}
+
+
+def _every_unit(m: re.Match[str], scan: Scan) -> bool:
+    freq, period = _UNIT_FREQ[m["u"]]
+    if m["n"] == "半":
+        if freq != "HOURLY":
+            return False
+        return set_recurrence(scan.frame, "MINUTELY", 30)
+    interval = _interval(m)
+    if interval is None:
+        return False
+    if m["half"] and freq == "HOURLY":
+        return set_recurrence(scan.frame, "MINUTELY", interval * 60 + 30)
+    return set_recurrence(scan.frame, freq, interval, period=period)
+
+
+def _daily(m: re.Match[str], scan: Scan) -> bool:
+    return set_recurrence(scan.frame, "DAILY")
+
+
+def _weekday_range(m: re.Match[str], scan: Scan) -> bool:
+    days = _weekday_list(m.group(0))
+    scan.frame.weekday_range = True
+    return len(days) > 1 and set_recurrence(scan.frame, "WEEKLY", 1, days)
+
+
+_RECURRENCE = [
+    _rule(
+        "recur",
+        rf"每个?月的?(?:第(?P<n>[一二三四五1-5])个|(?P<last>最后一个)){WW}(?P<d>{WD})",
+        _nth_weekday,
+    ),
+    _rule("recur", r"每个?月的?(?:最后一天|月底|月末)", _last_day_every),
+    _rule(
+        "recur", r"(?:每个|每逢|每)?工作日|(?:每个|每逢|每)(?:周末|星期六日|礼拜六日)", _workdays
+    ),
+    _rule(
+        "recur",
+        rf"(?:每(?P<ge>隔)?|(?P<ge2>隔))\s*(?P<n>{ZH_NUM})?\s*个?\s*{WW}(?:的)?"
+        rf"(?P<days>{_DAYS})?(?![次回遍])",
+        lambda m, scan: _every_week(_GeMatch(m), scan),
+    ),
+    _rule(
+        "recur",
+        rf"每(?P<ge>隔)?\s*(?P<n>{ZH_NUM}|半)?\s*个?\s*(?P<half>半)?\s*个?"
+        r"(?P<u>天|日|晚|夜|早|月|年|小时|钟头|分钟)(?![次回遍])",
+        _every_unit,
+    ),
+    _rule("recur", r"天天|日日", _daily),
+    _rule("recur", rf"{WW}{WD}{_RANGE}{WW}?{WD}", _weekday_range),
+]
+
+
+class _GeMatch:
+    """Treat "隔周" like "每隔一周": the ``ge`` group is set when either form was used."""
+
+    def __init__(self, match: re.Match[str]) -> None:
+        self._match = match
+
+    def __getitem__(self, key: str) -> str | None:
+        if key == "ge":
+            return self._match["ge"] or self._match["ge2"]
+        return self._match[key]
+
+
+# --- full dates ---------------------------------------------------------------------------
+
+
+def _full_date(m: re.Match[str], scan: Scan) -> bool:
+    year, month, day = _num(m["y"]), _num(m["m"]), _num(m["d"])
+    if year is None or month is None or day is None:
+        return False
+    return set_date(scan.frame, year, month, day)
+
+
+_FULL_DATES = [
+    _rule(
+        "date",
+        rf"(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*(?P<m>{ZH_NUM})\s*月\s*"
+        rf"(?P<d>{ZH_NUM})\s*[日号號]?",
+        _full_date,
+    ),
+]
+
+# --- durations ----------------------------------------------------------------------------
+
+_UNIT = r"(?:秒钟?|分钟|分|刻钟|小时|钟头|钟|天|日|周|星期|礼拜|月|年)"
+_PART = rf"(?:(?:{ZH_NUM}|半)\s*个?\s*半?\s*{_UNIT}\s*半?)"
+_PART_RE = re.compile(
+    rf"(?P<n>{ZH_NUM}|半)\s*(?P<ge>个)?\s*(?P<half>半)?\s*(?P<u>{_UNIT})\s*(?P<half2>半)?"
+)
+_UNIT_SECONDS = {"秒": 1, "秒钟": 1, "分钟": 60, "分": 60, "刻钟": 900}
+_UNIT_SECONDS.update({"小时": 3600, "钟头": 3600, "钟": 3600})
+_UNIT_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7}
+
+
+def _duration_parts(text: str) -> list[tuple[float, str]] | None:
+    parts: list[tuple[float, str]] = []
+    for m in _PART_RE.finditer(text):
+        unit = m["u"]
+        if unit in ("月", "钟") and not m["ge"]:
+            return None  # "3月" is March, "3钟" is nothing
+        qty: float | None = 0.5 if m["n"] == "半" else _num(m["n"])
+        if qty is None:
+            return None
+        if m["half"] or m["half2"]:
+            qty += 0.5
+        parts.append((qty, unit))
+    return parts or None
+
+
+def _duration(m: re.Match[str], scan: Scan) -> bool:
+    if not (m["pre"] or m["post"]):
+        return False
+    if scan.before(m.start(), 1) in ("点", "时", "點", "時"):
+        return False
+    parts = _duration_parts(m["body"])
+    if parts is None:
+        return False
+    converted: list[tuple[float, str]] = []
+    for qty, unit in parts:
+        if unit in _UNIT_SECONDS:
+            converted.append((qty * _UNIT_SECONDS[unit], "s"))
+        elif unit in _UNIT_DAYS:
+            converted.append((qty * _UNIT_DAYS[unit], "d"))
+        else:
+            converted.append((qty, "mo" if unit == "月" else "y"))
+    return apply_duration(scan.frame, converted)
+
+
+_DURATIONS = [
+    _rule(
+        "duration",
+        rf"(?P<pre>再过|过了?)?\s*(?P<body>{_PART}+?)(?P<post>之后|以后|过后|后)?"
+        rf"(?=[^\d一二三四五六七八九十半个分钟小时天周月年]|$)",
+        _duration,
+    ),
+]
+
+# --- relative days ------------------------------------------------------------------------
+
+_REL_DAYS = {
+    "今天": (0, None),
+    "今日": (0, None),
+    "今儿": (0, None),
+    "今儿个": (0, None),
+    "今早": (0, "morning"),
+    "今晨": (0, "morning"),
+    "今晚": (0, "night"),
+    "今夜": (0, "night"),
+    "明天": (1, None),
+    "明日": (1, None),
+    "明儿": (1, None),
+    "明儿个": (1, None),
+    "翌日": (1, None),
+    "次日": (1, None),
+    "明早": (1, "morning"),
+    "明晨": (1, "morning"),
+    "明晚": (1, "night"),
+    "明夜": (1, "night"),
+    "后天": (2, None),
+    "後天": (2, None),
+    "大后天": (3, None),
+    "大後天": (3, None),
+    "大大后天": (4, None),
+}
+_REL_DAY = "(?:" + "|".join(sorted(_REL_DAYS, key=len, reverse=True)) + ")"
+
+
+def _relday(m: re.Match[str], scan: Scan) -> bool:
+    offset, period = _REL_DAYS[m.group(0)]
+    if not set_slot(scan.frame, day_offset=offset):
+        return False
+    if offset == 0:
+        scan.frame.explicit_today = True
+    return period is None or set_slot(scan.frame, period=period)
+
+
+_RELATIVE_DAYS = [_rule("relday", _REL_DAY, _relday)]
+
+# --- weekdays -----------------------------------------------------------------------------
+
+_WEEK_MODS = {"这": 0, "这个": 0, "本": 0, "下": 1, "下个": 1, "下下": 2, "下下个": 2}
+_WEEK_MODS.update({"上": -1, "上个": -1})
+
+
+def _weekday(m: re.Match[str], scan: Scan) -> bool:
+    days = _weekday_list(m["days"])
+    if not days or not set_slot(scan.frame, weekdays=days):
+        return False
+    shift = _WEEK_MODS.get(m["mod"] or "")
+    return shift is None or set_slot(scan.frame, week_shift=shift)
+
+
+def _weekend(m: re.Match[str], scan: Scan) -> bool:
+    shift = _WEEK_MODS.get(m["mod"] or "")
+    if shift is not None and not set_slot(scan.frame, week_shift=shift):
+        return False
+    return set_slot(scan.frame, special="weekend")
+
+
+_WEEKDAYS = [
+    _rule(
+        "weekday",
+        rf"(?P<mod>下下个?|下个?|这个?|本|上个?)?(?P<days>{WW}{WD}(?:{_DAY_SEP}{WW}?{WD})*)"
+        r"(?![次回遍])",
+        _weekday,
+    ),
+    _rule("weekday", r"(?P<mod>下下个?|下个?|这个?|本)?(?:周末|週末)", _weekend),
+]
+
+# --- dates --------------------------------------------------------------------------------
+
+
+def _month_day(m: re.Match[str], scan: Scan) -> bool:
+    month, day = _num(m["m"]), _num(m["d"])
+    if month is None or day is None:
+        return False
+    return set_date(scan.frame, None, month, day)
+
+
+_PART_OF_MONTH = {"初": 1, "中": 15, "底": -1, "末": -1}
+
+
+def _month_part(m: re.Match[str], scan: Scan) -> bool:
+    month = _num(m["m"])
+    if month is None or not 1 <= month <= 12:
+        return False
+    return set_date(scan.frame, None, month, _PART_OF_MONTH[m["p"]])
+
+
+_MONTH_SHIFTS = {"这个月": 0, "本月": 0, "下月": 1, "下个月": 1, "下下月": 2, "下下个月": 2}
+_MONTH_SHIFTS["次月"] = 1
+
+
+def _day_of_month(m: re.Match[str], scan: Scan) -> bool:
+    day = _num(m["d"])
+    if day is None or not 1 <= day <= 31:
+        return False
+    cue = m["shift"] or scan.touches_mask(m.start(), m.end())
+    if m["suf"] == "日" and not (m["d"].isdigit() or cue):
+        return False
+    counted = re.match(r"[线楼门床房车位码球机院层]", scan.after(m.end(), 1))
+    if m["suf"] != "日" and not m["d"].isdigit() and not cue and counted:
+        return False
+    shift = _MONTH_SHIFTS.get(m["shift"] or "")
+    if shift and not set_slot(scan.frame, month_shift=shift):
+        return False
+    return set_date(scan.frame, None, None, day)
+
+
+_DATES = [
+    _rule(
+        "date",
+        rf"(?<![\d个])(?P<m>{ZH_NUM})\s*月份?\s*(?P<d>{ZH_NUM})\s*[日号號]?",
+        _month_day,
+    ),
+    _rule("date", rf"(?<![\d个])(?P<m>{ZH_NUM})\s*月份?(?P<p>[初中底末])", _month_part),
+    _rule(
+        "date",
+        rf"(?P<shift>这个月|本月|下下个?月|下个?月|次月)?\s*的?\s*(?<![\d.])(?P<d>\d{{1,2}}|{CN_NUM})"
+        r"\s*(?P<suf>[号號]|日)",
+        _day_of_month,
+    ),
+]
+
+# --- times --------------------------------------------------------------------------------
+
+_GUARD_BEFORE = "快多少好慢大小高低有差早晚重轻近远些再一第这那几"
+
+
+def _zh_hour(m: re.Match[str], scan: Scan) -> bool:
+    hour = _num(m["h"])
+    if hour is None or hour > 24:
+        return False
+    minute = _zh_minute(m)
+    if minute is None:
+        return False
+    if not _hour_is_plausible(m, scan, detailed=minute > 0 or bool(m["zheng"])):
+        return False
+    return add_time(
+        scan.frame,
+        _zh_clock(hour, minute, m["h"], m["p"]),
+    ) and _zh_period(scan, m["p"])
+
+
+def _zh_minute(m: re.Match[str]) -> int | None:
+    if m["half"]:
+        return 30
+    if m["q"]:
+        return 15 if m["q"][0] in "一1" else 45
+    if m["m"]:
+        minute = _num(m["m"].lstrip("零〇")) if m["m"].lstrip("零〇") else 0
+        return minute if minute is not None and minute < 60 else None
+    return 0
+
+
+def _hour_is_plausible(m: re.Match[str], scan: Scan, detailed: bool) -> bool:
+    """Digits, a part of day, minutes or a neighbouring time expression make "X点" a time.
+    A bare "一点" is far more often "a bit" (多喝一点水) and is refused; other bare numerals
+    are refused after 快/多/好/有/第… ("有两点建议")."""
+    if m["p"] or m["h"].isdigit() or detailed or m["u"].endswith(("钟", "鐘")):
+        return True
+    if scan.touches_mask(m.start(), m.end()):
+        return True
+    if scan.after(m.end(), 1) in ("点", "儿", "點", "兒") or m["u"].startswith(("时", "時")):
+        return False
+    previous = scan.before(m.start(), 1)
+    return m["h"] != "一" and (not previous or previous not in _GUARD_BEFORE)
+
+
+def _zh_clock(hour: int, minute: int, raw: str, period: str | None) -> ClockTime:
+    if hour == 24:
+        return ClockTime(0, minute, "24h", next_day=True)
+    if hour == 0 or hour >= 13 or (raw.isdigit() and raw.startswith("0")):
+        return ClockTime(hour, minute, "24h")
+    return ClockTime(hour, minute, None)
+
+
+def _zh_period(scan: Scan, period: str | None) -> bool:
+    return not period or set_slot(scan.frame, period=ZH_PERIODS[period])
+
+
+def _zh_colon(m: re.Match[str], scan: Scan) -> bool:
+    hour, minute = int(m["h"]), int(m["m"])
+    if hour > 24 or minute > 59:
+        return False
+    return add_time(scan.frame, _zh_clock(hour, minute, m["h"], m["p"])) and _zh_period(
+        scan, m["p"]
+    )
+
+
+_TIMES = [
+    _rule(
+        "time",
+        rf"(?P<p>{ZH_PERIOD})\s*(?P<h>\d{{1,2}})\s*[:：]\s*(?P<m>\d{{2}})(?!\d)",
+        _zh_colon,
+    ),
+    _rule(
+        "time",
+        rf"(?:在|于)?(?P<p>{ZH_PERIOD})?\s*(?P<h>{ZH_NUM})\s*(?P<u>点钟?|點鐘?|时|時)\s*"
+        rf"(?:(?P<half>半)|(?P<q>[一1三3]刻)|(?P<zheng>整)|(?P<m>[零〇]?{ZH_NUM})\s*分?钟?)?"
+        r"(?:左右|前后|前後)?",
+        _zh_hour,
+    ),
+]
+
+# --- parts of day -------------------------------------------------------------------------
+
+
+def _period(m: re.Match[str], scan: Scan) -> bool:
+    if scan.after(m.end(), 1) == "好":
+        return False
+    return set_slot(scan.frame, period=ZH_PERIODS[m.group(0)])
+
+
+_PERIODS = [
+    _rule(
+        "period",
+        r"凌晨|清晨|早晨|早上|上午|中午|正午|午后|下午|傍晚|黄昏|晚上|晚间|夜里|夜间|夜晚|半夜|深夜|午夜",
+        _period,
+    ),
+]
+
+# --- specials -------------------------------------------------------------------------------
+
+
+def _end_month(m: re.Match[str], scan: Scan) -> bool:
+    shift = _MONTH_SHIFTS.get((m["shift"] or "") + "月")
+    if shift and not set_slot(scan.frame, month_shift=shift):
+        return False
+    return set_slot(scan.frame, special="end_month" if m["p"] in "底末" else "start_month")
+
+
+def _week_alone(m: re.Match[str], scan: Scan) -> bool:
+    return set_slot(scan.frame, week_shift=_WEEK_MODS[m["mod"]])
+
+
+def _next_month(m: re.Match[str], scan: Scan) -> bool:
+    return set_slot(scan.frame, month_shift=_MONTH_SHIFTS[m.group(0)])
+
+
+def _year_end(m: re.Match[str], scan: Scan) -> bool:
+    if m.group(0) == "明年":
+        return set_slot(scan.frame, special="next_year")
+    return set_slot(scan.frame, special="end_year")
+
+
+_SPECIALS = [
+    _rule("special", r"(?:(?P<shift>这个|本|下下个?|下个?|次)?月)(?P<p>[底末初])", _end_month),
+    _rule("special", rf"(?P<mod>下下个?|下个?|这个?|本){WW}(?![{WD[1:-1]}末])", _week_alone),
+    _rule("special", r"下下个?月|下个?月|次月", _next_month),
+    _rule("special", r"明年|年底|年末", _year_end),
+]
+
+STAGES: dict[str, list[Rule]] = {
+    "recurrence": _RECURRENCE,
+    "full_dates": _FULL_DATES,
+    "durations": _DURATIONS,
+    "relative_days": _RELATIVE_DAYS,
+    "weekdays": _WEEKDAYS,
+    "dates": _DATES,
+    "times": _TIMES,
+    "periods": _PERIODS,
+    "specials": _SPECIALS,
+}

@@ -1,0 +1,127 @@
+"""Word lists of the time grammar: weekdays, months and parts of day, English and Chinese.
+
+Parts of day are mapped to canonical period names used by the resolver:
+``early`` (凌晨), ``morning``, ``noon``, ``afternoon``, ``dusk`` (傍晚), ``evening``,
+``night`` (tonight/晚上) and ``late`` (半夜/深夜).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "EN_MONTH",
+    "EN_PERIOD_NAMES",
+    "EN_WEEKDAY",
+    "EN_WEEKDAY_FULL",
+    "PERIOD_DEFAULTS",
+    "ZH_PERIOD",
+    "ZH_PERIODS",
+    "ZH_WEEKDAY_CHAR",
+    "ZH_WEEK_WORD",
+    "en_month",
+    "en_weekday",
+    "is_weekday_abbreviation",
+    "zh_weekday",
+]
+
+EN_WEEKDAY_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+EN_WEEKDAY = (
+    r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday|s)?|thu(?:r(?:s(?:day)?)?)?"
+    r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
+)
+_EN_WEEKDAY_PREFIX = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
+
+_EN_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+EN_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+
+ZH_WEEK_WORD = r"(?:周|週|星期|礼拜|禮拜)"
+ZH_WEEKDAY_CHAR = r"[一二三四五六日天1-7]"
+_ZH_WEEKDAY_VALUES = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+
+ZH_PERIODS = {
+    "凌晨": "early",
+    "清晨": "morning",
+    "早晨": "morning",
+    "早上": "morning",
+    "上午": "morning",
+    "早": "morning",
+    "中午": "noon",
+    "正午": "noon",
+    "午后": "afternoon",
+    "下午": "afternoon",
+    "傍晚": "dusk",
+    "黄昏": "dusk",
+    "晚上": "night",
+    "晚间": "night",
+    "夜晚": "night",
+    "夜里": "night",
+    "夜间": "night",
+    "晚": "night",
+    "半夜": "late",
+    "深夜": "late",
+    "午夜": "late",
+}
+ZH_PERIOD = "(?:" + "|".join(sorted(ZH_PERIODS, key=len, reverse=True)) + ")"
+
+EN_PERIOD_NAMES = {
+    "morning": "morning",
+    "afternoon": "afternoon",
+    "evening": "evening",
+    "night": "night",
+    "tonight": "night",
+}
+
+#: Time used when only a part of day is given ("tonight", "明天下午").
+PERIOD_DEFAULTS = {
+    "early": (6, 0),
+    "morning": (9, 0),
+    "noon": (12, 0),
+    "afternoon": (15, 0),
+    "dusk": (18, 0),
+    "evening": (19, 0),
+    "night": (20, 0),
+    "late": (23, 0),
+}
+
+
+def en_weekday(word: str) -> int:
+    """0-6 for an English weekday name or abbreviation (plural allowed)."""
+    return _EN_WEEKDAY_PREFIX[word.strip().lower()[:2]]
+
+
+def is_weekday_abbreviation(word: str) -> bool:
+    """True for risky short forms ("sat", "sun", "wed") that are also ordinary words."""
+    return not re.fullmatch(EN_WEEKDAY_FULL + "s?", word.strip(), re.IGNORECASE)
+
+
+def en_month(word: str) -> int:
+    """1-12 for an English month name or abbreviation."""
+    word = word.strip().lower().rstrip(".")
+    for i, name in enumerate(_EN_MONTH_NAMES):
+        if name.startswith(word[:3]):
+            return i + 1
+    raise ValueError(word)
+
+
+def zh_weekday(char: str) -> int:
+    """0-6 for 一…六/日/天 or a digit 1-7."""
+    if char.isdigit():
+        return (int(char) - 1) % 7
+    return _ZH_WEEKDAY_VALUES[char]

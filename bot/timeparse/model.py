@@ -1,0 +1,109 @@
+"""Data types shared by the grammar, the resolver and callers.
+
+``Frame`` is the grammar's output: the slots a time expression filled ("tomorrow" sets
+``day_offset``, "3pm" sets a ``ClockTime``, "every other Monday" sets ``freq``/``interval``/
+``byday``...), plus the character spans it consumed.  ``resolve`` turns a frame into a
+``ParsedWhen``, the public result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+__all__ = ["AMBIGUITY_ORDER", "ClockTime", "Frame", "ParsedWhen"]
+
+#: Ambiguity codes, most important first; ``ParsedWhen.ambiguity`` is the first one present.
+#:
+#: - ``past``: the returned one-off time is not in the future (e.g. "today at 8am" said at 9).
+#: - ``rolled``: the literal reading had passed, so the next day/month/year was used
+#:   ("at 8am" said at 9am -> tomorrow 08:00; "on March 1" said on March 10 -> next year).
+#: - ``ampm``: a bare 1-12 hour ("at 5", "8点") whose am/pm was chosen by heuristic.
+#: - ``next``: "next Friday" said early in the week: read as Friday of next calendar week,
+#:   though some people mean the coming Friday.
+#: - ``period``: only a part of day was given ("tonight", "下午"); its default time was used.
+#: - ``day_only``: only a date was given; the default time of day was used.
+#: - ``multi``: several times or days were given for a one-off; the first was used.
+AMBIGUITY_ORDER = ("past", "rolled", "ampm", "next", "period", "day_only", "multi")
+
+
+@dataclass
+class ClockTime:
+    """A time of day as written. ``meridiem`` is "am"/"pm" when stated, "24h" when the hour
+    is unambiguous (13-23, 0, a leading zero, "15时"), None when it could be either."""
+
+    hour: int
+    minute: int = 0
+    meridiem: str | None = None
+    next_day: bool = False  # "midnight": 00:00 at the end of the day it is attached to
+
+
+@dataclass
+class Frame:
+    """Slots filled by the grammar for one message."""
+
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    invalid: bool = False
+    # exact offset from now ("in 20 minutes") and calendar offset ("in 3 days")
+    delta: timedelta | None = None
+    calendar_delta: relativedelta | None = None
+    day_offset: int | None = None  # today=0, tomorrow=1, ...
+    explicit_today: bool = False  # "today"/"tonight"/"今天": a passed time is "past", not rolled
+    weekdays: list[int] = field(default_factory=list)  # 0=Monday
+    week_shift: int | None = None  # None: next occurrence; 0: this week; 1: next week...
+    weekday_range: bool = False  # "Monday to Friday": implies a weekly rule
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None  # -1: last day of the month
+    month_shift: int | None = None  # "下个月15号": 1
+    nth_weekday: tuple[int, int] | None = None  # (n, weekday): "first Monday of the month"
+    times: list[ClockTime] = field(default_factory=list)
+    period: str | None = None
+    special: str | None = None  # end_month, end_week, end_year, weekend, start_month...
+    # recurrence
+    freq: str | None = None  # DAILY, WEEKLY, MONTHLY, YEARLY, HOURLY, MINUTELY
+    interval: int = 1
+    byday: list[int] = field(default_factory=list)  # weekdays of a weekly rule
+
+    def has_time(self) -> bool:
+        """Whether any slot that pins a moment was filled."""
+        return any(
+            (
+                self.delta is not None,
+                self.calendar_delta is not None,
+                self.day_offset is not None,
+                bool(self.weekdays),
+                self.day is not None,
+                self.nth_weekday is not None,
+                bool(self.times),
+                self.period is not None,
+                self.special is not None,
+                self.freq is not None,
+                self.week_shift is not None and self.week_shift > 0,
+                bool(self.month_shift),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ParsedWhen:
+    """A parsed reminder time.
+
+    ``when`` is the first occurrence, aware, in the user's zone.  ``rrule`` is an RFC 5545
+    rule (no DTSTART line) interpreted in local wall time from ``dtstart``; None for a
+    one-off.  ``task`` is the message without the time expression and filler words.
+    """
+
+    when: datetime
+    rrule: str | None = None
+    task: str | None = None
+    ambiguity: str | None = None
+    flags: tuple[str, ...] = ()
+    dtstart: datetime | None = None
+    grain: str = "minute"  # "day" when only a date was given and the default time was used
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.rrule is not None

@@ -1,0 +1,438 @@
+"""Turn a grammar ``Frame`` into concrete datetimes: a one-off moment or a rule + DTSTART.
+
+Conventions (see ``model.AMBIGUITY_ORDER`` for the flags raised):
+
+- no date: today, or tomorrow when the time has passed ("at 8am" said at 9am);
+- "today"/"tonight"/"今天": today even if passed (flagged ``past``);
+- a bare weekday: its next occurrence (today counts if the time is still ahead);
+- "next Friday"/"下周五": Friday of the next calendar week (weeks start on Monday);
+- "March 14"/"3月14日": this year, or next year once passed; "the 15th": this month or next;
+- a bare 1-12 hour: the first future reading today, otherwise 7-11 am, 12 noon, 1-6 pm;
+- a date without a time: ``default_time`` (09:00); a part of day alone: its usual time.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from bot.timeparse.lexicon import PERIOD_DEFAULTS
+from bot.timeparse.model import ClockTime, Frame
+from bot.timeparse.rules import WEEKDAY_CODES, build_rule, localize, next_occurrence
+
+__all__ = ["Resolution", "period_reading", "resolve"]
+
+Reading = tuple[int, int, int]  # (days to add, hour, minute)
+
+
+@dataclass
+class Resolution:
+    when: datetime
+    rrule: str | None = None
+    dtstart: datetime | None = None
+    flags: list[str] = field(default_factory=list)
+    grain: str = "minute"
+
+
+@dataclass
+class _Ctx:
+    now: datetime  # aware, in the user's zone
+    tz: ZoneInfo
+    default_time: time
+    flags: list[str] = field(default_factory=list)
+    grain: str = "minute"
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def flag(self, code: str) -> None:
+        if code not in self.flags:
+            self.flags.append(code)
+
+    def at(self, day: date, reading: Reading) -> datetime:
+        days, hour, minute = reading
+        naive = datetime.combine(day + timedelta(days=days), time(hour, minute))
+        return localize(naive, self.tz)
+
+
+# --- time of day ----------------------------------------------------------------------------
+
+
+def period_reading(hour: int, period: str) -> Reading:
+    """Apply a part of day to a 1-12 hour ("晚上8点" -> 20:00, "半夜1点" -> 01:00 next day)."""
+    h12 = hour % 12
+    if period in ("early", "morning"):
+        return (0, 12 if hour == 12 and period == "morning" else h12, 0)
+    if period == "noon":
+        return (0, hour + 12 if 1 <= hour <= 5 else hour, 0)
+    if period == "afternoon":
+        return (0, h12 + 12, 0)
+    if period in ("night", "late") and (hour == 12 or hour <= (4 if period == "night" else 6)):
+        return (1, h12, 0)
+    if period in ("dusk", "evening") and hour == 12:
+        return (1, 0, 0)
+    return (0, h12 + 12, 0)
+
+
+def _readings(clock: ClockTime, period: str | None) -> tuple[list[Reading], bool]:
+    """Possible (day shift, hour, minute) readings of a clock time, preferred first, and
+    whether it was ambiguous (a bare 1-12 hour with nothing to settle am/pm)."""
+    hour, minute = clock.hour, clock.minute
+    if clock.next_day:
+        return [(1, hour, minute)], False
+    if clock.meridiem in ("am", "pm"):
+        hour = hour % 12 + (12 if clock.meridiem == "pm" else 0)
+        late = clock.meridiem == "am" and period in ("night", "late") and hour < 6
+        return [(1 if late else 0, hour, minute)], False
+    if clock.meridiem == "24h":
+        late = period in ("night", "late") and hour < 5
+        return [(1 if late else 0, hour, minute)], False
+    if period:
+        days, hour, _ = period_reading(hour, period)
+        return [(days, hour, minute)], False
+    if hour == 12:
+        return [(0, 12, minute), (1, 0, minute)], True
+    am, pm = (0, hour, minute), (0, hour + 12, minute)
+    return ([am, pm] if 7 <= hour <= 11 else [pm, am]), True
+
+
+def _time_readings(frame: Frame, ctx: _Ctx) -> tuple[list[Reading], bool]:
+    """Readings for the frame's time of day; the bool says whether a time was stated."""
+    if frame.times:
+        if len(frame.times) > 1 and frame.freq is None:
+            ctx.flag("multi")
+        readings, ambiguous = _readings(frame.times[0], frame.period)
+        if ambiguous:
+            ctx.flag("ampm")
+        return readings, True
+    if frame.period:
+        ctx.flag("period")
+        hour, minute = PERIOD_DEFAULTS[frame.period]
+        if frame.period == "morning" and 5 <= ctx.default_time.hour < 12:
+            hour, minute = ctx.default_time.hour, ctx.default_time.minute
+        return [(0, hour, minute)], True
+    ctx.flag("day_only")
+    ctx.grain = "day"
+    return [(0, ctx.default_time.hour, ctx.default_time.minute)], False
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def _add_months(day: date, months: int, day_of_month: int | None = None) -> date | None:
+    first = (day.replace(day=1) + relativedelta(months=months)).replace(day=1)
+    want = day_of_month if day_of_month is not None else day.day
+    last = calendar.monthrange(first.year, first.month)[1]
+    if want == -1:
+        return first.replace(day=last)
+    if want > last:
+        return None
+    return first.replace(day=want)
+
+
+def _week_start(day: date, shift: int) -> date:
+    return day - timedelta(days=day.weekday()) + timedelta(weeks=shift)
+
+
+def _first_future(ctx: _Ctx, days: list[date], readings: list[Reading]) -> datetime | None:
+    """The first candidate (day order, then reading preference) strictly after now."""
+    for day in days:
+        for reading in readings:
+            when = ctx.at(day, reading)
+            if when > ctx.now:
+                return when
+    return None
+
+
+def _earliest_future(ctx: _Ctx, day: date, readings: list[Reading]) -> datetime | None:
+    future = [w for w in (ctx.at(day, r) for r in readings) if w > ctx.now]
+    return min(future) if future else None
+
+
+def _on_fixed_day(ctx: _Ctx, day: date, readings: list[Reading]) -> datetime:
+    """A date the user pinned: the preferred reading, or a later one if that has passed;
+    flagged "past" when no reading is in the future."""
+    when = _earliest_future(ctx, day, readings) if day == ctx.today else None
+    if when is None:
+        when = ctx.at(day, readings[0])
+        if when <= ctx.now:
+            ctx.flag("past")
+    return when
+
+
+def _flexible(ctx: _Ctx, readings: list[Reading], stated: bool) -> datetime:
+    """No date: the first future reading today, else tomorrow."""
+    when = _earliest_future(ctx, ctx.today, readings)
+    if when is None:
+        if stated:
+            ctx.flag("rolled")
+        when = ctx.at(ctx.today + timedelta(days=1), readings[0])
+    return when
+
+
+def _weekday_days(frame: Frame, ctx: _Ctx) -> tuple[list[date], bool]:
+    """Candidate dates for the frame's weekdays; the bool says whether they are pinned
+    (a week was named), so a passed one is "past" rather than rolled a week."""
+    today = ctx.today
+    if frame.week_shift is not None:
+        start = _week_start(today, frame.week_shift)
+        days = sorted(start + timedelta(days=wd) for wd in frame.weekdays)
+        if frame.week_shift == 1 and any(d - today < timedelta(days=7) for d in days):
+            ahead = [d for d in days if d.weekday() > today.weekday()]
+            if ahead and today.weekday() != 6:
+                ctx.flag("next")
+        return days, True
+    days = sorted(today + timedelta(days=(wd - today.weekday()) % 7) for wd in frame.weekdays)
+    return days + [d + timedelta(days=7) for d in days], False
+
+
+def _yearless(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    assert frame.month is not None and frame.day is not None
+    year = ctx.today.year
+    if frame.special == "next_year":
+        year += 1
+    for offset in range(0, 9):
+        try:
+            day = _month_day(year + offset, frame.month, frame.day)
+        except ValueError:
+            continue
+        when = _first_future(ctx, [day], readings)
+        if when is not None:
+            if offset and day.replace(year=year) >= ctx.today - timedelta(days=31):
+                ctx.flag("rolled")
+            return when
+        if frame.special == "next_year":
+            return _on_fixed_day(ctx, day, readings)
+    return None
+
+
+def _month_day(year: int, month: int, day: int) -> date:
+    if day == -1:
+        return date(year, month, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def _day_of_month(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    assert frame.day is not None
+    if frame.month_shift:
+        day = _add_months(ctx.today, frame.month_shift, frame.day)
+        return None if day is None else _on_fixed_day(ctx, day, readings)
+    for months in range(0, 13):
+        day = _add_months(ctx.today, months, frame.day)
+        when = day and _first_future(ctx, [day], readings)
+        if when:
+            return when
+    return None
+
+
+def _nth_weekday_date(year: int, month: int, nth: int, weekday: int) -> date | None:
+    days = [
+        date(year, month, d)
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, d).weekday() == weekday
+    ]
+    index = nth - 1 if nth > 0 else nth
+    return days[index] if -len(days) <= index < len(days) else None
+
+
+def _nth_weekday(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    assert frame.nth_weekday is not None
+    nth, weekday = frame.nth_weekday
+    for months in range(frame.month_shift or 0, 14):
+        first = _add_months(ctx.today, months, 1)
+        day = first and _nth_weekday_date(first.year, first.month, nth, weekday)
+        when = day and _first_future(ctx, [day], readings)
+        if when:
+            return when
+    return None
+
+
+def _special(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    today, special = ctx.today, frame.special
+    if special == "end_month":
+        for months in range(frame.month_shift or 0, 3):
+            day = _add_months(today, months, -1)
+            when = day and _first_future(ctx, [day], readings)
+            if when:
+                return when
+    if special == "start_month":
+        shift = frame.month_shift or (0 if today.day == 1 else 1)
+        day = _add_months(today, shift, 1)
+        return day and _on_fixed_day(ctx, day, readings)
+    if special in ("end_week", "start_week"):
+        weekday = 4 if special == "end_week" else 0
+        shift = frame.week_shift if frame.week_shift is not None else int(special == "start_week")
+        day = _week_start(today, shift) + timedelta(days=weekday)
+        return _first_future(ctx, [day, day + timedelta(days=7)], readings)
+    if special == "end_year":
+        return _first_future(
+            ctx, [date(today.year, 12, 31), date(today.year + 1, 12, 31)], readings
+        )
+    if special == "weekend":
+        if frame.week_shift is not None:
+            return _on_fixed_day(ctx, _week_start(today, frame.week_shift) + timedelta(5), readings)
+        days = [today + timedelta(days=(wd - today.weekday()) % 7) for wd in (5, 6)]
+        return _first_future(ctx, [*sorted(days), max(days) + timedelta(days=6)], readings)
+    if special == "next_year":
+        return _on_fixed_day(ctx, date(today.year + 1, 1, 1), readings)
+    return None
+
+
+def _one_off_day(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    """Pick the date the frame names (most specific source first) and put the time on it."""
+    today = ctx.today
+    if frame.day is not None and frame.month is not None and frame.year is not None:
+        return _on_fixed_day(ctx, _month_day(frame.year, frame.month, frame.day), readings)
+    if frame.day is not None and frame.month is not None:
+        return _yearless(ctx, frame, readings)
+    if frame.day is not None:
+        return _day_of_month(ctx, frame, readings)
+    if frame.nth_weekday is not None:
+        return _nth_weekday(ctx, frame, readings)
+    if frame.day_offset is not None:
+        return _on_fixed_day(ctx, today + timedelta(days=frame.day_offset), readings)
+    if frame.weekdays:
+        days, pinned = _weekday_days(frame, ctx)
+        if pinned:
+            return _on_fixed_day(ctx, days[0], readings)
+        return _first_future(ctx, days, readings)
+    if frame.calendar_delta is not None:
+        return _on_fixed_day(ctx, today + frame.calendar_delta, readings)
+    if frame.special is not None:
+        return _special(ctx, frame, readings)
+    if frame.month_shift:
+        return _on_fixed_day(ctx, _add_months(today, frame.month_shift, 1) or today, readings)
+    if frame.week_shift:
+        return _on_fixed_day(ctx, _week_start(today, frame.week_shift), readings)
+    return None
+
+
+def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
+    if frame.delta is not None:
+        return (ctx.now + frame.delta).astimezone(ctx.tz)
+    readings, stated = _time_readings(frame, ctx)
+    if frame.weekdays and len(frame.weekdays) > 1:
+        ctx.flag("multi")
+    when = _one_off_day(ctx, frame, readings)
+    if when is not None:
+        return when
+    if frame.day is not None or frame.nth_weekday is not None:
+        return None
+    if frame.explicit_today:
+        return _on_fixed_day(ctx, ctx.today, readings)
+    return _flexible(ctx, readings, stated)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _rule_time_parts(frame: Frame, ctx: _Ctx) -> dict[str, object]:
+    readings, _ = _time_readings(frame, ctx)
+    hours = [readings[0][1]]
+    minute = readings[0][2]
+    for clock in frame.times[1:]:
+        extra, ambiguous = _readings(clock, frame.period)
+        if ambiguous:
+            ctx.flag("ampm")
+        if extra[0][2] == minute and extra[0][1] not in hours:
+            hours.append(extra[0][1])
+    return {"BYHOUR": sorted(hours), "BYMINUTE": minute}
+
+
+def _rule_start(frame: Frame, ctx: _Ctx) -> date:
+    """The first date the rule may fire: "starting next week", "从明天开始"."""
+    today = ctx.today
+    if frame.freq in ("DAILY", "WEEKLY") and frame.day is not None and frame.month is not None:
+        year = frame.year or today.year
+        try:
+            start = _month_day(year, frame.month, frame.day)
+        except ValueError:
+            return today
+        return start if start >= today or frame.year else start.replace(year=year + 1)
+    if frame.day_offset is not None:
+        return today + timedelta(days=frame.day_offset)
+    if frame.weekdays and frame.byday:
+        days, _ = _weekday_days(frame, ctx)
+        return max(today, days[0])
+    if frame.week_shift:
+        return _week_start(today, frame.week_shift)
+    if frame.month_shift and frame.freq != "MONTHLY":
+        return _add_months(today, frame.month_shift, 1) or today
+    if frame.calendar_delta is not None:
+        return today + frame.calendar_delta
+    return today
+
+
+def _rule_parts(frame: Frame, ctx: _Ctx, start: date) -> dict[str, object] | None:
+    freq = frame.freq
+    assert freq is not None
+    parts: dict[str, object] = {"FREQ": freq}
+    if freq == "WEEKLY":
+        days = frame.byday or frame.weekdays or [start.weekday()]
+        parts["BYDAY"] = [WEEKDAY_CODES[d] for d in days]
+    elif freq == "MONTHLY":
+        if frame.nth_weekday is not None:
+            nth, weekday = frame.nth_weekday
+            parts["BYDAY"] = f"{nth}{WEEKDAY_CODES[weekday]}"
+        else:
+            parts["BYMONTHDAY"] = frame.day if frame.day is not None else start.day
+    elif freq == "YEARLY":
+        if frame.month is not None and frame.day is not None:
+            parts["BYMONTH"], parts["BYMONTHDAY"] = frame.month, frame.day
+        elif frame.day is not None:
+            return None
+        else:
+            parts["BYMONTH"], parts["BYMONTHDAY"] = start.month, start.day
+    elif freq == "DAILY" and frame.weekdays and not frame.byday and frame.weekday_range:
+        parts = {"FREQ": "WEEKLY", "BYDAY": [WEEKDAY_CODES[d] for d in frame.weekdays]}
+    parts.update(_rule_time_parts(frame, ctx))
+    return parts
+
+
+def _resolve_sub_daily(frame: Frame, ctx: _Ctx) -> Resolution | None:
+    """ "every 2 hours", "每30分钟": from a stated time, else one interval from now."""
+    step = timedelta(hours=1) if frame.freq == "HOURLY" else timedelta(minutes=1)
+    if frame.times or frame.day_offset is not None or frame.weekdays:
+        first = _resolve_one_off(frame, ctx)
+    else:
+        first = ctx.now.replace(second=0, microsecond=0) + step * frame.interval
+    if first is None:
+        return None
+    rule = build_rule({"FREQ": frame.freq, "INTERVAL": frame.interval})
+    return Resolution(first, rule, first, ctx.flags, ctx.grain)
+
+
+def _resolve_rule(frame: Frame, ctx: _Ctx) -> Resolution | None:
+    if frame.freq in ("HOURLY", "MINUTELY"):
+        return _resolve_sub_daily(frame, ctx)
+    start = _rule_start(frame, ctx)
+    parts = _rule_parts(frame, ctx, start)
+    if parts is None:
+        return None
+    anchor = localize(datetime.combine(start, time(0, 0)), ctx.tz)
+    after = max(ctx.now, anchor - timedelta(seconds=1))
+    first = next_occurrence(build_rule(parts), anchor, after)
+    if first is None:
+        return None
+    if frame.interval > 1:
+        parts = {"FREQ": parts["FREQ"], "INTERVAL": frame.interval, **parts}
+    rule = build_rule(parts)
+    return Resolution(first, rule, first, ctx.flags, ctx.grain)
+
+
+def resolve(frame: Frame, now: datetime, tz: ZoneInfo, default_time: time) -> Resolution | None:
+    """Concrete time (and rule) for a frame, or None when it names no usable moment."""
+    if frame.invalid or not frame.has_time():
+        return None
+    ctx = _Ctx(now.astimezone(tz), tz, default_time)
+    if frame.freq is not None:
+        return _resolve_rule(frame, ctx)
+    when = _resolve_one_off(frame, ctx)
+    if when is None:
+        return None
+    return Resolution(when, None, None, ctx.flags, ctx.grain)
