@@ -1,0 +1,184 @@
+"""Evidence recall of the memory search on LoCoMo conversations.
+
+Each conversation is stored as one user's history through the public MemoryStore contract (one
+message per turn, ``"<speaker>: <text>"`` plus the photo caption, at the session's date with
+turns a minute apart), then every question is searched (``now`` = just after the last session).
+Per question, recall@k is the share of its evidence turns among the top k hits (questions without
+evidence count 1); the figures are averaged overall and per category.
+
+    python benchmarks/memory_recall.py --data ../shared/data/locomo_dev.json [--embeddings]
+
+``--embeddings`` reaches an OpenAI-compatible server at EMBEDDING_BASE_URL with EMBEDDING_MODEL
+(and EMBEDDING_API_KEY, if it needs one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.memory import Embedder, MemoryStore, NewMessage, OpenAIEmbedder, StoreOptions
+
+CATEGORY_NAMES = {
+    1: "multi-hop",
+    2: "temporal",
+    3: "open-domain",
+    4: "single-hop",
+    5: "adversarial",
+}
+KS = (5, 10, 25, 50)
+
+
+def parse_session_time(text: str) -> datetime:
+    """LoCoMo's "1:56 pm on 8 May, 2023" as an aware UTC datetime."""
+    return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC)
+
+
+def conversation_turns(conversation: dict[str, Any]) -> list[tuple[str, str, datetime]]:
+    """(dia_id, text, at) for every turn, in session order."""
+    sessions = sorted(
+        (int(key.split("_")[1]), key)
+        for key, value in conversation.items()
+        if key.startswith("session_") and isinstance(value, list)
+    )
+    turns = []
+    for number, key in sessions:
+        start = parse_session_time(conversation[f"session_{number}_date_time"])
+        for position, turn in enumerate(conversation[key]):
+            text = f"{turn['speaker']}: {turn['text']}"
+            if turn.get("blip_caption"):
+                text += f" [photo: {turn['blip_caption']}]"
+            turns.append((turn["dia_id"], text, start + timedelta(minutes=position)))
+    return turns
+
+
+def evidence_ids(evidence: list[str]) -> list[str]:
+    """Evidence dia_ids, with the odd "D8:6; D9:17" entry split."""
+    ids: list[str] = []
+    for item in evidence:
+        ids.extend(part.strip() for part in str(item).replace(",", ";").split(";") if part.strip())
+    return ids
+
+
+def question_recall(found: list[int], wanted: set[int], k: int) -> float:
+    if not wanted:
+        return 1.0
+    return len(wanted.intersection(found[:k])) / len(wanted)
+
+
+async def run(
+    data_path: Path,
+    embedder: Embedder | None,
+    verbose: bool = False,
+    options: StoreOptions | None = None,
+) -> dict[str, Any]:
+    samples = json.loads(data_path.read_text())
+    with tempfile.TemporaryDirectory() as folder:
+        store = await MemoryStore.open(
+            Path(folder) / "memory.db", embedder=embedder, options=options
+        )
+        scores: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+        timings: list[float] = []
+        try:
+            for index, sample in enumerate(samples):
+                user_id = 1000 + index
+                turns = conversation_turns(sample["conversation"])
+                ids = await store.add_messages(
+                    NewMessage(user_id=user_id, chat_id=user_id, role="user", text=text, at=at)
+                    for _, text, at in turns
+                )
+                if embedder is not None:
+                    await store.flush_embeddings()
+                by_dia = {
+                    dia_id: message_id
+                    for (dia_id, _, _), message_id in zip(turns, ids, strict=True)
+                }
+                now = turns[-1][2] + timedelta(hours=1)
+                for qa in sample["qa"]:
+                    started = time.perf_counter()
+                    hits = await store.search(
+                        user_id=user_id, query=qa["question"], k=max(KS), now=now
+                    )
+                    timings.append(time.perf_counter() - started)
+                    found = [hit.message_id for hit in hits]
+                    wanted = {by_dia.get(d, -1) for d in evidence_ids(qa.get("evidence", []))}
+                    category = CATEGORY_NAMES.get(qa.get("category"), str(qa.get("category")))
+                    for k in KS:
+                        recall = question_recall(found, wanted, k)
+                        scores["overall"][k].append(recall)
+                        scores[category][k].append(recall)
+                    if verbose and question_recall(found, wanted, 10) < 1:
+                        missing = sorted(d for d in evidence_ids(qa["evidence"]))
+                        print(f"MISS [{category}] {qa['question']} evidence={missing}")
+        finally:
+            await store.close()
+    timings.sort()
+    return {
+        "questions": len(scores["overall"][KS[0]]),
+        "recall": {
+            group: {f"@{k}": sum(values[k]) / len(values[k]) for k in KS}
+            for group, values in scores.items()
+        },
+        "counts": {group: len(values[KS[0]]) for group, values in scores.items()},
+        "search_ms_p50": 1000 * timings[len(timings) // 2],
+        "search_ms_p95": 1000 * timings[int(len(timings) * 0.95)],
+    }
+
+
+def make_embedder() -> Embedder:
+    import openai
+
+    base_url = os.environ.get("EMBEDDING_BASE_URL")
+    model = os.environ.get("EMBEDDING_MODEL")
+    if not base_url or not model:
+        raise SystemExit("--embeddings needs EMBEDDING_BASE_URL and EMBEDDING_MODEL")
+    client = openai.AsyncOpenAI(
+        base_url=base_url, api_key=os.environ.get("EMBEDDING_API_KEY", "none")
+    )
+    return OpenAIEmbedder(client, model)
+
+
+def print_report(result: dict[str, Any], label: str) -> None:
+    print(f"LoCoMo evidence recall, {label}: {result['questions']} questions")
+    print(f"{'group':<14}{'n':>5}" + "".join(f"{'R@' + str(k):>8}" for k in KS))
+    order = ["overall", *CATEGORY_NAMES.values()]
+    for group in order:
+        if group not in result["recall"]:
+            continue
+        figures = result["recall"][group]
+        print(
+            f"{group:<14}{result['counts'][group]:>5}"
+            + "".join(f"{figures[f'@{k}']:>8.3f}" for k in KS)
+        )
+    print(f"search p50 {result['search_ms_p50']:.1f} ms, p95 {result['search_ms_p95']:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_data = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo_dev.json"
+    parser.add_argument("--data", type=Path, default=default_data)
+    parser.add_argument("--embeddings", action="store_true", help="fuse dense vectors too")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--verbose", action="store_true", help="list questions missed at k=10")
+    args = parser.parse_args()
+    embedder = make_embedder() if args.embeddings else None
+    result = asyncio.run(run(args.data, embedder, args.verbose))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_report(result, "embedded default" if embedder is None else "with embeddings")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+"""Optional dense vectors: the embedder interface, an OpenAI-compatible embedder, vector storage.
+
+Vectors live in SQLite next to everything else. When the ``sqlite_vec`` extension can be loaded
+into the connection, they go into ``vec0`` tables partitioned by scope (exact KNN in C); when it
+cannot (Python builds without extension loading), they go into the plain ``memory_vectors`` table
+and a search scans the newest vectors of its scope in Python, which is fine for the size of one
+person's history. The choice is made once, when the first vector is written, and recorded in
+``memory_meta``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import operator
+from array import array
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import aiosqlite
+
+from bot.storage import Database
+
+if TYPE_CHECKING:
+    import openai
+
+__all__ = ["Embedder", "EmbeddingQueue", "OpenAIEmbedder", "VectorIndex", "load_sqlite_vec"]
+
+logger = logging.getLogger(__name__)
+
+#: Kinds of items that get vectors, and the vec0 table of each.
+_VEC_TABLES = {"message": "memory_vec_message", "fact": "memory_vec_fact"}
+#: The blob fallback scans at most this many of a scope's newest vectors per search.
+_BLOB_SCAN_LIMIT = 20_000
+#: Items embedded per embedder call, and the pause after a failed call.
+_EMBED_BATCH = 64
+_RETRY_AFTER_SECONDS = 60.0
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into vectors of one fixed dimension."""
+
+    async def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class OpenAIEmbedder:
+    """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint."""
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        model: str,
+        *,
+        dimensions: int | None = None,
+        batch_size: int = 64,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._dimensions = dimensions
+        self._batch_size = batch_size
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self._batch_size):
+            batch = [text or " " for text in texts[start : start + self._batch_size]]
+            extra: dict[str, Any] = {}
+            if self._dimensions:
+                extra["dimensions"] = self._dimensions
+            response = await self._client.embeddings.create(model=self._model, input=batch, **extra)
+            ordered = sorted(response.data, key=lambda item: item.index)
+            vectors.extend(list(item.embedding) for item in ordered)
+        return vectors
+
+
+async def load_sqlite_vec(connection: aiosqlite.Connection) -> bool:
+    """Load the sqlite-vec extension into the connection; False where that is impossible."""
+    try:
+        import sqlite_vec
+    except ImportError:
+        return False
+    try:
+        await connection.enable_load_extension(True)
+        await connection.load_extension(sqlite_vec.loadable_path())
+        await connection.enable_load_extension(False)
+    except Exception as error:  # AttributeError without extension support, OperationalError
+        logger.debug("sqlite-vec not loadable (%s); vectors use the blob table", error)
+        return False
+    return True
+
+
+def _unit(vector: Sequence[float]) -> array:
+    norm = math.sqrt(sum(value * value for value in vector)) or 1.0
+    return array("f", (value / norm for value in vector))
+
+
+def _dot(left: array, right: array) -> float:
+    return sum(map(operator.mul, left, right))
+
+
+class VectorIndex:
+    """Stores unit vectors per (kind, item) and finds a scope's nearest ones."""
+
+    def __init__(self, db: Database, *, vec_loaded: bool) -> None:
+        self._db = db
+        self._vec_loaded = vec_loaded
+        self.backend: str | None = None  # 'vec0' or 'blob' once chosen
+        self.dimension: int | None = None
+
+    async def load(self) -> None:
+        """Read the backend chosen earlier, if any."""
+        rows = await self._db.fetchall(
+            "SELECT name, value FROM memory_meta WHERE name IN ('vector_backend', 'vector_dim')"
+        )
+        meta = {row["name"]: row["value"] for row in rows}
+        self.backend = meta.get("vector_backend")
+        self.dimension = int(meta["vector_dim"]) if "vector_dim" in meta else None
+        if self.backend == "vec0" and not self._vec_loaded:
+            logger.warning("vectors were stored with sqlite-vec, which cannot be loaded now")
+
+    @property
+    def usable(self) -> bool:
+        return self.backend != "vec0" or self._vec_loaded
+
+    async def _choose(self, conn: aiosqlite.Connection, dimension: int) -> None:
+        self.backend = "vec0" if self._vec_loaded else "blob"
+        self.dimension = dimension
+        if self.backend == "vec0":
+            for table in _VEC_TABLES.values():
+                await conn.execute(
+                    f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING vec0("
+                    f"scope_id integer partition key,"
+                    f" embedding float[{dimension}] distance_metric=cosine)"
+                )
+        await conn.executemany(
+            "INSERT OR REPLACE INTO memory_meta (name, value) VALUES (?, ?)",
+            [("vector_backend", self.backend), ("vector_dim", str(dimension))],
+        )
+
+    async def write(
+        self,
+        conn: aiosqlite.Connection,
+        kind: str,
+        items: Sequence[tuple[int, int, Sequence[float]]],
+    ) -> int:
+        """Store (item_id, scope_id, vector) triples inside the caller's transaction."""
+        if not items:
+            return 0
+        if self.backend is None:
+            await self._choose(conn, len(items[0][2]))
+        if not self.usable:
+            return 0
+        valid = [item for item in items if len(item[2]) == self.dimension]
+        if len(valid) < len(items):
+            logger.error("dropped %d vectors of the wrong dimension", len(items) - len(valid))
+        rows = [(item_id, scope_id, _unit(vector).tobytes()) for item_id, scope_id, vector in valid]
+        if self.backend == "vec0":
+            table = _VEC_TABLES[kind]
+            await conn.executemany(
+                f"DELETE FROM {table} WHERE rowid = ?", [(row[0],) for row in rows]
+            )
+            await conn.executemany(
+                f"INSERT INTO {table} (rowid, scope_id, embedding) VALUES (?, ?, ?)", rows
+            )
+        else:
+            await conn.executemany(
+                "INSERT OR REPLACE INTO memory_vectors (kind, item_id, scope_id, vector)"
+                " VALUES (?, ?, ?, ?)",
+                [(kind, *row) for row in rows],
+            )
+        return len(rows)
+
+    async def delete(self, conn: aiosqlite.Connection, kind: str, item_ids: Sequence[int]) -> None:
+        if not item_ids:
+            return
+        await conn.executemany(
+            "DELETE FROM memory_vectors WHERE kind = ? AND item_id = ?",
+            [(kind, item_id) for item_id in item_ids],
+        )
+        if self.backend == "vec0":
+            if not self._vec_loaded:
+                logger.error(
+                    "cannot delete %d sqlite-vec vectors: extension missing", len(item_ids)
+                )
+                return
+            await conn.executemany(
+                f"DELETE FROM {_VEC_TABLES[kind]} WHERE rowid = ?",
+                [(item_id,) for item_id in item_ids],
+            )
+
+    async def move_scope(self, conn: aiosqlite.Connection, old_scope: int, new_scope: int) -> None:
+        """Re-file a scope's vectors under another scope (a group became a supergroup)."""
+        await conn.execute(
+            "UPDATE memory_vectors SET scope_id = ? WHERE scope_id = ?", (new_scope, old_scope)
+        )
+        if self.backend != "vec0" or not self._vec_loaded:
+            return
+        for table in _VEC_TABLES.values():
+            # vec0 cannot update a partition key: copy the rows out and back in.
+            async with conn.execute(
+                f"SELECT rowid, embedding FROM {table} WHERE scope_id = ?", (old_scope,)
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            await conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r[0],) for r in rows])
+            await conn.executemany(
+                f"INSERT INTO {table} (rowid, scope_id, embedding) VALUES (?, ?, ?)",
+                [(r[0], new_scope, r[1]) for r in rows],
+            )
+
+    async def nearest(
+        self, kind: str, scope_id: int, vector: Sequence[float], k: int
+    ) -> list[tuple[int, float]]:
+        """The scope's k items most similar to the vector: (item_id, cosine similarity)."""
+        if self.backend is None or not self.usable or len(vector) != self.dimension:
+            return []
+        query = _unit(vector)
+        if self.backend == "vec0":
+            rows = await self._db.fetchall(
+                f"SELECT rowid, distance FROM {_VEC_TABLES[kind]}"
+                " WHERE embedding MATCH ? AND k = ? AND scope_id = ?",
+                (query.tobytes(), k, scope_id),
+            )
+            return [(row[0], 1.0 - row[1]) for row in rows]
+        rows = await self._db.fetchall(
+            "SELECT item_id, vector FROM memory_vectors WHERE scope_id = ? AND kind = ?"
+            " ORDER BY item_id DESC LIMIT ?",
+            (scope_id, kind, _BLOB_SCAN_LIMIT),
+        )
+        scored = []
+        for item_id, blob in rows:
+            stored = array("f")
+            stored.frombytes(blob)
+            scored.append((item_id, _dot(query, stored)))
+        scored.sort(key=lambda pair: pair[1], reverse=True)
+        return scored[:k]
+
+
+class EmbeddingQueue:
+    """Gives queued messages and facts their vectors, in the background.
+
+    Ingest only records the item in ``memory_embed_queue`` (same transaction as the message), so
+    storing a message never waits for the embedder, and an embedder outage loses nothing: the
+    items stay queued and are retried after a pause.
+    """
+
+    def __init__(self, db: Database, vectors: VectorIndex, embedder: Embedder) -> None:
+        self._db = db
+        self._vectors = vectors
+        self._embedder = embedder
+        self._task: asyncio.Task[None] | None = None
+        self._paused_until = 0.0
+
+    def kick(self) -> None:
+        """Start a background flush unless one runs or the embedder failed moments ago."""
+        if self._task is not None and not self._task.done():
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._paused_until:
+            self._task = loop.create_task(self._flush_in_background())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _flush_in_background(self) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            logger.exception("background embedding failed")
+
+    async def flush(self) -> int:
+        """Embed everything queued; return how many items got vectors.
+
+        Stops at the first embedder failure and leaves the rest queued.
+        """
+        done = 0
+        while True:
+            batch = await self._next_batch()
+            if not batch:
+                return done
+            live = [item for item in batch if item[3] is not None]
+            try:
+                vectors = await self._embedder.embed([item[3] for item in live]) if live else []
+                if len(vectors) != len(live):
+                    raise ValueError(f"{len(vectors)} vectors for {len(live)} texts")
+            except Exception as error:
+                logger.warning("embedding %d items failed (%s); will retry", len(live), error)
+                self._paused_until = asyncio.get_running_loop().time() + _RETRY_AFTER_SECONDS
+                return done
+            async with self._db.transaction() as conn:
+                for kind in ("message", "fact"):
+                    await self._vectors.write(
+                        conn,
+                        kind,
+                        [
+                            (item_id, scope_id, vector)
+                            for (item_kind, item_id, scope_id, _), vector in zip(
+                                live, vectors, strict=True
+                            )
+                            if item_kind == kind
+                        ],
+                    )
+                await conn.executemany(
+                    "DELETE FROM memory_embed_queue WHERE kind = ? AND item_id = ?",
+                    [(item[0], item[1]) for item in batch],
+                )
+            done += len(live)
+
+    async def _next_batch(self) -> list[tuple[str, int, int | None, str | None]]:
+        """(kind, item id, scope, text) of queued items; text None once the item is gone."""
+        rows = await self._db.fetchall(
+            "SELECT q.kind, q.item_id, coalesce(m.scope_id, f.scope_id), coalesce(m.text, f.text)"
+            " FROM memory_embed_queue AS q"
+            " LEFT JOIN messages AS m ON q.kind = 'message' AND m.id = q.item_id"
+            " LEFT JOIN memory_facts AS f ON q.kind = 'fact' AND f.id = q.item_id"
+            " LIMIT ?",
+            (_EMBED_BATCH,),
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in rows]

@@ -1,0 +1,164 @@
+"""Per-scope index terms: how a word of one memory scope is spelled inside the shared FTS tables.
+
+Each scope (a user's private memory or a group's) gets a small integer key, written with the
+consonants below, and every indexed word is stored as ``<key><mark><word>``: "bx吉他", "cfxguitar".
+This partitions one FTS5 table into per-scope posting lists:
+
+* isolation: a query built for one scope can only ever match that scope's rows;
+* speed: a search reads its own scope's postings only, whatever the size of the table;
+* statistics: a term's document frequency is counted within the scope, as BM25 wants.
+
+The key alphabet has no vowels and no "y", so the prefix leaves the Porter stemmer's measure of
+the word unchanged ("cfxrecommended" stems like "recommended"), and the mark letters never occur
+in a key, so the first mark ends the key and no two (key, word) pairs spell the same term.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+import aiosqlite
+
+from bot.storage import Database
+
+__all__ = [
+    "CONTEXT_MARK",
+    "OWN_MARK",
+    "ScopeKeys",
+    "body_terms",
+    "decode_body",
+    "encode_body",
+    "encode_key",
+    "fts_query",
+    "index_word",
+    "scoped_term",
+]
+
+_KEY_ALPHABET = "bcdfghjklmnpqrstvw"
+#: Marks a word of the document itself.
+OWN_MARK = "x"
+#: Marks a word borrowed from a neighbouring message (weaker evidence).
+CONTEXT_MARK = "z"
+
+# unicode61 splits tokens at anything that is not a letter, a number or private use; the stored
+# term must stay one token, or the prefix would fall off part of it.
+_TOKEN_CATEGORIES = frozenset("LN")
+
+
+def encode_key(key: int) -> str:
+    """Spell a scope key (≥ 1) with the key alphabet."""
+    if key < 1:
+        raise ValueError("scope keys start at 1")
+    base = len(_KEY_ALPHABET)
+    digits = []
+    while key:
+        key, remainder = divmod(key, base)
+        digits.append(_KEY_ALPHABET[remainder])
+    return "".join(reversed(digits))
+
+
+def index_word(word: str) -> str:
+    """The word reduced to characters FTS5's unicode61 keeps inside one token."""
+    return "".join(
+        char
+        for char in word
+        if unicodedata.category(char)[0] in _TOKEN_CATEGORIES or unicodedata.category(char) == "Co"
+    )
+
+
+def scoped_term(key_code: str, word: str, mark: str = OWN_MARK) -> str:
+    """The stored spelling of a word in one scope."""
+    return f"{key_code}{mark}{word}"
+
+
+def encode_body(key_code: str, own: Iterable[str], context: Iterable[str] = ()) -> str:
+    """The FTS body of a document: its own words, then words borrowed from its neighbours."""
+    parts = [scoped_term(key_code, word, OWN_MARK) for word in own]
+    parts.extend(scoped_term(key_code, word, CONTEXT_MARK) for word in context)
+    return " ".join(parts)
+
+
+def decode_body(body: str) -> tuple[list[str], list[str]]:
+    """Split a stored body back into its own and context words (without the scope prefix)."""
+    own: list[str] = []
+    context: list[str] = []
+    for term in body.split():
+        for position, char in enumerate(term):
+            if char == OWN_MARK:
+                own.append(term[position + 1 :])
+                break
+            if char == CONTEXT_MARK:
+                context.append(term[position + 1 :])
+                break
+    return own, context
+
+
+def body_terms(body: str) -> int:
+    """How many own words a stored body holds (its length for BM25)."""
+    return sum(1 for term in body.split() if _mark_of(term) == OWN_MARK)
+
+
+def _mark_of(term: str) -> str | None:
+    for char in term:
+        if char in (OWN_MARK, CONTEXT_MARK):
+            return char
+    return None
+
+
+def fts_query(term: str) -> str:
+    """An FTS5 query string matching exactly one stored term."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+class ScopeKeys:
+    """Each scope's term prefix, created on first use and cached (scopes are never renumbered)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._codes: dict[int, str] = {}
+
+    async def code(self, scope_id: int) -> str | None:
+        """The prefix of a scope's terms; None when nothing of the scope was ever indexed."""
+        code = self._codes.get(scope_id)
+        if code is None:
+            row = await self._db.fetchone(
+                "SELECT key FROM memory_scopes WHERE scope_id = ?", (scope_id,)
+            )
+            if row is None:
+                return None
+            code = self._codes[scope_id] = encode_key(row[0])
+        return code
+
+    async def ensure(self, conn: aiosqlite.Connection, scope_ids: Iterable[int]) -> dict[int, str]:
+        """The prefixes of the scopes, creating missing ones (inside a write transaction)."""
+        codes: dict[int, str] = {}
+        for scope_id in scope_ids:
+            code = self._codes.get(scope_id)
+            if code is None:
+                await conn.execute(
+                    "INSERT INTO memory_scopes (scope_id) VALUES (?) ON CONFLICT DO NOTHING",
+                    (scope_id,),
+                )
+                async with conn.execute(
+                    "SELECT key FROM memory_scopes WHERE scope_id = ?", (scope_id,)
+                ) as cursor:
+                    row = await cursor.fetchone()
+                code = encode_key(row[0])
+            codes[scope_id] = code
+        self._codes.update(codes)
+        return codes
+
+    def invalidate(self, *scope_ids: int) -> None:
+        """Forget cached prefixes (after a scope was re-pointed by a chat migration)."""
+        for scope_id in scope_ids:
+            self._codes.pop(scope_id, None)
+
+    async def stats(self, scope_id: int) -> tuple[int, float]:
+        """(messages indexed, average words per message) of a scope."""
+        row = await self._db.fetchone(
+            "SELECT docs, terms FROM memory_scopes WHERE scope_id = ?", (scope_id,)
+        )
+        if row is None or row[0] <= 0:
+            return 0, 1.0
+        return row[0], max(row[1] / row[0], 1.0)

@@ -1,0 +1,205 @@
+"""Writing messages: the core ``messages`` row and its index body, in one cheap transaction.
+
+Each message is indexed with its own words and, as weaker "context" words, the words of the one
+or two messages just before it in the same scope (when they were written shortly before). An
+answer such as "Three times a week" is then found by the words of the question it answers.
+The words of each scope's latest messages are cached, so the hot path needs no extra read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.memory.common import fetch_all
+from bot.memory.index import ScopeKeys, decode_body, encode_body, index_word
+from bot.memory.text import tokenize, unique_terms
+from bot.memory.types import NewMessage
+from bot.storage import Database, from_db_time, memory_scope, to_db_time
+
+__all__ = ["ContextPolicy", "MessageWriter"]
+
+#: Scopes whose latest words are kept in memory (the cache is dropped whole when full).
+_RECENT_CACHE_SCOPES = 50_000
+
+_Recent = list[tuple[datetime, list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextPolicy:
+    """Which neighbouring words a message is indexed with."""
+
+    enabled: bool = True
+    #: How many preceding messages lend words, and how many words at most.
+    messages: int = 2
+    words: int = 24
+    #: Messages further apart than this (a new conversation) lend no context.
+    gap: timedelta = timedelta(hours=3)
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A message ready for insertion: its scope, sender and index words."""
+
+    message: NewMessage
+    scope_id: int
+    sender: int | None
+    words: list[str]
+
+
+class MessageWriter:
+    """Inserts messages into the core table and the memory index."""
+
+    def __init__(self, db: Database, keys: ScopeKeys, policy: ContextPolicy) -> None:
+        self._db = db
+        self._keys = keys
+        self._policy = policy
+        self._recent: dict[int, _Recent] = {}
+
+    async def add(
+        self, rows: Iterable[NewMessage | Mapping[str, Any]], *, queue_embeddings: bool
+    ) -> list[int]:
+        """Store and index the messages in one transaction; return their ids in order."""
+        prepared = [
+            _prepare(row if isinstance(row, NewMessage) else NewMessage(**row)) for row in rows
+        ]
+        if not prepared:
+            return []
+        recent: dict[int, _Recent] = {}
+        async with self._db.transaction() as conn:
+            codes = await self._keys.ensure(conn, {item.scope_id for item in prepared})
+            first_id = await _next_message_id(conn)
+            ids = list(range(first_id, first_id + len(prepared)))
+            await conn.executemany(
+                "INSERT INTO messages (id, scope_id, chat_id, user_id, role, speaker, text,"
+                " tg_message_id, reply_to_tg_id, thread, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    _message_row(message_id, item)
+                    for message_id, item in zip(ids, prepared, strict=True)
+                ],
+            )
+            bodies, stats = await self._bodies(conn, prepared, codes, recent)
+            await conn.executemany(
+                "INSERT INTO memory_fts (rowid, body) VALUES (?, ?)", zip(ids, bodies, strict=True)
+            )
+            await conn.executemany(
+                "UPDATE memory_scopes SET docs = docs + ?, terms = terms + ? WHERE scope_id = ?",
+                [(docs, terms, scope_id) for scope_id, (docs, terms) in stats.items()],
+            )
+            if queue_embeddings:
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO memory_embed_queue (kind, item_id)"
+                    " VALUES ('message', ?)",
+                    [(message_id,) for message_id in ids],
+                )
+        self._remember(recent)  # only once committed
+        return ids
+
+    def forget_recent(self, *scope_ids: int) -> None:
+        """Drop cached words of scopes whose messages were deleted or moved."""
+        for scope_id in scope_ids:
+            self._recent.pop(scope_id, None)
+
+    async def _bodies(
+        self,
+        conn: aiosqlite.Connection,
+        prepared: Sequence[_Prepared],
+        codes: Mapping[int, str],
+        recent: dict[int, _Recent],
+    ) -> tuple[list[str], dict[int, tuple[int, int]]]:
+        """The FTS body of each message, and per scope the added (messages, words)."""
+        bodies: list[str] = []
+        stats: dict[int, tuple[int, int]] = {}
+        for item in prepared:
+            context: list[str] = []
+            if self._policy.enabled:
+                earlier = recent.get(item.scope_id)
+                if earlier is None:
+                    earlier = await self._recent_words(conn, item.scope_id)
+                context = self._context_words(item, earlier)
+                keep = self._policy.messages
+                recent[item.scope_id] = [*earlier, (item.message.at, item.words)][-keep:]
+            bodies.append(encode_body(codes[item.scope_id], item.words, context))
+            docs, terms = stats.get(item.scope_id, (0, 0))
+            stats[item.scope_id] = (docs + 1, terms + len(item.words))
+        return bodies, stats
+
+    def _context_words(self, item: _Prepared, earlier: _Recent) -> list[str]:
+        """Words of the preceding messages of the same conversation, nearest first."""
+        own = set(item.words)
+        context: list[str] = []
+        moment = item.message.at
+        for at, words in reversed(earlier):
+            if moment - at > self._policy.gap:
+                break
+            # A question usually ends its message, so its last words are taken first.
+            context.extend(word for word in reversed(words) if word not in own)
+            moment = at
+        return unique_terms(context)[: self._policy.words]
+
+    async def _recent_words(self, conn: aiosqlite.Connection, scope_id: int) -> _Recent:
+        cached = self._recent.get(scope_id)
+        if cached is not None:
+            return cached
+        rows = await fetch_all(
+            conn,
+            "SELECT m.at, f.body FROM messages AS m JOIN memory_fts AS f ON f.rowid = m.id"
+            " WHERE m.scope_id = ? ORDER BY m.id DESC LIMIT ?",
+            (scope_id, self._policy.messages),
+        )
+        return [(from_db_time(at), decode_body(body)[0]) for at, body in reversed(rows)]
+
+    def _remember(self, updates: Mapping[int, _Recent]) -> None:
+        if len(self._recent) + len(updates) > _RECENT_CACHE_SCOPES:
+            self._recent.clear()
+        self._recent.update(updates)
+
+
+def message_words(text: str, speaker: str | None = None) -> list[str]:
+    """The distinct index words of a message (the speaker's name is searchable too)."""
+    words = (index_word(word) for word in unique_terms(tokenize(f"{speaker or ''} {text}")))
+    return [word for word in words if word]
+
+
+def _prepare(message: NewMessage) -> _Prepared:
+    if message.role not in ("user", "assistant", "system"):
+        raise ValueError(f"unknown role {message.role!r}")
+    if message.at.tzinfo is None:
+        raise ValueError("message times must be timezone-aware")
+    scope_id = memory_scope(user_id=message.user_id, chat_id=message.chat_id)
+    if message.sender_id is not None:
+        sender = message.sender_id
+    else:
+        sender = message.user_id if message.role == "user" else None
+    return _Prepared(message, scope_id, sender, message_words(message.text, message.speaker))
+
+
+def _message_row(message_id: int, item: _Prepared) -> tuple[Any, ...]:
+    message = item.message
+    return (
+        message_id,
+        item.scope_id,
+        message.chat_id,
+        item.sender,
+        message.role,
+        message.speaker,
+        message.text,
+        message.tg_message_id,
+        message.reply_to_tg_id,
+        message.thread,
+        to_db_time(message.at),
+    )
+
+
+async def _next_message_id(conn: aiosqlite.Connection) -> int:
+    """The next id AUTOINCREMENT would hand out (the caller holds the write lock)."""
+    async with conn.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),"
+        " coalesce((SELECT max(id) FROM messages), 0))"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (row[0] if row else 0) + 1

@@ -1,0 +1,169 @@
+"""Ranking memories for a natural question: query plan, BM25-style scoring, and fusion.
+
+The question becomes a weighted bag of terms (:func:`plan_query`): its content words, a few
+category expansions at a lower weight, and the words of any time hint at a low weight; the hint
+itself becomes a time window. Matching is OR, never AND: a message needs only some of the words.
+
+Scores are computed in Python from per-scope posting lists (which rows hold each term), not by
+FTS5's ``bm25()``, because the inverse document frequency must be counted within the user's own
+history, and because the final score mixes in signals FTS5 cannot see:
+
+* BM25 with binary term frequency (chat messages are short; a repeated word adds little);
+* the neighbouring turns: a question's answer often spans adjacent messages ("What did you
+  buy?" / "Guitar strings!"), so a message inherits part of its neighbours' score;
+* the time window of a hint, and a mild preference for recent messages;
+* with an embedder, a dense ranking fused by reciprocal rank.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.memory.lexicon import EXPANSIONS, STOP_WORDS
+from bot.memory.text import tokenize, unique_terms
+from bot.memory.timehints import TimeWindow, parse_time_window
+
+__all__ = [
+    "QueryPlan",
+    "QueryTerm",
+    "RankingConfig",
+    "TermPostings",
+    "fuse_reciprocal_rank",
+    "idf",
+    "plan_query",
+    "top_candidates",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingConfig:
+    """Knobs of the ranker; the defaults were set on LoCoMo and hold for everyday chat."""
+
+    #: BM25 length normalisation (0 = none, 1 = full) and saturation.
+    k1: float = 1.2
+    b: float = 0.5
+    #: Weight of a query's category expansions and of the words of its time hint.
+    expansion_weight: float = 0.45
+    time_word_weight: float = 0.3
+    #: Share of the best neighbour's score a message inherits.
+    neighbour_weight: float = 0.3
+    #: Weight of a word indexed from a neighbouring message rather than the message itself.
+    context_weight: float = 0.35
+    #: Score multiplier for messages written inside the query's time window.
+    window_boost: float = 1.0
+    #: Multiplier 1 + recency_boost * exp(-age / recency_days) for recent messages.
+    recency_boost: float = 0.05
+    recency_days: float = 120.0
+    #: How many lexical candidates are rescored, and how many postings a term reads at most.
+    pool_size: int = 120
+    postings_cap: int = 4000
+    #: Reciprocal rank fusion constant.
+    rrf_k: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    word: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """What a question asks for: weighted terms and an optional time window."""
+
+    terms: tuple[QueryTerm, ...]
+    window: TimeWindow | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and self.window is None
+
+
+@dataclass(slots=True)
+class TermPostings:
+    """The rows of one scope holding a term, as its own word and as a neighbour's word."""
+
+    term: QueryTerm
+    own: list[int] = field(default_factory=list)
+    context: list[int] = field(default_factory=list)
+    #: Documents holding the term as their own word (may exceed len(own) when capped).
+    document_frequency: int = 0
+
+
+def plan_query(
+    query: str, now: datetime, *, config: RankingConfig | None = None, expand: bool = True
+) -> QueryPlan:
+    """Turn a natural question into weighted terms and a time window."""
+    config = config or RankingConfig()
+    window = parse_time_window(query, now)
+    weights: dict[str, float] = {}
+
+    def offer(word: str, weight: float) -> None:
+        if weight > weights.get(word, 0.0):
+            weights[word] = weight
+
+    time_words = set(tokenize(window.phrase)) if window else set()
+    for word in unique_terms(tokenize(query)):
+        offer(word, config.time_word_weight if word in time_words else 1.0)
+    if expand:
+        for word in unique_terms(tokenize(query, keep_stop_words=True)):
+            for member in EXPANSIONS.get(word, ()):
+                if member not in STOP_WORDS:
+                    offer(member, config.expansion_weight)
+    terms = tuple(QueryTerm(word, weight) for word, weight in weights.items())
+    return QueryPlan(terms=terms, window=window)
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """BM25's inverse document frequency, kept positive for very common terms."""
+    documents = max(documents, document_frequency)
+    return math.log(1.0 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def term_weights(
+    postings: Sequence[TermPostings], documents: int
+) -> list[tuple[TermPostings, float]]:
+    """Each term with its query weight times its rarity in the scope."""
+    return [(p, p.term.weight * idf(p.document_frequency, documents)) for p in postings]
+
+
+def raw_scores(
+    postings: Sequence[TermPostings], documents: int, config: RankingConfig
+) -> dict[int, float]:
+    """Unnormalised scores: the weights of the terms each row holds (own words full weight)."""
+    scores: dict[int, float] = {}
+    for posting, weight in term_weights(postings, documents):
+        for row in posting.own:
+            scores[row] = scores.get(row, 0.0) + weight
+        context_weight = weight * config.context_weight
+        for row in posting.context:
+            scores[row] = scores.get(row, 0.0) + context_weight
+    return scores
+
+
+def top_candidates(scores: Mapping[int, float], limit: int) -> list[int]:
+    """The ids of the best-scoring rows (ties: newer first)."""
+    return [row for row, _ in heapq.nlargest(limit, scores.items(), key=lambda i: (i[1], i[0]))]
+
+
+def length_norm(length: int, average: float, config: RankingConfig) -> float:
+    """BM25's factor for a term seen once in a document of ``length`` terms."""
+    average = max(average, 1.0)
+    return (config.k1 + 1.0) / (1.0 + config.k1 * (1.0 - config.b + config.b * length / average))
+
+
+def recency_factor(age_days: float, config: RankingConfig) -> float:
+    return 1.0 + config.recency_boost * math.exp(-max(age_days, 0.0) / config.recency_days)
+
+
+def fuse_reciprocal_rank(rankings: Iterable[Sequence[int]], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion of several best-first rankings of ids."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+    return fused

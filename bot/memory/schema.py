@@ -1,0 +1,77 @@
+"""The memory component's tables: search indexes over the core ``messages`` table, facts, vectors.
+
+Full-text search uses one FTS5 table for messages and one for facts, both with the Porter stemmer
+over unicode61 and ``detail=none`` (no positions: the ranker only needs which rows hold a term,
+which keeps the index small and ingest fast). Every indexed term carries a short per-scope prefix
+(see :mod:`bot.memory.index`), so one user's terms never match another user's rows and a search
+reads only the postings of its own scope, however large the table grows.
+"""
+
+from __future__ import annotations
+
+from bot.storage import Migration
+
+__all__ = ["MEMORY_MIGRATIONS"]
+
+MEMORY_MIGRATIONS: list[Migration] = [
+    Migration(
+        1,
+        """
+        -- One row per memory scope (a user's private memory or a group's): the short key that
+        -- prefixes its index terms, and the counts the ranker needs (documents, indexed terms).
+        CREATE TABLE memory_scopes (
+            key INTEGER PRIMARY KEY AUTOINCREMENT,
+            scope_id INTEGER NOT NULL UNIQUE,
+            docs INTEGER NOT NULL DEFAULT 0,
+            terms INTEGER NOT NULL DEFAULT 0
+        );
+        -- rowid = messages.id; body = the message's prefixed terms, space separated.
+        CREATE VIRTUAL TABLE memory_fts USING fts5(
+            body, detail=none, columnsize=0, tokenize='porter unicode61 remove_diacritics 2'
+        );
+        -- Durable knowledge distilled from the conversation. An update never overwrites: the old
+        -- fact becomes 'superseded' and points at its replacement; 'deleted' = no longer true.
+        CREATE TABLE memory_facts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            scope_id INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            subject TEXT,                            -- whom or what the fact is about
+            kind TEXT NOT NULL DEFAULT 'fact',       -- preference, plan, biography, ...
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'superseded', 'deleted')),
+            superseded_by INTEGER REFERENCES memory_facts (id) ON DELETE SET NULL,
+            source_message_ids TEXT NOT NULL DEFAULT '[]',   -- JSON list of messages.id
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX memory_facts_scope ON memory_facts (scope_id, status, id);
+        CREATE INDEX memory_facts_superseded_by ON memory_facts (superseded_by);
+        -- rowid = memory_facts.id; every fact that still exists, whatever its status.
+        CREATE VIRTUAL TABLE memory_fact_fts USING fts5(
+            body, detail=none, columnsize=0, tokenize='porter unicode61 remove_diacritics 2'
+        );
+        -- Time hints ("last week") select a scope's messages by date.
+        CREATE INDEX memory_messages_scope_at ON messages (scope_id, at);
+        -- Dense vectors when sqlite-vec cannot be loaded: unit-length float32 blobs.
+        CREATE TABLE memory_vectors (
+            kind TEXT NOT NULL CHECK (kind IN ('message', 'fact')),
+            item_id INTEGER NOT NULL,
+            scope_id INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (kind, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX memory_vectors_scope ON memory_vectors (scope_id, kind, item_id);
+        -- Items still waiting for a vector (the embedder was busy, down or not yet called).
+        CREATE TABLE memory_embed_queue (
+            kind TEXT NOT NULL CHECK (kind IN ('message', 'fact')),
+            item_id INTEGER NOT NULL,
+            PRIMARY KEY (kind, item_id)
+        ) WITHOUT ROWID;
+        -- Settings of the component, e.g. the vector backend and dimension once chosen.
+        CREATE TABLE memory_meta (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
+]

@@ -1,0 +1,391 @@
+"""Searching one scope's messages and facts (the SQL side of :mod:`bot.memory.ranking`).
+
+A search reads, in one round trip, the posting list of every query term within the scope (own
+words and context words, newest first, capped), scores the rows in Python, rescores the best
+few hundred with their lengths, neighbours and dates, and, with an embedder, fuses the dense
+ranking by reciprocal rank.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from bot.memory.common import placeholders
+from bot.memory.embeddings import Embedder, VectorIndex
+from bot.memory.index import (
+    CONTEXT_MARK,
+    OWN_MARK,
+    ScopeKeys,
+    body_terms,
+    fts_query,
+    index_word,
+    scoped_term,
+)
+from bot.memory.ranking import (
+    QueryPlan,
+    RankingConfig,
+    TermPostings,
+    fuse_reciprocal_rank,
+    length_norm,
+    plan_query,
+    raw_scores,
+    recency_factor,
+    top_candidates,
+)
+from bot.memory.types import Fact, MemoryHit
+from bot.storage import Database, from_db_time, to_db_time
+
+__all__ = ["Candidate", "Searcher", "fact_from_row"]
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_TABLE = "memory_fts"
+FACT_TABLE = "memory_fact_fts"
+#: A forget-by-topic match must hold this share of the topic's total term weight.
+_TOPIC_MATCH_SHARE = 0.5
+_TOPIC_MATCH_LIMIT = 5_000
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A message being ranked."""
+
+    id: int
+    chat_id: int
+    role: str
+    speaker: str | None
+    text: str
+    at: datetime
+    length: int
+    prev_id: int | None
+    next_id: int | None
+    score: float = 0.0
+
+    def hit(self) -> MemoryHit:
+        return MemoryHit(
+            message_id=self.id,
+            text=self.text,
+            at=self.at,
+            score=self.score,
+            role=self.role,
+            speaker=self.speaker,
+            chat_id=self.chat_id,
+        )
+
+
+class Searcher:
+    """Ranks a scope's messages and facts for a natural question."""
+
+    def __init__(
+        self,
+        db: Database,
+        keys: ScopeKeys,
+        config: RankingConfig,
+        vectors: VectorIndex,
+        embedder: Embedder | None,
+        *,
+        query_embed_timeout: float,
+    ) -> None:
+        self._db = db
+        self._keys = keys
+        self._config = config
+        self._vectors = vectors
+        self._embedder = embedder
+        self._embed_timeout = query_embed_timeout
+
+    # --- messages -----------------------------------------------------------------------------
+
+    async def messages(
+        self,
+        scope_id: int,
+        query: str,
+        now: datetime,
+        *,
+        k: int,
+        before_id: int | None = None,
+        exclude: frozenset[int] = frozenset(),
+        query_vector: list[float] | None = None,
+    ) -> list[Candidate]:
+        """The k best messages of the scope for the query, best first."""
+        code = await self._keys.code(scope_id)
+        if code is None or k <= 0:
+            return []
+        plan = plan_query(query, now, config=self._config)
+        ranked = await self._lexical(scope_id, code, plan, now, before_id)
+        if query_vector is not None:
+            dense = await self._nearest("message", scope_id, query_vector, before_id)
+            if dense:
+                ranked = await self._fuse(scope_id, plan, ranked, dense)
+        return [candidate for candidate in ranked if candidate.id not in exclude][:k]
+
+    async def _lexical(
+        self, scope_id: int, code: str, plan: QueryPlan, now: datetime, before_id: int | None
+    ) -> list[Candidate]:
+        config = self._config
+        documents, average_length = await self._keys.stats(scope_id)
+        postings = await self._postings(MESSAGE_TABLE, code, plan, before_id)
+        scores = raw_scores(postings, documents, config)
+        pool = top_candidates(scores, config.pool_size)
+        if plan.window is not None:
+            pool.extend(await self._window_ids(scope_id, plan, before_id, exclude=set(pool)))
+        candidates = await self.load(scope_id, pool)
+        for candidate in candidates:
+            if plan.terms:
+                own = scores.get(candidate.id, 0.0)
+                neighbour = max(
+                    scores.get(candidate.prev_id, 0.0), scores.get(candidate.next_id, 0.0)
+                )
+                score = own * length_norm(candidate.length, average_length, config)
+                score += config.neighbour_weight * neighbour
+            else:
+                score = 1.0  # a pure time question: every message of the window is relevant
+            candidate.score = score * self._time_factor(plan, candidate.at, now)
+        candidates = [candidate for candidate in candidates if candidate.score > 0]
+        candidates.sort(key=lambda c: (c.score, c.id), reverse=True)
+        return candidates
+
+    def _time_factor(self, plan: QueryPlan, at: datetime, now: datetime) -> float:
+        factor = recency_factor((now - at).total_seconds() / 86400.0, self._config)
+        return factor * self._window_factor(plan, at)
+
+    def _window_factor(self, plan: QueryPlan, at: datetime) -> float:
+        if plan.window is not None and plan.window.contains(at):
+            return 1.0 + self._config.window_boost
+        return 1.0
+
+    async def _window_ids(
+        self, scope_id: int, plan: QueryPlan, before_id: int | None, exclude: set[int]
+    ) -> list[int]:
+        """Messages written inside the query's time window, newest first."""
+        assert plan.window is not None
+        rows = await self._db.fetchall(
+            "SELECT id FROM messages WHERE scope_id = ? AND at >= ? AND at < ? AND id < ?"
+            " ORDER BY at DESC LIMIT ?",
+            (
+                scope_id,
+                to_db_time(plan.window.start),
+                to_db_time(plan.window.end),
+                before_id if before_id is not None else 1 << 62,
+                self._config.pool_size,
+            ),
+        )
+        return [row[0] for row in rows if row[0] not in exclude]
+
+    async def load(self, scope_id: int, ids: Sequence[int]) -> list[Candidate]:
+        """The scope's messages with these ids, with index lengths and neighbour ids."""
+        if not ids:
+            return []
+        rows = await self._db.fetchall(
+            "SELECT m.id, m.chat_id, m.role, m.speaker, m.text, m.at, f.body,"
+            " (SELECT max(p.id) FROM messages AS p WHERE p.scope_id = m.scope_id AND p.id < m.id),"
+            " (SELECT min(n.id) FROM messages AS n WHERE n.scope_id = m.scope_id AND n.id > m.id)"
+            " FROM messages AS m LEFT JOIN memory_fts AS f ON f.rowid = m.id"
+            f" WHERE m.scope_id = ? AND m.id IN ({placeholders(len(ids))})",
+            (scope_id, *ids),
+        )
+        return [
+            Candidate(
+                id=row[0],
+                chat_id=row[1],
+                role=row[2],
+                speaker=row[3],
+                text=row[4],
+                at=from_db_time(row[5]),
+                length=body_terms(row[6]) if row[6] else 1,
+                prev_id=row[7],
+                next_id=row[8],
+            )
+            for row in rows
+        ]
+
+    async def _fuse(
+        self, scope_id: int, plan: QueryPlan, lexical: list[Candidate], dense: list[int]
+    ) -> list[Candidate]:
+        """Reciprocal rank fusion of the lexical and the dense ranking."""
+        by_id = {candidate.id: candidate for candidate in lexical}
+        for candidate in await self.load(scope_id, [i for i in dense if i not in by_id]):
+            by_id[candidate.id] = candidate
+        fused = fuse_reciprocal_rank([[c.id for c in lexical], dense], k=self._config.rrf_k)
+        result = []
+        for item, score in fused.items():
+            candidate = by_id.get(item)
+            if candidate is not None:
+                candidate.score = score * self._window_factor(plan, candidate.at)
+                result.append(candidate)
+        result.sort(key=lambda c: (c.score, c.id), reverse=True)
+        return result
+
+    # --- facts --------------------------------------------------------------------------------
+
+    async def facts(
+        self,
+        scope_id: int,
+        query: str,
+        now: datetime,
+        *,
+        k: int,
+        include_superseded: bool = False,
+        query_vector: list[float] | None = None,
+    ) -> list[Fact]:
+        """The k facts of the scope most relevant to the query, best first."""
+        code = await self._keys.code(scope_id)
+        if code is None or k <= 0:
+            return []
+        plan = plan_query(query, now, config=self._config)
+        postings = await self._postings(FACT_TABLE, code, plan, None)
+        scores = raw_scores(postings, await self._fact_count(scope_id), self._config)
+        if query_vector is not None:
+            dense = await self._nearest("fact", scope_id, query_vector, None)
+            if dense:
+                lexical = top_candidates(scores, self._config.pool_size)
+                scores = fuse_reciprocal_rank([lexical, dense], k=self._config.rrf_k)
+        facts = await self.facts_by_ids(scope_id, top_candidates(scores, max(4 * k, 20)))
+        if not include_superseded:
+            facts = [fact for fact in facts if fact.is_active]
+        facts.sort(key=lambda fact: scores.get(fact.id, 0.0), reverse=True)
+        return [replace(fact, score=scores.get(fact.id, 0.0)) for fact in facts[:k]]
+
+    async def _fact_count(self, scope_id: int) -> int:
+        row = await self._db.fetchone(
+            "SELECT count(*) FROM memory_facts WHERE scope_id = ?", (scope_id,)
+        )
+        return row[0] if row else 0
+
+    async def facts_by_ids(self, scope_id: int, ids: Sequence[int]) -> list[Fact]:
+        if not ids:
+            return []
+        rows = await self._db.fetchall(
+            f"SELECT * FROM memory_facts WHERE scope_id = ? AND id IN ({placeholders(len(ids))})",
+            (scope_id, *ids),
+        )
+        return [fact_from_row(row) for row in rows]
+
+    # --- topic matching (forget) --------------------------------------------------------------
+
+    async def topic_matches(
+        self, scope_id: int, topic: str, now: datetime
+    ) -> tuple[list[int], list[int]]:
+        """Message and fact ids that hold enough of a topic's words, best first.
+
+        A row must hold at least half of the topic's weight (words weighted by rarity), so the
+        specific words count: "my trip to Japan" takes every message naming Japan, not every
+        message about some trip. No expansions, no time window: forgetting must be literal.
+        """
+        code = await self._keys.code(scope_id)
+        if code is None:
+            return [], []
+        plan = plan_query(topic, now, config=self._config, expand=False)
+        plan = QueryPlan(terms=plan.terms)
+        documents, _ = await self._keys.stats(scope_id)
+        messages = await self._matching(MESSAGE_TABLE, code, plan, documents)
+        facts = await self._matching(FACT_TABLE, code, plan, await self._fact_count(scope_id))
+        return messages, facts
+
+    async def _matching(self, table: str, code: str, plan: QueryPlan, documents: int) -> list[int]:
+        if not plan.terms:
+            return []
+        postings = await self._postings(table, code, plan, None, with_context=False)
+        config = replace(self._config, context_weight=0.0)
+        scores = raw_scores(postings, documents, config)
+        weights = raw_scores(
+            [TermPostings(p.term, [0], [], p.document_frequency) for p in postings],
+            documents,
+            config,
+        )
+        threshold = _TOPIC_MATCH_SHARE * weights.get(0, 0.0) - 1e-9
+        matching = {row: score for row, score in scores.items() if score >= threshold}
+        return top_candidates(matching, _TOPIC_MATCH_LIMIT)
+
+    # --- postings and vectors -----------------------------------------------------------------
+
+    async def _postings(
+        self,
+        table: str,
+        code: str,
+        plan: QueryPlan,
+        before_id: int | None,
+        *,
+        with_context: bool = True,
+    ) -> list[TermPostings]:
+        """Which rows of the scope hold each query term, as own words and as context words."""
+        if not plan.terms:
+            return []
+        cap = self._config.postings_cap
+        marks = [OWN_MARK]
+        if with_context and table == MESSAGE_TABLE:
+            marks.append(CONTEXT_MARK)
+        bound = "AND rowid < ?" if before_id is not None else ""
+        selects: list[str] = []
+        params: list[Any] = []
+        for position, term in enumerate(plan.terms):
+            for mark in marks:
+                selects.append(
+                    f"SELECT {position}, '{mark}', (SELECT group_concat(rowid) FROM"
+                    f" (SELECT rowid FROM {table} WHERE {table} MATCH ? {bound}"
+                    " ORDER BY rowid DESC LIMIT ?))"
+                )
+                params.append(fts_query(scoped_term(code, index_word(term.word), mark)))
+                params.extend([before_id, cap] if before_id is not None else [cap])
+        rows = await self._db.fetchall(" UNION ALL ".join(selects), params)
+        postings = [TermPostings(term=term) for term in plan.terms]
+        for position, mark, joined in rows:
+            ids = [int(part) for part in joined.split(",")] if joined else []
+            if mark == OWN_MARK:
+                postings[position].own = ids
+                postings[position].document_frequency = len(ids)
+            else:
+                postings[position].context = ids
+        for posting in postings:
+            if len(posting.own) >= cap:  # capped: count the true document frequency
+                posting.document_frequency = await self._count(table, code, posting)
+        return [posting for posting in postings if posting.own or posting.context]
+
+    async def _count(self, table: str, code: str, posting: TermPostings) -> int:
+        row = await self._db.fetchone(
+            f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
+            (fts_query(scoped_term(code, index_word(posting.term.word), OWN_MARK)),),
+        )
+        return row[0] if row else len(posting.own)
+
+    async def embed_query(self, query: str) -> list[float] | None:
+        """The query's vector, or None without an embedder, stored vectors, or on failure."""
+        if self._embedder is None or self._vectors.backend is None or not query.strip():
+            return None
+        try:
+            vectors = await asyncio.wait_for(self._embedder.embed([query]), self._embed_timeout)
+            return list(vectors[0])
+        except Exception as error:  # the lexical ranking still answers
+            logger.warning("query embedding failed (%s); searching lexically only", error)
+            return None
+
+    async def _nearest(
+        self, kind: str, scope_id: int, vector: list[float], before_id: int | None
+    ) -> list[int]:
+        nearest = await self._vectors.nearest(kind, scope_id, vector, self._config.pool_size)
+        return [item for item, _ in nearest if before_id is None or item < before_id]
+
+
+def fact_from_row(row: Mapping[str, Any] | Any) -> Fact:
+    """A Fact from a ``memory_facts`` row."""
+    try:
+        sources = tuple(int(i) for i in json.loads(row["source_message_ids"]))
+    except (TypeError, ValueError):
+        sources = ()
+    return Fact(
+        id=row["id"],
+        scope_id=row["scope_id"],
+        text=row["text"],
+        subject=row["subject"],
+        kind=row["kind"],
+        status=row["status"],
+        superseded_by=row["superseded_by"],
+        source_message_ids=sources,
+        created_at=from_db_time(row["created_at"]),
+        updated_at=from_db_time(row["updated_at"]),
+    )

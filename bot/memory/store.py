@@ -1,0 +1,393 @@
+"""MemoryStore: every message Dazi saw, searchable; durable facts; forgetting and export.
+
+Messages live in the core ``messages`` table; this store writes them there and keeps its own
+indexes beside them (see :mod:`bot.memory.schema`). Everything is partitioned by memory scope:
+a user's private memory, or a group's shared one (``bot.storage.memory_scope``). No search,
+recall, listing or deletion reads or touches rows of another scope.
+
+Typical use::
+
+    store = await MemoryStore.open(db)                  # the app's shared Database
+    mid = await store.add_message(user_id=1, chat_id=1, role="user", text="...", at=now)
+    hits = await store.search(user_id=1, query="what guitar did I buy?", now=now)
+    recall = await store.recall(user_id=1, chat_id=1, query=text, now=now, budget_tokens=600)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.clock import utcnow
+from bot.memory.common import aware
+from bot.memory.embeddings import Embedder, EmbeddingQueue, VectorIndex, load_sqlite_vec
+from bot.memory.facts import FactBook
+from bot.memory.forget import Forgetter
+from bot.memory.index import ScopeKeys
+from bot.memory.ingest import ContextPolicy, MessageWriter
+from bot.memory.ranking import RankingConfig
+from bot.memory.recall import Recall, select_for_budget
+from bot.memory.schema import MEMORY_MIGRATIONS
+from bot.memory.search import Searcher
+from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage
+from bot.storage import CORE_MIGRATIONS, Database, memory_scope
+
+__all__ = ["MemoryStore", "StoreOptions"]
+
+#: How many facts and messages recall considers before fitting them to the budget.
+_RECALL_FACTS = 12
+_RECALL_MESSAGES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class StoreOptions:
+    """Tuning of a store: ranking knobs, context indexing, and the query embedding timeout."""
+
+    ranking: RankingConfig = field(default_factory=RankingConfig)
+    context: ContextPolicy = field(default_factory=ContextPolicy)
+    #: Seconds to wait for the embedder on a query before answering lexically only.
+    query_embed_timeout: float = 3.0
+
+
+class MemoryStore:
+    """Long-term memory over one SQLite database (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        owns_db: bool,
+        vectors: VectorIndex,
+        embedder: Embedder | None,
+        options: StoreOptions,
+    ) -> None:
+        self._db = db
+        self._owns_db = owns_db
+        keys = ScopeKeys(db)
+        self._writer = MessageWriter(db, keys, options.context)
+        self._searcher = Searcher(
+            db,
+            keys,
+            options.ranking,
+            vectors,
+            embedder,
+            query_embed_timeout=options.query_embed_timeout,
+        )
+        self._facts = FactBook(db, keys, vectors, queue_embeddings=embedder is not None)
+        self._forgetter = Forgetter(db, keys, vectors, self._searcher, self._writer)
+        self._embeddings = EmbeddingQueue(db, vectors, embedder) if embedder else None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        path_or_db: str | Path | Database,
+        *,
+        embedder: Embedder | None = None,
+        options: StoreOptions | None = None,
+    ) -> MemoryStore:
+        """Open a store on a database path (owned: :meth:`close` closes it) or on the app's
+        shared Database (only migrated). Either way the core and memory schemas are brought up
+        to date."""
+        owns_db = not isinstance(path_or_db, Database)
+        db = await Database.open(path_or_db) if owns_db else path_or_db
+        try:
+            await db.migrate("core", CORE_MIGRATIONS)
+            await db.migrate("memory", MEMORY_MIGRATIONS)
+            vectors = VectorIndex(db, vec_loaded=await load_sqlite_vec(db.connection))
+            await vectors.load()
+        except BaseException:
+            if owns_db:
+                await db.close()
+            raise
+        return cls(
+            db,
+            owns_db=owns_db,
+            vectors=vectors,
+            embedder=embedder,
+            options=options or StoreOptions(),
+        )
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    async def close(self) -> None:
+        """Stop background embedding; close the database if this store opened it."""
+        if self._embeddings is not None:
+            await self._embeddings.stop()
+        if self._owns_db:
+            await self._db.close()
+
+    # --- messages -----------------------------------------------------------------------------
+
+    async def add_message(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        role: str,
+        text: str,
+        at: datetime,
+        speaker: str | None = None,
+        sender_id: int | None = None,
+        tg_message_id: int | None = None,
+        reply_to_tg_id: int | None = None,
+        thread: int = 1,
+    ) -> int:
+        """Store one message in the core table, index it, and return its id.
+
+        ``user_id`` with ``chat_id`` picks the memory scope; the stored sender is ``sender_id``,
+        else ``user_id`` for role "user" and nobody for the bot.
+        """
+        message = NewMessage(
+            user_id=user_id,
+            chat_id=chat_id,
+            role=role,
+            text=text,
+            at=at,
+            speaker=speaker,
+            sender_id=sender_id,
+            tg_message_id=tg_message_id,
+            reply_to_tg_id=reply_to_tg_id,
+            thread=thread,
+        )
+        return (await self.add_messages([message]))[0]
+
+    async def add_messages(self, rows: Iterable[NewMessage | Mapping[str, Any]]) -> list[int]:
+        """Store and index many messages (NewMessage or dicts of its fields) in one
+        transaction; return their ids in order."""
+        ids = await self._writer.add(rows, queue_embeddings=self._embeddings is not None)
+        self._kick_embeddings()
+        return ids
+
+    async def get_messages(
+        self, *, user_id: int, chat_id: int, message_ids: Sequence[int]
+    ) -> list[MemoryHit]:
+        """Messages of the scope by id, oldest first (ids of other scopes are ignored)."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        candidates = await self._searcher.load(scope_id, sorted(set(message_ids)))
+        return [candidate.hit() for candidate in sorted(candidates, key=lambda c: c.id)]
+
+    async def search(
+        self,
+        *,
+        user_id: int,
+        query: str,
+        k: int = 10,
+        now: datetime | None = None,
+        chat_id: int | None = None,
+        before_id: int | None = None,
+    ) -> list[MemoryHit]:
+        """The k past messages that best answer a natural question, best first.
+
+        The scope is the user's private memory, or the group's when ``chat_id`` is a group;
+        ``before_id`` keeps only messages stored before that id.
+        """
+        scope_id = memory_scope(user_id=user_id, chat_id=user_id if chat_id is None else chat_id)
+        vector = await self._searcher.embed_query(query)
+        ranked = await self._searcher.messages(
+            scope_id, query, aware(now or utcnow()), k=k, before_id=before_id, query_vector=vector
+        )
+        return [candidate.hit() for candidate in ranked]
+
+    async def recall(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        query: str,
+        now: datetime,
+        budget_tokens: int,
+        exclude_message_ids: Iterable[int] = (),
+    ) -> Recall:
+        """The facts and past messages most relevant to ``query`` that fit ``budget_tokens``,
+        leaving out ``exclude_message_ids`` (the recent turns the prompt already holds)."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        now = aware(now)
+        vector = await self._searcher.embed_query(query)
+        facts = await self._searcher.facts(
+            scope_id, query, now, k=_RECALL_FACTS, query_vector=vector
+        )
+        messages = await self._searcher.messages(
+            scope_id,
+            query,
+            now,
+            k=_RECALL_MESSAGES,
+            exclude=frozenset(exclude_message_ids),
+            query_vector=vector,
+        )
+        return select_for_budget(facts, [c.hit() for c in messages], budget_tokens)
+
+    # --- facts --------------------------------------------------------------------------------
+
+    async def add_fact(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        source_message_ids: Sequence[int] = (),
+        now: datetime,
+        subject: str | None = None,
+        kind: str = "fact",
+    ) -> Fact:
+        """Remember a fact in the user's (or group's) memory."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        fact = await self._facts.add(
+            scope_id,
+            text,
+            source_message_ids=source_message_ids,
+            now=aware(now),
+            subject=subject,
+            kind=kind,
+        )
+        self._kick_embeddings()
+        return fact
+
+    async def get_fact(self, *, user_id: int, chat_id: int, fact_id: int) -> Fact | None:
+        return await self._facts.get(memory_scope(user_id=user_id, chat_id=chat_id), fact_id)
+
+    async def list_facts(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        offset: int = 0,
+        limit: int = 10,
+        include_superseded: bool = False,
+    ) -> tuple[list[Fact], int]:
+        """A page of the scope's facts, newest first, and how many there are in all.
+
+        ``include_superseded`` adds the history: superseded and no-longer-true facts.
+        """
+        return await self._facts.page(
+            memory_scope(user_id=user_id, chat_id=chat_id),
+            offset=offset,
+            limit=limit,
+            include_superseded=include_superseded,
+        )
+
+    async def supersede_fact(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        fact_ids: Sequence[int] | int,
+        text: str,
+        source_message_ids: Sequence[int] = (),
+        now: datetime,
+        subject: str | None = None,
+        kind: str | None = None,
+    ) -> Fact | None:
+        """Replace active facts with a new one; the old ones stay, superseded, pointing at it.
+
+        Returns the new fact, or None when none of the given facts is active in the scope.
+        """
+        fact = await self._facts.supersede(
+            memory_scope(user_id=user_id, chat_id=chat_id),
+            [fact_ids] if isinstance(fact_ids, int) else list(fact_ids),
+            text,
+            source_message_ids=source_message_ids,
+            now=aware(now),
+            subject=subject,
+            kind=kind,
+        )
+        self._kick_embeddings()
+        return fact
+
+    async def retract_fact(
+        self, *, user_id: int, chat_id: int, fact_id: int, now: datetime
+    ) -> bool:
+        """Mark an active fact as no longer true (status 'deleted'), keeping it as history."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        return await self._facts.retract(scope_id, fact_id, aware(now))
+
+    async def delete_fact(self, *, user_id: int, chat_id: int, fact_id: int) -> bool:
+        """Erase a fact the user wants gone, with the older versions it replaced.
+
+        Returns False when the fact is not in this scope (another user's id deletes nothing).
+        """
+        return await self._facts.delete(memory_scope(user_id=user_id, chat_id=chat_id), fact_id)
+
+    async def search_facts(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        query: str,
+        k: int = 10,
+        now: datetime | None = None,
+        include_superseded: bool = False,
+    ) -> list[Fact]:
+        """The scope's facts most relevant to a question, best first."""
+        vector = await self._searcher.embed_query(query)
+        return await self._searcher.facts(
+            memory_scope(user_id=user_id, chat_id=chat_id),
+            query,
+            aware(now or utcnow()),
+            k=k,
+            include_superseded=include_superseded,
+            query_vector=vector,
+        )
+
+    # --- forgetting, export, migration --------------------------------------------------------
+
+    async def forget_all(self, *, user_id: int, chat_id: int) -> int:
+        """Erase the scope's whole memory (messages, facts, index rows, vectors); return how
+        many messages and facts went."""
+        return await self._forgetter.forget_all(memory_scope(user_id=user_id, chat_id=chat_id))
+
+    async def preview_forget_topic(
+        self, *, user_id: int, chat_id: int, topic: str, now: datetime
+    ) -> ForgetPreview:
+        """What forgetting a topic would delete; nothing is deleted yet. Show it, and on
+        confirmation pass its ids to :meth:`forget_items`."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        return await self._forgetter.preview_topic(scope_id, topic, aware(now))
+
+    async def forget_items(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        message_ids: Sequence[int] = (),
+        fact_ids: Sequence[int] = (),
+    ) -> int:
+        """Delete these messages and facts everywhere; ids outside the scope are ignored."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        return await self._forgetter.forget_items(scope_id, message_ids, fact_ids)
+
+    async def forget_topic(self, *, user_id: int, chat_id: int, topic: str, now: datetime) -> int:
+        """Preview and delete in one call (for callers that already asked the user)."""
+        preview = await self.preview_forget_topic(
+            user_id=user_id, chat_id=chat_id, topic=topic, now=now
+        )
+        return await self.forget_items(
+            user_id=user_id,
+            chat_id=chat_id,
+            message_ids=preview.message_ids,
+            fact_ids=preview.fact_ids,
+        )
+
+    async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
+        """Everything remembered in the scope: messages and facts, JSON-serialisable."""
+        return await self._forgetter.export(memory_scope(user_id=user_id, chat_id=chat_id))
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Move a group's memory to its new id (Telegram upgraded it to a supergroup)."""
+        return await self._forgetter.migrate_chat(old_chat_id, new_chat_id)
+
+    # --- embeddings ---------------------------------------------------------------------------
+
+    async def flush_embeddings(self) -> int:
+        """Embed every queued item now (benchmarks, tests, maintenance); 0 without embedder."""
+        return await self._embeddings.flush() if self._embeddings is not None else 0
+
+    def _kick_embeddings(self) -> None:
+        if self._embeddings is not None:
+            self._embeddings.kick()

@@ -1,0 +1,97 @@
+"""Turning text into index terms: Unicode folding, English words, and Chinese segmentation.
+
+SQLite's FTS5 tokenizers do not split Chinese (a run of Han characters becomes one token), so
+Han runs are segmented with jieba in search mode, which also emits the shorter dictionary words
+inside long ones ("中华人民共和国" → 中华, 人民, 共和国, ...). Documents and queries go through the
+same function, so they always agree on word boundaries.
+
+English words are left for FTS5's Porter stemmer (it runs at index and query time); here they are
+only case-folded, stripped of possessives and apostrophes, folded from irregular verb forms the
+stemmer cannot handle ("felt" → "feel"), and filtered of stop words.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from bot.memory.lexicon import IRREGULAR_FORMS, STOP_WORDS
+
+__all__ = ["is_cjk", "tokenize", "unique_terms"]
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A Han run, or a word of other letters/digits (with inner apostrophes, as in "don't").
+_TOKEN_RE = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+(?:['’](?:(?![{_HAN}])[^\W_])+)*")
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+
+# One-character prefixes (adverbs, modals) and suffixes (aspect particles) that jieba often
+# glues to a monosyllabic verb or adjective: "去学", "想学", "挺酷", "学了". The bare character is
+# indexed too, so "学" in a question meets "去学" in a message.
+_LEADING_FUNCTION_CHARS = frozenset("去想要会能在很挺太好再也都还就才刚已没不别")
+_TRAILING_FUNCTION_CHARS = frozenset("了着过的得地吗呢吧啊")
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def is_cjk(char: str) -> bool:
+    """Whether a character is a Han ideograph (segmented with jieba rather than by spaces)."""
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def _segmenter():  # -> module jieba; imported lazily, its dictionary takes ~0.5 s to load
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        with _jieba_lock:
+            if not _jieba_ready:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba_ready = True
+    return jieba
+
+
+def _han_words(run: str) -> Iterator[str]:
+    """Words of a run of Han characters, in jieba search mode, with function characters split."""
+    for word in _segmenter().cut_for_search(run):
+        yield word
+        if len(word) == 2:
+            if word[0] in _LEADING_FUNCTION_CHARS:
+                yield word[1]
+            elif word[1] in _TRAILING_FUNCTION_CHARS:
+                yield word[0]
+
+
+def _raw_words(text: str) -> Iterator[str]:
+    """Every word of the text, case-folded, before stop-word filtering."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    for match in _TOKEN_RE.finditer(folded):
+        token = match.group()
+        if is_cjk(token[0]):
+            yield from _han_words(token)
+        else:
+            token = _POSSESSIVE_RE.sub("", token).replace("'", "").replace("’", "")
+            yield IRREGULAR_FORMS.get(token, token)
+
+
+def _is_term(word: str) -> bool:
+    if word in STOP_WORDS:
+        return False
+    # A lone Latin letter is noise; a lone Han character or digit can be a word (猫, 茶, 5).
+    return len(word) > 1 or is_cjk(word) or word.isdigit()
+
+
+def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
+    """The terms of a text in order (repeats kept), stop words dropped unless asked otherwise."""
+    if keep_stop_words:
+        return list(_raw_words(text))
+    return [word for word in _raw_words(text) if _is_term(word)]
+
+
+def unique_terms(words: Iterable[str]) -> list[str]:
+    """The words without repeats, first occurrence first."""
+    return list(dict.fromkeys(words))

@@ -1,0 +1,93 @@
+"""Plain records passed in and out of the memory store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = ["Fact", "ForgetPreview", "MemoryHit", "NewMessage"]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryHit:
+    """A past message found by a search, with its relevance score (higher is better)."""
+
+    message_id: int
+    text: str
+    at: datetime
+    score: float
+    role: str
+    speaker: str | None
+    chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """One message to store; the keyword arguments of :meth:`MemoryStore.add_message`."""
+
+    user_id: int
+    chat_id: int
+    role: str
+    text: str
+    at: datetime
+    speaker: str | None = None
+    sender_id: int | None = None
+    tg_message_id: int | None = None
+    reply_to_tg_id: int | None = None
+    thread: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A piece of durable knowledge about a user or a group, with where it came from."""
+
+    id: int
+    scope_id: int
+    text: str
+    subject: str | None
+    kind: str
+    status: str  # 'active', 'superseded' or 'deleted' (no longer true)
+    superseded_by: int | None
+    source_message_ids: tuple[int, ...]
+    created_at: datetime
+    updated_at: datetime
+    score: float = 0.0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (timestamps in ISO 8601)."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "subject": self.subject,
+            "kind": self.kind,
+            "status": self.status,
+            "superseded_by": self.superseded_by,
+            "source_message_ids": list(self.source_message_ids),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetPreview:
+    """What "forget this topic" would delete, for the user to confirm before anything goes."""
+
+    topic: str
+    message_ids: tuple[int, ...]
+    fact_ids: tuple[int, ...]
+    #: The best-matching messages and the facts, to show the user (messages are a sample).
+    sample_messages: tuple[MemoryHit, ...]
+    facts: tuple[Fact, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.message_ids) + len(self.fact_ids)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total == 0
