@@ -1,0 +1,329 @@
+"""The database-backed scheduler that sends due reminders.
+
+There is no in-memory job list: the ``reminders`` table *is* the schedule. The scheduler sleeps
+until the earliest ``fire_at`` (or until :meth:`Scheduler.wake` says a reminder was added or
+changed, or at most ``max_idle`` seconds), then drains everything due.
+
+Exactly-once, as far as Telegram allows
+---------------------------------------
+Each due reminder goes through three steps:
+
+1. **Claim**: ``UPDATE reminders SET status='claimed', claim_token=<fresh uuid> WHERE id=? AND
+   status='scheduled' AND fire_at<=now``. The statement is atomic, so of any number of claimers
+   (the background loop, a test calling :meth:`Scheduler.run_due`, a user's button) exactly one
+   changes the row; the others see ``rowcount == 0`` and leave it alone.
+2. **Send** through the :class:`~bot.reminders.delivery.Delivery`, after checking that the
+   claim still holds (the user may have deleted, paused or edited the reminder meanwhile).
+3. **Finish**, only for the holder of the token (``... WHERE id=? AND claim_token=?``):
+   delivered when Telegram accepted the message (a recurring reminder moves to its next
+   occurrence, computed from its RRULE and local DTSTART), back to ``scheduled`` with a later
+   ``fire_at`` after a passing failure (exponential backoff, Telegram's ``retry_after`` when it
+   gives one), ``failed`` when the bot was blocked or removed, or after ``max_attempts``.
+
+A crash between 1 and 2 leaves the row ``claimed``. The bot runs as one process per database
+(long polling allows a single consumer per token), so at start no claim can belong to a live
+sender: :meth:`Scheduler.start` hands every claim back to ``scheduled`` *before* sending
+anything, with its time untouched. The reminder is then due, is claimed again under a new
+token by exactly one worker and sent once, marked late if it is. Nothing is lost (the row was
+never marked delivered) and nothing is sent twice (the old token can no longer finish anything
+and the message was never sent). The one window no design can close without Telegram's help is
+a crash after Telegram accepted the message but before step 3 was written: that reminder is
+sent again at start, so delivery is at-least-once with a window of one database write.
+
+Each claim counts an attempt, so a reminder that crashes the process every time it is sent
+ends as ``failed`` after ``max_attempts`` starts instead of looping forever.
+
+Late and overdue reminders
+--------------------------
+A reminder sent more than a minute after its time says "(late: due 14:00)". Reminders more than
+``summary_after`` (a day) late, typically after a long outage, are not sent one by one: each
+chat gets **one** message that lists them; recurring ones continue with their next future
+occurrence (missed occurrences are not replayed).
+
+Throughput
+----------
+Sends run in at most ``concurrency`` workers that pull ids from the database as they go (never
+one task per reminder); Telegram's limits are kept by the application's rate limiter, which
+every send passes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.reminders.delivery import Delivery, SendResult, SendStatus
+from bot.reminders.messages import due_message, summary_message
+from bot.reminders.model import Reminder
+from bot.reminders.recurrence import next_occurrence
+from bot.reminders.repository import ReminderRepository
+
+__all__ = ["RunReport", "Scheduler", "SchedulerOptions"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerOptions:
+    """Tuning knobs; the defaults suit a personal bot and survive 10,000 reminders at once."""
+
+    concurrency: int = 32
+    batch: int = 256
+    max_attempts: int = 8
+    backoff_base: timedelta = timedelta(seconds=15)
+    backoff_cap: timedelta = timedelta(hours=1)
+    summary_after: timedelta = timedelta(days=1)
+    max_idle: float = 60.0
+    stop_timeout: float = 10.0
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What one drain did."""
+
+    sent: int = 0
+    summarized: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    summaries: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Scheduler:
+    """Sends due reminders from the database; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        repository: ReminderRepository,
+        clock: Clock,
+        options: SchedulerOptions | None = None,
+        *,
+        on_sent: Callable[[Reminder, int | None], None] | None = None,
+    ) -> None:
+        self._repo = repository
+        self._clock = clock
+        self.options = options or SchedulerOptions()
+        self._delivery: Delivery | None = None
+        self._wake = asyncio.Event()
+        self._run_lock = asyncio.Lock()
+        self._feed_lock = asyncio.Lock()
+        self._buffer: deque[int] = deque()
+        self._inflight: set[int] = set()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._on_sent = on_sent
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self, delivery: Delivery, *, background: bool = True) -> int:
+        """Recover stale claims, then (by default) run the loop; return the claims recovered."""
+        self._delivery = delivery
+        self._stopping = False
+        now = self._clock.now()
+        recovered = await self._repo.recover_claims(now)
+        if recovered:
+            logger.warning("recovered %d reminder(s) claimed before a crash", recovered)
+        await self._repo.purge_drafts(now)
+        if background:
+            self._task = asyncio.create_task(self._loop(), name="reminder-scheduler")
+        return recovered
+
+    async def stop(self) -> None:
+        """Finish the sends in progress (up to ``stop_timeout``), then stop."""
+        self._stopping = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.options.stop_timeout)
+        except TimeoutError:
+            logger.warning("scheduler did not stop in time; unsent claims recover at start")
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def wake(self) -> None:
+        """Re-read the schedule now (a reminder was added, changed or snoozed)."""
+        self._wake.set()
+
+    async def run_due(self) -> RunReport:
+        """Send everything due at the clock's current time; return what happened."""
+        if self._delivery is None:
+            raise RuntimeError("the scheduler has no delivery; call start() first")
+        async with self._run_lock:
+            report = RunReport()
+            await self._summarize_overdue(report)
+            workers = [
+                asyncio.create_task(self._worker(report))
+                for _ in range(max(1, self.options.concurrency))
+            ]
+            await asyncio.gather(*workers)
+            self._buffer.clear()
+            return report
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            delay = self.options.max_idle
+            try:
+                await self.run_due()
+                delay = await self._seconds_to_next()
+            except Exception:
+                logger.exception("scheduler round failed; trying again shortly")
+                delay = 5.0
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _seconds_to_next(self) -> float:
+        next_at = await self._repo.next_fire_time()
+        if next_at is None:
+            return self.options.max_idle
+        seconds = (next_at - self._clock.now()).total_seconds()
+        return min(max(seconds, 0.005), self.options.max_idle)
+
+    # -- one reminder at a time ----------------------------------------------------------------
+
+    async def _worker(self, report: RunReport) -> None:
+        while (reminder_id := await self._take()) is not None:
+            try:
+                await self._deliver(reminder_id, report)
+            except Exception as error:
+                logger.exception("delivering reminder %s failed", reminder_id)
+                report.errors.append(f"{reminder_id}: {error!r}")
+            finally:
+                self._inflight.discard(reminder_id)
+
+    async def _take(self) -> int | None:
+        """The next due id not already being handled; None when nothing is due (or stopping)."""
+        async with self._feed_lock:
+            if self._stopping:
+                return None
+            if not self._buffer:
+                ids = await self._repo.due_ids(
+                    self._clock.now(), limit=self.options.batch, exclude=self._inflight
+                )
+                self._buffer.extend(ids)
+            if not self._buffer:
+                return None
+            reminder_id = self._buffer.popleft()
+            self._inflight.add(reminder_id)
+            return reminder_id
+
+    async def _deliver(self, reminder_id: int, report: RunReport) -> None:
+        assert self._delivery is not None
+        now = self._clock.now()
+        reminder = await self._repo.claim(reminder_id, now)
+        if reminder is None:
+            report.skipped += 1
+            return
+        if not await self._repo.still_claimed(reminder):
+            report.skipped += 1
+            return
+        result = await self._delivery.send(due_message(reminder, now))
+        await self._finish(reminder, result, report)
+
+    async def _finish(self, reminder: Reminder, result: SendResult, report: RunReport) -> None:
+        now = self._clock.now()
+        if result.sent:
+            upcoming = self._next_due(reminder, now)
+            await self._repo.delivered(
+                reminder, now=now, message_id=result.message_id, next_due=upcoming
+            )
+            report.sent += 1
+            if self._on_sent is not None:
+                self._on_sent(reminder, result.message_id)
+        elif result.status == SendStatus.MIGRATED and result.new_chat_id is not None:
+            await self._repo.migrate_chat(reminder.chat_id, result.new_chat_id)
+            await self._repo.release(reminder, now=now)
+        elif result.status == SendStatus.BLOCKED:
+            logger.info("reminder %s failed for good: %s", reminder.id, result.error)
+            await self._repo.failed(reminder, now=now, error=result.error)
+            report.failed += 1
+        else:
+            await self._retry_or_fail(reminder, result, now, report)
+
+    async def _retry_or_fail(
+        self, reminder: Reminder, result: SendResult, now: datetime, report: RunReport
+    ) -> None:
+        if reminder.attempts >= self.options.max_attempts:
+            logger.warning("reminder %s gave up after %d attempts", reminder.id, reminder.attempts)
+            await self._repo.failed(reminder, now=now, error=result.error)
+            report.failed += 1
+            return
+        delay = self.backoff(reminder.attempts)
+        if result.retry_after:
+            delay = max(delay, timedelta(seconds=result.retry_after))
+        logger.info("reminder %s: %s; retrying in %s", reminder.id, result.error, delay)
+        await self._repo.retry_later(reminder, now=now, fire_at=now + delay, error=result.error)
+        report.retried += 1
+
+    def backoff(self, attempts: int) -> timedelta:
+        """How long to wait after the ``attempts``-th failed send: base · 2^(n-1), capped."""
+        factor = 2 ** max(0, min(attempts - 1, 20))
+        return min(self.options.backoff_base * factor, self.options.backoff_cap)
+
+    @staticmethod
+    def _next_due(reminder: Reminder, now: datetime) -> datetime | None:
+        """The next occurrence of a recurring reminder after both its time and now."""
+        if reminder.rrule is None or reminder.dtstart is None:
+            return None
+        after = max(now, reminder.due_at)
+        return next_occurrence(reminder.rrule, reminder.dtstart, reminder.timezone, after)
+
+    # -- long overdue: one summary per chat ----------------------------------------------------
+
+    async def _summarize_overdue(self, report: RunReport) -> None:
+        now = self._clock.now()
+        cutoff = now - self.options.summary_after
+        by_chat: dict[int, list[Reminder]] = defaultdict(list)
+        while ids := await self._repo.due_ids(now, limit=1000, due_before=cutoff):
+            claimed = 0
+            for reminder_id in ids:
+                reminder = await self._repo.claim(reminder_id, now)
+                if reminder is not None:
+                    by_chat[reminder.chat_id].append(reminder)
+                    claimed += 1
+            if not claimed:
+                break
+        if not by_chat:
+            return
+        semaphore = asyncio.Semaphore(max(1, self.options.concurrency))
+
+        async def one(chat_id: int, reminders: list[Reminder]) -> None:
+            async with semaphore:
+                await self._send_summary(chat_id, reminders, report)
+
+        await asyncio.gather(*(one(chat, items) for chat, items in by_chat.items()))
+
+    async def _send_summary(
+        self, chat_id: int, reminders: list[Reminder], report: RunReport
+    ) -> None:
+        assert self._delivery is not None
+        now = self._clock.now()
+        reminders.sort(key=lambda item: (item.due_at, item.id))
+        upcoming = {item.id: self._next_due(item, now) for item in reminders}
+        result = await self._delivery.send(summary_message(chat_id, reminders, upcoming, now))
+        if result.sent:
+            for item in reminders:
+                await self._repo.delivered(
+                    item, now=now, message_id=result.message_id, next_due=upcoming[item.id]
+                )
+            report.summarized += len(reminders)
+            report.summaries += 1
+            return
+        for item in reminders:
+            await self._finish(item, result, report)

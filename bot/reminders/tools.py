@@ -1,0 +1,203 @@
+"""Tools the model calls in free chat: set a reminder, offer one, list them.
+
+The model only fills structured fields (the task, and the user's own words for the time);
+:func:`bot.timeparse.parse_when` resolves the date in the user's zone, never the model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.conversation import ToolContext, ToolOutcome
+from bot.llm.types import ToolSpec
+from bot.reminders.model import Reminder
+from bot.reminders.service import Actor, Plan, ReminderService, ReminderSettings
+from bot.reminders.texts import format_moment
+from bot.timeparse import describe_rule
+
+__all__ = ["ListRemindersTool", "OfferReminderTool", "SetReminderTool", "reminder_tools"]
+
+_WORDS = {
+    "task": {
+        "type": "string",
+        "description": "What to remind about, short, in the user's language and words, "
+        "without the time (e.g. 'call mom', '给妈妈打电话').",
+    },
+    "when": {
+        "type": "string",
+        "description": "The time exactly as the user said it, copied from their message "
+        "(e.g. 'tomorrow at 3pm', 'in 20 minutes', '明天下午三点', 'on Friday'). Never "
+        "compute or convert dates yourself.",
+    },
+    "recurrence": {
+        "type": "string",
+        "description": "Only for repeating reminders: the user's words for the repetition "
+        "(e.g. 'every other Monday', 'every weekday', '每天'). Omit for one-off reminders.",
+    },
+}
+
+
+def actor_of(context: ToolContext) -> Actor:
+    """The person and chat a tool call acts for."""
+    return Actor(
+        user_id=context.user.id,
+        chat_id=context.chat.id,
+        first_name=context.user.first_name,
+        chat_type=context.chat.type,
+        message_id=context.incoming.tg_message_id,
+    )
+
+
+def _function(name: str, description: str, required: list[str]) -> ToolSpec:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {
+                "type": "object",
+                "properties": dict(_WORDS),
+                "required": required,
+            },
+        },
+    }
+
+
+async def _plan(
+    service: ReminderService, context: ToolContext, arguments: dict[str, Any], origin: str
+) -> tuple[Plan, ReminderSettings, datetime]:
+    """Resolve the tool's words (or, failing that, the user's whole message)."""
+    return await service.plan_from_words(
+        actor_of(context),
+        task=str(arguments.get("task") or "").strip(),
+        when=str(arguments.get("when") or "").strip(),
+        recurrence=str(arguments.get("recurrence") or "").strip() or None,
+        fallback_text=context.incoming.text,
+        language=context.language,
+        origin=origin,
+    )
+
+
+class SetReminderTool:
+    """``set_reminder``: the user asked to be reminded."""
+
+    def __init__(self, service: ReminderService) -> None:
+        self._service = service
+
+    @property
+    def spec(self) -> ToolSpec:
+        return _function(
+            "set_reminder",
+            "Set a reminder when the user explicitly asks to be reminded ('remind me to...', "
+            "'提醒我...'). Pass the user's own time words; the app resolves the date in the "
+            "user's time zone and shows a confirmation with an Undo button.",
+            ["task", "when"],
+        )
+
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        actor = actor_of(context)
+        plan, settings, now = await _plan(self._service, context, arguments, "chat")
+        if plan.kind == "unparsed":
+            return ToolOutcome(
+                result="not set: no date or time could be read from 'when'. Ask the user when "
+                "exactly (for example 'tomorrow at 3pm' or 'in 2 hours'). No reminder exists."
+            )
+        notice, reminder = await self._service.carry_out(
+            plan, actor=actor, settings=settings, now=now
+        )
+        if reminder is None:
+            return ToolOutcome(
+                result="not set: that time is in the past. The user was shown a question with "
+                "buttons (a suggested later time, or cancel). Say so briefly; do not claim a "
+                "reminder was set.",
+                notice=notice,
+            )
+        return ToolOutcome(result=_created(reminder_line(reminder, now)), notice=notice)
+
+
+class OfferReminderTool:
+    """``offer_reminder``: the user mentioned a commitment; offer, never create."""
+
+    def __init__(self, service: ReminderService) -> None:
+        self._service = service
+
+    @property
+    def spec(self) -> ToolSpec:
+        return _function(
+            "offer_reminder",
+            "Offer a reminder when the user mentions a concrete commitment or plan with a "
+            "time, without asking for a reminder ('I'll send Bob the report on Friday', "
+            "'周五要把报告发给老王'). Nothing is created: the user sees the offer with "
+            "'Remind me' / 'No thanks' buttons. Do not use it when the user asked for a "
+            "reminder (use set_reminder), and offer at most once per commitment.",
+            ["task", "when"],
+        )
+
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        actor = actor_of(context)
+        settings = await self._service.settings_of(actor.user_id)
+        if not settings.offers:
+            return ToolOutcome(
+                result="not offered: the user turned reminder offers off. Do not offer again."
+            )
+        plan, _, now = await _plan(self._service, context, arguments, "offer")
+        if plan.kind != "ready" or plan.spec is None:
+            return ToolOutcome(result="not offered: no future time could be read. Carry on.")
+        notice = await self._service.offer(plan, actor=actor, now=now)
+        return ToolOutcome(
+            result="offered: the user sees a reminder offer with buttons; nothing is set unless "
+            "they tap 'Remind me'. Do not say a reminder was set.",
+            notice=notice,
+        )
+
+
+class ListRemindersTool:
+    """``list_reminders``: what is coming up, so the model can answer questions about it."""
+
+    def __init__(self, service: ReminderService) -> None:
+        self._service = service
+
+    @property
+    def spec(self) -> ToolSpec:
+        return {
+            "type": "function",
+            "function": {
+                "name": "list_reminders",
+                "description": "List the user's upcoming reminders (in this chat) with their "
+                "local times. Changes are made by the user with /reminders.",
+                "parameters": {"type": "object", "properties": {}},
+            },
+        }
+
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        items = await self._service.upcoming(actor_of(context))
+        if not items:
+            return ToolOutcome(result="no upcoming reminders")
+        lines = [reminder_line(item, context.now) for item in items[:50]]
+        return ToolOutcome(result="\n".join(lines) + "\n(the user manages them with /reminders)")
+
+
+def reminder_line(reminder: Reminder, now: datetime) -> str:
+    """A reminder for the model: id, text, exact local time and zone, rule, state."""
+    when = format_moment(reminder.local_due(), now, "en")
+    line = f"#{reminder.id} '{reminder.text}' at {when} ({reminder.timezone})"
+    if reminder.rrule:
+        line += f", repeating {describe_rule(reminder.rrule, 'en')}"
+    if reminder.status == "paused":
+        line += ", paused"
+    return line
+
+
+def _created(line: str) -> str:
+    return (
+        f"set: {line}. The user already sees a confirmation with the exact time and an Undo "
+        "button; acknowledge briefly in their language."
+    )
+
+
+def reminder_tools(
+    service: ReminderService,
+) -> list[SetReminderTool | OfferReminderTool | ListRemindersTool]:
+    """Every reminders tool, for ``ToolRegistry.register``."""
+    return [SetReminderTool(service), OfferReminderTool(service), ListRemindersTool(service)]

@@ -1,0 +1,359 @@
+"""The scheduler: fire, snooze, recur across DST, retry, blocked, crash recovery, late, scale."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import SystemClock
+from bot.reminders import NewReminder, SendResult, SendStatus, Status
+from bot.reminders.scheduler import SchedulerOptions
+from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World, make_world
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    made = await make_world(tmp_path / "r.sqlite3")
+    yield made
+    await made.close()
+
+
+async def _status(world: World, reminder_id: int) -> str:
+    reminder = await world.service.repo.get(reminder_id)
+    assert reminder is not None
+    return reminder.status
+
+
+async def test_parse_store_fire_snooze_fire_again(world: World) -> None:
+    notice = await world.service.remind(ANNA, "in 2 hours stretch your legs")
+    assert "stretch your legs" in notice.text
+    assert (await world.service.scheduler.run_due()).sent == 0
+    world.clock.advance(timedelta(hours=2))
+    assert (await world.service.scheduler.run_due()).sent == 1
+    [due] = world.delivery.sent
+    assert due.text == "⏰ stretch your legs" and due.chat_id == ANNA.chat_id
+    assert due.reply_to == ANNA.message_id
+    labels = [button.label for row in due.buttons for button in row]
+    assert labels == ["✅ Done", "💤 10 min", "💤 1 hour", "💤 Tomorrow"]
+    snooze = due.buttons[1][0].data
+    reply = await world.service.act(ANNA, snooze)
+    assert reply.edit is not None and "Snoozed until" in reply.edit.text
+    await world.service.scheduler.run_due()
+    assert len(world.delivery.sent) == 1
+    world.clock.advance(timedelta(minutes=10))
+    await world.service.scheduler.run_due()
+    assert world.delivery.texts() == ["⏰ stretch your legs"] * 2
+    done = world.delivery.sent[1].buttons[0][0].data
+    reply = await world.service.act(ANNA, done)
+    assert reply.edit is not None and "Done" in reply.edit.text
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert reminder.status == Status.DONE
+
+
+async def test_recurring_keeps_local_time_across_dst(tmp_path: Path) -> None:
+    world = await make_world(tmp_path / "dst.sqlite3")
+    world.clock.set(datetime(2026, 3, 27, 12, 0, tzinfo=UTC))
+    try:
+        await world.service.remind(ANNA, "every day at 7:00 take vitamins")
+        fired: list[datetime] = []
+        for _ in range(4):
+            reminder = (await world.service.repo.for_user(ANNA.user_id))[0]
+            world.clock.set(reminder.due_at)
+            assert (await world.service.scheduler.run_due()).sent == 1
+            fired.append(reminder.due_at)
+        local = [moment.astimezone(reminder.zone) for moment in fired]
+        assert [(m.day, m.hour, m.minute) for m in local] == [
+            (28, 7, 0),
+            (29, 7, 0),
+            (30, 7, 0),
+            (31, 7, 0),
+        ]
+        assert [m.hour for m in fired] == [6, 5, 5, 5]  # UTC moves, local time stays
+        # Done on a recurring reminder keeps it going.
+        reply = await world.service.act(ANNA, world.delivery.sent[-1].buttons[0][0].data)
+        assert reply.edit is not None and "Next:" in reply.edit.text
+        assert (await world.service.repo.for_user(ANNA.user_id))[0].status == Status.SCHEDULED
+    finally:
+        await world.close()
+
+
+async def test_snoozing_a_recurring_reminder_adds_one_extra_time(world: World) -> None:
+    await world.service.remind(ANNA, "every day at 14:00 drink water")
+    world.clock.set(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))
+    await world.service.scheduler.run_due()
+    await world.service.act(ANNA, world.delivery.sent[0].buttons[1][1].data)  # 1 hour
+    world.clock.advance(timedelta(hours=1))
+    await world.service.scheduler.run_due()
+    assert world.delivery.texts() == ["⏰ drink water"] * 2
+    reminders = await world.service.repo.for_user(ANNA.user_id)
+    parent = next(r for r in reminders if r.parent_id is None)
+    assert parent.status == Status.SCHEDULED
+    assert parent.local_due().hour == 14 and parent.local_due().day == 29
+
+
+async def test_snooze_until_tomorrow_keeps_the_time_of_day(world: World) -> None:
+    await world.service.remind(ANNA, "today at 16:30 water the garden")
+    world.clock.set(datetime(2026, 11, 28, 15, 30, tzinfo=UTC))
+    await world.service.scheduler.run_due()
+    await world.service.act(ANNA, world.delivery.sent[0].buttons[1][2].data)
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    local = reminder.local_due()
+    assert (local.day, local.hour, local.minute) == (29, 16, 30)
+
+
+async def test_refused_send_is_retried_with_backoff_then_delivered(world: World) -> None:
+    await world.service.remind(ANNA, "in 1 hour check the oven")
+    world.delivery.plan = [
+        SendResult(SendStatus.RETRY, error="Bad Gateway"),
+        SendResult(SendStatus.RETRY, error="Timed out"),
+    ]
+    world.clock.advance(timedelta(hours=1))
+    report = await world.service.scheduler.run_due()
+    assert (report.sent, report.retried) == (0, 1)
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert reminder.fire_at - world.clock.now() == timedelta(seconds=15)
+    assert reminder.status == Status.SCHEDULED and reminder.last_error == "Bad Gateway"
+    world.clock.advance(timedelta(seconds=14))
+    assert (await world.service.scheduler.run_due()).retried == 0
+    world.clock.advance(timedelta(seconds=1))
+    assert (await world.service.scheduler.run_due()).retried == 1
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert reminder.fire_at - world.clock.now() == timedelta(seconds=30)  # doubled
+    world.clock.advance(timedelta(seconds=30))
+    assert (await world.service.scheduler.run_due()).sent == 1
+    assert world.delivery.texts() == ["⏰ check the oven"]
+    assert len(world.delivery.refused) == 2
+    assert await _status(world, reminder.id) == Status.DELIVERED
+
+
+async def test_retry_after_from_telegram_is_honoured(world: World) -> None:
+    await world.service.remind(ANNA, "in 1 hour call the plumber")
+    world.delivery.plan = [SendResult(SendStatus.RETRY, retry_after=120, error="flood")]
+    world.clock.advance(timedelta(hours=1))
+    await world.service.scheduler.run_due()
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert reminder.fire_at - world.clock.now() == timedelta(seconds=120)
+
+
+async def test_gives_up_after_max_attempts(tmp_path: Path) -> None:
+    world = await make_world(
+        tmp_path / "max.sqlite3",
+        options=SchedulerOptions(max_attempts=3, backoff_base=timedelta(seconds=1)),
+    )
+    try:
+        await world.service.remind(ANNA, "in 1 hour x")
+        world.delivery.plan = [SendResult(SendStatus.RETRY, error="boom")] * 5
+        world.clock.advance(timedelta(hours=1))
+        for _ in range(4):
+            await world.service.scheduler.run_due()
+            world.clock.advance(timedelta(minutes=1))
+        [reminder] = await world.service.repo.for_user(ANNA.user_id)
+        assert reminder.status == Status.FAILED and len(world.delivery.refused) == 3
+    finally:
+        await world.close()
+
+
+async def test_blocked_bot_marks_failed_and_stops_trying(world: World) -> None:
+    await world.service.remind(ANNA, "in 1 hour feed the cat")
+    world.delivery.blocked.add(ANNA.chat_id)
+    world.clock.advance(timedelta(hours=1))
+    report = await world.service.scheduler.run_due()
+    assert (report.sent, report.failed) == (0, 1)
+    world.clock.advance(timedelta(days=3))
+    await world.service.scheduler.run_due()
+    assert len(world.delivery.refused) == 1 and not world.delivery.sent
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert reminder.status == Status.FAILED and "blocked" in (reminder.last_error or "")
+
+
+async def test_restart_between_creation_and_due_time(tmp_path: Path) -> None:
+    path = tmp_path / "restart.sqlite3"
+    world = await make_world(path)
+    await world.service.remind(ANNA, "tomorrow at 9am dentist")
+    await world.close()
+    world = await make_world(path, clock=world.clock, delivery=world.delivery)
+    try:
+        world.clock.set(datetime(2026, 11, 29, 8, 0, tzinfo=UTC))
+        await world.service.scheduler.run_due()
+        await world.service.scheduler.run_due()
+        assert world.delivery.texts() == ["⏰ dentist"]
+    finally:
+        await world.close()
+
+
+async def test_crash_after_claim_before_send_is_sent_once_after_restart(tmp_path: Path) -> None:
+    path = tmp_path / "crash.sqlite3"
+    world = await make_world(path)
+    await world.service.remind(ANNA, "in 1 hour take the bread out")
+    world.clock.advance(timedelta(hours=1))
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    claimed = await world.service.repo.claim(reminder.id, world.clock.now())
+    assert claimed is not None
+    # The process dies here: nothing was sent, the row stays claimed.
+    assert await world.service.repo.claim(reminder.id, world.clock.now()) is None
+    assert (await world.service.scheduler.run_due()).sent == 0
+    await world.db.close()
+    world.clock.advance(timedelta(minutes=5))
+    world = await make_world(path, clock=world.clock, delivery=world.delivery)
+    try:
+        await asyncio.gather(*(world.service.scheduler.run_due() for _ in range(3)))
+        assert world.delivery.texts() == ["⏰ take the bread out\n_(late: due 14:00)_"]
+        # The dead process's token can no longer finish anything.
+        assert not await world.service.repo.delivered(
+            claimed, now=world.clock.now(), message_id=1, next_due=None
+        )
+        assert await _status(world, reminder.id) == Status.DELIVERED
+    finally:
+        await world.close()
+
+
+async def test_concurrent_drains_never_send_twice(world: World) -> None:
+    for index in range(40):
+        await world.service.remind(ANNA, f"in 1 hour item {index}")
+    world.clock.advance(timedelta(hours=1))
+    world.delivery.delay = 0.001
+    reports = await asyncio.gather(*(world.service.scheduler.run_due() for _ in range(4)))
+    assert sum(report.sent for report in reports) == 40
+    assert sorted(world.delivery.texts()) == sorted(f"⏰ item {index}" for index in range(40))
+
+
+async def test_deleted_while_claimed_is_not_sent(world: World) -> None:
+    await world.service.remind(ANNA, "in 1 hour secret")
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    world.clock.advance(timedelta(hours=1))
+    claimed = await world.service.repo.claim(reminder.id, world.clock.now())
+    assert claimed is not None
+    await world.service.repo.delete(reminder.id)
+    assert not await world.service.repo.still_claimed(claimed)
+
+
+async def test_late_reminders_say_so(world: World) -> None:
+    await world.service.remind(ANNA, "today at 15:00 call Bob")
+    world.clock.set(datetime(2026, 11, 28, 17, 30, tzinfo=UTC))  # 18:30 in Berlin
+    await world.service.scheduler.run_due()
+    assert world.delivery.texts() == ["⏰ call Bob\n_(late: due 15:00)_"]
+
+
+async def test_more_than_a_day_late_is_summed_up_in_one_message_per_chat(world: World) -> None:
+    await world.service.remind(ANNA, "today at 15:00 call Bob")
+    await world.service.remind(ANNA, "today at 16:00 buy flowers")
+    await world.service.remind(ANNA, "every day at 18:00 walk")
+    await world.service.remind(LI, "今天下午4点开会")
+    await world.service.remind(ANNA, "in 30 hours recent one")
+    world.clock.set(datetime(2026, 11, 30, 17, 30, tzinfo=UTC))  # Monday 18:30 in Berlin
+    report = await world.service.scheduler.run_due()
+    assert (report.summaries, report.summarized) == (2, 4)
+    anna = [m for m in world.delivery.sent if m.chat_id == ANNA.chat_id]
+    [summary, recent] = anna
+    assert summary.text.startswith("⏰ While I was away, 3 reminders fell due:")
+    assert "call Bob" in summary.text and "buy flowers" in summary.text
+    assert "walk (next: tomorrow, Tue 1 Dec at 18:00)" in summary.text
+    assert recent.text == "⏰ recent one\n_(late: due Sun 29 Nov 19:00)_"
+    [li] = [m for m in world.delivery.sent if m.chat_id == LI.chat_id]
+    assert li.text.startswith("⏰ 我离线期间，有一条提醒到期了") and "开会" in li.text
+    walk = next(r for r in await world.service.repo.for_user(ANNA.user_id) if r.rrule)
+    assert walk.status == Status.SCHEDULED and walk.local_due().day == 1
+    await world.service.scheduler.run_due()
+    assert len(world.delivery.sent) == 3
+
+
+async def test_group_reminder_mentions_who_set_it(world: World) -> None:
+    notice = await world.service.remind(GROUP, "in 1 hour stand-up meeting")
+    assert "[Anna](tg://user?id=101)" in notice.text
+    world.clock.advance(timedelta(hours=1))
+    await world.service.scheduler.run_due()
+    [message] = world.delivery.sent
+    assert message.chat_id == GROUP.chat_id
+    assert message.text == "⏰ [Anna](tg://user?id=101): stand\\-up meeting"
+
+
+async def test_thousands_due_at_once_use_bounded_concurrency(tmp_path: Path) -> None:
+    world = await make_world(
+        tmp_path / "many.sqlite3", options=SchedulerOptions(concurrency=16, batch=100)
+    )
+    try:
+        now = world.clock.now()
+        await world.service.repo.add_many(
+            [
+                NewReminder(
+                    user_id=1000 + index,
+                    chat_id=1000 + index,
+                    text=f"r{index}",
+                    language="en",
+                    timezone="UTC",
+                    due_at=now + timedelta(seconds=index % 60),
+                )
+                for index in range(2000)
+            ],
+            now=now,
+        )
+        world.delivery.delay = 0.0005
+        world.clock.advance(timedelta(minutes=1))
+        report = await world.service.scheduler.run_due()
+        assert report.sent == 2000
+        assert sorted(m.text for m in world.delivery.sent) == sorted(
+            f"⏰ r{index}" for index in range(2000)
+        )
+        assert world.delivery.max_in_flight <= 16
+        assert await world.service.repo.count_by_status() == {Status.DELIVERED: 2000}
+    finally:
+        await world.close()
+
+
+async def test_background_loop_wakes_for_new_and_due_reminders(world: World) -> None:
+    await world.service.scheduler.stop()
+    await world.service.scheduler.start(world.delivery)
+    try:
+        await world.service.remind(ANNA, "in 1 hour loop test")
+        await asyncio.sleep(0.05)
+        assert not world.delivery.sent
+        world.clock.advance(timedelta(hours=1))
+        world.service.scheduler.wake()
+        for _ in range(100):
+            if world.delivery.sent:
+                break
+            await asyncio.sleep(0.01)
+        assert world.delivery.texts() == ["⏰ loop test"]
+    finally:
+        await world.service.scheduler.stop()
+
+
+async def test_fires_within_a_second_on_the_real_clock(tmp_path: Path) -> None:
+    world = await make_world(tmp_path / "real.sqlite3")
+    await world.service.stop()
+    clock = SystemClock()
+    world.service.scheduler._clock = clock  # the real clock from here on
+    await world.service.scheduler.start(world.delivery)
+    try:
+        due = clock.now() + timedelta(milliseconds=300)
+        await world.service.repo.add(
+            NewReminder(
+                user_id=ANNA.user_id,
+                chat_id=ANNA.chat_id,
+                text="now",
+                language="en",
+                timezone="UTC",
+                due_at=due,
+            ),
+            now=clock.now(),
+        )
+        world.service.scheduler.wake()
+        for _ in range(150):
+            if world.delivery.sent:
+                break
+            await asyncio.sleep(0.01)
+        late = clock.now() - due
+        assert world.delivery.texts() == ["⏰ now"]
+        assert late < timedelta(seconds=1)
+    finally:
+        await world.close()
+
+
+async def test_backoff_grows_and_is_capped(world: World) -> None:
+    scheduler = world.service.scheduler
+    assert [scheduler.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [15, 30, 60, 120]
+    assert scheduler.backoff(30) == timedelta(hours=1)
