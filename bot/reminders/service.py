@@ -817,6 +817,8 @@ class ReminderService:
         moved = await self._move_recurring(actor.user_id, old, zone)
         now = self._clock.now()
         text = TEXTS("tz_set", lang, zone=zone, time=f"{now.astimezone(ZoneInfo(zone)):%H:%M}")
+        if zone.startswith("Etc/"):
+            text += TEXTS("tz_fixed", lang)
         if moved:
             text += TEXTS("tz_moved", lang, count=moved)
         return Notice(text)

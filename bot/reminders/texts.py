@@ -270,6 +270,12 @@ TEXTS = Catalog(
             "en": "🌍 Time zone set to **{zone}**. Your local time: {time}.",
             "zh": "🌍 时区已设为 **{zone}**。你的当地时间：{time}。",
         },
+        "tz_fixed": {
+            "en": "\n_That is a fixed offset with no daylight saving; name your city "
+            "(e.g. /timezone Berlin) if your clocks change._",
+            "zh": "\n_这是固定偏移，不含夏令时；"
+            "如果你那里会调时，请用城市名（例如 /timezone 柏林）。_",
+        },
         "tz_moved": {
             "en": "\n🔁 {count} recurring reminder(s) now follow this time zone.",
             "zh": "\n🔁 {count} 条重复提醒已改为按这个时区。",

@@ -1,0 +1,140 @@
+"""The LLM tools: set_reminder resolves the user's words; offer_reminder only offers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.conversation import Incoming, ToolContext
+from bot.reminders.tools import ListRemindersTool, OfferReminderTool, SetReminderTool
+from bot.storage import ChatRecord
+from tests.reminders.reminders_fixtures import ANNA, World, make_world
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    made = await make_world(tmp_path / "t.sqlite3")
+    yield made
+    await made.close()
+
+
+async def _context(world: World, text: str, language: str = "en") -> ToolContext:
+    user = await world.users.get(ANNA.user_id)
+    assert user is not None
+    incoming = Incoming(
+        chat_id=ANNA.chat_id,
+        chat_type="private",
+        user_id=ANNA.user_id,
+        first_name="Anna",
+        text=text,
+        at=world.clock.now(),
+        tg_message_id=77,
+    )
+    chat = ChatRecord(id=ANNA.chat_id, type="private", title=None, thread=1, active=True)
+    return ToolContext(
+        user=user,
+        chat=chat,
+        incoming=incoming,
+        now=world.clock.now(),
+        language=language,
+        timezone="Europe/Berlin",
+    )
+
+
+async def test_specs_ask_for_the_users_own_words(world: World) -> None:
+    spec = SetReminderTool(world.service).spec["function"]
+    assert spec["name"] == "set_reminder"
+    assert set(spec["parameters"]["properties"]) == {"task", "when", "recurrence"}
+    assert "Never compute" in spec["parameters"]["properties"]["when"]["description"]
+    assert OfferReminderTool(world.service).spec["function"]["name"] == "offer_reminder"
+
+
+async def test_set_reminder_resolves_the_time_itself(world: World) -> None:
+    context = await _context(world, "remind me to call mom tomorrow at 3pm")
+    outcome = await SetReminderTool(world.service).run(
+        context, {"task": "call mom", "when": "tomorrow at 3pm"}
+    )
+    assert outcome.result.startswith("set: #1 'call mom' at tomorrow, Sun 29 Nov at 15:00")
+    assert outcome.notice is not None and "↩️ Undo" in outcome.notice.buttons[0][0].label
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert (reminder.origin, reminder.source_message_id) == ("chat", 77)
+
+
+async def test_set_reminder_with_recurrence_words(world: World) -> None:
+    context = await _context(world, "remind me every other Monday at 9 to water the plants")
+    outcome = await SetReminderTool(world.service).run(
+        context,
+        {"task": "water the plants", "when": "at 9am", "recurrence": "every other Monday"},
+    )
+    assert "repeating every other Monday at 09:00" in outcome.result
+
+
+async def test_set_reminder_falls_back_to_the_users_message(world: World) -> None:
+    context = await _context(world, "提醒我明天下午三点给妈妈打电话", "zh")
+    outcome = await SetReminderTool(world.service).run(
+        context, {"task": "给妈妈打电话", "when": "2026-11-29T15:00 (computed)"}
+    )
+    assert outcome.notice is not None and "明天 11月29日（周日）15:00" in outcome.notice.text
+
+
+async def test_set_reminder_without_a_time_creates_nothing(world: World) -> None:
+    context = await _context(world, "remind me to call mom")
+    outcome = await SetReminderTool(world.service).run(context, {"task": "call mom", "when": ""})
+    assert outcome.result.startswith("not set") and outcome.notice is None
+    assert not await world.service.repo.for_user(ANNA.user_id)
+
+
+async def test_set_reminder_in_the_past_asks(world: World) -> None:
+    context = await _context(world, "remind me today at 8am to stretch")
+    outcome = await SetReminderTool(world.service).run(
+        context, {"task": "stretch", "when": "today at 8am"}
+    )
+    assert "in the past" in outcome.result and outcome.notice is not None
+    assert "has already passed" in outcome.notice.text
+    assert not await world.service.repo.for_user(ANNA.user_id)
+
+
+async def test_offer_creates_nothing_until_confirmed(world: World) -> None:
+    context = await _context(world, "I'll send Bob the report on Friday")
+    outcome = await OfferReminderTool(world.service).run(
+        context, {"task": "send Bob the report", "when": "on Friday"}
+    )
+    assert outcome.result.startswith("offered") and outcome.notice is not None
+    assert outcome.notice.text.startswith("💡 Want a reminder? **send Bob the report**")
+    assert not await world.service.repo.for_user(ANNA.user_id)
+    yes, no = (button.data for button in outcome.notice.buttons[0])
+    assert all(len(data.encode()) <= 64 for data in (yes, no))
+    reply = await world.service.act(ANNA, yes)
+    assert reply.edit is not None and "Fri 4 Dec at 09:00" in reply.edit.text
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert (reminder.text, reminder.origin) == ("send Bob the report", "offer")
+
+
+async def test_offers_can_be_declined_or_switched_off(world: World) -> None:
+    context = await _context(world, "I'll call the bank on Monday")
+    tool = OfferReminderTool(world.service)
+    outcome = await tool.run(context, {"task": "call the bank", "when": "on Monday"})
+    assert outcome.notice is not None
+    no = outcome.notice.buttons[0][1].data
+    reply = await world.service.act(ANNA, no)
+    assert reply.edit is not None and reply.edit.text == "OK, no reminder."
+    outcome = await tool.run(context, {"task": "call the bank", "when": "on Monday"})
+    assert outcome.notice is not None
+    never = outcome.notice.buttons[1][0].data
+    reply = await world.service.act(ANNA, never)
+    assert reply.edit is not None and "won't offer" in reply.edit.text
+    context = await _context(world, "I'll pay rent on the 1st")
+    outcome = await tool.run(context, {"task": "pay rent", "when": "on the 1st"})
+    assert outcome.notice is None and "turned reminder offers off" in outcome.result
+    assert not await world.service.repo.for_user(ANNA.user_id)
+
+
+async def test_list_tool(world: World) -> None:
+    context = await _context(world, "what reminders do I have?")
+    tool = ListRemindersTool(world.service)
+    assert (await tool.run(context, {})).result == "no upcoming reminders"
+    await world.service.remind(ANNA, "tomorrow at 3pm call mom")
+    result = (await tool.run(context, {})).result
+    assert "#1 'call mom' at tomorrow, Sun 29 Nov at 15:00 (Europe/Berlin)" in result
