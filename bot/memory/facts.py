@@ -17,9 +17,9 @@ import aiosqlite
 
 from bot.memory.common import clean_ids, fetch_all, placeholders
 from bot.memory.embeddings import VectorIndex
-from bot.memory.index import ScopeKeys, encode_body, index_word
+from bot.memory.index import ScopeKeys, encode_body
+from bot.memory.ingest import message_words
 from bot.memory.search import fact_from_row
-from bot.memory.text import tokenize, unique_terms
 from bot.memory.types import Fact
 from bot.storage import Database, to_db_time
 
@@ -157,10 +157,9 @@ class FactBook:
         await cursor.close()
         assert fact_id is not None
         code = (await self._keys.ensure(conn, [scope_id]))[scope_id]
-        words = (index_word(word) for word in unique_terms(tokenize(f"{subject or ''} {text}")))
         await conn.execute(
             "INSERT INTO memory_fact_fts (rowid, body) VALUES (?, ?)",
-            (fact_id, encode_body(code, [word for word in words if word])),
+            (fact_id, encode_body(code, message_words(text, subject))),
         )
         if self._queue_embeddings:
             await conn.execute(

@@ -17,7 +17,7 @@ import aiosqlite
 
 from bot.memory.common import fetch_all
 from bot.memory.index import ScopeKeys, decode_body, encode_body, index_word
-from bot.memory.text import tokenize, unique_terms
+from bot.memory.text import han_characters, tokenize, unique_terms
 from bot.memory.types import NewMessage
 from bot.storage import Database, from_db_time, memory_scope, to_db_time
 
@@ -160,9 +160,11 @@ class MessageWriter:
 
 
 def message_words(text: str, speaker: str | None = None) -> list[str]:
-    """The distinct index words of a message (the speaker's name is searchable too)."""
-    words = (index_word(word) for word in unique_terms(tokenize(f"{speaker or ''} {text}")))
-    return [word for word in words if word]
+    """The distinct index words of a message or fact, with the single characters of its
+    Chinese words (the speaker's name is searchable too)."""
+    words = unique_terms(tokenize(f"{speaker or ''} {text}"))
+    indexed = (index_word(word) for word in unique_terms([*words, *han_characters(words)]))
+    return [word for word in indexed if word]
 
 
 def _prepare(message: NewMessage) -> _Prepared:

@@ -12,7 +12,7 @@ plural and inflected forms are folded by the index's Porter stemmer at match tim
 
 from __future__ import annotations
 
-__all__ = ["EXPANSIONS", "IRREGULAR_FORMS", "STOP_WORDS"]
+__all__ = ["EXPANSIONS", "IRREGULAR_FORMS", "STOP_WORDS", "expansions_of"]
 
 _ENGLISH_STOP_WORDS = """
 a about above after again against all almost also am an and any are aren as at
@@ -86,11 +86,7 @@ _CATEGORIES: dict[str, str] = {
     "exercise": "running gym workout yoga swimming cycling hiking",
     "hobby": "painting reading cooking gardening photography drawing hiking knitting pottery"
     " dancing singing writing gaming fishing camping",
-    "hobbies": "painting reading cooking gardening photography drawing hiking knitting pottery"
-    " dancing singing writing gaming fishing camping",
     "activity": "painting reading cooking gardening photography drawing hiking pottery dancing"
-    " swimming running camping volunteering",
-    "activities": "painting reading cooking gardening photography drawing hiking pottery dancing"
     " swimming running camping volunteering",
     "interest": "hobby passion",
     "destress": "relax unwind calm stress",
@@ -99,9 +95,7 @@ _CATEGORIES: dict[str, str] = {
     "family": "mom mother dad father sister brother wife husband son daughter kids children"
     " grandma grandpa parents",
     "kid": "child children son daughter",
-    "kids": "child children son daughter",
     "child": "kid kids son daughter",
-    "children": "kid kids son daughter",
     "parent": "mom mother dad father",
     "job": "work career office boss colleague company profession",
     "work": "job career office boss colleague company",
@@ -170,6 +164,13 @@ _CATEGORIES: dict[str, str] = {
 EXPANSIONS: dict[str, tuple[str, ...]] = {
     key: tuple(members.split()) for key, members in _CATEGORIES.items()
 }
-# Plural English category words expand like their singular.
-for _key in [k for k in EXPANSIONS if k.isascii() and not k.endswith("s")]:
-    EXPANSIONS.setdefault(_key + "s", EXPANSIONS[_key])
+
+
+def expansions_of(word: str) -> tuple[str, ...]:
+    """The expansion of a word, looked up as written and, for English, as a singular."""
+    found = EXPANSIONS.get(word)
+    if found is None and word.isascii():
+        for plural, singular in (("ies", "y"), ("es", ""), ("s", ""), ("ren", "")):
+            if word.endswith(plural) and (found := EXPANSIONS.get(word[: -len(plural)] + singular)):
+                break
+    return found or ()

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.memory.lexicon import EXPANSIONS, STOP_WORDS
-from bot.memory.text import tokenize, unique_terms
+from bot.memory.lexicon import STOP_WORDS, expansions_of
+from bot.memory.text import han_characters, tokenize, unique_terms
 from bot.memory.timehints import TimeWindow, parse_time_window
 
 __all__ = [
@@ -49,6 +49,8 @@ class RankingConfig:
     #: Weight of a query's category expansions and of the words of its time hint.
     expansion_weight: float = 0.45
     time_word_weight: float = 0.3
+    #: Weight of a single Han character taken from a Chinese word of the query.
+    character_weight: float = 0.3
     #: Share of the best neighbour's score a message inherits.
     neighbour_weight: float = 0.3
     #: Weight of a word indexed from a neighbouring message rather than the message itself.
@@ -107,11 +109,14 @@ def plan_query(
             weights[word] = weight
 
     time_words = set(tokenize(window.phrase)) if window else set()
-    for word in unique_terms(tokenize(query)):
+    words = unique_terms(tokenize(query))
+    for word in words:
         offer(word, config.time_word_weight if word in time_words else 1.0)
+    for char in han_characters(words):
+        offer(char, config.character_weight)
     if expand:
         for word in unique_terms(tokenize(query, keep_stop_words=True)):
-            for member in EXPANSIONS.get(word, ()):
+            for member in expansions_of(word):
                 if member not in STOP_WORDS:
                     offer(member, config.expansion_weight)
     terms = tuple(QueryTerm(word, weight) for word, weight in weights.items())

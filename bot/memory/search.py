@@ -50,6 +50,8 @@ FACT_TABLE = "memory_fact_fts"
 #: A forget-by-topic match must hold this share of the topic's total term weight.
 _TOPIC_MATCH_SHARE = 0.5
 _TOPIC_MATCH_LIMIT = 5_000
+#: Score of a message inside the query's time window that shares no word with the query.
+_WINDOW_FLOOR = 0.01
 
 
 @dataclass(slots=True)
@@ -136,15 +138,15 @@ class Searcher:
             pool.extend(await self._window_ids(scope_id, plan, before_id, exclude=set(pool)))
         candidates = await self.load(scope_id, pool)
         for candidate in candidates:
-            if plan.terms:
-                own = scores.get(candidate.id, 0.0)
-                neighbour = max(
-                    scores.get(candidate.prev_id, 0.0), scores.get(candidate.next_id, 0.0)
-                )
-                score = own * length_norm(candidate.length, average_length, config)
-                score += config.neighbour_weight * neighbour
-            else:
-                score = 1.0  # a pure time question: every message of the window is relevant
+            own = scores.get(candidate.id, 0.0)
+            neighbour = max(scores.get(candidate.prev_id, 0.0), scores.get(candidate.next_id, 0.0))
+            score = own * length_norm(candidate.length, average_length, config)
+            score += config.neighbour_weight * neighbour
+            # A message of the asked-about time matches even without shared words ("what did
+            # we talk about yesterday?"), below every message that shares some.
+            score = max(
+                score, _WINDOW_FLOOR if plan.window and plan.window.contains(candidate.at) else 0.0
+            )
             candidate.score = score * self._time_factor(plan, candidate.at, now)
         candidates = [candidate for candidate in candidates if candidate.score > 0]
         candidates.sort(key=lambda c: (c.score, c.id), reverse=True)

@@ -3,7 +3,9 @@
 SQLite's FTS5 tokenizers do not split Chinese (a run of Han characters becomes one token), so
 Han runs are segmented with jieba in search mode, which also emits the shorter dictionary words
 inside long ones ("中华人民共和国" → 中华, 人民, 共和国, ...). Documents and queries go through the
-same function, so they always agree on word boundaries.
+same function, so they always agree on word boundaries. Segmentation still differs between
+phrasings ("爱喝…茶" against "喝乌龙茶"), so the single characters of Chinese words are indexed
+as well (:func:`han_characters`); the ranker weighs a character match well below a word match.
 
 English words are left for FTS5's Porter stemmer (it runs at index and query time); here they are
 only case-folded, stripped of possessives and apostrophes, folded from irregular verb forms the
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Iterator
 
 from bot.memory.lexicon import IRREGULAR_FORMS, STOP_WORDS
 
-__all__ = ["is_cjk", "tokenize", "unique_terms"]
+__all__ = ["han_characters", "is_cjk", "tokenize", "unique_terms"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A Han run, or a word of other letters/digits (with inner apostrophes, as in "don't").
@@ -95,3 +97,15 @@ def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
 def unique_terms(words: Iterable[str]) -> list[str]:
     """The words without repeats, first occurrence first."""
     return list(dict.fromkeys(words))
+
+
+def han_characters(words: Iterable[str]) -> list[str]:
+    """The distinct single Han characters inside multi-character Chinese words, minus stop
+    characters: a fallback for words segmented differently in a question and a message."""
+    characters: dict[str, None] = {}
+    for word in words:
+        if len(word) > 1 and is_cjk(word[0]):
+            for char in word:
+                if is_cjk(char) and char not in STOP_WORDS:
+                    characters[char] = None
+    return list(characters)
