@@ -95,6 +95,8 @@ def _nth_weekday(m: re.Match[str], scan: Scan) -> bool:
     frame = scan.frame
     if not set_slot(frame, nth_weekday=(_NTH[m["ord"].lower()], en_weekday(m["wd"]))):
         return False
+    if m["which"].lower() == "next" and not set_slot(frame, month_shift=1):
+        return False
     if re.search(r"every|each", m.group(0), _F):
         return set_recurrence(frame, "MONTHLY")
     return True
@@ -212,7 +214,7 @@ _RECURRENCE = [
         "recur",
         rf"{L}(?:(?:every|each|on)\s+)?(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd"
         rf"|fourth|4th|fifth|5th|last)\s+(?P<wd>{EN_WEEKDAY})\s+(?:of|in)\s+"
-        rf"(?:the|every|each)\s+month{R}",
+        rf"(?P<which>the|every|each|next|this)\s+month{R}",
         _nth_weekday,
     ),
     _rule(
@@ -302,7 +304,7 @@ _FULL_DATES = [
     _rule(
         "date",
         rf"{_ON}(?<![\d/.:])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?"
-        r"(?![\d/])(?!\s*(?:cups?|of\s+a|tsp|tbsp|inch|in\b))",
+        r"(?![\d/])(?!\s*(?:cups?|of|tsp|tbsp|inch|in|mile|km)(?![A-Za-z]))",
         _numeric_date,
     ),
     _rule(
@@ -445,6 +447,7 @@ def _weekday(m: re.Match[str], scan: Scan) -> bool:
     shift = _WEEK_POSTS.get(post) if post else _WEEK_MODS.get(mod)
     if not set_slot(scan.frame, weekdays=_weekdays_in(m["list"])):
         return False
+    scan.frame.loose_next = mod == "next" and not post
     return shift is None or set_slot(scan.frame, week_shift=shift)
 
 
@@ -671,6 +674,25 @@ _TIMES = [
     ),
 ]
 
+
+def _range_end(m: re.Match[str], scan: Scan) -> bool:
+    """ "8-9pm", "from 2 to 4": keep the start time, swallow the end (its am/pm is kept for
+    a bare start hour)."""
+    if not re.search(r"\d\s*(?:[ap]\.?m\.?)?$", scan.before(m.start(), 6), _F):
+        return False
+    scan.frame.range_meridiem = _ampm(m["ap"])
+    return True
+
+
+_RANGES = [
+    _rule(
+        "range",
+        rf"\s*(?:-|–|—|~|\s(?:to|until|till)\s)\s*(?<![\d:])\d{{1,2}}(?::\d{{2}})?"
+        rf"(?:\s*(?P<ap>{_AMPM}))?(?![A-Za-z0-9:/])",
+        _range_end,
+    ),
+]
+
 # --- parts of day -------------------------------------------------------------------------
 
 
@@ -764,6 +786,7 @@ STAGES: dict[str, list[Rule]] = {
     "relative_days": _RELATIVE_DAYS,
     "weekdays": _WEEKDAYS,
     "dates": _DATES,
+    "ranges": _RANGES,
     "times": _TIMES,
     "periods": _PERIODS,
     "specials": _SPECIALS,

@@ -133,7 +133,7 @@ _RECURRENCE = [
     ),
     _rule(
         "recur",
-        rf"(?:每(?P<ge>隔)?|(?P<ge2>隔))\s*(?P<n>{ZH_NUM})?\s*个?\s*{WW}(?:的)?"
+        rf"(?:每逢|每(?P<ge>隔)?|(?P<ge2>隔))\s*(?P<n>{ZH_NUM})?\s*个?\s*{WW}(?:的)?"
         rf"(?P<days>{_DAYS})?(?![次回遍])",
         lambda m, scan: _every_week(_GeMatch(m), scan),
     ),
@@ -442,6 +442,19 @@ _TIMES = [
     ),
 ]
 
+_RANGE_END = (
+    rf"(?:{ZH_PERIOD})?\s*{ZH_NUM}\s*(?:点钟?|點|时|時)\s*(?:半|[一1三3]刻|整|[零〇]?{ZH_NUM}\s*分?钟?)?"
+    r"|\d{1,2}[:：]\d{2}"
+)
+
+
+def _range_end(m: re.Match[str], scan: Scan) -> bool:
+    """ "8点到9点": keep the start, swallow "到9点" so it is neither a time nor task text."""
+    return bool(re.search(r"(?:[点點分半刻整]|\d)\s*$", scan.before(m.start(), 4)))
+
+
+_RANGES = [_rule("range", rf"\s*(?:到|至|~|～|-|–|—)\s*(?:{_RANGE_END})", _range_end)]
+
 # --- parts of day -------------------------------------------------------------------------
 
 
@@ -497,6 +510,7 @@ STAGES: dict[str, list[Rule]] = {
     "relative_days": _RELATIVE_DAYS,
     "weekdays": _WEEKDAYS,
     "dates": _DATES,
+    "ranges": _RANGES,
     "times": _TIMES,
     "periods": _PERIODS,
     "specials": _SPECIALS,

@@ -7,8 +7,6 @@ Parts of day are mapped to canonical period names used by the resolver:
 
 from __future__ import annotations
 
-import re
-
 __all__ = [
     "EN_MONTH",
     "EN_PERIOD_NAMES",
@@ -107,8 +105,8 @@ def en_weekday(word: str) -> int:
 
 
 def is_weekday_abbreviation(word: str) -> bool:
-    """True for risky short forms ("sat", "sun", "wed") that are also ordinary words."""
-    return not re.fullmatch(EN_WEEKDAY_FULL + "s?", word.strip(), re.IGNORECASE)
+    """True for the short forms that are also everyday words ("sat", "sun")."""
+    return word.strip().lower() in ("sat", "sun")
 
 
 def en_month(word: str) -> int:

@@ -53,6 +53,7 @@ class Frame:
     explicit_today: bool = False  # "today"/"tonight"/"今天": a passed time is "past", not rolled
     weekdays: list[int] = field(default_factory=list)  # 0=Monday
     week_shift: int | None = None  # None: next occurrence; 0: this week; 1: next week...
+    loose_next: bool = False  # English "next Friday": some mean the coming Friday
     weekday_range: bool = False  # "Monday to Friday": implies a weekly rule
     year: int | None = None
     month: int | None = None
@@ -60,6 +61,7 @@ class Frame:
     month_shift: int | None = None  # "下个月15号": 1
     nth_weekday: tuple[int, int] | None = None  # (n, weekday): "first Monday of the month"
     times: list[ClockTime] = field(default_factory=list)
+    range_meridiem: str | None = None  # "8-9pm": the am/pm of the range end
     period: str | None = None
     special: str | None = None  # end_month, end_week, end_year, weekend, start_month...
     # recurrence

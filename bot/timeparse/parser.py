@@ -28,6 +28,7 @@ _STAGES = (
     "relative_days",
     "weekdays",
     "dates",
+    "ranges",
     "times",
     "periods",
     "specials",

@@ -89,7 +89,7 @@ def _readings(clock: ClockTime, period: str | None) -> tuple[list[Reading], bool
         hour = hour % 12 + (12 if clock.meridiem == "pm" else 0)
         late = clock.meridiem == "am" and period in ("night", "late") and hour < 6
         return [(1 if late else 0, hour, minute)], False
-    if clock.meridiem == "24h":
+    if clock.meridiem == "24h" or not 1 <= hour <= 12:
         late = period in ("night", "late") and hour < 5
         return [(1 if late else 0, hour, minute)], False
     if period:
@@ -106,7 +106,10 @@ def _time_readings(frame: Frame, ctx: _Ctx) -> tuple[list[Reading], bool]:
     if frame.times:
         if len(frame.times) > 1 and frame.freq is None:
             ctx.flag("multi")
-        readings, ambiguous = _readings(frame.times[0], frame.period)
+        first = frame.times[0]
+        if first.meridiem is None and frame.range_meridiem and 1 <= first.hour <= 12:
+            first = ClockTime(first.hour, first.minute, frame.range_meridiem)
+        readings, ambiguous = _readings(first, frame.period)
         if ambiguous:
             ctx.flag("ampm")
         return readings, True
@@ -182,10 +185,8 @@ def _weekday_days(frame: Frame, ctx: _Ctx) -> tuple[list[date], bool]:
     if frame.week_shift is not None:
         start = _week_start(today, frame.week_shift)
         days = sorted(start + timedelta(days=wd) for wd in frame.weekdays)
-        if frame.week_shift == 1 and any(d - today < timedelta(days=7) for d in days):
-            ahead = [d for d in days if d.weekday() > today.weekday()]
-            if ahead and today.weekday() != 6:
-                ctx.flag("next")
+        if frame.loose_next and any(wd > today.weekday() for wd in frame.weekdays):
+            ctx.flag("next")
         return days, True
     days = sorted(today + timedelta(days=(wd - today.weekday()) % 7) for wd in frame.weekdays)
     return days + [d + timedelta(days=7) for d in days], False

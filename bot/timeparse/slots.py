@@ -116,6 +116,7 @@ def apply_duration(frame: Frame, parts: list[tuple[float, str]]) -> bool:
     Sub-day or fractional parts make an exact offset from now; whole days and longer make a
     calendar offset, which later gets the default time of day unless a time is also given.
     """
+    parts = _whole_units(parts)
     exact = any(unit in _SECONDS for _, unit in parts) or any(
         not float(qty).is_integer() for qty, _ in parts
     )
@@ -127,7 +128,7 @@ def apply_duration(frame: Frame, parts: list[tuple[float, str]]) -> bool:
         )
         return seconds >= 0 and set_slot(frame, delta=timedelta(seconds=seconds))
     delta = relativedelta()
-    for qty, unit in parts:
+    for qty, unit in _whole_units(parts):
         if unit == "mo":
             delta += relativedelta(months=int(qty))
         elif unit == "y":
@@ -135,3 +136,15 @@ def apply_duration(frame: Frame, parts: list[tuple[float, str]]) -> bool:
         else:
             delta += relativedelta(days=int(qty) * _DAYS[unit])
     return set_slot(frame, calendar_delta=delta)
+
+
+def _whole_units(parts: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Half years become months and half months days ("半年后" -> 6 months)."""
+    out: list[tuple[float, str]] = []
+    for qty, unit in parts:
+        if unit == "y" and not float(qty).is_integer():
+            qty, unit = qty * 12, "mo"
+        if unit == "mo" and not float(qty).is_integer():
+            qty, unit = qty * 30, "d"
+        out.append((qty, unit))
+    return out

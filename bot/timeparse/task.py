@@ -17,7 +17,9 @@ _LEFT_GLUE = re.compile(
     r"\s*|[在于从自]\s*)$",
     re.IGNORECASE,
 )
-_RIGHT_GLUE = re.compile(r"^\s*(?:开始|起|之前|以前|前|的时候|时|左右|的(?=[" + _CJK + r"]))")
+_RIGHT_GLUE = re.compile(
+    r"^\s*(?:开始|起(?=$|[\s,，。!！])|之前|以前|前|的时候|时|左右|的(?=[" + _CJK + r"]))"
+)
 _EN_PREFIX = re.compile(
     r"^(?:(?:hey|hi|ok|okay|yo)(?![a-z])[\s,]*|dazi(?![a-z])[\s,]*|(?:please|pls|plz|kindly)\s+"
     r"|(?:can|could|would|will)\s+you\s+|(?:set|create|add|make)\s+(?:me\s+)?(?:a|an)?\s*"
@@ -41,17 +43,24 @@ _ZH_SUFFIX = re.compile(r"(?:提醒我(?:一下)?|提醒一下|提醒|叫我|喊
 _TRIM = " \t\r\n,.;:!?，。；：！？、·-—~～…\"'“”‘’()（）[]【】"
 
 
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        chars[i] = " "
+
+
 def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """Replace the spans, and connectors glued to them, by spaces (offsets are kept)."""
     chars = list(text)
-    for start, end in sorted(spans):
-        glue = _LEFT_GLUE.search(text[:start])
+    for start, end in spans:
+        _blank(chars, start, end)
+    blanked = "".join(chars)
+    for start, end in spans:
+        glue = _LEFT_GLUE.search(blanked[:start])
         if glue:
-            start = glue.start()
-        right = _RIGHT_GLUE.match(text[end:])
+            _blank(chars, glue.start(), start)
+        right = _RIGHT_GLUE.match(blanked[end:])
         if right:
-            end += right.end()
-        for i in range(start, end):
-            chars[i] = " "
+            _blank(chars, end, end + right.end())
     return "".join(chars)
 
 
@@ -70,6 +79,7 @@ def _strip_fillers(task: str) -> str:
 def extract_task(text: str, spans: list[tuple[int, int]]) -> str | None:
     """The text without the time-expression ``spans`` and filler, or None if nothing is left."""
     task = _blank_spans(text, spans)
+    task = re.sub(r"(?:^|(?<=\s))的(?=\s|$)", " ", task)
     task = re.sub(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])", "", task)
     task = re.sub(r"\s+", " ", task)
     task = re.sub(r"\s+([,.;:!?，。；：！？])", r"\1", task)
