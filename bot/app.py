@@ -18,9 +18,11 @@ from bot.llm.client import OpenAIChat
 from bot.llm.types import LLM
 from bot.logs import setup_logging
 from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
+from bot.reminders import ReminderService, reminder_tools
 from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
 from bot.telegram import announce_commands, build_application
+from bot.telegram.delivery import TelegramDelivery
 
 __all__ = ["build_services", "close_services", "main", "run"]
 
@@ -58,6 +60,11 @@ async def build_services(
             recall_tokens=settings.memory_recall_tokens,
         ),
     )
+    reminders = await ReminderService.open(
+        db, users, clock, default_timezone=settings.default_timezone
+    )
+    for tool in reminder_tools(reminders):
+        conversation.tools.register(tool)
     return Services(
         settings=settings,
         clock=clock,
@@ -66,6 +73,7 @@ async def build_services(
         chats=chats,
         memory=memory,
         conversation=conversation,
+        reminders=reminders,
     )
 
 
@@ -84,6 +92,7 @@ def _embedder(settings: Settings) -> OpenAIEmbedder | None:
 
 async def close_services(services: Services) -> None:
     """Let background work finish, then close the database."""
+    await services.reminders.stop()
     await services.conversation.drain()
     await services.memory.close()
     await services.db.close()
@@ -104,9 +113,11 @@ async def run(settings: Settings) -> None:
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await services.reminders.start(TelegramDelivery(app.bot))
             logger.info("Dazi is running as @%s", app.bot.username)
             await stop.wait()
             logger.info("stopping")
+            await services.reminders.stop()
             await app.updater.stop()
             await app.stop()
     finally:

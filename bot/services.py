@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.memory import MemoryStore
+from bot.reminders import ReminderService
 from bot.storage import ChatRepository, Database, UserRepository
 
 __all__ = ["Services"]
@@ -24,3 +25,4 @@ class Services:
     chats: ChatRepository
     memory: MemoryStore
     conversation: ConversationService
+    reminders: ReminderService

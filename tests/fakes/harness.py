@@ -13,7 +13,9 @@ from telegram.ext import Application
 from bot.app import build_services, close_services
 from bot.config import Settings, load_settings
 from bot.services import Services
+from bot.reminders import RunReport
 from bot.telegram import announce_commands, build_application
+from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.ratelimit import ChatRateLimiter
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import FakeLLM
@@ -72,9 +74,13 @@ class BotHarness:
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(poll_interval=0, allowed_updates=Update.ALL_TYPES)
+        # The scheduler recovers claims at start but sends only when a test runs it.
+        await self.services.reminders.start(TelegramDelivery(self.app.bot), background=False)
         return self
 
     async def stop(self) -> None:
+        if self.services is not None:
+            await self.services.reminders.stop()
         if self.app is not None:
             assert self.app.updater is not None
             await self.app.updater.stop()
@@ -88,6 +94,11 @@ class BotHarness:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+    async def run_scheduler(self) -> RunReport:
+        """Send every reminder due at ``self.clock``'s time; return when all were handled."""
+        assert self.services is not None
+        return await self.services.reminders.scheduler.run_due()
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until every pushed update was handled and background work has finished."""

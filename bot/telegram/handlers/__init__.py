@@ -1,8 +1,8 @@
 """Handlers, one module per feature area. Each has ``COMMANDS`` and ``register(app)``."""
 
-from bot.telegram.handlers import basics, chat
+from bot.telegram.handlers import basics, chat, reminders, settings
 
 #: In registration order; the free-text chat handler comes last so commands win.
-FEATURES = [basics, chat]
+FEATURES = [basics, reminders, settings, chat]
 
 __all__ = ["FEATURES"]

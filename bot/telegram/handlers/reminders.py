@@ -1,0 +1,187 @@
+"""/remind, /reminders and /timezone, the reminders' buttons, and replies that re-time one."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from telegram import ForceReply, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.conversation import Notice
+from bot.reminders import Actor, ReminderService
+from bot.reminders.buttons import PREFIX
+from bot.telegram.handlers.common import Command, services
+from bot.telegram.render import html_to_plain, render_parts
+from bot.telegram.streaming import keyboard, send_rendered
+from bot.telegram.updates import incoming_from
+
+__all__ = ["COMMANDS", "actor_from", "register", "show", "show_edit"]
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = [
+    Command(
+        "remind",
+        "Set a reminder: /remind tomorrow 3pm call mom",
+        "设置提醒：/remind 明天下午三点打电话",
+    ),
+    Command("reminders", "See, edit, pause or delete your reminders", "查看、修改、暂停或删除提醒"),
+    Command("timezone", "Your time zone: /timezone Berlin", "设置时区：/timezone 上海"),
+]
+
+
+def reminders(context: ContextTypes.DEFAULT_TYPE) -> ReminderService:
+    return services(context).reminders
+
+
+def actor_from(update: Update) -> Actor | None:
+    """Who did what where, for the reminders service."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    message = update.effective_message
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    return Actor(
+        user_id=user.id,
+        chat_id=chat.id,
+        first_name=user.first_name or "",
+        chat_type=chat.type,
+        message_id=message.message_id
+        if message is not None and not update.callback_query
+        else None,
+        thread_id=thread,
+    )
+
+
+def _argument(message: Message) -> str:
+    """The text after the command (``/remind@dazi_bot tomorrow ...`` -> ``tomorrow ...``)."""
+    text = message.text or ""
+    return text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) == 2 else ""
+
+
+async def show(
+    message: Message, notice: Notice, *, quote: bool | None = None, force_reply: bool = False
+) -> list[Message]:
+    """Send a notice into the message's chat; in groups it quotes the message it answers."""
+    if quote is None:
+        quote = message.chat.type != "private"
+    markup = ForceReply(selective=True) if force_reply else keyboard(notice)
+    return await send_rendered(
+        message.get_bot(),
+        message.chat.id,
+        notice.text,
+        reply_to=message.message_id if quote else None,
+        reply_markup=markup,
+        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+    )
+
+
+async def show_edit(message: Message, notice: Notice) -> None:
+    """Replace a message (the one with the tapped button) by a notice."""
+    parts = render_parts(notice.text) or ["…"]
+    markup = keyboard(notice)
+    try:
+        await message.edit_text(parts[0], parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as error:
+        lowered = error.message.lower()
+        if "not modified" in lowered:
+            return
+        if "parse" in lowered or "entit" in lowered or "tag" in lowered:
+            await message.edit_text(html_to_plain(parts[0]), reply_markup=markup)
+            return
+        raise
+
+
+async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.from_user is not None:
+        await services(context).conversation.register(incoming_from(message))
+
+
+async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Create a reminder from ``/remind <when> <what>`` and confirm it with an Undo button."""
+    message, actor = update.effective_message, actor_from(update)
+    if message is None or actor is None:
+        return
+    await _register(update, context)
+    notice = await reminders(context).remind(actor, _argument(message))
+    await show(message, notice)
+
+
+async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List upcoming reminders with their next local time, one button each."""
+    message, actor = update.effective_message, actor_from(update)
+    if message is None or actor is None:
+        return
+    await _register(update, context)
+    await show(message, await reminders(context).list_view(actor))
+
+
+async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show or set the user's time zone: a name, a city, an offset or the local time."""
+    message, actor = update.effective_message, actor_from(update)
+    if message is None or actor is None:
+        return
+    await _register(update, context)
+    await show(message, await reminders(context).timezone_command(actor, _argument(message)))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Carry out a reminders button: undo, done, snooze, pause, delete, accept an offer..."""
+    query = update.callback_query
+    actor = actor_from(update)
+    if query is None or actor is None or query.data is None:
+        return
+    reply = await reminders(context).act(actor, query.data)
+    with contextlib.suppress(TelegramError):
+        await query.answer(reply.toast, show_alert=reply.alert)
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    if reply.edit is not None:
+        await show_edit(message, reply.edit)
+    if reply.send is not None:
+        await show(message, reply.send, quote=False, force_reply=reply.force_reply)
+
+
+async def on_edit_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take the user's next message as the new time (and text) of the reminder being edited."""
+    message, actor = update.effective_message, actor_from(update)
+    if message is None or actor is None or not message.text:
+        return
+    notice = await reminders(context).apply_edit(actor, message.text)
+    await show(message, notice)
+
+
+class AwaitingEdit(filters.MessageFilter):
+    """Messages from someone who was asked for a reminder's new time (and /cancel)."""
+
+    def __init__(self, app: Application) -> None:
+        super().__init__(name="AwaitingEdit")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        if message.from_user is None:
+            return False
+        service: ReminderService = self._app.bot_data["services"].reminders
+        return service.awaiting_edit(message.chat.id, message.from_user.id)
+
+
+def register(app: Application) -> None:
+    """Add this module's handlers to the application."""
+    app.add_handler(CommandHandler("remind", remind_command))
+    app.add_handler(CommandHandler("reminders", list_command))
+    app.add_handler(CommandHandler("timezone", timezone_command))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
+    edits = filters.TEXT & (~filters.COMMAND | filters.Regex(r"^/cancel\b")) & AwaitingEdit(app)
+    app.add_handler(MessageHandler(edits, on_edit_reply))
