@@ -12,8 +12,8 @@ from telegram.ext import Application
 
 from bot.app import build_services, close_services
 from bot.config import Settings, load_settings
-from bot.services import Services
 from bot.reminders import RunReport
+from bot.services import Services
 from bot.telegram import announce_commands, build_application
 from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.ratelimit import ChatRateLimiter
