@@ -207,6 +207,25 @@ class VectorIndex:
                 [(r[0], new_scope, r[1]) for r in rows],
             )
 
+    async def count(self, kind: str, item_ids: Sequence[int] | None = None) -> int:
+        """How many vectors of a kind are stored (of these items, if given)."""
+        if self.backend == "vec0" and self._vec_loaded:
+            table, column = _VEC_TABLES[kind], "rowid"
+            where, params = "", []
+        else:
+            table, column = "memory_vectors", "item_id"
+            where, params = "kind = ?", [kind]
+        if item_ids is not None:
+            ids = list(item_ids)
+            where += (" AND " if where else "") + f"{column} IN ({','.join('?' * len(ids))})"
+            params += ids
+        if self.backend is None:
+            return 0
+        row = await self._db.fetchone(
+            f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""), params
+        )
+        return row[0] if row else 0
+
     async def nearest(
         self, kind: str, scope_id: int, vector: Sequence[float], k: int
     ) -> list[tuple[int, float]]:

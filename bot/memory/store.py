@@ -78,6 +78,7 @@ class MemoryStore:
         )
         self._facts = FactBook(db, keys, vectors, queue_embeddings=embedder is not None)
         self._forgetter = Forgetter(db, keys, vectors, self._searcher, self._writer)
+        self._vectors = vectors
         self._embeddings = EmbeddingQueue(db, vectors, embedder) if embedder else None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -115,6 +116,11 @@ class MemoryStore:
     @property
     def database(self) -> Database:
         return self._db
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The vector store (for diagnostics: backend, dimension, counts)."""
+        return self._vectors
 
     async def close(self) -> None:
         """Stop background embedding; close the database if this store opened it."""

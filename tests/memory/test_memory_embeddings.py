@@ -1,0 +1,130 @@
+"""Optional dense vectors: fusion with the lexical ranking, outages, the OpenAI embedder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from memory_fakes import FailingEmbedder, HashingEmbedder
+
+from bot.memory import MemoryStore, NewMessage, OpenAIEmbedder
+from bot.memory.embeddings import VectorIndex
+
+NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
+CONCEPTS = {"automobile": "car", "vehicle": "car", "sedan": "car"}
+
+
+async def fill(store: MemoryStore, user: int = 1) -> dict[str, int]:
+    texts = [
+        "I finally bought a sedan last weekend",
+        "the garden needs watering",
+        "my sister visits in spring",
+        "we watched a documentary about whales",
+    ]
+    ids = await store.add_messages(
+        NewMessage(user_id=user, chat_id=user, role="user", text=t, at=NOW - timedelta(days=9 - i))
+        for i, t in enumerate(texts)
+    )
+    return dict(zip(texts, ids, strict=True))
+
+
+async def test_dense_ranking_is_fused_with_lexical(tmp_path: Path) -> None:
+    embedder = HashingEmbedder(synonyms=CONCEPTS)
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    ids = await fill(store)
+    await fill(store, user=2)
+    assert await store.flush_embeddings() == 8
+    sedan = ids["I finally bought a sedan last weekend"]
+    # No shared word: only the vectors know a sedan is an automobile.
+    lexical_only = await MemoryStore.open(store.database)
+    assert await lexical_only.search(user_id=1, query="automobile", now=NOW) == []
+    hits = await store.search(user_id=1, query="automobile", now=NOW, k=2)
+    assert hits[0].message_id == sedan
+    # Both rankings agree: fused first. And dense never crosses scopes.
+    both = await store.search(user_id=1, query="whales documentary", now=NOW)
+    assert both[0].message_id == ids["we watched a documentary about whales"]
+    assert {hit.message_id for hit in both} <= set(ids.values())
+    fact = await store.add_fact(user_id=1, chat_id=1, text="Anna drives a sedan", now=NOW)
+    await store.flush_embeddings()
+    assert (await store.search_facts(user_id=1, chat_id=1, query="vehicle"))[0].id == fact.id
+    await store.close()
+
+
+async def test_embedder_outage_loses_nothing(tmp_path: Path) -> None:
+    embedder = FailingEmbedder()
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    ids = await fill(store)
+    assert await store.flush_embeddings() == 0  # server down: items stay queued
+    queued = await store.database.fetchone("SELECT count(*) FROM memory_embed_queue")
+    assert queued[0] == len(ids)
+    hits = await store.search(user_id=1, query="sedan", now=NOW)  # lexical still answers
+    assert hits[0].text == "I finally bought a sedan last weekend"
+    embedder.down = False
+    assert await store.flush_embeddings() == len(ids)
+    assert (await store.database.fetchone("SELECT count(*) FROM memory_embed_queue"))[0] == 0
+    await store.close()
+
+
+async def test_embedding_happens_in_the_background(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    await store.add_message(user_id=1, chat_id=1, role="user", text="background please", at=NOW)
+    await store.close()  # stops (or lets finish) the background task without errors
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    await store.flush_embeddings()
+    assert await store.vectors.count("message") == 1
+    await store.close()
+
+
+async def test_vectors_of_the_wrong_dimension_are_dropped(tmp_path: Path) -> None:
+    store = await MemoryStore.open(tmp_path / "m.db")
+    index = VectorIndex(store.database, vec_loaded=False)
+    await index.load()
+    async with store.database.transaction() as conn:
+        assert await index.write(conn, "message", [(1, 1, [1.0, 0.0, 0.0])]) == 1
+        assert await index.write(conn, "message", [(2, 1, [1.0, 0.0])]) == 0
+    assert [item for item, _ in await index.nearest("message", 1, [1.0, 0.1, 0.0], 5)] == [1]
+    assert await index.nearest("message", 1, [1.0, 0.0], 5) == []
+    await store.close()
+
+
+class _FakeEmbeddingsAPI:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    async def create(self, **request: Any) -> Any:
+        self.calls.append(request)
+        data = [
+            SimpleNamespace(index=i, embedding=[float(len(text)), 1.0])
+            for i, text in enumerate(request["input"])
+        ]
+        return SimpleNamespace(data=list(reversed(data)))  # out of order on purpose
+
+
+async def test_openai_embedder_batches_and_orders() -> None:
+    api = _FakeEmbeddingsAPI()
+    client = SimpleNamespace(embeddings=api)
+    embedder = OpenAIEmbedder(client, "test-model", batch_size=2, dimensions=2)  # type: ignore[arg-type]
+    vectors = await embedder.embed(["a", "bbb", ""])
+    assert vectors == [[1.0, 1.0], [3.0, 1.0], [1.0, 1.0]]  # empty text sent as one space
+    assert [call["input"] for call in api.calls] == [["a", "bbb"], [" "]]
+    assert api.calls[0]["model"] == "test-model" and api.calls[0]["dimensions"] == 2
+
+
+async def test_sqlite_vec_backend_when_loadable(tmp_path: Path) -> None:
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=HashingEmbedder(synonyms=CONCEPTS))
+    index = store.vectors
+    if not index._vec_loaded:  # type: ignore[attr-defined]
+        await store.close()
+        pytest.skip("this Python's sqlite3 cannot load extensions; the blob backend is in use")
+    ids = await fill(store)
+    await store.flush_embeddings()
+    assert index.backend == "vec0"
+    hits = await store.search(user_id=1, query="automobile", now=NOW, k=1)
+    assert hits[0].message_id == ids["I finally bought a sedan last weekend"]
+    await store.forget_all(user_id=1, chat_id=1)
+    assert await index.nearest("message", 1, [1.0] * 64, 5) == []
+    await store.close()
