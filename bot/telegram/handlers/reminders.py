@@ -151,7 +151,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if reply.edit is not None:
         await show_edit(message, reply.edit)
     if reply.send is not None:
-        await show(message, reply.send, quote=False, force_reply=reply.force_reply)
+        # In a group Dazi only sees replies to its messages: ask for one. In private the
+        # next message is enough.
+        force = reply.force_reply and message.chat.type != "private"
+        await show(message, reply.send, quote=False, force_reply=force)
 
 
 async def on_edit_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
