@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.timeparse.lexicon import (
+    EN_HOLIDAYS,
     EN_MONTH,
     EN_PERIOD_NAMES,
     EN_WEEKDAY,
@@ -123,6 +124,7 @@ _EVERY_UNITS = {
     "hr": ("HOURLY", None),
     "minute": ("MINUTELY", None),
     "min": ("MINUTELY", None),
+    "quarter": ("MONTHLY", None),
 }
 
 
@@ -156,7 +158,8 @@ def _every(m: re.Match[str], scan: Scan) -> bool:
     freq, period = _EVERY_UNITS[unit.rstrip("s") if unit != "hrs" else "hr"]
     if not _whole(interval):
         return _fractional_every(scan, freq, interval)
-    return set_recurrence(scan.frame, freq, int(interval), period=period)
+    months = 3 if unit.startswith("quarter") else 1
+    return set_recurrence(scan.frame, freq, int(interval) * months, period=period)
 
 
 def _whole(value: float) -> bool:
@@ -232,7 +235,7 @@ _RECURRENCE = [
         rf"|(?P<ord>third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))\s+|(?P<num>{EN_NUM})\s+)?"
         rf"(?P<unit>{_WD_SPEC}|week\s*days?|work\s*days?|business\s+days?|week\s*ends?"
         rf"|days?|nights?|mornings?|afternoons?|evenings?|weeks?|fortnights?|months?|years?"
-        rf"|hours?|hrs?|minutes?|mins?){R}",
+        rf"|quarters?|hours?|hrs?|minutes?|mins?){R}",
         _every,
     ),
     _rule(
@@ -495,7 +498,18 @@ def _day_of_month(m: re.Match[str], scan: Scan) -> bool:
     return set_date(scan.frame, None, None, day)
 
 
+def _holiday(m: re.Match[str], scan: Scan) -> bool:
+    name = m["h"].lower()
+    for pattern, (month, day) in EN_HOLIDAYS.items():
+        if re.fullmatch(pattern, name, _F):
+            return set_date(scan.frame, None, month, day)
+    return False
+
+
+_HOLIDAY = "|".join(EN_HOLIDAYS)
+
 _DATES = [
+    _rule("date", rf"{_ON}{L}(?:the\s+)?(?:on\s+)?(?P<h>{_HOLIDAY}){R}", _holiday),
     _rule(
         "date",
         rf"{_ON}{L}(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{EN_MONTH})"
@@ -572,7 +586,8 @@ def _word_time(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _bare_hour(m: re.Match[str], scan: Scan) -> bool:
-    clock = _clock(int(m["h"]), 0, None, m["h"])
+    """ "at 5", "at 7.30" (a dot is only read as a time separator after "at")."""
+    clock = _clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
     return clock is not None and add_time(scan.frame, clock)
 
 
@@ -600,6 +615,9 @@ _NAMED_TIMES = {
     "lunch time": ClockTime(12, 0, "24h"),
     "midnight": ClockTime(0, 0, "24h", next_day=True),
     "eod": ClockTime(17, 0, "24h"),
+    "breakfast": ClockTime(8, 0, "24h"),
+    "lunch": ClockTime(12, 0, "24h"),
+    "dinner": ClockTime(19, 0, "24h"),
     "cob": ClockTime(17, 0, "24h"),
 }
 
@@ -609,6 +627,14 @@ def _named_time(m: re.Match[str], scan: Scan) -> bool:
     if word.startswith(("end", "close")):
         word = "eod"
     return add_time(scan.frame, _NAMED_TIMES[word])
+
+
+def _same_time(m: re.Match[str], scan: Scan) -> bool:
+    """ "this time tomorrow": the current time of day, next to a day expression."""
+    if not scan.touches_mask(m.start(), m.end()):
+        return False
+    scan.frame.same_time = True
+    return True
 
 
 _NOT_QUANTITY = (
@@ -628,12 +654,13 @@ _TIMES = [
     _rule(
         "time",
         rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?\s*(?P<ap>{_AMPM})?"
-        rf"(?![A-Za-z0-9:])",
+        rf"(?![A-Za-z0-9:])(?:\s+sharp{R})?",
         _colon_time,
     ),
     _rule(
         "time",
-        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*(?P<ap>{_AMPM})(?![A-Za-z])",
+        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*(?P<ap>{_AMPM})(?![A-Za-z])"
+        rf"(?:\s+sharp{R})?",
         _ampm_time,
     ),
     _rule(
@@ -651,7 +678,8 @@ _TIMES = [
     _rule(
         "time",
         rf"(?:{L}(?:at|by|around|about|before|until|till|from|starting\s+at)\s+|@\s*)"
-        rf"(?<![\d:.])(?P<h>\d{{1,2}}){R}{_NOT_QUANTITY}",
+        rf"(?<![\d:.])(?P<h>\d{{1,2}})(?:\.(?P<m>[0-5]\d)(?![\d.%]))?{R}{_NOT_QUANTITY}"
+        rf"(?:\s+sharp{R})?",
         _bare_hour,
     ),
     _rule(
@@ -672,6 +700,12 @@ _TIMES = [
         rf"|close\s+of\s+business){R}",
         _named_time,
     ),
+    _rule(
+        "time",
+        rf"{L}(?:at|by|around|before|after)\s+(?P<w>breakfast|lunch|dinner){R}",
+        _named_time,
+    ),
+    _rule("time", rf"{L}(?:at\s+)?(?:this|the\s+same|same)\s+time{R}", _same_time),
 ]
 
 

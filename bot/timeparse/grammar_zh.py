@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.timeparse.lexicon import (
+    ZH_HOLIDAYS,
     ZH_PERIOD,
     ZH_PERIODS,
     ZH_WEEK_WORD,
@@ -48,6 +49,33 @@ def _weekday_list(text: str) -> list[int]:
     return days
 
 
+_DAY_ITEM = re.compile(rf"(?P<sep>{_DAY_SEP})(?P<ww>{WW})?(?P<d>{WD})")
+_HOUR_MARKS = ("点", "點", "时", "時", ":", "：")
+
+
+def _day_list_end(m: re.Match[str], scan: Scan) -> int:
+    """Where the weekday list in group "days" really ends.  Run-together days must ascend
+    ("周一三五"), so "周五一起" is Friday + "一起"; a last run-together day followed by 点
+    is an hour ("周二三点" is Tuesday 3 o'clock)."""
+    text, base = m["days"], m.start("days")
+    if re.search(_RANGE, text):
+        return m.end("days")
+    kept: list[re.Match[str]] = []
+    previous = -1
+    for item in _DAY_ITEM.finditer(text):
+        day = zh_weekday(item["d"])
+        glued = not (item["sep"] or item["ww"])
+        if kept and glued and day <= previous:
+            break
+        kept.append(item)
+        previous = day
+    last = kept[-1]
+    glued_last = not (last["sep"] or last["ww"])
+    if len(kept) > 1 and glued_last and scan.after(base + last.end(), 1) in _HOUR_MARKS:
+        kept.pop()
+    return base + kept[-1].end()
+
+
 # --- recurrence ---------------------------------------------------------------------------
 
 
@@ -59,7 +87,8 @@ def _nth_weekday(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _last_day_every(m: re.Match[str], scan: Scan) -> bool:
-    return set_date(scan.frame, None, None, -1) and set_recurrence(scan.frame, "MONTHLY")
+    day = {"初": 1, "中": 15}.get((m["p"] or "")[-1:], -1)
+    return set_date(scan.frame, None, None, day) and set_recurrence(scan.frame, "MONTHLY")
 
 
 def _workdays(m: re.Match[str], scan: Scan) -> bool:
@@ -68,19 +97,23 @@ def _workdays(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _interval(m: re.Match[str]) -> int | None:
-    every_other = bool(m["ge"])
+    """ "每三天" -> 3; "每隔一周"/"隔周" -> 2 (skip one, so every second one)."""
+    every_other = bool(m["ge"]) or bool(m.groupdict().get("ge2"))
     n = _num(m["n"]) if m["n"] else 1
     if n is None:
         return None
     return n + 1 if every_other else n
 
 
-def _every_week(m: re.Match[str], scan: Scan) -> bool:
+def _every_week(m: re.Match[str], scan: Scan) -> bool | int:
     interval = _interval(m)
     if interval is None:
         return False
-    days = _weekday_list(m["days"]) if m["days"] else None
-    return set_recurrence(scan.frame, "WEEKLY", interval, days)
+    if not m["days"]:
+        return set_recurrence(scan.frame, "WEEKLY", interval)
+    end = _day_list_end(m, scan)
+    days = _weekday_list(scan.text[m.start("days") : end])
+    return set_recurrence(scan.frame, "WEEKLY", interval, days) and end
 
 
 _UNIT_FREQ = {
@@ -127,7 +160,7 @@ _RECURRENCE = [
         rf"每个?月的?(?:第(?P<n>[一二三四五1-5])个|(?P<last>最后一个)){WW}(?P<d>{WD})",
         _nth_weekday,
     ),
-    _rule("recur", r"每个?月的?(?:最后一天|月底|月末)", _last_day_every),
+    _rule("recur", r"每个?月的?(?:最后一天|月底|月末|(?P<p>月?[初中]))", _last_day_every),
     _rule(
         "recur", r"(?:每个|每逢|每)?工作日|(?:每个|每逢|每)(?:周末|星期六日|礼拜六日)", _workdays
     ),
@@ -135,7 +168,7 @@ _RECURRENCE = [
         "recur",
         rf"(?:每逢|每(?P<ge>隔)?|(?P<ge2>隔))\s*(?P<n>{ZH_NUM})?\s*个?\s*{WW}(?:的)?"
         rf"(?P<days>{_DAYS})?(?![次回遍])",
-        lambda m, scan: _every_week(_GeMatch(m), scan),
+        _every_week,
     ),
     _rule(
         "recur",
@@ -146,18 +179,6 @@ _RECURRENCE = [
     _rule("recur", r"天天|日日", _daily),
     _rule("recur", rf"{WW}{WD}{_RANGE}{WW}?{WD}", _weekday_range),
 ]
-
-
-class _GeMatch:
-    """Treat "隔周" like "每隔一周": the ``ge`` group is set when either form was used."""
-
-    def __init__(self, match: re.Match[str]) -> None:
-        self._match = match
-
-    def __getitem__(self, key: str) -> str | None:
-        if key == "ge":
-            return self._match["ge"] or self._match["ge2"]
-        return self._match[key]
 
 
 # --- full dates ---------------------------------------------------------------------------
@@ -281,12 +302,13 @@ _WEEK_MODS = {"这": 0, "这个": 0, "本": 0, "下": 1, "下个": 1, "下下": 
 _WEEK_MODS.update({"上": -1, "上个": -1})
 
 
-def _weekday(m: re.Match[str], scan: Scan) -> bool:
-    days = _weekday_list(m["days"])
+def _weekday(m: re.Match[str], scan: Scan) -> bool | int:
+    end = _day_list_end(m, scan)
+    days = _weekday_list(scan.text[m.start("days") : end])
     if not days or not set_slot(scan.frame, weekdays=days):
         return False
     shift = _WEEK_MODS.get(m["mod"] or "")
-    return shift is None or set_slot(scan.frame, week_shift=shift)
+    return (shift is None or set_slot(scan.frame, week_shift=shift)) and end
 
 
 def _weekend(m: re.Match[str], scan: Scan) -> bool:
@@ -346,7 +368,17 @@ def _day_of_month(m: re.Match[str], scan: Scan) -> bool:
     return set_date(scan.frame, None, None, day)
 
 
+def _holiday(m: re.Match[str], scan: Scan) -> bool:
+    month, day = ZH_HOLIDAYS[m["h"]]
+    return set_date(scan.frame, None, month, day)
+
+
+_HOLIDAY = "|".join(sorted(ZH_HOLIDAYS, key=len, reverse=True))
+
 _DATES = [
+    _rule(
+        "date", rf"(?<![\d一二三四五六七八九十第周])(?P<h>{_HOLIDAY})节?(?:那天|当天)?", _holiday
+    ),
     _rule(
         "date",
         rf"(?<![\d个])(?P<m>{ZH_NUM})\s*月份?\s*(?P<d>{ZH_NUM})\s*[日号號]?",
@@ -427,6 +459,14 @@ def _zh_colon(m: re.Match[str], scan: Scan) -> bool:
     )
 
 
+def _same_time(m: re.Match[str], scan: Scan) -> bool:
+    """ "明天这个时候": the current time of day, next to a day expression."""
+    if not scan.touches_mask(m.start(), m.end()):
+        return False
+    scan.frame.same_time = True
+    return True
+
+
 _TIMES = [
     _rule(
         "time",
@@ -440,6 +480,7 @@ _TIMES = [
         r"(?:左右|前后|前後)?",
         _zh_hour,
     ),
+    _rule("time", r"的?(?:这个|同一|同样的?)(?:时候|时间|点)", _same_time),
 ]
 
 _RANGE_END = (

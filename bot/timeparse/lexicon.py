@@ -8,11 +8,13 @@ Parts of day are mapped to canonical period names used by the resolver:
 from __future__ import annotations
 
 __all__ = [
+    "EN_HOLIDAYS",
     "EN_MONTH",
     "EN_PERIOD_NAMES",
     "EN_WEEKDAY",
     "EN_WEEKDAY_FULL",
     "PERIOD_DEFAULTS",
+    "ZH_HOLIDAYS",
     "ZH_PERIOD",
     "ZH_PERIODS",
     "ZH_WEEKDAY_CHAR",
@@ -84,6 +86,35 @@ EN_PERIOD_NAMES = {
     "evening": "evening",
     "night": "night",
     "tonight": "night",
+}
+
+#: Fixed-date holidays (month, day).  Lunar ones (春节, 中秋) are left to the people service.
+EN_HOLIDAYS = {
+    r"christmas\s+eve": (12, 24),
+    r"christmas(?:\s+day)?|xmas": (12, 25),
+    r"new\s+year'?s\s+eve": (12, 31),
+    r"new\s+year'?s(?:\s+day)?": (1, 1),
+    r"valentine'?s(?:\s+day)?": (2, 14),
+    r"halloween": (10, 31),
+    r"april\s+fools'?(?:\s+day)?": (4, 1),
+}
+ZH_HOLIDAYS = {
+    "元旦": (1, 1),
+    "情人节": (2, 14),
+    "妇女节": (3, 8),
+    "愚人节": (4, 1),
+    "劳动节": (5, 1),
+    "五一": (5, 1),
+    "儿童节": (6, 1),
+    "六一": (6, 1),
+    "教师节": (9, 10),
+    "国庆节": (10, 1),
+    "国庆": (10, 1),
+    "双十一": (11, 11),
+    "光棍节": (11, 11),
+    "平安夜": (12, 24),
+    "圣诞节": (12, 25),
+    "圣诞": (12, 25),
 }
 
 #: Time used when only a part of day is given ("tonight", "明天下午").

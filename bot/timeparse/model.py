@@ -61,6 +61,7 @@ class Frame:
     month_shift: int | None = None  # "下个月15号": 1
     nth_weekday: tuple[int, int] | None = None  # (n, weekday): "first Monday of the month"
     times: list[ClockTime] = field(default_factory=list)
+    same_time: bool = False  # "this time tomorrow": the current time of day
     range_meridiem: str | None = None  # "8-9pm": the am/pm of the range end
     period: str | None = None
     special: str | None = None  # end_month, end_week, end_year, weekend, start_month...

@@ -46,6 +46,15 @@ def _byday(value: str) -> list[tuple[int | None, int]]:
     return days
 
 
+def _monthday(parts: dict[str, str]) -> tuple[int, bool]:
+    """The day of month, and whether shorter months use their last day instead
+    ("BYMONTHDAY=28,29,30,31;BYSETPOS=-1" is "the 31st or the last day")."""
+    days = [int(d) for d in parts.get("BYMONTHDAY", "1").split(",") if d]
+    if parts.get("BYSETPOS") == "-1" and len(days) > 1:
+        return max(days), True
+    return days[0], False
+
+
 def _times(parts: dict[str, str], lang: str) -> str:
     if "BYHOUR" not in parts:
         return ""
@@ -85,8 +94,9 @@ def _en_monthly(parts: dict[str, str], interval: int) -> str:
     if days and days[0][0] is not None:
         nth, day = days[0]
         return f"{head} on the {_EN_NTH.get(nth, _ordinal(nth or 1))} {_EN_DAYS[day]}"
-    monthday = int(parts.get("BYMONTHDAY", "1").split(",")[0])
-    return f"{head} on the {'last day' if monthday == -1 else _ordinal(monthday)}"
+    monthday, or_last = _monthday(parts)
+    text = f"{head} on the {'last day' if monthday == -1 else _ordinal(monthday)}"
+    return text + (" (or the last day)" if or_last else "")
 
 
 def _en_yearly(parts: dict[str, str], interval: int) -> str:
@@ -144,8 +154,9 @@ def _zh_monthly(parts: dict[str, str], interval: int) -> str:
     if days and days[0][0] is not None:
         nth, day = days[0]
         return f"{head}{_ZH_NTH.get(nth, f'第{nth}个')}周{_ZH_DAYS[day]}"
-    monthday = int(parts.get("BYMONTHDAY", "1").split(",")[0])
-    return head + ("最后一天" if monthday == -1 else f"{monthday}日")
+    monthday, or_last = _monthday(parts)
+    text = head + ("最后一天" if monthday == -1 else f"{monthday}日")
+    return text + ("（或当月最后一天）" if or_last else "")
 
 
 def _zh_yearly(parts: dict[str, str], interval: int) -> str:

@@ -103,6 +103,8 @@ def _readings(clock: ClockTime, period: str | None) -> tuple[list[Reading], bool
 
 def _time_readings(frame: Frame, ctx: _Ctx) -> tuple[list[Reading], bool]:
     """Readings for the frame's time of day; the bool says whether a time was stated."""
+    if frame.same_time and not frame.times:
+        frame.times.append(ClockTime(ctx.now.hour, ctx.now.minute, "24h"))
     if frame.times:
         if len(frame.times) > 1 and frame.freq is None:
             ctx.flag("multi")
@@ -169,13 +171,13 @@ def _on_fixed_day(ctx: _Ctx, day: date, readings: list[Reading]) -> datetime:
 
 
 def _flexible(ctx: _Ctx, readings: list[Reading], stated: bool) -> datetime:
-    """No date: the first future reading today, else tomorrow."""
+    """No date: the next time the clock shows the time (today, else tomorrow)."""
     when = _earliest_future(ctx, ctx.today, readings)
     if when is None:
         if stated:
             ctx.flag("rolled")
-        when = ctx.at(ctx.today + timedelta(days=1), readings[0])
-    return when
+        when = _earliest_future(ctx, ctx.today + timedelta(days=1), readings)
+    return when or ctx.at(ctx.today + timedelta(days=1), readings[0])
 
 
 def _weekday_days(frame: Frame, ctx: _Ctx) -> tuple[list[date], bool]:
@@ -381,7 +383,7 @@ def _rule_parts(frame: Frame, ctx: _Ctx, start: date) -> dict[str, object] | Non
             nth, weekday = frame.nth_weekday
             parts["BYDAY"] = f"{nth}{WEEKDAY_CODES[weekday]}"
         else:
-            parts["BYMONTHDAY"] = frame.day if frame.day is not None else start.day
+            parts.update(_monthday_parts(frame.day if frame.day is not None else start.day))
     elif freq == "YEARLY":
         if frame.month is not None and frame.day is not None:
             parts["BYMONTH"], parts["BYMONTHDAY"] = frame.month, frame.day
@@ -392,7 +394,18 @@ def _rule_parts(frame: Frame, ctx: _Ctx, start: date) -> dict[str, object] | Non
     elif freq == "DAILY" and frame.weekdays and not frame.byday and frame.weekday_range:
         parts = {"FREQ": "WEEKLY", "BYDAY": [WEEKDAY_CODES[d] for d in frame.weekdays]}
     parts.update(_rule_time_parts(frame, ctx))
+    hours = parts["BYHOUR"]
+    if "BYSETPOS" in parts and isinstance(hours, list) and len(hours) > 1:
+        parts.pop("BYSETPOS")
+        parts["BYMONTHDAY"] = frame.day
     return parts
+
+
+def _monthday_parts(day: int) -> dict[str, object]:
+    """ "the 31st" of every month: the 31st, or the last day of shorter months."""
+    if day <= 28:
+        return {"BYMONTHDAY": day}
+    return {"BYMONTHDAY": list(range(28, day + 1)), "BYSETPOS": -1}
 
 
 def _resolve_sub_daily(frame: Frame, ctx: _Ctx) -> Resolution | None:

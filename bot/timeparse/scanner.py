@@ -84,7 +84,9 @@ class Scan:
         return self.masked[max(0, pos - size) : pos]
 
 
-Handler = Callable[[re.Match[str], Scan], bool]
+#: A handler fills frame slots from a match and returns True to consume the whole match,
+#: an end offset to consume only its start, or False to leave the text alone.
+Handler = Callable[[re.Match[str], Scan], bool | int]
 
 
 @dataclass(frozen=True)
@@ -102,5 +104,8 @@ def run_rules(scan: Scan, rules: Iterable[Rule]) -> None:
         for match in rule.pattern.finditer(scan.masked):
             if match.end() == match.start() or MASK in match.group(0):
                 continue
-            if rule.handler(match, scan):
+            accepted = rule.handler(match, scan)
+            if accepted is True:
                 scan.take(match.start(), match.end(), rule.name)
+            elif accepted and match.start() < accepted <= match.end():
+                scan.take(match.start(), int(accepted), rule.name)
