@@ -334,6 +334,34 @@ class ReminderRepository:
             )
         )
 
+    async def rezone(
+        self, reminder_id: int, timezone: str, *, due_at: datetime, now: datetime
+    ) -> bool:
+        """Re-anchor a scheduled or paused recurring reminder in another zone."""
+        return bool(
+            await self._db.execute_rowcount(
+                "UPDATE reminders SET timezone = ?, due_at = ?, fire_at = ?, updated_at = ?"
+                " WHERE id = ? AND status IN (?, ?)",
+                (
+                    timezone,
+                    to_db_time(due_at),
+                    to_db_time(due_at),
+                    to_db_time(now),
+                    reminder_id,
+                    Status.SCHEDULED,
+                    Status.PAUSED,
+                ),
+            )
+        )
+
+    async def rezone_one_offs(self, user_id: int, old: str, new: str, *, now: datetime) -> int:
+        """Show a user's pending one-off reminders in a new zone (their instants stay)."""
+        return await self._db.execute_rowcount(
+            "UPDATE reminders SET timezone = ?, updated_at = ? WHERE user_id = ?"
+            " AND timezone = ? AND rrule IS NULL AND status IN (?, ?, ?)",
+            (new, to_db_time(now), user_id, old, Status.SCHEDULED, Status.PAUSED, Status.DELIVERED),
+        )
+
     async def set_status(
         self, reminder_id: int, status: str, *, now: datetime, only_from: Sequence[str]
     ) -> bool:

@@ -171,6 +171,7 @@ async def test_recurring_reminders_follow_a_new_timezone(world: World) -> None:
     daily, once = await world.service.repo.for_user(ANNA.user_id)
     assert daily.timezone == "Asia/Shanghai" and daily.local_due().hour == 7
     assert once.due_at == datetime(2026, 11, 29, 14, 0, tzinfo=UTC)  # unchanged instant
+    assert once.timezone == "Asia/Shanghai"  # shown in the new local time
 
 
 async def test_list_shows_next_local_times_and_pauses_and_deletes(world: World) -> None:

@@ -1,0 +1,167 @@
+"""Per-user preferences: the time zone (/timezone) and the reminder settings (/settings)."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.conversation import Notice
+from bot.i18n import detect_language
+from bot.reminders.buttons import Action, button
+from bot.reminders.readings import lang_of, parse_clock
+from bot.reminders.recurrence import next_occurrence
+from bot.reminders.repository import ReminderRepository
+from bot.reminders.scheduler import Scheduler
+from bot.reminders.texts import TEXTS, md
+from bot.reminders.types import ActionReply, Actor
+from bot.storage import UserRepository
+from bot.timeparse import resolve_timezone
+
+__all__ = ["PreferencesMixin"]
+
+
+class PreferencesMixin:
+    """Time zone and settings (part of ``ReminderService``)."""
+
+    repo: ReminderRepository
+    scheduler: Scheduler
+    _clock: Clock
+    _users: UserRepository
+
+    # -- time zones ----------------------------------------------------------------------------
+
+    async def timezone_command(self, actor: Actor, text: str) -> Notice:
+        """``/timezone [zone | city | offset | current local time]``."""
+        user = await self._user(actor)
+        lang = detect_language(text, fallback=lang_of(user)) if text.strip() else lang_of(user)
+        settings = self._settings(user)
+        now = self._clock.now()
+        if not text.strip():
+            local = now.astimezone(ZoneInfo(settings.timezone))
+            default = "" if settings.timezone_set else TEXTS("tz_default", lang)
+            return Notice(
+                TEXTS(
+                    "tz_current",
+                    lang,
+                    zone=settings.timezone,
+                    time=f"{local:%H:%M}",
+                    default=default,
+                )
+            )
+        candidates = resolve_timezone(text, now)
+        if not candidates:
+            return Notice(TEXTS("tz_unknown", lang, text=md(text[:80])))
+        if len(candidates) == 1:
+            return await self.set_timezone(actor, candidates[0], lang=lang)
+        rows = tuple(
+            (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", "tz", 0, zone),)
+            for zone in candidates[:8]
+            if len(f"rem:tz:0:{zone}".encode()) <= 64
+        )
+        return Notice(TEXTS("tz_pick", lang, text=md(text[:80])), rows)
+
+    async def set_timezone(self, actor: Actor, zone: str, *, lang: str | None = None) -> Notice:
+        """Store the zone; recurring reminders keep their local wall time in the new zone."""
+        user = await self._user(actor)
+        lang = lang or lang_of(user)
+        ZoneInfo(zone)  # raises for an unknown zone
+        old = self._settings(user).timezone
+        await self._users.set_timezone(actor.user_id, zone)
+        moved = await self._follow_timezone(actor.user_id, old, zone)
+        now = self._clock.now()
+        text = TEXTS("tz_set", lang, zone=zone, time=f"{now.astimezone(ZoneInfo(zone)):%H:%M}")
+        if zone.startswith("Etc/"):
+            text += TEXTS("tz_fixed", lang)
+        if moved:
+            text += TEXTS("tz_moved", lang, count=moved)
+        return Notice(text)
+
+    async def _follow_timezone(self, user_id: int, old: str, new: str) -> int:
+        """Move the user's reminders to the new zone; return how many recurring ones moved.
+
+        A recurring reminder keeps its wall time ("every day at 07:00" stays 07:00 where the
+        user now lives); a one-off keeps its instant and is only shown in the new zone.
+        """
+        if old == new:
+            return 0
+        now = self._clock.now()
+        await self.repo.rezone_one_offs(user_id, old, new, now=now)
+        moved = 0
+        for reminder in await self.repo.recurring_of(user_id):
+            if reminder.timezone != old or reminder.dtstart is None or reminder.rrule is None:
+                continue
+            due = next_occurrence(reminder.rrule, reminder.dtstart, new, now)
+            if due is not None and await self.repo.rezone(reminder.id, new, due_at=due, now=now):
+                moved += 1
+        if moved:
+            self.scheduler.wake()
+        return moved
+
+    async def _on_tz(self, actor: Actor, action: Action) -> ActionReply:
+        try:
+            notice = await self.set_timezone(actor, action.arg)
+        except (ValueError, KeyError):
+            return ActionReply()
+        return ActionReply(edit=notice)
+
+    # -- settings ------------------------------------------------------------------------------
+
+    async def settings_view(self, actor: Actor) -> Notice:
+        """``/settings``: time zone, default time of day, next-step offers."""
+        user = await self._user(actor)
+        lang = lang_of(user)
+        settings = self._settings(user)
+        offers = TEXTS("on" if settings.offers else "off", lang)
+        text = TEXTS(
+            "settings",
+            lang,
+            zone=settings.timezone,
+            time=f"{settings.default_time:%H:%M}",
+            offers=offers,
+        )
+        toggle = "button_offers_off" if settings.offers else "button_offers_on"
+        times = tuple(
+            button(
+                ("✓ " if choice == settings.default_time else "") + f"{choice:%H:%M}",
+                "dt",
+                0,
+                f"{choice:%H%M}",
+            )
+            for choice in (time(7, 0), time(8, 0), time(9, 0), time(10, 0))
+        )
+        return Notice(
+            text,
+            (
+                (button(TEXTS(toggle, lang), "offers", 0, "off" if settings.offers else "on"),),
+                times,
+            ),
+        )
+
+    async def settings_command(self, actor: Actor, text: str) -> Notice:
+        """``/settings`` alone shows them; ``/settings time 8:30`` sets the default time."""
+        words = text.strip().split(maxsplit=1)
+        if words and words[0].lower() in ("time", "时间", "default") and len(words) == 2:
+            chosen = parse_clock(words[1])
+            if chosen is None:
+                lang = lang_of(await self._user(actor))
+                return Notice(TEXTS("settings_bad_time", lang, text=md(words[1][:40])))
+            await self._users.update_settings(
+                actor.user_id, reminder_default_time=f"{chosen:%H:%M}"
+            )
+        elif words and words[0].lower() in ("offers", "提议") and len(words) == 2:
+            on = words[1].strip().lower() in ("on", "yes", "开", "打开")
+            await self._users.update_settings(actor.user_id, reminder_offers=on)
+        return await self.settings_view(actor)
+
+    async def _on_offers(self, actor: Actor, action: Action) -> ActionReply:
+        await self._users.update_settings(actor.user_id, reminder_offers=action.arg == "on")
+        return ActionReply(edit=await self.settings_view(actor))
+
+    async def _on_dt(self, actor: Actor, action: Action) -> ActionReply:
+        chosen = parse_clock(action.arg[:2] + ":" + action.arg[2:])
+        if chosen is not None:
+            await self._users.update_settings(
+                actor.user_id, reminder_default_time=f"{chosen:%H:%M}"
+            )
+        return ActionReply(edit=await self.settings_view(actor))
