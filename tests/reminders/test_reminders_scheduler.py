@@ -357,3 +357,12 @@ async def test_backoff_grows_and_is_capped(world: World) -> None:
     scheduler = world.service.scheduler
     assert [scheduler.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [15, 30, 60, 120]
     assert scheduler.backoff(30) == timedelta(hours=1)
+
+
+async def test_migrated_chat_is_followed(world: World) -> None:
+    await world.service.remind(GROUP, "in 1 hour retro")
+    world.delivery.plan = [SendResult(SendStatus.MIGRATED, new_chat_id=-100999, error="moved")]
+    world.clock.advance(timedelta(hours=1))
+    await world.service.scheduler.run_due()
+    [message] = world.delivery.sent
+    assert message.chat_id == -100999 and message.text.endswith("retro")

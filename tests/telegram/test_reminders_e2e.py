@@ -360,3 +360,14 @@ async def test_long_overdue_reminders_are_summed_up_once(harness: BotHarness) ->
     assert "call Bob" in summary["text"] and "buy flowers" in summary["text"]
     await harness.run_scheduler()
     assert len(harness.api.sent_messages(ANNA.id)) == before + 1
+
+
+async def test_group_upgrade_to_supergroup_keeps_its_reminders(harness: BotHarness) -> None:
+    old_group = FakeChat(-555, "group", "Flat")
+    await _say(harness, ANNA, "/remind in 1 hour take out the bins", chat=old_group)
+    harness.api.push_message(ANNA, old_group, migrate_to_chat_id=-100555)
+    await harness.settle()
+    harness.clock.advance(timedelta(hours=1))
+    assert (await harness.run_scheduler()).sent == 1
+    due = harness.api.sent_messages(-100555)[-1]
+    assert due["text"].endswith("take out the bins")

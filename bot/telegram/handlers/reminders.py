@@ -166,6 +166,22 @@ async def on_edit_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await show(message, notice)
 
 
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its reminders move to the new chat id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    moved = await reminders(context).migrate_chat(old, new)
+    if moved:
+        logger.info("moved %d reminder(s) from chat %s to %s", moved, old, new)
+
+
 class AwaitingEdit(filters.MessageFilter):
     """Messages from someone who was asked for a reminder's new time (and /cancel)."""
 
@@ -188,3 +204,5 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
     edits = filters.TEXT & (~filters.COMMAND | filters.Regex(r"^/cancel\b")) & AwaitingEdit(app)
     app.add_handler(MessageHandler(edits, on_edit_reply))
+    # Its own group, so that other features still see the migration too.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate), group=7)
