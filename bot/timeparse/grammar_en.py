@@ -22,7 +22,7 @@ from bot.timeparse.lexicon import (
 )
 from bot.timeparse.model import ClockTime
 from bot.timeparse.numbers import EN_NUM, EN_ORDINAL, en_value, ordinal_value
-from bot.timeparse.scanner import Rule, Scan
+from bot.timeparse.scanner import Handler, Rule, Scan
 from bot.timeparse.slots import add_time, apply_duration, set_date, set_recurrence, set_slot
 
 __all__ = ["STAGES"]
@@ -56,7 +56,7 @@ _ON = rf"(?:{L}(?:on|by|until|till|before|for|from|starting(?:\s+on)?)\s+)?"
 _AT = rf"(?:{L}(?:at|by|around|about|before|until|till|from|starting\s+at)\s+|@\s*)?"
 
 
-def _rule(name: str, pattern: str, handler) -> Rule:
+def _rule(name: str, pattern: str, handler: Handler) -> Rule:
     return Rule(name, re.compile(pattern, _F), handler)
 
 
@@ -167,7 +167,7 @@ def _whole(value: float) -> bool:
 
 
 def _fractional_every(scan: Scan, freq: str, interval: float) -> bool:
-    """ "every 1.5 hours" -> every 90 minutes."""
+    """Fractional hours become minutes: "every 1.5 hours" -> every 90 minutes."""
     if freq != "HOURLY":
         return False
     return set_recurrence(scan.frame, "MINUTELY", round(interval * 60))
@@ -394,6 +394,8 @@ def _relday(m: re.Match[str], scan: Scan) -> bool:
     if m["dat"]:
         return set_slot(frame, day_offset=2)
     word = m["w"].lower()
+    if word == "yesterday":
+        return set_slot(frame, day_offset=-1)
     if word in _REL_DAYS:
         ok = set_slot(frame, day_offset=0)
         frame.explicit_today = ok
@@ -414,7 +416,7 @@ _RELATIVE_DAYS = [
     _rule(
         "relday",
         rf"{L}(?:(?:the\s+)?day\s+after\s+(?P<dat>tomorrow|tmrw?)|(?P<w>today|tonight|tonite"
-        rf"|tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|2morrow|2moro)){R}",
+        rf"|tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|2morrow|2moro|yesterday)){R}",
         _relday,
     ),
     _rule(
@@ -435,6 +437,7 @@ _WEEK_MODS = {
     "next": 1,
     "following": 1,
     "the following": 1,
+    "last": -1,
 }
 _WEEK_POSTS = {"after next": 2, "next week": 1, "of next week": 1, "this week": 0}
 _WEEK_POSTS.update({"of this week": 0, "week after next": 2})
@@ -458,7 +461,8 @@ _WEEKDAYS = [
     _rule(
         "weekday",
         rf"{L}(?:(?P<on>on|by|until|till|before|for|from|starting(?:\s+on)?)\s+)?"
-        rf"(?:(?P<mod>this\s+coming|this|next|coming|upcoming|the\s+coming|(?:the\s+)?following)"
+        rf"(?:(?P<mod>this\s+coming|this|next|coming|upcoming|the\s+coming|(?:the\s+)?following"
+        rf"|last)"
         rf"\s+)?(?P<list>{EN_WEEKDAY}(?:{_WD_SEP}{EN_WEEKDAY})*)"
         rf"(?:\s+(?P<post>after\s+next|(?:of\s+)?next\s+week|(?:of\s+)?this\s+week"
         rf"|week\s+after\s+next))?{R}",
@@ -558,7 +562,7 @@ def _oclock(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _relative_clock(m: re.Match[str], scan: Scan) -> bool:
-    """ "half past 3", "quarter to 5", "10 past 9"."""
+    """Clock times relative to an hour: "half past 3", "quarter to 5", "10 past 9"."""
     q = m["q"].lower()
     minutes = 30 if q == "half" else 15 if "quarter" in q else en_value(q)
     target = m["h"].lower()
@@ -586,13 +590,13 @@ def _word_time(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _bare_hour(m: re.Match[str], scan: Scan) -> bool:
-    """ "at 5", "at 7.30" (a dot is only read as a time separator after "at")."""
+    """A bare hour after "at": "at 5", "at 7.30" (a dot separates minutes only here)."""
     clock = _clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
     return clock is not None and add_time(scan.frame, clock)
 
 
 def _hour_before_period(m: re.Match[str], scan: Scan) -> bool:
-    """ "9 in the morning", "8 tonight"."""
+    """A bare hour before a part of day: "9 in the morning", "8 tonight"."""
     follows_period = re.match(r"\s+(?:in\s+the|at\s+night)", scan.after(m.end(), 16), _F)
     if not follows_period and scan.kind_after(m.end()) != "relday":
         return False
@@ -601,7 +605,7 @@ def _hour_before_period(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _hour_after_day(m: re.Match[str], scan: Scan) -> bool:
-    """ "friday 10:30", "tomorrow 9": a bare hour right after a day expression."""
+    """A bare hour right after a day expression: "friday 10:30", "tomorrow 9"."""
     if scan.kind_before(m.start()) not in ("weekday", "relday", "date"):
         return False
     clock = _clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
@@ -630,7 +634,7 @@ def _named_time(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _same_time(m: re.Match[str], scan: Scan) -> bool:
-    """ "this time tomorrow": the current time of day, next to a day expression."""
+    """The current time of day next to a day expression: "this time tomorrow"."""
     if not scan.touches_mask(m.start(), m.end()):
         return False
     scan.frame.same_time = True
@@ -710,8 +714,8 @@ _TIMES = [
 
 
 def _range_end(m: re.Match[str], scan: Scan) -> bool:
-    """ "8-9pm", "from 2 to 4": keep the start time, swallow the end (its am/pm is kept for
-    a bare start hour)."""
+    """Time ranges ("8-9pm", "from 2 to 4"): keep the start time, swallow the end (its
+    am/pm is kept for a bare start hour)."""
     if not re.search(r"\d\s*(?:[ap]\.?m\.?)?$", scan.before(m.start(), 6), _F):
         return False
     scan.frame.range_meridiem = _ampm(m["ap"])

@@ -19,7 +19,7 @@ from bot.timeparse.lexicon import (
 )
 from bot.timeparse.model import ClockTime
 from bot.timeparse.numbers import CN_NUM, ZH_NUM, cn_value
-from bot.timeparse.scanner import Rule, Scan
+from bot.timeparse.scanner import Handler, Rule, Scan
 from bot.timeparse.slots import add_time, apply_duration, set_date, set_recurrence, set_slot
 
 __all__ = ["STAGES"]
@@ -31,7 +31,7 @@ _RANGE = r"(?:到|至|-|~|～|—)"
 _DAYS = rf"{WW}?{WD}(?:{_DAY_SEP}{WW}?{WD})*(?:{_RANGE}{WW}?{WD})?"
 
 
-def _rule(name: str, pattern: str, handler) -> Rule:
+def _rule(name: str, pattern: str, handler: Handler) -> Rule:
     return Rule(name, re.compile(pattern), handler)
 
 
@@ -97,7 +97,7 @@ def _workdays(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _interval(m: re.Match[str]) -> int | None:
-    """ "每三天" -> 3; "每隔一周"/"隔周" -> 2 (skip one, so every second one)."""
+    """Rule interval: "每三天" -> 3; "每隔一周"/"隔周" -> 2 (skip one: every second one)."""
     every_other = bool(m["ge"]) or bool(m.groupdict().get("ge2"))
     n = _num(m["n"]) if m["n"] else 1
     if n is None:
@@ -176,7 +176,7 @@ _RECURRENCE = [
         r"(?P<u>天|日|晚|夜|早|月|年|小时|钟头|分钟)(?![次回遍])",
         _every_unit,
     ),
-    _rule("recur", r"天天|日日", _daily),
+    _rule("recur", r"(?<![今明后後昨前每白当聊])(?:天天|日日)(?!气)", _daily),
     _rule("recur", rf"{WW}{WD}{_RANGE}{WW}?{WD}", _weekday_range),
 ]
 
@@ -258,6 +258,9 @@ _DURATIONS = [
 # --- relative days ------------------------------------------------------------------------
 
 _REL_DAYS = {
+    "昨天": (-1, None),
+    "昨晚": (-1, "night"),
+    "前天": (-2, None),
     "今天": (0, None),
     "今日": (0, None),
     "今儿": (0, None),
@@ -460,7 +463,7 @@ def _zh_colon(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _same_time(m: re.Match[str], scan: Scan) -> bool:
-    """ "明天这个时候": the current time of day, next to a day expression."""
+    """The current time of day next to a day expression: "明天这个时候"."""
     if not scan.touches_mask(m.start(), m.end()):
         return False
     scan.frame.same_time = True
@@ -490,7 +493,7 @@ _RANGE_END = (
 
 
 def _range_end(m: re.Match[str], scan: Scan) -> bool:
-    """ "8点到9点": keep the start, swallow "到9点" so it is neither a time nor task text."""
+    """Time ranges ("8点到9点"): keep the start, swallow "到9点" (neither time nor task)."""
     return bool(re.search(r"(?:[点點分半刻整]|\d)\s*$", scan.before(m.start(), 4)))
 
 

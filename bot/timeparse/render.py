@@ -37,7 +37,7 @@ def _en_join(items: list[str]) -> str:
 
 
 def _byday(value: str) -> list[tuple[int | None, int]]:
-    """ "1MO,-1FR" -> [(1, 0), (-1, 4)]; plain codes have no ordinal."""
+    """Parse BYDAY: "1MO,-1FR" -> [(1, 0), (-1, 4)]; plain codes have no ordinal."""
     days = []
     for item in filter(None, value.split(",")):
         m = re.fullmatch(r"([+-]?\d+)?([A-Z]{2})", item)

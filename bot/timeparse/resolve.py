@@ -206,12 +206,20 @@ def _yearless(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | No
             continue
         when = _first_future(ctx, [day], readings)
         if when is not None:
-            if offset and day.replace(year=year) >= ctx.today - timedelta(days=31):
+            literal = _safe_date(year, frame.month, frame.day)
+            if offset and literal and literal >= ctx.today - timedelta(days=31):
                 ctx.flag("rolled")
             return when
         if frame.special == "next_year":
             return _on_fixed_day(ctx, day, readings)
     return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return _month_day(year, month, day)
+    except ValueError:
+        return None
 
 
 def _month_day(year: int, month: int, day: int) -> date:
@@ -402,14 +410,15 @@ def _rule_parts(frame: Frame, ctx: _Ctx, start: date) -> dict[str, object] | Non
 
 
 def _monthday_parts(day: int) -> dict[str, object]:
-    """ "the 31st" of every month: the 31st, or the last day of shorter months."""
+    """Day-of-month parts; "the 31st" means the 31st or the last day of shorter months."""
     if day <= 28:
         return {"BYMONTHDAY": day}
     return {"BYMONTHDAY": list(range(28, day + 1)), "BYSETPOS": -1}
 
 
 def _resolve_sub_daily(frame: Frame, ctx: _Ctx) -> Resolution | None:
-    """ "every 2 hours", "每30分钟": from a stated time, else one interval from now."""
+    """Hourly/minutely rules ("every 2 hours", "每30分钟"): from a stated time, else one
+    interval from now."""
     step = timedelta(hours=1) if frame.freq == "HOURLY" else timedelta(minutes=1)
     if frame.times or frame.day_offset is not None or frame.weekdays:
         first = _resolve_one_off(frame, ctx)

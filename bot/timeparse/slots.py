@@ -126,7 +126,7 @@ def apply_duration(frame: Frame, parts: list[tuple[float, str]]) -> bool:
         seconds = sum(
             qty * _SECONDS.get(unit, 0) + qty * 86400 * _DAYS.get(unit, 0) for qty, unit in parts
         )
-        return seconds >= 0 and set_slot(frame, delta=timedelta(seconds=seconds))
+        return seconds > 0 and set_slot(frame, delta=timedelta(seconds=seconds))
     delta = relativedelta()
     for qty, unit in _whole_units(parts):
         if unit == "mo":
@@ -135,7 +135,7 @@ def apply_duration(frame: Frame, parts: list[tuple[float, str]]) -> bool:
             delta += relativedelta(years=int(qty))
         else:
             delta += relativedelta(days=int(qty) * _DAYS[unit])
-    return set_slot(frame, calendar_delta=delta)
+    return bool(delta) and set_slot(frame, calendar_delta=delta)
 
 
 def _whole_units(parts: list[tuple[float, str]]) -> list[tuple[float, str]]:
