@@ -362,6 +362,13 @@ class ReminderRepository:
             (new, to_db_time(now), user_id, old, Status.SCHEDULED, Status.PAUSED, Status.DELIVERED),
         )
 
+    async def finish_snoozes(self, parent_id: int, *, now: datetime) -> int:
+        """Mark the pending snoozes of a recurring reminder's occurrence as done."""
+        return await self._db.execute_rowcount(
+            "UPDATE reminders SET status = ?, updated_at = ? WHERE parent_id = ? AND status = ?",
+            (Status.DONE, to_db_time(now), parent_id, Status.SCHEDULED),
+        )
+
     async def set_status(
         self, reminder_id: int, status: str, *, now: datetime, only_from: Sequence[str]
     ) -> bool:

@@ -257,6 +257,8 @@ class ReminderService(ManageMixin, PreferencesMixin):
             notes += TEXTS("note_ampm", lang, time=f"{reminder.local_due():%H:%M}")
         if "next" in flags:
             notes += TEXTS("note_next", lang)
+        if "rolled" in flags and not reminder.rrule:
+            notes += TEXTS("note_rolled", lang)
         if "day_only" in flags:
             notes += TEXTS("note_day_only", lang, time=f"{settings.default_time:%H:%M}")
         if "multi" in flags and not reminder.rrule:
@@ -387,13 +389,19 @@ class ReminderService(ManageMixin, PreferencesMixin):
         now = self._clock.now()
         lang = reminder.language
         base = due_text(replace(reminder, due_at=now), now)
+        await self.repo.finish_snoozes(reminder.id, now=now)
         if reminder.is_recurring and reminder.status in (Status.SCHEDULED, Status.CLAIMED):
             when = format_moment(reminder.local_due(), now, lang)
             ack = TEXTS("acked_done_next", lang, when=when)
         else:
+            # Done also cancels a snooze still pending for this one-off.
             await self.repo.set_status(
-                reminder.id, Status.DONE, now=now, only_from=(Status.DELIVERED, Status.FAILED)
+                reminder.id,
+                Status.DONE,
+                now=now,
+                only_from=(Status.DELIVERED, Status.FAILED, Status.SCHEDULED, Status.PAUSED),
             )
+            self.scheduler.wake()
             ack = TEXTS("acked_done", lang)
         return ActionReply(edit=Notice(base + ack), toast=TEXTS("toast_done", lang))
 
@@ -452,13 +460,13 @@ class ReminderService(ManageMixin, PreferencesMixin):
         user = await self._user(actor)
         lang = lang_of(user)
         draft = await self.repo.get_draft(draft_id)
-        if draft is None or draft.kind != kind:
+        now = self._clock.now()
+        if draft is None or draft.kind != kind or (draft.expires_at and draft.expires_at < now):
             return ActionReply(toast=TEXTS("expired", lang), edit=None)
         if draft.user_id != actor.user_id:
             return ActionReply(toast=TEXTS("not_yours", lang, who="…"), alert=True)
         if not await self.repo.take_draft(draft.id):
             return ActionReply()
-        now = self._clock.now()
         spec = spec_from_payload(draft.payload)
         if spec.rrule and spec.dtstart and spec.due_at <= now:
             upcoming = next_occurrence(spec.rrule, spec.dtstart, spec.timezone, now)

@@ -366,3 +366,17 @@ async def test_migrated_chat_is_followed(world: World) -> None:
     await world.service.scheduler.run_due()
     [message] = world.delivery.sent
     assert message.chat_id == -100999 and message.text.endswith("retro")
+
+
+async def test_done_cancels_a_pending_snooze(world: World) -> None:
+    await world.service.remind(ANNA, "in 1 hour one-off")
+    await world.service.remind(ANNA, "every day at 14:00 daily")
+    world.clock.set(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))
+    await world.service.scheduler.run_due()
+    for message in world.delivery.sent:
+        await world.service.act(ANNA, message.buttons[1][0].data)  # snooze 10 min
+        await world.service.act(ANNA, message.buttons[0][0].data)  # then Done after all
+    world.clock.advance(timedelta(minutes=10))
+    assert (await world.service.scheduler.run_due()).sent == 0
+    statuses = sorted(r.status for r in await world.service.repo.for_user(ANNA.user_id))
+    assert statuses == [Status.DONE, Status.DONE, Status.SCHEDULED]  # the daily one goes on

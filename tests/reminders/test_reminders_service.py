@@ -272,3 +272,9 @@ async def test_export_forget_and_migrate(world: World) -> None:
     assert await world.service.forget_all(ANNA.user_id) == 1
     assert (await world.service.export(ANNA.user_id)) == {"reminders": [], "pending": []}
     assert len((await world.service.export(LI.user_id))["reminders"]) == 1
+
+
+async def test_a_time_passed_today_rolls_to_tomorrow_and_says_so(world: World) -> None:
+    notice = await world.service.remind(ANNA, "at 8am run")
+    assert "tomorrow, Sun 29 Nov at 08:00" in notice.text
+    assert "That time has passed for now" in notice.text

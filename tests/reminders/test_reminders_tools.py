@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,15 @@ async def test_list_tool(world: World) -> None:
     await world.service.remind(ANNA, "tomorrow at 3pm call mom")
     result = (await tool.run(context, {})).result
     assert "#1 'call mom' at tomorrow, Sun 29 Nov at 15:00 (Europe/Berlin)" in result
+
+
+async def test_an_expired_offer_creates_nothing(world: World) -> None:
+    context = await _context(world, "I'll renew my passport next month")
+    outcome = await OfferReminderTool(world.service).run(
+        context, {"task": "renew the passport", "when": "in 20 days"}
+    )
+    assert outcome.notice is not None
+    world.clock.advance(timedelta(days=15))
+    reply = await world.service.act(ANNA, outcome.notice.buttons[0][0].data)
+    assert reply.toast == "This has expired." and reply.edit is None
+    assert not await world.service.repo.for_user(ANNA.user_id)

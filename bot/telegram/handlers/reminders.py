@@ -87,7 +87,8 @@ async def show(
 
 
 async def show_edit(message: Message, notice: Notice) -> None:
-    """Replace a message (the one with the tapped button) by a notice."""
+    """Replace a message (the one with the tapped button) by a notice; when Telegram will not
+    edit it (too old, deleted), the notice comes as a new message instead."""
     parts = render_parts(notice.text) or ["…"]
     markup = keyboard(notice)
     try:
@@ -99,7 +100,8 @@ async def show_edit(message: Message, notice: Notice) -> None:
         if "parse" in lowered or "entit" in lowered or "tag" in lowered:
             await message.edit_text(html_to_plain(parts[0]), reply_markup=markup)
             return
-        raise
+        logger.info("could not edit message in chat %s: %s", message.chat.id, error.message)
+        await show(message, notice, quote=False)
 
 
 async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
