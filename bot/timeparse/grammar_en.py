@@ -378,7 +378,7 @@ _DURATIONS = [
     _rule(
         "duration",
         rf"{L}(?:in|after|within)\s+(?:about\s+|around\s+|roughly\s+|another\s+)?"
-        rf"(?P<dur>{_DURATION}){R}(?:\s+(?:from\s+now|later|time))?"
+        rf"(?P<dur>{_DURATION}){R}(?:(?:'s|')?\s+(?:from\s+now|later|time))?"
         rf"|{L}(?P<dur2>{_DURATION})\s+(?:from\s+now|later|hence|from\s+today){R}",
         _duration,
     ),

@@ -96,6 +96,13 @@ ONE_OFF = [
     ("tomorrow 8-9pm yoga", "2026-03-11 20:00", "yoga"),
     ("Set a reminder for 7pm to call dad", "2026-03-10 19:00", "call dad"),
     ("don't forget to buy milk tomorrow", "2026-03-11 09:00", "buy milk"),
+    ("at 9 sharp", "2026-03-10 21:00", None),
+    ("at 7.30", "2026-03-10 19:30", None),
+    ("tomorrow at lunch", "2026-03-11 12:00", None),
+    ("this time tomorrow", "2026-03-11 09:00", None),
+    ("christmas eve at 8pm", "2026-12-24 20:00", None),
+    ("in a week's time call Bob", "2026-03-17 09:00", "call Bob"),
+    ("remind me on Monday to call the bank at 10", "2026-03-16 10:00", "call the bank"),
 ]
 
 
@@ -226,6 +233,18 @@ RULES = [
         "drink water",
     ),
     (
+        "every quarter",
+        "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=10;BYHOUR=9;BYMINUTE=0",
+        ["2026-04-10 09:00", "2026-07-10 09:00", "2026-10-10 09:00"],
+        None,
+    ),
+    (
+        "every month on the 31st",
+        "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYHOUR=9;BYMINUTE=0;BYSETPOS=-1",
+        ["2026-03-31 09:00", "2026-04-30 09:00", "2026-05-31 09:00"],
+        None,
+    ),
+    (
         "every Monday starting next week",
         "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0",
         ["2026-03-16 09:00", "2026-03-23 09:00", "2026-03-30 09:00"],
@@ -291,6 +310,14 @@ def test_ambiguity_flags(text: str, code: str) -> None:
     result = parse_when(text, NOW, SHANGHAI)
     assert result is not None
     assert result.ambiguity == code
+
+
+@pytest.mark.parametrize("text", ["yesterday at 5", "last Friday", "昨天下午三点", "上周五"])
+def test_past_references_are_flagged(text: str) -> None:
+    result = parse_when(text, NOW, SHANGHAI)
+    assert result is not None
+    assert result.ambiguity == "past"
+    assert result.when < NOW
 
 
 def test_past_today_is_returned_and_flagged() -> None:

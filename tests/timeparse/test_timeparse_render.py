@@ -61,6 +61,11 @@ CASES = [
     ("FREQ=DAILY;INTERVAL=3;BYHOUR=20;BYMINUTE=0", "every 3 days at 20:00", "每3天 20:00"),
     ("FREQ=DAILY;BYHOUR=9,21;BYMINUTE=0", "every day at 09:00 and 21:00", "每天 09:00、21:00"),
     ("FREQ=HOURLY;INTERVAL=2", "every 2 hours", "每2小时"),
+    (
+        "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYHOUR=9;BYMINUTE=0;BYSETPOS=-1",
+        "every month on the 31st (or the last day) at 09:00",
+        "每月31日（或当月最后一天） 09:00",
+    ),
     ("FREQ=MINUTELY;INTERVAL=30", "every 30 minutes", "每30分钟"),
 ]
 
