@@ -188,9 +188,15 @@ def _describe_zh(parts: dict[str, str]) -> str:
 
 
 def describe_rule(rrule: str, lang: str) -> str:
-    """Render an RRULE for humans: "every weekday at 08:30" / "每个工作日 08:30"."""
+    """Render an RRULE for humans: "every weekday at 08:30" / "每个工作日 08:30".
+
+    A malformed rule gives a generic "repeating" / "重复" rather than an exception."""
     parts = parse_rule(rrule)
-    return _describe_zh(parts) if lang.lower().startswith("zh") else _describe_en(parts)
+    chinese = lang.lower().startswith("zh")
+    try:
+        return _describe_zh(parts) if chinese else _describe_en(parts)
+    except (ValueError, IndexError):
+        return "重复" if chinese else "repeating"
 
 
 def format_when(dt: datetime, lang: str) -> str:

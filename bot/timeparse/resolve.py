@@ -103,12 +103,13 @@ def _readings(clock: ClockTime, period: str | None) -> tuple[list[Reading], bool
 
 def _time_readings(frame: Frame, ctx: _Ctx) -> tuple[list[Reading], bool]:
     """Readings for the frame's time of day; the bool says whether a time was stated."""
-    if frame.same_time and not frame.times:
-        frame.times.append(ClockTime(ctx.now.hour, ctx.now.minute, "24h"))
-    if frame.times:
-        if len(frame.times) > 1 and frame.freq is None:
+    times = frame.times
+    if frame.same_time and not times:
+        times = [ClockTime(ctx.now.hour, ctx.now.minute, "24h")]
+    if times:
+        if len(times) > 1 and frame.freq is None:
             ctx.flag("multi")
-        first = frame.times[0]
+        first = times[0]
         if first.meridiem is None and frame.range_meridiem and 1 <= first.hour <= 12:
             first = ClockTime(first.hour, first.minute, frame.range_meridiem)
         readings, ambiguous = _readings(first, frame.period)

@@ -82,3 +82,8 @@ def test_format_when() -> None:
     assert format_when(when, "en") == "Sun 29 Nov 2026, 15:00"
     assert format_when(when, "zh") == "2026年11月29日（周日）15:00"
     assert format_when(datetime(2026, 3, 2, 8, 5), "en") == "Mon 2 Mar 2026, 08:05"
+
+
+def test_malformed_rules_do_not_raise() -> None:
+    assert describe_rule("FREQ=DAILY;INTERVAL=x", "en") == "repeating"
+    assert describe_rule("FREQ=WEEKLY;BYHOUR=nine", "zh") == "重复"
