@@ -1,15 +1,17 @@
 """Forgetting, export and chat migration: whole-scope operations on memory.
 
 Deleting a message removes it from the core table, the FTS index, the vector store and the
-embedding queue in one transaction; afterwards a bounded FTS merge folds the deletions into the
-index segments, so forgotten words also leave the index pages soon. Forgetting a topic is two
+embedding queue in one transaction, with SQLite's ``secure_delete`` on so the freed pages are
+zeroed; afterwards a bounded FTS merge folds the deletions into the index segments, so forgotten
+words also leave the index pages soon. Forgetting a topic is two
 steps, so the user can confirm: a preview of what matches, then deletion of exactly those ids.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -48,9 +50,20 @@ class Forgetter:
         self._searcher = searcher
         self._writer = writer
 
+    @asynccontextmanager
+    async def _erasing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction that zeroes deleted content in the file, not just unlinks it."""
+        previous = await self._db.fetchone("PRAGMA secure_delete")
+        await self._db.execute("PRAGMA secure_delete = ON")
+        try:
+            async with self._db.transaction() as conn:
+                yield conn
+        finally:
+            await self._db.execute(f"PRAGMA secure_delete = {int(previous[0]) if previous else 0}")
+
     async def forget_all(self, scope_id: int) -> int:
         """Erase every message and fact of the scope; return how many went."""
-        async with self._db.transaction() as conn:
+        async with self._erasing() as conn:
             messages = [
                 row[0]
                 for row in await fetch_all(
@@ -93,7 +106,7 @@ class Forgetter:
         self, scope_id: int, message_ids: Sequence[int], fact_ids: Sequence[int]
     ) -> int:
         """Delete these messages and facts if they are in the scope; return how many went."""
-        async with self._db.transaction() as conn:
+        async with self._erasing() as conn:
             messages = await scoped_message_ids(conn, scope_id, message_ids)
             facts = await _scoped_fact_ids(conn, scope_id, fact_ids)
             await self._delete_messages(conn, scope_id, messages)

@@ -60,6 +60,8 @@ def encode_key(key: int) -> str:
 
 def index_word(word: str) -> str:
     """The word reduced to characters FTS5's unicode61 keeps inside one token."""
+    if word.isalnum():  # letters and numbers only: already one token (the usual case)
+        return word
     return "".join(
         char
         for char in word

@@ -34,14 +34,22 @@ __all__ = [
     "TermPostings",
     "fuse_reciprocal_rank",
     "idf",
+    "length_norm",
     "plan_query",
+    "raw_scores",
+    "recency_factor",
     "top_candidates",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class RankingConfig:
-    """Knobs of the ranker; the defaults were set on LoCoMo and hold for everyday chat."""
+    """Knobs of the ranker.
+
+    Defaults are conventional BM25 values, except ``b`` (chat messages are short, so length
+    matters less) and the neighbour/context weights, which were chosen on LoCoMo's dialogues
+    among a few round values; none of them is tied to particular questions.
+    """
 
     #: BM25 length normalisation (0 = none, 1 = full) and saturation.
     k1: float = 1.2
@@ -60,6 +68,9 @@ class RankingConfig:
     #: Multiplier 1 + recency_boost * exp(-age / recency_days) for recent messages.
     recency_boost: float = 0.05
     recency_days: float = 120.0
+    #: The most terms a query keeps (the highest weighted, earliest first): long messages make
+    #: long queries, and each term costs a posting-list read.
+    max_terms: int = 32
     #: How many lexical candidates are rescored, and how many postings a term reads at most.
     pool_size: int = 120
     postings_cap: int = 4000
@@ -119,7 +130,8 @@ def plan_query(
             for member in expansions_of(word):
                 if member not in STOP_WORDS:
                     offer(member, config.expansion_weight)
-    terms = tuple(QueryTerm(word, weight) for word, weight in weights.items())
+    ranked = sorted(weights.items(), key=lambda item: -item[1])[: config.max_terms]
+    terms = tuple(QueryTerm(word, weight) for word, weight in ranked)
     return QueryPlan(terms=terms, window=window)
 
 

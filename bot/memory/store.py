@@ -15,6 +15,7 @@ Typical use::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall, select_for_budget
 from bot.memory.schema import MEMORY_MIGRATIONS
 from bot.memory.search import Searcher
+from bot.memory.text import warm_up
 from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage
 from bot.storage import CORE_MIGRATIONS, Database, memory_scope
 
@@ -101,6 +103,8 @@ class MemoryStore:
             await db.migrate("memory", MEMORY_MIGRATIONS)
             vectors = VectorIndex(db, vec_loaded=await load_sqlite_vec(db.connection))
             await vectors.load()
+            # The first Chinese message would otherwise stall the event loop on the dictionary.
+            await asyncio.to_thread(warm_up)
         except BaseException:
             if owns_db:
                 await db.close()

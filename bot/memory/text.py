@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 
 from bot.memory.lexicon import IRREGULAR_FORMS, STOP_WORDS
 
-__all__ = ["han_characters", "is_cjk", "tokenize", "unique_terms"]
+__all__ = ["han_characters", "is_cjk", "tokenize", "unique_terms", "warm_up"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A Han run, or a word of other letters/digits (with inner apostrophes, as in "don't").
@@ -57,6 +57,11 @@ def _segmenter():  # -> module jieba; imported lazily, its dictionary takes ~0.5
     return jieba
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about half a second; call it off the event loop)."""
+    _segmenter()
+
+
 def _han_words(run: str) -> Iterator[str]:
     """Words of a run of Han characters, in jieba search mode, with function characters split."""
     for word in _segmenter().cut_for_search(run):
@@ -76,7 +81,8 @@ def _raw_words(text: str) -> Iterator[str]:
         if is_cjk(token[0]):
             yield from _han_words(token)
         else:
-            token = _POSSESSIVE_RE.sub("", token).replace("'", "").replace("’", "")
+            if "'" in token or "’" in token:
+                token = _POSSESSIVE_RE.sub("", token).replace("'", "").replace("’", "")
             yield IRREGULAR_FORMS.get(token, token)
 
 

@@ -165,3 +165,12 @@ async def test_group_memory_is_separate_from_private_memory(store: MemoryStore) 
     ] == [group]
     by_speaker = await store.search(user_id=2, chat_id=-500, query="what did Anna say", now=NOW)
     assert [h.message_id for h in by_speaker] == [group]
+
+
+async def test_a_very_long_query_is_trimmed_not_rejected(store: MemoryStore) -> None:
+    [hit] = await add(store, 1, ["zebra crossing near the school"], NOW - timedelta(days=1))
+    long_query = " ".join(f"word{i}" for i in range(600)) + " zebra"
+    assert await store.search(user_id=1, query=long_query, now=NOW) == []  # zebra trimmed off
+    assert (await store.search(user_id=1, query="zebra " + long_query, now=NOW))[
+        0
+    ].message_id == hit
