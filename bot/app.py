@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -65,6 +66,7 @@ async def build_services(
     )
     for tool in reminder_tools(reminders):
         conversation.tools.register(tool)
+    _freeze_startup_heap()
     return Services(
         settings=settings,
         clock=clock,
@@ -75,6 +77,13 @@ async def build_services(
         conversation=conversation,
         reminders=reminders,
     )
+
+
+def _freeze_startup_heap() -> None:
+    """Keep the long-lived start-up objects (jieba's dictionary alone is about a million) out of
+    the cyclic garbage collector's full passes, which otherwise stall replies for ~100 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def _embedder(settings: Settings) -> OpenAIEmbedder | None:

@@ -89,6 +89,8 @@ class ConversationService:
         self._options = options or ConversationOptions()
         self._background: set[asyncio.Task[Any]] = set()
         self._unlearned: dict[int, _Unlearned] = {}
+        # Learning is background work: a few at a time, so a busy hour never floods the model.
+        self._learning_slots = asyncio.Semaphore(4)
 
     async def register(self, incoming: Incoming) -> tuple[UserRecord, ChatRecord]:
         """Create or refresh the user and the chat a message came from."""
@@ -209,15 +211,16 @@ class ConversationService:
             return
         if pending.timer is not None:
             pending.timer.cancel()
-        message_ids = await self._messages.ids_since(
-            chat_id=chat_id, first_id=pending.first_message_id
-        )
-        await self._facts.process(
-            user_id=pending.user_id,
-            chat_id=chat_id,
-            now=self._clock.now(),
-            message_ids=message_ids,
-        )
+        async with self._learning_slots:
+            message_ids = await self._messages.ids_since(
+                chat_id=chat_id, first_id=pending.first_message_id
+            )
+            await self._facts.process(
+                user_id=pending.user_id,
+                chat_id=chat_id,
+                now=self._clock.now(),
+                message_ids=message_ids,
+            )
 
     def spawn(self, job: Coroutine[Any, Any, Any]) -> None:
         """Run work after the reply (fact learning) without ever blocking or failing it."""

@@ -123,10 +123,9 @@ class Database:
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement outside any explicit transaction; return the last row id."""
         async with self._write_lock:
-            cursor = await self._conn.execute(sql, params)
-            last = cursor.lastrowid
-            await cursor.close()
-        return last or 0
+            # One round trip to the database thread: statement and rowid together.
+            row = await self._conn.execute_insert(sql, params)
+        return row[0] if row else 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one writing statement; return how many rows it touched."""
@@ -143,14 +142,14 @@ class Database:
     async def fetchone(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # execute_fetchall is one round trip to the database thread; a cursor costs three.
+        return list(await self._conn.execute_fetchall(sql, params))
 
 
 def _split_statements(script: str) -> list[str]:

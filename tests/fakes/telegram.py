@@ -85,7 +85,12 @@ class _State:
 class FakeBotAPI(BaseRequest):
     """The Bot API, in memory."""
 
-    def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, *, clock: Callable[[], datetime] | None = None, keep_calls: bool = True
+    ) -> None:
+        """``keep_calls=False`` (benchmarks) keeps only ``sent_log``: (chat id, time) per send."""
+        self.keep_calls = keep_calls
+        self.sent_log: list[tuple[int, float]] = []
         self.calls: list[ApiCall] = []
         self.failures: dict[str, list[Failure]] = {}
         self.blocked_chats: set[int] = set()
@@ -93,6 +98,7 @@ class FakeBotAPI(BaseRequest):
         self._state = _State()
         self._changed = asyncio.Event()
         self.delivered_update_id = 0
+        self.sent_count = 0
         self._clock = clock or (lambda: datetime.now(UTC))
         self.bot_user = {
             "id": BOT_ID,
@@ -137,7 +143,11 @@ class FakeBotAPI(BaseRequest):
         if failure is None:
             handler = getattr(self, f"_api_{endpoint}", None)
             call.result = handler(params) if handler else True
-        self.calls.append(call)
+        if self.keep_calls:
+            self.calls.append(call)
+        if endpoint == "sendMessage" and failure is None:
+            self.sent_count += 1
+            self.sent_log.append((params["chat_id"], call.at))
         self._notify()
         if failure is not None:
             return failure.code, _error(failure)
