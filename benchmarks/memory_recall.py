@@ -28,7 +28,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.memory import Embedder, MemoryStore, NewMessage, OpenAIEmbedder, StoreOptions
+from bot.memory import (
+    Embedder,
+    MemoryStore,
+    NewMessage,
+    OpenAIEmbedder,
+    RankingConfig,
+    StoreOptions,
+)
 
 CATEGORY_NAMES = {
     1: "multi-hop",
@@ -169,11 +176,17 @@ def main() -> None:
     default_data = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo_dev.json"
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--embeddings", action="store_true", help="fuse dense vectors too")
+    parser.add_argument(
+        "--dense-weight", type=float, default=None, help="weight of the dense ranking in fusion"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="list questions missed at k=10")
     args = parser.parse_args()
     embedder = make_embedder() if args.embeddings else None
-    result = asyncio.run(run(args.data, embedder, args.verbose))
+    options = None
+    if args.dense_weight is not None:
+        options = StoreOptions(ranking=RankingConfig(dense_weight=args.dense_weight))
+    result = asyncio.run(run(args.data, embedder, args.verbose, options))
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -74,8 +74,12 @@ class RankingConfig:
     #: How many lexical candidates are rescored, and how many postings a term reads at most.
     pool_size: int = 120
     postings_cap: int = 4000
-    #: Reciprocal rank fusion constant.
+    #: Reciprocal rank fusion constant, and the weight of the dense ranking against the
+    #: lexical one (1.0). Half trust by default: the lexical ranking with neighbours and dates
+    #: is strong on chat, and a weak embedding model drags fusion down; check a model with
+    #: ``benchmarks/memory_recall.py --embeddings --dense-weight W``.
     rrf_k: int = 60
+    dense_weight: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,10 +181,13 @@ def recency_factor(age_days: float, config: RankingConfig) -> float:
     return 1.0 + config.recency_boost * math.exp(-max(age_days, 0.0) / config.recency_days)
 
 
-def fuse_reciprocal_rank(rankings: Iterable[Sequence[int]], k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion of several best-first rankings of ids."""
+def fuse_reciprocal_rank(
+    rankings: Iterable[Sequence[int]], k: int = 60, weights: Sequence[float] | None = None
+) -> dict[int, float]:
+    """Weighted reciprocal rank fusion of several best-first rankings of ids."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    for index, ranking in enumerate(rankings):
+        weight = weights[index] if weights is not None else 1.0
         for rank, row in enumerate(ranking):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank + 1)
     return fused

@@ -209,17 +209,23 @@ class Searcher:
     async def _fuse(
         self, scope_id: int, plan: QueryPlan, lexical: list[Candidate], dense: list[int]
     ) -> list[Candidate]:
-        """Reciprocal rank fusion of the lexical and the dense ranking."""
+        """Weighted reciprocal rank fusion of the lexical and the dense ranking.
+
+        The lexical ranking already holds the time window; the dense one gets it here, on its
+        own share of the fused score.
+        """
         by_id = {candidate.id: candidate for candidate in lexical}
         for candidate in await self.load(scope_id, [i for i in dense if i not in by_id]):
             by_id[candidate.id] = candidate
-        fused = fuse_reciprocal_rank([[c.id for c in lexical], dense], k=self._config.rrf_k)
+        lexical_scores = fuse_reciprocal_rank([[c.id for c in lexical]], k=self._config.rrf_k)
+        dense_scores = fuse_reciprocal_rank(
+            [dense], k=self._config.rrf_k, weights=(self._config.dense_weight,)
+        )
         result = []
-        for item, score in fused.items():
-            candidate = by_id.get(item)
-            if candidate is not None:
-                candidate.score = score * self._window_factor(plan, candidate.at)
-                result.append(candidate)
+        for item, candidate in by_id.items():
+            dense_share = dense_scores.get(item, 0.0) * self._window_factor(plan, candidate.at)
+            candidate.score = lexical_scores.get(item, 0.0) + dense_share
+            result.append(candidate)
         result.sort(key=lambda c: (c.score, c.id), reverse=True)
         return result
 
@@ -246,7 +252,9 @@ class Searcher:
             dense = await self._nearest("fact", scope_id, query_vector, None)
             if dense:
                 lexical = top_candidates(scores, self._config.pool_size)
-                scores = fuse_reciprocal_rank([lexical, dense], k=self._config.rrf_k)
+                scores = fuse_reciprocal_rank(
+                    [lexical, dense], k=self._config.rrf_k, weights=(1.0, self._config.dense_weight)
+                )
         facts = await self.facts_by_ids(scope_id, top_candidates(scores, max(4 * k, 20)))
         if not include_superseded:
             facts = [fact for fact in facts if fact.is_active]
