@@ -326,3 +326,27 @@ def _well_formed(text: str) -> bool:
     checker.feed(text)
     checker.close()
     return checker.ok and not checker.stack
+
+
+async def test_a_handler_error_is_apologised_for_and_polling_goes_on(
+    harness: BotHarness, caplog
+) -> None:
+    assert harness.services is not None
+    conversation = harness.services.conversation
+    original = conversation.reply
+
+    async def broken_reply(*args, **kwargs):
+        raise RuntimeError("database on fire")
+        yield  # pragma: no cover - makes this an async generator
+
+    conversation.reply = broken_reply  # type: ignore[method-assign]
+    harness.api.push_text(ANNA, "This one breaks")
+    [apology] = await harness.api.wait_for_messages(1, ANNA.id)
+    assert "something went wrong" in apology["text"]
+    assert "handler failed on update" in caplog.text and f"user {ANNA.id}" in caplog.text
+    assert "This one breaks" not in caplog.text  # message texts stay out of the logs
+
+    conversation.reply = original  # type: ignore[method-assign]
+    harness.api.push_text(ANNA, "And this one works")
+    replies = await harness.api.wait_for_messages(2, ANNA.id)
+    assert replies[1]["text"] == "You said: And this one works"
