@@ -19,7 +19,7 @@ from bot.llm.client import OpenAIChat
 from bot.llm.types import LLM
 from bot.logs import setup_logging
 from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
-from bot.reminders import ReminderService, reminder_tools
+from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
 from bot.telegram import announce_commands, build_application
@@ -62,7 +62,12 @@ async def build_services(
         ),
     )
     reminders = await ReminderService.open(
-        db, users, clock, default_timezone=settings.default_timezone
+        db,
+        users,
+        clock,
+        default_timezone=settings.default_timezone,
+        # Reminder waves use at most 80% of the bot's message budget; chat keeps the rest.
+        scheduler_options=SchedulerOptions(max_per_second=settings.rate_overall_per_second * 0.8),
     )
     for tool in reminder_tools(reminders):
         conversation.tools.register(tool)

@@ -43,8 +43,11 @@ occurrence (missed occurrences are not replayed).
 Throughput
 ----------
 Sends run in at most ``concurrency`` workers that pull ids from the database as they go (never
-one task per reminder); Telegram's limits are kept by the application's rate limiter, which
-every send passes through.
+one task per reminder). Every send passes through the application's rate limiter (Telegram's
+~30 messages/s overall, per-chat limits, 429 pauses); on top of that the scheduler spaces its
+own sends evenly at ``max_per_second`` (by default a share of the overall budget), so that a
+wave of 10,000 due reminders neither bursts past Telegram's limit nor starves the answers to
+people who are chatting meanwhile.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ class SchedulerOptions:
     summary_after: timedelta = timedelta(days=1)
     max_idle: float = 60.0
     stop_timeout: float = 10.0
+    max_per_second: float | None = 24.0  # even spacing of the scheduler's sends; None: off
 
 
 @dataclass(slots=True)
@@ -119,6 +123,8 @@ class Scheduler:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._on_sent = on_sent
+        self._pace_lock = asyncio.Lock()
+        self._next_slot = 0.0
 
     @property
     def running(self) -> bool:
@@ -233,6 +239,7 @@ class Scheduler:
         if not await self._repo.still_claimed(reminder):
             report.skipped += 1
             return
+        await self._pace()
         result = await self._delivery.send(due_message(reminder, now))
         await self._finish(reminder, result, report)
 
@@ -270,6 +277,18 @@ class Scheduler:
         logger.info("reminder %s: %s; retrying in %s", reminder.id, result.error, delay)
         await self._repo.retry_later(reminder, now=now, fire_at=now + delay, error=result.error)
         report.retried += 1
+
+    async def _pace(self) -> None:
+        """Wait for this send's slot: sends leave at most ``max_per_second``, evenly spaced."""
+        rate = self.options.max_per_second
+        if not rate:
+            return
+        loop = asyncio.get_running_loop()
+        async with self._pace_lock:
+            wait = self._next_slot - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next_slot = max(loop.time(), self._next_slot) + 1.0 / rate
 
     def backoff(self, attempts: int) -> timedelta:
         """How long to wait after the ``attempts``-th failed send: base · 2^(n-1), capped."""
@@ -316,6 +335,7 @@ class Scheduler:
         now = self._clock.now()
         reminders.sort(key=lambda item: (item.due_at, item.id))
         upcoming = {item.id: self._next_due(item, now) for item in reminders}
+        await self._pace()
         result = await self._delivery.send(summary_message(chat_id, reminders, upcoming, now))
         if result.sent:
             for item in reminders:

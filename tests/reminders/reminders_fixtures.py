@@ -96,7 +96,11 @@ async def make_world(
             now=clock.now(),
         )
     service = await ReminderService.open(
-        db, users, clock, default_timezone=default_timezone, scheduler_options=options
+        db,
+        users,
+        clock,
+        default_timezone=default_timezone,
+        scheduler_options=options or SchedulerOptions(max_per_second=None),
     )
     delivery = delivery or FakeDelivery()
     await service.start(delivery, background=False)

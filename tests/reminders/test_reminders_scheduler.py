@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -142,7 +143,9 @@ async def test_retry_after_from_telegram_is_honoured(world: World) -> None:
 async def test_gives_up_after_max_attempts(tmp_path: Path) -> None:
     world = await make_world(
         tmp_path / "max.sqlite3",
-        options=SchedulerOptions(max_attempts=3, backoff_base=timedelta(seconds=1)),
+        options=SchedulerOptions(
+            max_attempts=3, backoff_base=timedelta(seconds=1), max_per_second=None
+        ),
     )
     try:
         await world.service.remind(ANNA, "in 1 hour x")
@@ -273,7 +276,8 @@ async def test_group_reminder_mentions_who_set_it(world: World) -> None:
 
 async def test_thousands_due_at_once_use_bounded_concurrency(tmp_path: Path) -> None:
     world = await make_world(
-        tmp_path / "many.sqlite3", options=SchedulerOptions(concurrency=16, batch=100)
+        tmp_path / "many.sqlite3",
+        options=SchedulerOptions(concurrency=16, batch=100, max_per_second=None),
     )
     try:
         now = world.clock.now()
@@ -380,3 +384,27 @@ async def test_done_cancels_a_pending_snooze(world: World) -> None:
     assert (await world.service.scheduler.run_due()).sent == 0
     statuses = sorted(r.status for r in await world.service.repo.for_user(ANNA.user_id))
     assert statuses == [Status.DONE, Status.DONE, Status.SCHEDULED]  # the daily one goes on
+
+
+async def test_sends_are_spaced_evenly_at_the_scheduler_rate(tmp_path: Path) -> None:
+    world = await make_world(
+        tmp_path / "pace.sqlite3", options=SchedulerOptions(max_per_second=200)
+    )
+    try:
+        loop = asyncio.get_running_loop()
+        stamps: list[float] = []
+        send = world.delivery.send
+
+        async def timed(message):  # type: ignore[no-untyped-def]
+            stamps.append(loop.time())
+            return await send(message)
+
+        world.delivery.send = timed  # type: ignore[method-assign]
+        for index in range(20):
+            await world.service.remind(ANNA, f"in 1 hour paced {index}")
+        world.clock.advance(timedelta(hours=1))
+        assert (await world.service.scheduler.run_due()).sent == 20
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
+        assert min(gaps) >= 0.004 and stamps[-1] - stamps[0] >= 0.09
+    finally:
+        await world.close()
