@@ -85,7 +85,7 @@ async def build_services(
 
 
 def _freeze_startup_heap() -> None:
-    """Keep the long-lived start-up objects (jieba's dictionary alone is about a million) out of
+    """Keep the long-lived start-up objects (libraries, schemas, word lists) out of
     the cyclic garbage collector's full passes, which otherwise stall replies for ~100 ms."""
     gc.collect()
     gc.freeze()

@@ -1,7 +1,8 @@
 """Turning text into index terms: Unicode folding, English words, and Chinese segmentation.
 
 SQLite's FTS5 tokenizers do not split Chinese (a run of Han characters becomes one token), so
-Han runs are segmented with jieba in search mode, which also emits the shorter dictionary words
+Han runs are segmented with jieba (rjieba: the jieba-rs port, same dictionary and results, a
+third of the memory and far faster) in search mode, which also emits the shorter dictionary words
 inside long ones ("中华人民共和国" → 中华, 人民, 共和国, ...). Documents and queries go through the
 same function, so they always agree on word boundaries. Segmentation still differs between
 phrasings ("爱喝…茶" against "喝乌龙茶"), so the single characters of Chinese words are indexed
@@ -14,11 +15,12 @@ stemmer cannot handle ("felt" → "feel"), and filtered of stop words.
 
 from __future__ import annotations
 
-import logging
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
+from types import ModuleType
 
 from bot.memory.lexicon import IRREGULAR_FORMS, STOP_WORDS
 
@@ -44,27 +46,25 @@ def is_cjk(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
-def _segmenter():  # -> module jieba; imported lazily, its dictionary takes ~0.5 s to load
+def _segmenter() -> ModuleType:
+    """The rjieba module, imported on first use: importing it loads its dictionary."""
     global _jieba_ready
-    import jieba
-
     if not _jieba_ready:
         with _jieba_lock:
-            if not _jieba_ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba_ready = True
-    return jieba
+            import rjieba  # noqa: F401  (loads the dictionary once, under the lock)
+
+            _jieba_ready = True
+    return sys.modules["rjieba"]
 
 
 def warm_up() -> None:
-    """Load jieba's dictionary now (about half a second; call it off the event loop)."""
+    """Load the segmenter's dictionary now (call it off the event loop)."""
     _segmenter()
 
 
 def _han_words(run: str) -> Iterator[str]:
     """Words of a run of Han characters, in jieba search mode, with function characters split."""
-    for word in _segmenter().cut_for_search(run):
+    for word in _segmenter().cut_for_search(run, hmm=True):
         yield word
         if len(word) == 2:
             if word[0] in _LEADING_FUNCTION_CHARS:

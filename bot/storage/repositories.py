@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.database import Database, RecordCache, from_db_time, to_db_time
 
 __all__ = [
     "ChatRecord",
@@ -65,15 +65,25 @@ class MessageRecord:
 
 
 class UserRepository:
-    """Users who talked to the bot, with their language, timezone and settings."""
+    """Users who talked to the bot, with their language, timezone and settings.
+
+    Records are cached (shared by all repositories of the database) because every message reads
+    them; all writes to ``users`` go through this class, which keeps the cache true. Treat the
+    returned records as read-only.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._cache: RecordCache[UserRecord] = db.cache("users")
 
     async def upsert(
         self, *, user_id: int, first_name: str, username: str | None, language: str, now: datetime
     ) -> UserRecord:
         """Create the user or refresh their name; the stored language is kept once set."""
+        known = self._cache.get(user_id)
+        if known is not None and (known.first_name, known.username) == (first_name, username):
+            return known
+        self._cache.drop(user_id)
         stamp = to_db_time(now)
         await self._db.execute(
             "INSERT INTO users (id, first_name, username, language, created_at, updated_at)"
@@ -87,10 +97,13 @@ class UserRepository:
         return user
 
     async def get(self, user_id: int) -> UserRecord | None:
+        known = self._cache.get(user_id)
+        if known is not None:
+            return known
         row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
         if row is None:
             return None
-        return UserRecord(
+        user = UserRecord(
             id=row["id"],
             first_name=row["first_name"],
             username=row["username"],
@@ -98,12 +111,16 @@ class UserRepository:
             timezone=row["timezone"],
             settings=json.loads(row["settings"]),
         )
+        self._cache.put(user_id, user)
+        return user
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._db.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+        self._cache.drop(user_id)
 
     async def set_timezone(self, user_id: int, timezone: str) -> None:
         await self._db.execute("UPDATE users SET timezone = ? WHERE id = ?", (timezone, user_id))
+        self._cache.drop(user_id)
 
     async def update_settings(self, user_id: int, **changes: Any) -> dict[str, Any]:
         """Merge changes into the user's settings and return the result."""
@@ -115,21 +132,29 @@ class UserRepository:
             await conn.execute(
                 "UPDATE users SET settings = ? WHERE id = ?", (json.dumps(settings), user_id)
             )
+        self._cache.drop(user_id)
         return settings
 
     async def delete(self, user_id: int) -> None:
         await self._db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        self._cache.drop(user_id)
 
 
 class ChatRepository:
-    """Chats the bot is in, with the current conversation thread."""
+    """Chats the bot is in, with the current conversation thread (cached like users)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._cache: RecordCache[ChatRecord] = db.cache("chats")
 
     async def upsert(
         self, *, chat_id: int, chat_type: str, title: str | None, now: datetime
     ) -> ChatRecord:
+        """Create the chat or refresh its type and title."""
+        known = self._cache.get(chat_id)
+        if known is not None and (known.type, known.title) == (chat_type, title):
+            return known
+        self._cache.drop(chat_id)
         stamp = to_db_time(now)
         await self._db.execute(
             "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
@@ -142,10 +167,13 @@ class ChatRepository:
         return chat
 
     async def get(self, chat_id: int) -> ChatRecord | None:
+        known = self._cache.get(chat_id)
+        if known is not None:
+            return known
         row = await self._db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
         if row is None:
             return None
-        return ChatRecord(
+        chat = ChatRecord(
             id=row["id"],
             type=row["type"],
             title=row["title"],
@@ -153,10 +181,13 @@ class ChatRepository:
             active=bool(row["active"]),
             settings=json.loads(row["settings"]),
         )
+        self._cache.put(chat_id, chat)
+        return chat
 
     async def start_new_thread(self, chat_id: int) -> int:
         """Begin a fresh conversation thread in the chat; return its number."""
         await self._db.execute("UPDATE chats SET thread = thread + 1 WHERE id = ?", (chat_id,))
+        self._cache.drop(chat_id)
         row = await self._db.fetchone("SELECT thread FROM chats WHERE id = ?", (chat_id,))
         return row["thread"] if row else 1
 
@@ -164,6 +195,7 @@ class ChatRepository:
         await self._db.execute(
             "UPDATE chats SET active = ? WHERE id = ?", (1 if active else 0, chat_id)
         )
+        self._cache.drop(chat_id)
 
     async def update_settings(self, chat_id: int, **changes: Any) -> dict[str, Any]:
         async with self._db.transaction() as conn:
@@ -174,10 +206,12 @@ class ChatRepository:
             await conn.execute(
                 "UPDATE chats SET settings = ? WHERE id = ?", (json.dumps(settings), chat_id)
             )
+        self._cache.drop(chat_id)
         return settings
 
     async def delete(self, chat_id: int) -> None:
         await self._db.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
+        self._cache.drop(chat_id)
 
 
 class MessageRepository:
