@@ -1,9 +1,9 @@
 """Dazi's long-term memory: every message searchable, durable facts, forgetting and export.
 
 The embedded default needs nothing but SQLite: FTS5 with Porter stemming for English and jieba
-(rjieba) segmentation for Chinese, ranked with BM25 inside each user's own history, neighbouring turns,
-time hints and a small expansion table. An optional :class:`Embedder` adds dense vectors fused
-by reciprocal rank.
+(rjieba) segmentation for Chinese, ranked with BM25 inside each user's own history, neighbouring
+turns, time hints and a small expansion table. An optional :class:`Embedder` adds dense vectors
+fused by reciprocal rank.
 """
 
 from bot.memory.embeddings import Embedder, OpenAIEmbedder
