@@ -32,10 +32,12 @@ _TIME_OF_DAY = re.compile(
 
 
 def lang_of(user: UserRecord | None) -> str:
+    """The user's stored language, "en" when unknown."""
     return "zh" if user is not None and user.language == "zh" else "en"
 
 
 def page_number(value: object) -> int:
+    """A list page from callback data; 0 when it is not a number."""
     try:
         return max(0, int(str(value)))
     except ValueError:
@@ -43,12 +45,13 @@ def page_number(value: object) -> int:
 
 
 def shorten(text: str, size: int = 40) -> str:
+    """One line of at most ``size`` characters (for button labels)."""
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def parse_clock(text: str) -> time | None:
-    """ "8:30", "0830"? no; "8", "8am", "20.15" -> a time of day."""
+    """A time of day from "8:30", "8", "8am", "20.15" or words such as "早上8点"; else None."""
     if not text:
         return None
     match = _TIME_OF_DAY.match(text)

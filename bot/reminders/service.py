@@ -9,7 +9,6 @@ never by the language model.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -47,13 +46,8 @@ __all__ = ["ActionReply", "Actor", "Plan", "ReminderService", "ReminderSettings"
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIME = time(9, 0)
-PAGE_SIZE = 8
-_EDIT_WINDOW = timedelta(minutes=15)
 _OFFER_LIFETIME = timedelta(days=14)
 _CHOICE_LIFETIME = timedelta(days=2)
-_TIME_OF_DAY = re.compile(
-    r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE
-)
 _SNOOZES = {"10m": timedelta(minutes=10), "1h": timedelta(hours=1)}
 
 

@@ -16,6 +16,7 @@ passes through the application's rate limiter.
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import timedelta
 
 from telegram import Bot
@@ -78,7 +79,9 @@ def _failure(error: TelegramError) -> SendResult:
     if isinstance(error, ChatMigrated):
         return SendResult(SendStatus.MIGRATED, new_chat_id=error.new_chat_id, error=text)
     if isinstance(error, RetryAfter):
-        delay = error.retry_after
+        with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+            warnings.simplefilter("ignore")
+            delay = error.retry_after
         seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
         return SendResult(SendStatus.RETRY, retry_after=seconds, error=text)
     if isinstance(error, BadRequest) and any(gone in text.lower() for gone in _GONE):

@@ -371,3 +371,19 @@ async def test_group_upgrade_to_supergroup_keeps_its_reminders(harness: BotHarne
     assert (await harness.run_scheduler()).sent == 1
     due = harness.api.sent_messages(-100555)[-1]
     assert due["text"].endswith("take out the bins")
+
+
+def test_telegram_errors_map_to_what_the_scheduler_decides() -> None:
+    from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+    from bot.reminders import SendStatus
+    from bot.telegram.delivery import _failure
+
+    assert _failure(Forbidden("bot was blocked by the user")).status == SendStatus.BLOCKED
+    assert _failure(BadRequest("Chat not found")).status == SendStatus.BLOCKED
+    migrated = _failure(ChatMigrated(-100123))
+    assert (migrated.status, migrated.new_chat_id) == (SendStatus.MIGRATED, -100123)
+    flood = _failure(RetryAfter(timedelta(seconds=7)))
+    assert (flood.status, flood.retry_after) == (SendStatus.RETRY, 7.0)
+    assert _failure(NetworkError("Bad Gateway")).status == SendStatus.RETRY
+    assert _failure(BadRequest("Something odd")).status == SendStatus.RETRY
