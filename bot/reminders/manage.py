@@ -14,7 +14,7 @@ from bot.reminders.readings import lang_of, page_number, shorten, with_time
 from bot.reminders.recurrence import next_occurrence
 from bot.reminders.repository import ReminderRepository
 from bot.reminders.scheduler import Scheduler
-from bot.reminders.texts import TEXTS, format_moment, md
+from bot.reminders.texts import TEXTS, format_moment, md, mention
 from bot.reminders.types import ActionReply, Actor, Plan
 from bot.timeparse import describe_rule
 
@@ -175,8 +175,10 @@ class ManageMixin:
             self._clock.now() + _EDIT_WINDOW,
         )
         lang = lang_of(await self._user(actor))
-        prompt = Notice(TEXTS("edit_prompt", lang, task=md(reminder.text)))
-        return ActionReply(send=prompt, force_reply=True)
+        text = TEXTS("edit_prompt", lang, task=md(reminder.text))
+        if actor.is_group:  # the mention makes the forced reply apply to this person only
+            text = f"{mention(actor.user_id, actor.first_name)} {text}"
+        return ActionReply(send=Notice(text), force_reply=True)
 
     def awaiting_edit(self, chat_id: int, user_id: int) -> bool:
         """Whether the user's next message in the chat is the new time of a reminder."""
