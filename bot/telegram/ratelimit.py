@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = ["ChatRateLimiter"]
+__all__ = ["ChatRateLimiter", "retry_after_seconds"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,14 @@ _COUNTED = frozenset(
     }
 )
 _MAX_TRACKED_CHATS = 10_000
+
+
+def retry_after_seconds(flood: RetryAfter) -> float:
+    """How long Telegram asked us to wait, whichever type this PTB version returns."""
+    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+        warnings.simplefilter("ignore")
+        delay = flood.retry_after
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
 class ChatRateLimiter(BaseRateLimiter[int]):
@@ -87,8 +97,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
 
     async def _pause(self, flood: RetryAfter) -> None:
         """Hold back every request for as long as Telegram asked."""
-        delay = flood.retry_after
-        seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+        seconds = retry_after_seconds(flood)
         logger.warning("Telegram flood control: waiting %.1f s", seconds)
         self._not_paused.clear()
         try:
