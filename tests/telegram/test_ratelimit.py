@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import timedelta
 
 import pytest
 from telegram.error import RetryAfter
@@ -53,7 +54,7 @@ async def test_retry_after_pauses_then_retries() -> None:
         nonlocal attempts
         attempts += 1
         if attempts == 1:
-            raise RetryAfter(7)
+            raise RetryAfter(timedelta(seconds=7))
         return True
 
     assert await limiter.process_request(flaky, (), {}, "sendMessage", {"chat_id": 1}, None)
@@ -67,7 +68,7 @@ async def test_gives_up_after_max_retries() -> None:
     limiter = ChatRateLimiter(sleep=no_sleep, max_retries=1)
 
     async def always_flooded() -> bool:
-        raise RetryAfter(1)
+        raise RetryAfter(timedelta(seconds=1))
 
     with pytest.raises(RetryAfter):
         await limiter.process_request(always_flooded, (), {}, "sendMessage", {"chat_id": 1}, None)
