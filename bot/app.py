@@ -6,15 +6,18 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 
 from openai import AsyncOpenAI
-from telegram import Update
+from telegram import Bot, Update
 
+from bot.account import AccountService, MemoryData, ReminderData
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import ConversationOptions, ConversationService
+from bot.groups import ActiveChatDelivery, GroupService
 from bot.llm.client import OpenAIChat
 from bot.llm.types import LLM
 from bot.logs import setup_logging
@@ -25,7 +28,7 @@ from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageReposi
 from bot.telegram import announce_commands, build_application
 from bot.telegram.delivery import TelegramDelivery
 
-__all__ = ["build_services", "close_services", "main", "run"]
+__all__ = ["build_services", "close_services", "main", "reminder_delivery", "run"]
 
 logger = logging.getLogger("bot")
 
@@ -47,6 +50,7 @@ async def build_services(
     )
     memory = await MemoryStore.open(db, embedder=_embedder(settings))
     users, chats, messages = UserRepository(db), ChatRepository(db), MessageRepository(db)
+    groups = await GroupService.open(db, chats, clock)
     conversation = ConversationService(
         users=users,
         chats=chats,
@@ -60,6 +64,7 @@ async def build_services(
             context_tokens=settings.llm_context_tokens,
             recall_tokens=settings.memory_recall_tokens,
         ),
+        private_memory_allowed=groups.shares,
     )
     reminders = await ReminderService.open(
         db,
@@ -71,6 +76,11 @@ async def build_services(
     )
     for tool in reminder_tools(reminders):
         conversation.tools.register(tool)
+    # Every feature that keeps data about people registers here (see bot.account).
+    account = AccountService(users=users, chats=chats, clock=clock)
+    account.register("memory", MemoryData(memory))
+    account.register("reminders", ReminderData(reminders))
+    account.register("groups", groups)
     _freeze_startup_heap()
     return Services(
         settings=settings,
@@ -81,7 +91,14 @@ async def build_services(
         memory=memory,
         conversation=conversation,
         reminders=reminders,
+        groups=groups,
+        account=account,
     )
+
+
+def reminder_delivery(bot: Bot, services: Services) -> ActiveChatDelivery:
+    """How reminders reach Telegram: never to a chat Dazi was removed from."""
+    return ActiveChatDelivery(TelegramDelivery(bot), services.groups)
 
 
 def _freeze_startup_heap() -> None:
@@ -127,7 +144,7 @@ async def run(settings: Settings) -> None:
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            await services.reminders.start(TelegramDelivery(app.bot))
+            await services.reminders.start(reminder_delivery(app.bot, services))
             logger.info("Dazi is running as @%s", app.bot.username)
             await stop.wait()
             logger.info("stopping")
@@ -140,6 +157,8 @@ async def run(settings: Settings) -> None:
 
 def main() -> None:
     """Entry point of ``python -m bot``: exit code 2 with one clear line on a bad setting."""
+    # Opt in to PTB's coming durations-as-timedelta (our code reads both) instead of a warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     try:
         settings = load_settings()
     except ConfigError as error:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+# As in production (bot.app.main): PTB durations as timedelta, no deprecation warnings.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from tests.fakes.harness import BotHarness
 from tests.fakes.llm import FakeLLM
