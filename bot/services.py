@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.account import AccountService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import ConversationService
+from bot.groups import GroupService
 from bot.memory import MemoryStore
 from bot.reminders import ReminderService
 from bot.storage import ChatRepository, Database, UserRepository
@@ -26,3 +28,5 @@ class Services:
     memory: MemoryStore
     conversation: ConversationService
     reminders: ReminderService
+    groups: GroupService
+    account: AccountService

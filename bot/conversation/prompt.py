@@ -16,9 +16,10 @@ You remember what people tell you and use it naturally, help them follow through
 plan, and help them take care of the people they love. Be concise, kind and concrete. Answer in
 the language the user writes in (English or Chinese). Use Markdown sparingly."""
 
-_GROUP_NOTE = """You are in the group chat "{title}". Lines from people start with their name.
-Answer the person who addressed you; keep it short. Never reveal anything from anyone's private
-conversation with you."""
+_GROUP_NOTE = """You are in the group chat "{title}". Lines from people start with their name,
+and so do the remembered group messages. Answer the person who addressed you, in a few sentences
+at most: a group chat is no place for long answers, long lists or headings. Never reveal anything
+from anyone's private conversation with you."""
 
 
 def system_prompt(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,9 @@ __all__ = ["ConversationOptions", "ConversationService"]
 logger = logging.getLogger(__name__)
 
 _MAX_TOOL_ROUNDS = 3
+
+#: Answers whether a user allowed their private memory in a group: (user_id, chat_id) -> bool.
+PrivateMemoryPolicy = Callable[[int, int], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class ConversationService:
         tools: ToolRegistry | None = None,
         fact_extractor: FactExtractor | None = None,
         options: ConversationOptions | None = None,
+        private_memory_allowed: PrivateMemoryPolicy | None = None,
     ) -> None:
         self._users = users
         self._chats = chats
@@ -87,6 +91,8 @@ class ConversationService:
         self.tools = tools or ToolRegistry()
         self._facts = fact_extractor
         self._options = options or ConversationOptions()
+        # In a group, a user's private memory is recalled only when this says they allowed it.
+        self._private_allowed = private_memory_allowed
         self._background: set[asyncio.Task[Any]] = set()
         self._unlearned: dict[int, _Unlearned] = {}
         # Learning is background work: a few at a time, so a busy hour never floods the model.
@@ -259,7 +265,9 @@ class ConversationService:
             exclude_message_ids=[record.id for record in recent],
         )
         remembered = recall.as_prompt(ZoneInfo(context.timezone), context.language)
+        shared = await self._shared_private_memory(incoming, chat, context)
         budget = options.context_tokens - options.answer_tokens - options.recall_tokens - 600
+        budget -= options.recall_tokens // 2 if shared else 0
         prompt: list[ChatMessage] = [{"role": "system", "content": system}]
         if remembered:
             prompt.append(
@@ -269,8 +277,34 @@ class ConversationService:
                     "(dated, in the user's local time):\n" + remembered,
                 }
             )
+        if shared:
+            prompt.append({"role": "system", "content": shared})
         prompt.extend(history_messages(recent, is_group=chat.is_group, budget_tokens=budget))
         return prompt
+
+    async def _shared_private_memory(
+        self, incoming: Incoming, chat: ChatRecord, context: ToolContext
+    ) -> str:
+        """In a group, the asker's own private memory, only if they allowed it there ('' if not)."""
+        if not chat.is_group or self._private_allowed is None:
+            return ""
+        if not await self._private_allowed(incoming.user_id, incoming.chat_id):
+            return ""
+        recall = await self._memory.recall(
+            user_id=incoming.user_id,
+            chat_id=incoming.user_id,  # the private scope of the person asking, nobody else's
+            query=incoming.text,
+            now=context.now.astimezone(ZoneInfo(context.timezone)),  # local "yesterday"
+            budget_tokens=self._options.recall_tokens // 2,
+        )
+        text = recall.as_prompt(ZoneInfo(context.timezone), context.language)
+        if not text:
+            return ""
+        return (
+            f"{incoming.first_name} allowed you to use what they told you in private, only when "
+            f"answering them. Use it for {incoming.first_name}'s question if it helps; never for "
+            "anyone else:\n" + text
+        )
 
     async def _answer(
         self, prompt: list[ChatMessage], context: ToolContext, notices: list[Notice]

@@ -10,12 +10,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_services, close_services
+from bot.app import build_services, close_services, reminder_delivery
 from bot.config import Settings, load_settings
 from bot.reminders import RunReport
 from bot.services import Services
 from bot.telegram import announce_commands, build_application
-from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.ratelimit import ChatRateLimiter
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import FakeLLM
@@ -75,7 +74,9 @@ class BotHarness:
         assert self.app.updater is not None
         await self.app.updater.start_polling(poll_interval=0, allowed_updates=Update.ALL_TYPES)
         # The scheduler recovers claims at start but sends only when a test runs it.
-        await self.services.reminders.start(TelegramDelivery(self.app.bot), background=False)
+        await self.services.reminders.start(
+            reminder_delivery(self.app.bot, self.services), background=False
+        )
         return self
 
     async def stop(self) -> None:

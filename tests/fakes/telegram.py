@@ -63,6 +63,8 @@ class ApiCall:
     params: dict[str, Any]
     at: float
     result: Any = None
+    #: Uploaded files (sendDocument...): part name -> (file name, content).
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,6 +142,11 @@ class FakeBotAPI(BaseRequest):
         if failure is None and params.get("chat_id") in self.blocked_chats:
             failure = Failure("Forbidden: bot was blocked by the user", 403)
         call = ApiCall(endpoint, params, asyncio.get_running_loop().time())
+        if request_data is not None and request_data.contains_files:
+            call.files = {
+                name: (str(part[0]), _content(part[1]))
+                for name, part in request_data.multipart_data.items()
+            }
         if failure is None:
             handler = getattr(self, f"_api_{endpoint}", None)
             call.result = handler(params) if handler else True
@@ -257,13 +264,15 @@ class FakeBotAPI(BaseRequest):
         )
 
     def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
-        status = (
-            "administrator" if params["user_id"] in getattr(self, "admins", set()) else "member"
+        user = {"id": params["user_id"], "is_bot": False, "first_name": "x"}
+        if params["user_id"] not in self.admins:
+            return {"status": "member", "user": user}
+        rights = (
+            "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats"
+            " can_restrict_members can_promote_members can_change_info can_invite_users"
+            " can_post_stories can_edit_stories can_delete_stories"
         )
-        return {
-            "status": status,
-            "user": {"id": params["user_id"], "is_bot": False, "first_name": "x"},
-        }
+        return {"status": "administrator", "user": user, **dict.fromkeys(rights.split(), False)}
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -322,6 +331,10 @@ def _decode(parameters: dict[str, Any]) -> dict[str, Any]:
         key: json.loads(value) if key in _JSON_FIELDS and isinstance(value, str) else value
         for key, value in parameters.items()
     }
+
+
+def _content(data: Any) -> bytes:
+    return data if isinstance(data, bytes) else data.read()
 
 
 def _ok(result: Any) -> bytes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+import re
+
+from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -14,6 +16,9 @@ from bot.telegram.updates import incoming_from
 __all__ = ["COMMANDS", "register"]
 
 COMMANDS: list[Command] = []
+
+#: Answers in groups are kept compact: longer ones are cut at a sentence near this length.
+GROUP_ANSWER_CHARS = 1200
 
 
 async def chat_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,14 +47,28 @@ async def answer(message: Message, incoming: Incoming, context: ContextTypes.DEF
         message_thread_id=message.message_thread_id if message.is_topic_message else None,
         edit_interval=1.0 if private else 3.0,
     )
+    limit = None if private else GROUP_ANSWER_CHARS
     async with streamer:
         async for event in conversation.reply(incoming):
             if isinstance(event, TextDelta):
-                await streamer.update(event.text)
+                await streamer.update(compact(event.text, limit))
             elif isinstance(event, ReplyDone):
-                sent = await streamer.finish(event.text, event.notices)
+                text = compact(event.text, limit)
+                sent = await streamer.finish(text, event.notices)
                 if not event.failed:
-                    await conversation.record_reply(incoming, text=event.text, tg_message_ids=sent)
+                    await conversation.record_reply(incoming, text=text, tg_message_ids=sent)
+
+
+def compact(text: str, limit: int | None) -> str:
+    """The text cut to about ``limit`` characters at a paragraph or sentence end, marked with …"""
+    if limit is None or len(text) <= limit:
+        return text
+    head = text[:limit]
+    for stops in (("\n\n",), (". ", "! ", "? ", "。", "！", "？", "\n")):
+        cut = max(head.rfind(stop) + len(stop) for stop in stops)
+        if cut > limit // 2:
+            return head[:cut].rstrip() + " …"
+    return head.rstrip() + "…"
 
 
 def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -57,8 +76,18 @@ def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
     replied = message.reply_to_message
     if replied is not None and replied.from_user and replied.from_user.id == context.bot.id:
         return True
+    if any(
+        entity.type == MessageEntity.TEXT_MENTION
+        and entity.user
+        and entity.user.id == context.bot.id
+        for entity in message.entities
+    ):
+        return True
     username = context.bot.username
-    return bool(username) and f"@{username.lower()}" in (message.text or "").lower()
+    if not username:
+        return False
+    mention = re.compile(rf"@{re.escape(username)}(?!\w)", re.IGNORECASE)
+    return mention.search(message.text or "") is not None
 
 
 def register(app: Application) -> None:

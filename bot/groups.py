@@ -1,0 +1,152 @@
+"""Dazi in group chats, Telegram-free: membership, one introduction, and private-memory sharing.
+
+* **Membership.** When Dazi is added to a chat it becomes active and, the first time only, is
+  due to introduce itself; when removed (or blocked in private) the chat is marked inactive in
+  ``chats.active`` and nothing is sent there any more: :class:`ActiveChatDelivery` guards the
+  reminders' sends, and answers only ever follow a message Telegram delivered from the chat.
+* **Sharing.** Nothing from a member's private chat with Dazi reaches a group, unless that member
+  allowed it for that group (``/share on`` sent there). Even then only the member's own private
+  memory is recalled, and only while answering that member. The choice is kept per member per
+  group in ``group_shares`` (component ``"groups"``); this service is also a data owner (see
+  :mod:`bot.account`) so the choice is exported, forgotten and moved with a supergroup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import Clock
+from bot.reminders import Delivery, Outgoing, SendResult, SendStatus
+from bot.storage import ChatRepository, Database, Migration, to_db_time
+
+__all__ = ["GROUP_MIGRATIONS", "ActiveChatDelivery", "GroupService"]
+
+GROUP_MIGRATIONS: list[Migration] = [
+    Migration(
+        1,
+        """
+        -- Members who allowed Dazi to use their private memory when answering them in a group.
+        CREATE TABLE group_shares (
+            chat_id INTEGER NOT NULL,               -- the group
+            user_id INTEGER NOT NULL,               -- the member who allowed it
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX group_shares_user ON group_shares (user_id);
+        """,
+    ),
+]
+
+_INTRODUCED = "introduced_at"
+
+
+class GroupService:
+    """Membership of chats and per-member sharing choices."""
+
+    def __init__(self, db: Database, chats: ChatRepository, clock: Clock) -> None:
+        self._db = db
+        self._chats = chats
+        self._clock = clock
+
+    @classmethod
+    async def open(cls, db: Database, chats: ChatRepository, clock: Clock) -> GroupService:
+        """Migrate the component's table and return the service."""
+        await db.migrate("groups", GROUP_MIGRATIONS)
+        return cls(db, chats, clock)
+
+    # -- membership ----------------------------------------------------------------------------
+
+    async def joined(self, *, chat_id: int, chat_type: str, title: str | None) -> bool:
+        """Dazi was added to (or unblocked in) a chat; True when it should introduce itself,
+        which it does once per group, ever."""
+        now = self._clock.now()
+        chat = await self._chats.upsert(chat_id=chat_id, chat_type=chat_type, title=title, now=now)
+        if not chat.active:
+            await self._chats.set_active(chat_id, True)
+        if not chat.is_group or chat.settings.get(_INTRODUCED):
+            return False
+        await self._chats.update_settings(chat_id, **{_INTRODUCED: to_db_time(now)})
+        return True
+
+    async def left(self, *, chat_id: int, chat_type: str, title: str | None) -> None:
+        """Dazi was removed from a group, or blocked in private: stop sending there."""
+        await self._chats.upsert(
+            chat_id=chat_id, chat_type=chat_type, title=title, now=self._clock.now()
+        )
+        await self._chats.set_active(chat_id, False)
+
+    async def is_active(self, chat_id: int) -> bool:
+        """Whether Dazi may send to the chat (unknown chats count as active)."""
+        chat = await self._chats.get(chat_id)
+        return chat is None or chat.active
+
+    # -- sharing -------------------------------------------------------------------------------
+
+    async def shares(self, user_id: int, chat_id: int) -> bool:
+        """Whether the user allowed their private memory when Dazi answers them in this group."""
+        if chat_id >= 0:
+            return False
+        row = await self._db.fetchone(
+            "SELECT 1 FROM group_shares WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+        )
+        return row is not None
+
+    async def set_share(self, user_id: int, chat_id: int, allowed: bool) -> None:
+        """Allow or withdraw the use of the user's private memory in the group."""
+        if chat_id >= 0:
+            raise ValueError("sharing is chosen per group")
+        if allowed:
+            await self._db.execute(
+                "INSERT OR IGNORE INTO group_shares (chat_id, user_id, created_at)"
+                " VALUES (?, ?, ?)",
+                (chat_id, user_id, to_db_time(self._clock.now())),
+            )
+        else:
+            await self._db.execute(
+                "DELETE FROM group_shares WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+            )
+
+    # -- data owner ----------------------------------------------------------------------------
+
+    async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
+        """The groups a user shares with, or the members sharing in a group."""
+        if chat_id < 0:
+            rows = await self._db.fetchall(
+                "SELECT user_id, created_at FROM group_shares WHERE chat_id = ? ORDER BY user_id",
+                (chat_id,),
+            )
+            return {"sharing_members": [dict(row) for row in rows]}
+        rows = await self._db.fetchall(
+            "SELECT chat_id, created_at FROM group_shares WHERE user_id = ? ORDER BY chat_id",
+            (user_id,),
+        )
+        return {"shared_with_groups": [dict(row) for row in rows]}
+
+    async def forget_all(self, *, user_id: int, chat_id: int) -> int:
+        column, value = ("chat_id", chat_id) if chat_id < 0 else ("user_id", user_id)
+        return await self._db.execute_rowcount(
+            f"DELETE FROM group_shares WHERE {column} = ?", (value,)
+        )
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        return await self._db.execute_rowcount(
+            "UPDATE OR IGNORE group_shares SET chat_id = ? WHERE chat_id = ?",
+            (new_chat_id, old_chat_id),
+        )
+
+
+class ActiveChatDelivery:
+    """Wraps a reminders :class:`~bot.reminders.Delivery`: nothing goes to an inactive chat.
+
+    Such a send is reported as ``blocked`` (what Telegram itself answers for a chat that removed
+    the bot), so the reminder is marked failed instead of being retried.
+    """
+
+    def __init__(self, inner: Delivery, groups: GroupService) -> None:
+        self._inner = inner
+        self._groups = groups
+
+    async def send(self, message: Outgoing) -> SendResult:
+        if not await self._groups.is_active(message.chat_id):
+            return SendResult(SendStatus.BLOCKED, error="Dazi was removed from this chat")
+        return await self._inner.send(message)
