@@ -53,6 +53,12 @@ async def test_remember_without_text_explains_and_chinese_works(harness: BotHarn
     listing = await say(harness, LI, "/memory")
     assert "我记得的关于你的事（1 条）" in listing["text"]
     assert "我妹妹的生日是5月3日" in listing["text"]
+    question = await say(harness, LI, "/forget 全部")
+    assert "这会删除我保存的关于你的一切" in question["text"] and "1 条记忆" in question["text"]
+    cancelled = await tap(harness, LI, question, data_of(question, "✖️"))
+    assert "什么都没有删除" in cancelled["text"]
+    _, call = await export_document(harness, LI)
+    assert "我保存的关于你的全部数据" in call.params["caption"]
     empty = await say(harness, BOB, "/memory")
     assert "don't know any facts about you yet" in empty["text"] and not buttons(empty)
 
@@ -119,7 +125,7 @@ async def test_forget_all_leaves_nothing(harness: BotHarness) -> None:
     await say(harness, ANNA, "/remember Anna has a cat named Mochi")
     await say(harness, BOB, "I have a dog called Rex")
     question = await say(harness, ANNA, "/forget all")
-    assert "2 messages, 1 facts, 1 reminders" in question["text"]
+    assert "2 message(s), 1 fact(s), 1 reminder(s)" in question["text"]
     done = await tap(harness, ANNA, question, data_of(question, "🗑"))
     assert "forgotten everything" in done["text"]
     db = services(harness).db

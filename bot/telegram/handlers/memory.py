@@ -171,9 +171,9 @@ TEXTS = Catalog(
         "button_confirm": {"en": "✅ Yes, delete", "zh": "✅ 确认删除"},
         "button_confirm_all": {"en": "🗑 Yes, delete everything", "zh": "🗑 确认全部删除"},
         "button_cancel": {"en": "✖️ Cancel", "zh": "✖️ 取消"},
-        "count_messages": {"en": "{n} messages", "zh": "{n} 条消息"},
-        "count_facts": {"en": "{n} facts", "zh": "{n} 条记忆"},
-        "count_reminders": {"en": "{n} reminders", "zh": "{n} 个提醒"},
+        "count_messages": {"en": "{n} message(s)", "zh": "{n} 条消息"},
+        "count_facts": {"en": "{n} fact(s)", "zh": "{n} 条记忆"},
+        "count_reminders": {"en": "{n} reminder(s)", "zh": "{n} 个提醒"},
         "count_people": {"en": "{n} people", "zh": "{n} 个人物"},
     }
 )
