@@ -9,6 +9,8 @@
   memory is recalled, and only while answering that member. The choice is kept per member per
   group in ``group_shares`` (component ``"groups"``); this service is also a data owner (see
   :mod:`bot.account`) so the choice is exported, forgotten and moved with a supergroup.
+  Any feature that puts private data into a group's prompt or answers (people, relationships)
+  must ask :meth:`GroupService.shares` for the person asking, and use only that person's data.
 """
 
 from __future__ import annotations
