@@ -22,6 +22,7 @@ from bot.llm.client import OpenAIChat
 from bot.llm.types import LLM
 from bot.logs import setup_logging
 from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
+from bot.people import PeopleService, people_tools
 from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
@@ -76,11 +77,17 @@ async def build_services(
     )
     for tool in reminder_tools(reminders):
         conversation.tools.register(tool)
+    people = await PeopleService.open(
+        db, users, clock, llm=llm, memory=memory, default_timezone=settings.default_timezone
+    )
+    for tool in people_tools(people):
+        conversation.tools.register(tool)
     # Every feature that keeps data about people registers here (see bot.account).
     account = AccountService(users=users, chats=chats, clock=clock)
     account.register("memory", MemoryData(memory))
     account.register("reminders", ReminderData(reminders))
     account.register("groups", groups)
+    account.register("people", people)
     _freeze_startup_heap()
     return Services(
         settings=settings,
@@ -93,6 +100,7 @@ async def build_services(
         reminders=reminders,
         groups=groups,
         account=account,
+        people=people,
     )
 
 
@@ -124,6 +132,7 @@ def _embedder(settings: Settings) -> OpenAIEmbedder | None:
 async def close_services(services: Services) -> None:
     """Let background work finish, then close the database."""
     await services.reminders.stop()
+    await services.people.stop()
     await services.conversation.drain()
     await services.memory.close()
     await services.db.close()
@@ -145,10 +154,12 @@ async def run(settings: Settings) -> None:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             await services.reminders.start(reminder_delivery(app.bot, services))
+            await services.people.start(reminder_delivery(app.bot, services))
             logger.info("Dazi is running as @%s", app.bot.username)
             await stop.wait()
             logger.info("stopping")
             await services.reminders.stop()
+            await services.people.stop()
             await app.updater.stop()
             await app.stop()
     finally:

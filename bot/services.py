@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.groups import GroupService
 from bot.memory import MemoryStore
+from bot.people import PeopleService
 from bot.reminders import ReminderService
 from bot.storage import ChatRepository, Database, UserRepository
 
@@ -30,3 +31,4 @@ class Services:
     reminders: ReminderService
     groups: GroupService
     account: AccountService
+    people: PeopleService

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.app import build_services, close_services, reminder_delivery
 from bot.config import Settings, load_settings
+from bot.people import DigestReport
 from bot.reminders import RunReport
 from bot.services import Services
 from bot.telegram import announce_commands, build_application
@@ -77,6 +78,9 @@ class BotHarness:
         await self.services.reminders.start(
             reminder_delivery(self.app.bot, self.services), background=False
         )
+        await self.services.people.start(
+            reminder_delivery(self.app.bot, self.services), background=False
+        )
         return self
 
     async def stop(self) -> None:
@@ -100,6 +104,11 @@ class BotHarness:
         """Send every reminder due at ``self.clock``'s time; return when all were handled."""
         assert self.services is not None
         return await self.services.reminders.scheduler.run_due()
+
+    async def run_digests(self) -> DigestReport:
+        """Send every people digest due at ``self.clock``'s time."""
+        assert self.services is not None
+        return await self.services.people.runner.run_due()
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until every pushed update was handled and background work has finished."""

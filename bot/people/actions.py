@@ -1,0 +1,288 @@
+"""What the people buttons do (part of ``PeopleService``): undo, pick who was meant, log or
+decline an offered contact, page the list, open a card, draft, done, snooze, edit, delete,
+digest settings, and "show it here" in a group.
+
+Every button acts only for the person who tapped it and only on their own people; a pending
+payload (undo, question, offer) is consumed by the first tap, so a double tap does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.conversation import Button, Notice
+from bot.people.buttons import Action, button, parse
+from bot.people.format import date_words, day_words, md, person_label
+from bot.people.model import Actor, Pending, Person, Reply
+from bot.people.texts import KIND_ICONS, TEXTS
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.clock import Clock
+    from bot.people.repository import PeopleRepository
+    from bot.storage import Database, UserRepository
+
+__all__ = ["SNOOZE", "ActionsMixin"]
+
+#: How long "Snooze" keeps a stay-in-touch nudge quiet.
+SNOOZE = timedelta(days=7)
+_EDIT_NOTES = 5
+
+
+class ActionsMixin:
+    """The buttons (part of ``PeopleService``)."""
+
+    repo: PeopleRepository
+    _db: Database
+    _users: UserRepository
+    _clock: Clock
+    _editing: dict[tuple[int, int], tuple[int, datetime]]
+
+    async def act(self, actor: Actor, data: str) -> Reply:
+        """Carry out the button with callback ``data`` for the actor who tapped it."""
+        action = parse(data)
+        user = await self._user(actor.user_id)
+        lang = self._lang(user)
+        if action is None:
+            return Reply(toast=TEXTS("gone", lang))
+        handler = getattr(self, f"_on_{action.name}", None)
+        if handler is None:
+            return Reply(toast=TEXTS("gone", lang))
+        return await handler(actor, action, lang)
+
+    # -- pending payloads ------------------------------------------------------------------
+
+    async def _take(self, actor: Actor, pending_id: int, kind: str) -> Pending | Reply:
+        """The pending payload for this tap, consumed; or the Reply that says why not."""
+        lang = self._lang(await self._user(actor.user_id))
+        pending = await self.repo.get_pending(pending_id)
+        if pending is None or pending.kind != kind or pending.expires_at < self._clock.now():
+            return Reply(toast=TEXTS("gone", lang))
+        if pending.user_id != actor.user_id:
+            return Reply(toast=TEXTS("not_yours", lang), alert=True)
+        if not await self.repo.take_pending(pending_id):
+            return Reply(toast=TEXTS("gone", lang))
+        return pending
+
+    async def _on_undo(self, actor: Actor, action: Action, lang: str) -> Reply:
+        pending = await self._take(actor, action.target, "undo")
+        if isinstance(pending, Reply):
+            return pending
+        done = await self.undo(actor.user_id, pending.payload)
+        return Reply(edit=Notice(TEXTS("undone" if done else "gone", lang)))
+
+    async def _on_pick(self, actor: Actor, action: Action, lang: str) -> Reply:
+        pending = await self._take(actor, action.target, "choose")
+        if isinstance(pending, Reply):
+            return pending
+        return await self._carry(actor, pending.payload, action.arg)
+
+    async def _on_log(self, actor: Actor, action: Action, lang: str) -> Reply:
+        pending = await self._take(actor, action.target, "offer")
+        if isinstance(pending, Reply):
+            return pending
+        return await self._carry(actor, pending.payload, action.arg)
+
+    async def _carry(self, actor: Actor, payload: dict[str, Any], choice: str) -> Reply:
+        """Carry out a pending operation for the chosen person (0: someone new)."""
+        person_id = int(choice) if choice.isdigit() else 0
+        if person_id and person_id not in payload.get("options", []):
+            return Reply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
+        person = await self.repo.get(actor.user_id, person_id) if person_id else None
+        if person_id and person is None:
+            return Reply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
+        notice, _ = await self.apply(actor, person, payload["op"])
+        return Reply(edit=notice)
+
+    async def _on_drop(self, actor: Actor, action: Action, lang: str) -> Reply:
+        pending = await self._take(actor, action.target, "choose")
+        if isinstance(pending, Reply):
+            return pending
+        return Reply(edit=Notice(TEXTS("cancelled", lang)))
+
+    async def _on_nolog(self, actor: Actor, action: Action, lang: str) -> Reply:
+        pending = await self._take(actor, action.target, "offer")
+        if isinstance(pending, Reply):
+            return pending
+        return Reply(edit=Notice(TEXTS("not_logged", lang)))
+
+    async def _on_here(self, actor: Actor, action: Action, lang: str) -> Reply:
+        pending = await self._take(actor, action.target, "here")
+        if isinstance(pending, Reply):
+            return pending
+        payload = pending.payload
+        notice = await self.command(actor, payload["command"], payload["text"], here=True)
+        return Reply(edit=notice)
+
+    # -- a person --------------------------------------------------------------------------
+
+    async def _person(self, actor: Actor, person_id: int, lang: str) -> Person | Reply:
+        person = await self.repo.get(actor.user_id, person_id)
+        return person if person is not None else Reply(toast=TEXTS("gone", lang))
+
+    async def _on_card(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        return Reply(send=await self.card_view(actor, person, lang=lang))
+
+    async def _on_pg(self, actor: Actor, action: Action, lang: str) -> Reply:
+        return Reply(edit=await self.people_view(actor, page=action.target, lang=lang))
+
+    async def _on_dr(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        return Reply(send=await self.draft(actor, person, lang=lang))
+
+    _on_dra = _on_dr  # "Another draft"
+
+    async def _contact(self, actor: Actor, person: Person, source: str) -> None:
+        now = self._clock.now()
+        await self.repo.add_interaction(person, at=now, note=None, source=source)
+
+    async def _on_done(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        await self._contact(actor, person, "digest")
+        return Reply(toast=TEXTS("done_toast", lang, name=person.name), drop_person=person.id)
+
+    async def _on_sent(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        await self._contact(actor, person, "draft")
+        return Reply(toast=TEXTS("done_toast", lang, name=person.name), drop_person=person.id)
+
+    async def _on_met(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        await self._contact(actor, person, "card")
+        fresh = await self.repo.get(actor.user_id, person.id) or person
+        return Reply(
+            edit=await self.card_view(actor, fresh, lang=lang),
+            toast=TEXTS("done_toast", lang, name=person.name),
+        )
+
+    async def _on_snz(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        now = self._clock.now()
+        until = now + SNOOZE
+        await self.repo.snooze(actor.user_id, person.id, until)
+        zone = ZoneInfo(self._zone(await self._user(actor.user_id)))
+        local = until.astimezone(zone).date()
+        day = day_words(local, now.astimezone(zone).date(), lang)
+        return Reply(
+            toast=TEXTS("snoozed_toast", lang, name=person.name, day=day), drop_person=person.id
+        )
+
+    # -- editing and deleting --------------------------------------------------------------
+
+    async def edit_menu(self, actor: Actor, person: Person, lang: str) -> Notice:
+        """How to change a person by writing, and buttons to remove a date, a note, a cadence."""
+        rows: list[tuple[Button, ...]] = []
+        for item in await self.repo.dates_of(person.id):
+            label = TEXTS(
+                "button_remove_date",
+                lang,
+                icon=KIND_ICONS.get(item.kind, "📅"),
+                date=date_words(item, lang),
+            )
+            rows.append((button(label[:60], "rmd", item.id),))
+        for note in (await self.repo.notes_of(person.id))[:_EDIT_NOTES]:
+            text = note.text if len(note.text) <= 24 else note.text[:23] + "…"
+            rows.append((button(TEXTS("button_remove_note", lang, text=text), "rmn", note.id),))
+        if person.cadence_days:
+            rows.append((button(TEXTS("button_stop_cadence", lang), "nocad", person.id),))
+        rows.append((button(TEXTS("button_back", lang), "back", person.id),))
+        return Notice(TEXTS("edit_prompt", lang, who=person_label(person)), tuple(rows))
+
+    async def _on_edit(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        self.start_editing(actor, person.id)
+        return Reply(edit=await self.edit_menu(actor, person, lang))
+
+    async def _after_removal(self, actor: Actor, person_id: int, lang: str) -> Reply:
+        person = await self.repo.get(actor.user_id, person_id)
+        if person is None:
+            return Reply(toast=TEXTS("removed", lang))
+        return Reply(edit=await self.edit_menu(actor, person, lang), toast=TEXTS("removed", lang))
+
+    async def _on_rmd(self, actor: Actor, action: Action, lang: str) -> Reply:
+        item = await self.repo.get_date(actor.user_id, action.target)
+        if item is None or not await self.repo.delete_date(actor.user_id, item.id):
+            return Reply(toast=TEXTS("gone", lang))
+        return await self._after_removal(actor, item.person_id, lang)
+
+    async def _on_rmn(self, actor: Actor, action: Action, lang: str) -> Reply:
+        row = await self._db.fetchone(
+            "SELECT person_id FROM person_notes WHERE id = ? AND user_id = ?",
+            (action.target, actor.user_id),
+        )
+        if row is None or not await self.repo.delete_note(actor.user_id, action.target):
+            return Reply(toast=TEXTS("gone", lang))
+        return await self._after_removal(actor, row["person_id"], lang)
+
+    async def _on_nocad(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        await self.repo.set_cadence(person, None, now=self._clock.now())
+        return await self._after_removal(actor, person.id, lang)
+
+    async def _on_back(self, actor: Actor, action: Action, lang: str) -> Reply:
+        self._editing.pop((actor.chat_id, actor.user_id), None)
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        return Reply(edit=await self.card_view(actor, person, lang=lang))
+
+    async def _on_del(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        rows = (
+            (
+                button(TEXTS("button_delete_yes", lang), "delok", person.id),
+                button(TEXTS("button_cancel", lang), "back", person.id),
+            ),
+        )
+        return Reply(edit=Notice(TEXTS("delete_confirm", lang, who=person_label(person)), rows))
+
+    async def _on_delok(self, actor: Actor, action: Action, lang: str) -> Reply:
+        person = await self._person(actor, action.target, lang)
+        if isinstance(person, Reply):
+            return person
+        await self.repo.delete(actor.user_id, person.id)
+        self._editing.pop((actor.chat_id, actor.user_id), None)
+        return Reply(edit=Notice(TEXTS("deleted", lang, name=md(person.name))))
+
+    # -- digest settings -------------------------------------------------------------------
+
+    async def _on_dgt(self, actor: Actor, action: Action, lang: str) -> Reply:
+        raw = action.arg
+        if len(raw) == 4 and raw.isdigit() and int(raw[:2]) < 24 and int(raw[2:]) < 60:
+            chosen = time(int(raw[:2]), int(raw[2:]))
+            await self.update_digest(actor, people_digest_time=f"{chosen:%H:%M}")
+        return Reply(edit=await self.digest_view(actor, lang=lang))
+
+    async def _on_dgl(self, actor: Actor, action: Action, lang: str) -> Reply:
+        if 0 <= action.target <= 30:
+            await self.update_digest(actor, people_lead_days=action.target)
+        return Reply(edit=await self.digest_view(actor, lang=lang))
+
+    async def _on_dgo(self, actor: Actor, action: Action, lang: str) -> Reply:
+        await self.update_digest(actor, people_digest=action.arg == "on")
+        return Reply(edit=await self.digest_view(actor, lang=lang))
+
+    async def _on_dgp(self, actor: Actor, action: Action, lang: str) -> Reply:
+        return Reply(send=await self.digest_preview(actor, lang=lang))

@@ -1,0 +1,388 @@
+"""The people commands: /people, /person, /birthday, /note, /keepintouch, /met, /draft,
+/digest, and editing a person by writing to Dazi (part of ``PeopleService``).
+
+Arguments are read deterministically: the person is the longest known name, alias or relation
+at the start (or everything before a colon), the rest is the note, the date or the cadence.
+In a group every command answers with a privacy hint and a "Show it here" button that only the
+person who asked can use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.conversation import Notice
+from bot.people.buttons import button
+from bot.people.format import md
+from bot.people.model import Actor, Person
+from bot.people.parsing import CADENCE_OFF, find_cadence, find_date
+from bot.people.relations import RELATION_WORDS, name_key
+from bot.people.texts import TEXTS
+from bot.people.views import card_notice, digest_message, list_notice
+from bot.timeparse import parse_when
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.people.repository import PeopleRepository
+    from bot.people.runner import DigestRunner
+    from bot.storage import UserRepository
+
+__all__ = ["COMMAND_NAMES", "CommandsMixin", "parse_edit", "split_subject"]
+
+COMMAND_NAMES = ("people", "person", "birthday", "note", "keepintouch", "met", "draft", "digest")
+_EDIT_WINDOW = timedelta(minutes=15)
+_HERE_LIFETIME = timedelta(hours=6)
+_LEADING_MY = re.compile(r"^(?:my|our|我的|我们的|我家的?|我)\s*", re.IGNORECASE)
+_BIRTHDAY_WORDS = re.compile(
+    r"(?:'s|’s)?\s*(?:birthday|bday|b-day|is|on|的生日是?|生日是?|的生日|生日|是|在)\s*$",
+    re.IGNORECASE,
+)
+_ALIAS_WORDS = r"alias(?:es)?|also|aka|nickname|别名|也叫|外号|昵称"
+_EDIT_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    ("rename", re.compile(r"^(?:name|rename|名字改?为?|改名为?|叫)\s*[:：]?\s*(.+)$", re.I)),
+    ("relation", re.compile(r"^(?:relation(?:ship)?|关系)\s*[:：]?\s*(.+)$", re.I)),
+    ("aliases", re.compile(rf"^(?:{_ALIAS_WORDS})\s*[:：]?\s*(.+)$", re.I)),
+    ("birthday", re.compile(r"^(?:birthday|bday|生日)\s*[:：]?\s*(.+)$", re.I)),
+    ("anniversary", re.compile(r"^(?:anniversary|纪念日)\s*[:：]?\s*(.+)$", re.I)),
+    ("note", re.compile(r"^(?:note|备注|笔记|记下)\s*[:：]?\s*(.+)$", re.I)),
+]  # fmt: skip
+
+
+def split_subject(text: str, people: list[Person]) -> tuple[str, str]:
+    """Split "Anna loves orchids" / "妈妈喜欢兰花" / "Anna Schmidt: loves orchids" into the
+    person and the rest: the longest known name, alias or relation word at the start."""
+    text = " ".join(text.split())
+    for separator in (":", "："):
+        if separator in text:
+            who, _, rest = text.partition(separator)
+            if who.strip():
+                return who.strip(), rest.strip()
+    body = _LEADING_MY.sub("", text) if _LEADING_MY.match(text) else text
+    lowered = body.casefold()
+    keys = {name_key(person.name) for person in people}
+    keys |= {name_key(alias) for person in people for alias in person.aliases}
+    keys |= set(RELATION_WORDS)
+    for key in sorted(keys, key=len, reverse=True):
+        if key and lowered.startswith(key):
+            after = body[len(key) : len(key) + 1]
+            if not after or not (after.isalnum() and key[-1:].isascii() and after.isascii()):
+                return body[: len(key)], body[len(key) :].strip(" ,，:：")
+    head, _, rest = text.partition(" ")
+    return head, rest.strip()
+
+
+def parse_edit(text: str) -> dict[str, Any] | None:
+    """Read an edit ("relation sister", "别名 小安", "every 2 weeks", several lines at once)
+    into operation fields; None when nothing there is an edit."""
+    fields: dict[str, Any] = {}
+    for line in re.split(r"[\n;；]+", text):
+        line = line.strip()
+        if line:
+            _edit_line(line, fields)
+    return fields or None
+
+
+def _edit_line(line: str, fields: dict[str, Any]) -> None:
+    for name, pattern in _EDIT_FIELDS:
+        match = pattern.match(line)
+        if not match:
+            continue
+        value = match[1].strip()
+        if name in ("birthday", "anniversary"):
+            found = find_date(value)
+            if found:
+                fields["date"] = _date_fields(found)
+                fields["date_kind"] = name
+            return
+        if name == "aliases":
+            fields["aliases"] = [a.strip() for a in re.split(r"[,，、/]", value) if a.strip()]
+        elif name == "relation":
+            fields["relation"], fields["force_relation"] = value, True
+        else:
+            fields[name] = value
+        return
+    cadence = find_cadence(line)
+    if cadence is not None and (cadence[0] != CADENCE_OFF or len(line) <= 12):
+        fields["cadence"] = cadence[0]
+
+
+def _date_fields(found: Any) -> dict[str, Any]:
+    data = asdict(found)
+    return {key: data[key] for key in ("month", "day", "year", "calendar", "is_leap_month")}
+
+
+class CommandsMixin:
+    """The commands (part of ``PeopleService``)."""
+
+    repo: PeopleRepository
+    runner: DigestRunner
+    _users: UserRepository
+    _clock: Clock
+    _editing: dict[tuple[int, int], tuple[int, datetime]]
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    async def command(self, actor: Actor, name: str, text: str, *, here: bool = False) -> Notice:
+        """Run ``/<name> <text>`` for the actor; in a group only with ``here`` (the user asked
+        to show it there), else a privacy hint with a button."""
+        user = await self._user(actor.user_id)
+        lang = self._lang(user, text)
+        if actor.is_group and not here:
+            return await self._private_hint(actor, name, text, lang)
+        await self._schedule(user, actor.user_id)
+        handler = getattr(self, f"_cmd_{name}")
+        return await handler(actor, text.strip(), lang)
+
+    async def _private_hint(self, actor: Actor, name: str, text: str, lang: str) -> Notice:
+        pending_id = await self.repo.add_pending(
+            user_id=actor.user_id,
+            chat_id=actor.chat_id,
+            kind="here",
+            payload={"command": name, "text": text},
+            now=self._clock.now(),
+            lifetime=_HERE_LIFETIME,
+        )
+        return Notice(
+            TEXTS("private_only", lang),
+            ((button(TEXTS("button_show_here", lang), "here", pending_id),),),
+        )
+
+    async def _remember(self, actor: Actor, lang: str, **op: Any) -> Notice:
+        notice, _ = await self.perform(actor, {"kind": "remember", "lang": lang, **op})
+        return notice
+
+    # -- the commands ----------------------------------------------------------------------
+
+    async def _cmd_people(self, actor: Actor, text: str, lang: str) -> Notice:
+        page = int(text) - 1 if text.isdigit() else 0
+        return await self.people_view(actor, page=page, lang=lang)
+
+    async def people_view(self, actor: Actor, *, page: int = 0, lang: str | None = None) -> Notice:
+        """Everyone, the next birthday, who is due for a call; a button per person."""
+        user = await self._user(actor.user_id)
+        people = await self.repo.for_user(actor.user_id)
+        dates = await self.repo.dates_for_user(actor.user_id)
+        return list_notice(
+            people,
+            dates,
+            now=self._clock.now(),
+            timezone=self._zone(user),
+            lang=lang or self._lang(user),
+            page=page,
+        )
+
+    async def card_view(self, actor: Actor, person: Person, *, lang: str | None = None) -> Notice:
+        user = await self._user(actor.user_id)
+        return card_notice(
+            await self.repo.card(person),
+            now=self._clock.now(),
+            timezone=self._zone(user),
+            lang=lang or self._lang(user),
+        )
+
+    async def _cmd_person(self, actor: Actor, text: str, lang: str) -> Notice:
+        if not text:
+            return Notice(TEXTS("usage_person", lang))
+        notice, _ = await self.perform(actor, {"kind": "show", "name": text, "lang": lang})
+        return notice
+
+    async def _cmd_draft(self, actor: Actor, text: str, lang: str) -> Notice:
+        if not text:
+            return Notice(TEXTS("usage_draft", lang))
+        notice, _ = await self.perform(actor, {"kind": "draft", "name": text, "lang": lang})
+        return notice
+
+    async def _cmd_birthday(self, actor: Actor, text: str, lang: str) -> Notice:
+        if not text:
+            return Notice(TEXTS("usage_birthday", lang))
+        found = find_date(text)
+        who = _BIRTHDAY_WORDS.sub(
+            "", (text[: found.start] + " " + text[found.end :]) if found else ""
+        )
+        who = " ".join(who.split()).strip(" ,，:：-")
+        if found is None:
+            return Notice(
+                TEXTS("bad_date", lang, text=md(text[:80])) + "\n\n" + TEXTS("usage_birthday", lang)
+            )
+        if not who:
+            return Notice(TEXTS("usage_birthday", lang))
+        return await self._remember(
+            actor, lang, name=who, date=_date_fields(found), date_kind="birthday"
+        )
+
+    async def _cmd_note(self, actor: Actor, text: str, lang: str) -> Notice:
+        who, rest = split_subject(text, await self.repo.for_user(actor.user_id))
+        if not who or not rest:
+            return Notice(TEXTS("usage_note", lang))
+        return await self._remember(actor, lang, name=who, note=rest[:1000])
+
+    async def _cmd_keepintouch(self, actor: Actor, text: str, lang: str) -> Notice:
+        if not text:
+            return Notice(TEXTS("usage_keepintouch", lang))
+        found = find_cadence(text)
+        if found is None:
+            return Notice(
+                TEXTS("bad_cadence", lang, text=md(text[:80]))
+                + "\n\n"
+                + TEXTS("usage_keepintouch", lang)
+            )
+        days, start, end = found
+        who = " ".join((text[:start] + " " + text[end:]).split()).strip(" ,，:：-")
+        if not who:
+            return Notice(TEXTS("usage_keepintouch", lang))
+        return await self._remember(actor, lang, name=who, cadence=days)
+
+    async def _cmd_met(self, actor: Actor, text: str, lang: str) -> Notice:
+        who, rest = split_subject(text, await self.repo.for_user(actor.user_id))
+        if not who:
+            return Notice(TEXTS("usage_met", lang))
+        user = await self._user(actor.user_id)
+        at, note = self.contact_time(rest, self._zone(user))
+        met = {"at": at.isoformat(), "note": note, "source": "command"}
+        return await self._remember(actor, lang, name=who, met=met)
+
+    def contact_time(self, words: str, timezone: str) -> tuple[datetime, str]:
+        """When a contact happened, from words like "yesterday" / "昨天" (now when none or in
+        the future), and the words left over."""
+        now: datetime = self._clock.now()
+        parsed = parse_when(words, now, timezone) if words else None
+        if parsed is None or parsed.rrule or parsed.when.astimezone(UTC) > now:
+            return now, words
+        local = parsed.when.astimezone(ZoneInfo(timezone))
+        if local.date() == now.astimezone(ZoneInfo(timezone)).date():
+            return now, (parsed.task or "").strip()
+        return local.replace(hour=12, minute=0).astimezone(UTC), (parsed.task or "").strip()
+
+    # -- /digest -----------------------------------------------------------------------------
+
+    async def _cmd_digest(self, actor: Actor, text: str, lang: str) -> Notice:
+        if text:
+            changes = _digest_changes(text)
+            if changes is None:
+                return Notice(TEXTS("digest_bad", lang))
+            if changes == {"preview": True}:
+                return await self.digest_preview(actor, lang=lang)
+            await self.update_digest(actor, **changes)
+        return await self.digest_view(actor, lang=lang)
+
+    async def update_digest(self, actor: Actor, **changes: Any) -> None:
+        """Store digest settings (time, days ahead, on/off) and move the schedule."""
+        await self._users.update_settings(actor.user_id, **changes)
+        user = await self._user(actor.user_id)
+        await self._schedule(user, actor.user_id, force=True)
+
+    async def digest_view(self, actor: Actor, *, lang: str | None = None) -> Notice:
+        user = await self._user(actor.user_id)
+        lang = lang or self._lang(user)
+        settings = self.settings(user)
+        text = TEXTS(
+            "digest_settings",
+            lang,
+            state=TEXTS("on" if settings.enabled else "off", lang),
+            time=f"{settings.at:%H:%M}",
+            zone=settings.timezone,
+            lead=settings.lead_days,
+        )
+        times = tuple(
+            button(
+                ("✓ " if choice == settings.at else "") + f"{choice:%H:%M}",
+                "dgt",
+                0,
+                f"{choice:%H%M}",
+            )
+            for choice in (time(7), time(8), time(9), time(10), time(20))
+        )
+        leads = tuple(
+            button(
+                ("✓ " if days == settings.lead_days else "")
+                + TEXTS("button_lead", lang, days=days),
+                "dgl",
+                days,
+            )
+            for days in (1, 3, 7)
+        )
+        toggle = (
+            button(TEXTS("button_digest_off", lang), "dgo", 0, "off")
+            if settings.enabled
+            else button(TEXTS("button_digest_on", lang), "dgo", 0, "on")
+        )
+        preview = button(TEXTS("button_preview", lang), "dgp", 0)
+        return Notice(text, (times, leads, (toggle, preview)))
+
+    async def digest_preview(self, actor: Actor, *, lang: str | None = None) -> Notice:
+        """Today's digest as it stands (nothing is marked as announced)."""
+        user = await self._user(actor.user_id)
+        digest = await self.runner.preview(self.digest_user(user, actor.user_id))
+        if not digest.dates and not digest.overdue:
+            return Notice(TEXTS("digest_nothing", lang or digest.user.language))
+        message = digest_message(digest)
+        return Notice(message.text, message.buttons)
+
+    # -- editing by writing ----------------------------------------------------------------
+
+    def start_editing(self, actor: Actor, person_id: int) -> None:
+        until = self._clock.now() + _EDIT_WINDOW
+        self._editing[(actor.chat_id, actor.user_id)] = (person_id, until)
+
+    def editing(self, chat_id: int, user_id: int, text: str = "") -> bool:
+        """Whether the user's next message in the chat edits a person (and reads as an edit,
+        or is /cancel); other messages go on to the conversation."""
+        entry = self._editing.get((chat_id, user_id))
+        if entry is None:
+            return False
+        if entry[1] < self._clock.now():
+            self._editing.pop((chat_id, user_id), None)
+            return False
+        return text.strip().startswith("/cancel") or parse_edit(text) is not None
+
+    async def apply_edit(self, actor: Actor, text: str) -> Notice:
+        """Apply an edit the user wrote to the person being edited."""
+        user = await self._user(actor.user_id)
+        lang = self._lang(user, text)
+        entry = self._editing.get((actor.chat_id, actor.user_id))
+        if text.strip().startswith("/cancel"):
+            self._editing.pop((actor.chat_id, actor.user_id), None)
+            return Notice(TEXTS("edit_done", lang))
+        fields = parse_edit(text)
+        person = await self.repo.get(actor.user_id, entry[0]) if entry else None
+        if person is None:
+            self._editing.pop((actor.chat_id, actor.user_id), None)
+            return Notice(TEXTS("gone", lang))
+        if fields is None:
+            return Notice(TEXTS("edit_unknown", lang))
+        self.start_editing(actor, person.id)
+        notice, _ = await self.apply(
+            actor, person, {"kind": "remember", "name": person.name, "lang": lang, **fields}
+        )
+        return notice
+
+
+def _digest_changes(text: str) -> dict[str, Any] | None:
+    """``/digest 8:30`` / ``/digest 5 days`` / ``/digest off`` / ``/digest now``."""
+    words = text.strip().casefold()
+    if words in ("now", "today", "preview", "现在", "今天", "预览"):
+        return {"preview": True}
+    if words in ("off", "stop", "关闭", "关", "停止"):
+        return {"people_digest": False}
+    if words in ("on", "start", "开启", "开", "打开"):
+        return {"people_digest": True}
+    if match := re.fullmatch(
+        r"(?:at\s+)?(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?|(\d{1,2})点(?:(\d{1,2})分?|半)?", words
+    ):
+        hour = int(match[1] or match[4])
+        minute = int(match[2] or match[5] or (30 if words.endswith("半") else 0))
+        if match[3] == "pm" and hour < 12:
+            hour += 12
+        if match[3] == "am" and hour == 12:
+            hour = 0
+        if hour < 24 and minute < 60:
+            return {"people_digest_time": f"{hour:02d}:{minute:02d}"}
+        return None
+    if match := re.fullmatch(r"(?:提前)?\s*(\d{1,2})\s*(?:days?|d|天)(?:\s*ahead|前)?", words):
+        days = int(match[1])
+        return {"people_lead_days": days} if 0 <= days <= 30 else None
+    return None

@@ -1,0 +1,365 @@
+"""SQL for people, their dates, notes and interactions, and the buttons' pending payloads.
+
+Every read and write names the ``user_id`` it acts for, so a forged button or a bug can never
+reach another user's people.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.people.model import ImportantDate, Interaction, Note, Pending, Person, PersonCard
+from bot.people.parsing import DateWords
+from bot.people.relations import canonical_relation
+from bot.storage import Database, from_db_time, to_db_time
+
+__all__ = ["PeopleRepository"]
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return to_db_time(moment) if moment else None
+
+
+class PeopleRepository:
+    """People and everything about them, in SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- people ----------------------------------------------------------------------------
+
+    async def add(
+        self,
+        *,
+        user_id: int,
+        name: str,
+        now: datetime,
+        relation: str | None = None,
+        aliases: Sequence[str] = (),
+    ) -> Person:
+        stamp = to_db_time(now)
+        person_id = await self._db.execute(
+            "INSERT INTO people (user_id, name, relation, relation_key, aliases, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_id,
+                name,
+                relation,
+                canonical_relation(relation),
+                json.dumps(list(aliases), ensure_ascii=False),
+                stamp,
+                stamp,
+            ),
+        )
+        person = await self.get(user_id, person_id)
+        assert person is not None
+        return person
+
+    async def get(self, user_id: int, person_id: int) -> Person | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM people WHERE id = ? AND user_id = ?", (person_id, user_id)
+        )
+        return Person.from_row(row) if row else None
+
+    async def for_user(self, user_id: int) -> list[Person]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM people WHERE user_id = ? ORDER BY name COLLATE NOCASE, id", (user_id,)
+        )
+        return [Person.from_row(row) for row in rows]
+
+    async def count(self, user_id: int) -> int:
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM people WHERE user_id = ?", (user_id,)
+        )
+        return row["n"] if row else 0
+
+    async def update(self, person: Person, *, now: datetime) -> None:
+        """Store a person's name, relation and aliases as they are now on the object."""
+        await self._db.execute(
+            "UPDATE people SET name = ?, relation = ?, relation_key = ?, aliases = ?,"
+            " updated_at = ? WHERE id = ? AND user_id = ?",
+            (
+                person.name,
+                person.relation,
+                canonical_relation(person.relation),
+                json.dumps(list(person.aliases), ensure_ascii=False),
+                to_db_time(now),
+                person.id,
+                person.user_id,
+            ),
+        )
+
+    async def delete(self, user_id: int, person_id: int) -> bool:
+        return bool(
+            await self._db.execute_rowcount(
+                "DELETE FROM people WHERE id = ? AND user_id = ?", (person_id, user_id)
+            )
+        )
+
+    async def set_cadence(
+        self, person: Person, days: int | None, *, now: datetime, since: datetime | None = None
+    ) -> None:
+        """Set (or clear, with None) how often to stay in touch; counts from the last contact,
+        or from ``since`` (default now) when none was logged."""
+        since = since or now
+        await self._db.execute(
+            "UPDATE people SET cadence_days = ?, cadence_since = ?, nudged_at = NULL,"
+            " updated_at = ? WHERE id = ? AND user_id = ?",
+            (days, to_db_time(since) if days else None, to_db_time(now), person.id, person.user_id),
+        )
+        await self.refresh_contact(person.user_id, person.id)
+
+    async def snooze(self, user_id: int, person_id: int, until: datetime | None) -> bool:
+        return bool(
+            await self._db.execute_rowcount(
+                "UPDATE people SET snoozed_until = ? WHERE id = ? AND user_id = ?",
+                (_stamp(until), person_id, user_id),
+            )
+        )
+
+    async def refresh_contact(self, user_id: int, person_id: int) -> None:
+        """Recompute the last contact and when the cadence next comes round."""
+        row = await self._db.fetchone(
+            "SELECT p.cadence_days, p.cadence_since,"
+            " (SELECT MAX(at) FROM person_interactions i WHERE i.person_id = p.id) AS last"
+            " FROM people p WHERE p.id = ? AND p.user_id = ?",
+            (person_id, user_id),
+        )
+        if row is None:
+            return
+        last = from_db_time(row["last"]) if row["last"] else None
+        due = None
+        if row["cadence_days"]:
+            anchor = last or (from_db_time(row["cadence_since"]) if row["cadence_since"] else None)
+            due = anchor + timedelta(days=row["cadence_days"]) if anchor else None
+        await self._db.execute(
+            "UPDATE people SET last_contact_at = ?, contact_due_at = ? WHERE id = ?",
+            (_stamp(last), _stamp(due), person_id),
+        )
+
+    # -- dates -----------------------------------------------------------------------------
+
+    async def add_date(
+        self,
+        person: Person,
+        words: DateWords,
+        *,
+        kind: str,
+        next_on: date,
+        now: datetime,
+        label: str | None = None,
+    ) -> int:
+        return await self._db.execute(
+            "INSERT INTO person_dates (person_id, user_id, kind, label, month, day, year,"
+            " calendar, is_leap_month, next_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?)",
+            (
+                person.id,
+                person.user_id,
+                kind,
+                label,
+                words.month,
+                words.day,
+                words.year,
+                words.calendar,
+                int(words.is_leap_month),
+                next_on.isoformat(),
+                to_db_time(now),
+            ),
+        )
+
+    async def replace_date(self, user_id: int, date_id: int, fields: dict[str, Any]) -> None:
+        """Overwrite a date's month/day/year/calendar/leap/next_on (and reset its notices)."""
+        await self._db.execute(
+            "UPDATE person_dates SET month = ?, day = ?, year = ?, calendar = ?,"
+            " is_leap_month = ?, next_on = ?, notified_ahead = NULL, notified_day = NULL"
+            " WHERE id = ? AND user_id = ?",
+            (
+                fields["month"],
+                fields["day"],
+                fields["year"],
+                fields["calendar"],
+                int(fields["is_leap_month"]),
+                fields["next_on"],
+                date_id,
+                user_id,
+            ),
+        )
+
+    async def dates_of(self, person_id: int) -> list[ImportantDate]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM person_dates WHERE person_id = ? ORDER BY id", (person_id,)
+        )
+        return [ImportantDate.from_row(row) for row in rows]
+
+    async def dates_for_user(self, user_id: int) -> list[ImportantDate]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM person_dates WHERE user_id = ? ORDER BY id", (user_id,)
+        )
+        return [ImportantDate.from_row(row) for row in rows]
+
+    async def get_date(self, user_id: int, date_id: int) -> ImportantDate | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM person_dates WHERE id = ? AND user_id = ?", (date_id, user_id)
+        )
+        return ImportantDate.from_row(row) if row else None
+
+    async def delete_date(self, user_id: int, date_id: int) -> bool:
+        return bool(
+            await self._db.execute_rowcount(
+                "DELETE FROM person_dates WHERE id = ? AND user_id = ?", (date_id, user_id)
+            )
+        )
+
+    async def set_next_on(self, rows: Iterable[tuple[int, date]]) -> None:
+        """Move dates whose occurrence passed on to their next one."""
+        await self._db.executemany(
+            "UPDATE person_dates SET next_on = ? WHERE id = ?",
+            [(day.isoformat(), date_id) for date_id, day in rows],
+        )
+
+    # -- notes and interactions ------------------------------------------------------------
+
+    async def add_note(self, person: Person, text: str, *, at: datetime) -> int:
+        return await self._db.execute(
+            "INSERT INTO person_notes (person_id, user_id, text, at) VALUES (?, ?, ?, ?)",
+            (person.id, person.user_id, text, to_db_time(at)),
+        )
+
+    async def notes_of(self, person_id: int, limit: int = 50) -> list[Note]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM person_notes WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+            (person_id, limit),
+        )
+        return [
+            Note(row["id"], row["person_id"], row["text"], from_db_time(row["at"])) for row in rows
+        ]
+
+    async def delete_note(self, user_id: int, note_id: int) -> bool:
+        return bool(
+            await self._db.execute_rowcount(
+                "DELETE FROM person_notes WHERE id = ? AND user_id = ?", (note_id, user_id)
+            )
+        )
+
+    async def add_interaction(
+        self, person: Person, *, at: datetime, note: str | None, source: str
+    ) -> int:
+        interaction_id = await self._db.execute(
+            "INSERT INTO person_interactions (person_id, user_id, at, note, source)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (person.id, person.user_id, to_db_time(at), note, source),
+        )
+        await self._db.execute("UPDATE people SET snoozed_until = NULL WHERE id = ?", (person.id,))
+        await self.refresh_contact(person.user_id, person.id)
+        return interaction_id
+
+    async def interactions_of(self, person_id: int, limit: int = 50) -> list[Interaction]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM person_interactions WHERE person_id = ? ORDER BY at DESC, id DESC"
+            " LIMIT ?",
+            (person_id, limit),
+        )
+        return [
+            Interaction(
+                row["id"], row["person_id"], from_db_time(row["at"]), row["note"], row["source"]
+            )
+            for row in rows
+        ]
+
+    async def delete_interaction(self, user_id: int, interaction_id: int) -> bool:
+        row = await self._db.fetchone(
+            "SELECT person_id FROM person_interactions WHERE id = ? AND user_id = ?",
+            (interaction_id, user_id),
+        )
+        if row is None:
+            return False
+        await self._db.execute("DELETE FROM person_interactions WHERE id = ?", (interaction_id,))
+        await self.refresh_contact(user_id, row["person_id"])
+        return True
+
+    async def card(self, person: Person) -> PersonCard:
+        return PersonCard(
+            person=person,
+            dates=await self.dates_of(person.id),
+            notes=await self.notes_of(person.id),
+            interactions=await self.interactions_of(person.id),
+        )
+
+    # -- pending button payloads -----------------------------------------------------------
+
+    async def add_pending(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        kind: str,
+        payload: dict[str, Any],
+        now: datetime,
+        lifetime: timedelta,
+    ) -> int:
+        return await self._db.execute(
+            "INSERT INTO people_pending (user_id, chat_id, kind, payload, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                user_id,
+                chat_id,
+                kind,
+                json.dumps(payload, ensure_ascii=False),
+                to_db_time(now),
+                to_db_time(now + lifetime),
+            ),
+        )
+
+    async def get_pending(self, pending_id: int) -> Pending | None:
+        row = await self._db.fetchone("SELECT * FROM people_pending WHERE id = ?", (pending_id,))
+        return Pending.from_row(row) if row else None
+
+    async def take_pending(self, pending_id: int) -> bool:
+        """Consume a pending payload; False when it was already used (a double tap)."""
+        return bool(
+            await self._db.execute_rowcount(
+                "DELETE FROM people_pending WHERE id = ?", (pending_id,)
+            )
+        )
+
+    async def purge_pending(self, now: datetime) -> int:
+        return await self._db.execute_rowcount(
+            "DELETE FROM people_pending WHERE expires_at < ?", (to_db_time(now),)
+        )
+
+    # -- export, forget, migrate -----------------------------------------------------------
+
+    async def pending_for(self, user_id: int) -> list[Pending]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM people_pending WHERE user_id = ? ORDER BY id", (user_id,)
+        )
+        return [Pending.from_row(row) for row in rows]
+
+    async def delete_user(self, user_id: int) -> int:
+        """Erase everything about a user's people (zeroed in the file, as memory does); return
+        how many people went."""
+        previous = await self._db.fetchone("PRAGMA secure_delete")
+        await self._db.execute("PRAGMA secure_delete = ON")
+        try:
+            return await self._delete_user(user_id)
+        finally:
+            await self._db.execute(f"PRAGMA secure_delete = {int(previous[0]) if previous else 0}")
+
+    async def _delete_user(self, user_id: int) -> int:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
+            count = cursor.rowcount
+            await cursor.close()
+            for table in ("person_dates", "person_notes", "person_interactions", "people_pending"):
+                await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM people_digests WHERE user_id = ?", (user_id,))
+        return count
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        return await self._db.execute_rowcount(
+            "UPDATE people_pending SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+        )

@@ -1,0 +1,261 @@
+"""Tools the model calls in free chat: remember a person, offer to log a contact, look someone up.
+
+The model only copies the user's words into structured fields (a name, a relation, the date
+as said); dates and cadences are read by :mod:`bot.people.parsing`, never by the model. People
+are private: in a group chat every tool declines and tells the model why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.conversation import ToolContext, ToolOutcome
+from bot.llm.types import ToolSpec
+from bot.people.model import Actor
+from bot.people.parsing import find_cadence, find_date
+from bot.people.service import PeopleService
+
+__all__ = ["LookupPersonTool", "OfferContactTool", "RememberPersonTool", "people_tools"]
+
+_PRIVATE = (
+    "not done: people are private and never handled in group chats. Tell the user briefly "
+    "that you keep such things for your private chat with them."
+)
+
+
+def actor_of(context: ToolContext) -> Actor:
+    return Actor(
+        user_id=context.user.id,
+        chat_id=context.chat.id,
+        first_name=context.user.first_name,
+        chat_type=context.chat.type,
+    )
+
+
+def _text(arguments: dict[str, Any], key: str) -> str:
+    value = arguments.get(key)
+    return " ".join(str(value).split()) if value else ""
+
+
+class RememberPersonTool:
+    """``remember_person``: the user shared something lasting about someone they know."""
+
+    def __init__(self, service: PeopleService) -> None:
+        self._service = service
+
+    @property
+    def spec(self) -> ToolSpec:
+        return {
+            "type": "function",
+            "function": {
+                "name": "remember_person",
+                "description": "Save or update someone in the user's life when the user shares "
+                "something lasting about a person they know: a birthday or other yearly date, "
+                "how they are related, another name they go by, news or preferences worth "
+                "keeping (a new job, loves orchids), or how often the user wants to stay in "
+                "touch. One call per person. The app shows a one-line confirmation with an Undo "
+                "button. Not for the user themselves or for public figures.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "name": {
+                            "type": "string",
+                            "description": "The person's name as the user says it ('Anna', "
+                            "'Tom'); for family without a name, the word the user uses "
+                            "('Mom', '妈妈').",
+                        },
+                        "relation": {
+                            "type": "string",
+                            "description": "How they relate to the user, in the user's "
+                            "language ('sister', 'colleague', '妈妈', '同事'), if said.",
+                        },
+                        "aliases": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Other names the user uses for them, if said.",
+                        },
+                        "date": {
+                            "type": "string",
+                            "description": "A yearly date exactly as the user said it, copied "
+                            "from the message ('March 14', '1990-03-14', '农历八月十五', "
+                            "'农历闰四月初八'). Never convert or compute dates yourself.",
+                        },
+                        "date_kind": {
+                            "type": "string",
+                            "enum": ["birthday", "anniversary", "other"],
+                            "description": "What the date is (default birthday).",
+                        },
+                        "date_label": {
+                            "type": "string",
+                            "description": "For anniversary/other: a short name "
+                            "('wedding anniversary', 'name day').",
+                        },
+                        "note": {
+                            "type": "string",
+                            "description": "A short note worth remembering, in the user's "
+                            "language ('got a new job at Siemens', '喜欢兰花').",
+                        },
+                        "keep_in_touch": {
+                            "type": "string",
+                            "description": "Only if the user says how often they want to be in "
+                            "touch: their words ('every 2 weeks', '每月').",
+                        },
+                    },
+                    "required": ["name"],
+                },
+            },
+        }
+
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        if context.chat.is_group:
+            return ToolOutcome(result=_PRIVATE)
+        name = _text(arguments, "name")
+        if not name:
+            return ToolOutcome(result="not saved: no name given.")
+        op: dict[str, Any] = {"kind": "remember", "name": name[:80], "lang": context.language}
+        problems = self._fill(op, arguments)
+        if len(op) == 3 and not arguments.get("relation") and not arguments.get("aliases"):
+            return ToolOutcome(result="not saved: " + ("; ".join(problems) or "nothing to save."))
+        if relation := _text(arguments, "relation"):
+            op["relation"] = relation[:60]
+        if aliases := arguments.get("aliases"):
+            op["aliases"] = [str(alias) for alias in aliases if str(alias).strip()][:5]
+        notice, change = await self._service.perform(actor_of(context), op)
+        if change is None:
+            return ToolOutcome(
+                result="not saved yet: the user was asked (with buttons) which person is meant. "
+                "Say so briefly.",
+                notice=notice,
+            )
+        verb = "added" if change.created else "updated"
+        result = f"{verb} {change.person.name}; the user sees a confirmation with Undo."
+        if problems:
+            result += " But: " + "; ".join(problems)
+        return ToolOutcome(result=result + " Acknowledge briefly.", notice=notice)
+
+    @staticmethod
+    def _fill(op: dict[str, Any], arguments: dict[str, Any]) -> list[str]:
+        """Read the date, note and cadence into the operation; return what could not be read."""
+        problems = []
+        if words := _text(arguments, "date"):
+            found = find_date(words)
+            if found is None:
+                problems.append(f"the date '{words}' could not be read; ask the user for it")
+            else:
+                op["date"] = {
+                    "month": found.month,
+                    "day": found.day,
+                    "year": found.year,
+                    "calendar": found.calendar,
+                    "is_leap_month": found.is_leap_month,
+                }
+                kind = _text(arguments, "date_kind")
+                op["date_kind"] = (
+                    kind if kind in ("birthday", "anniversary", "other") else "birthday"
+                )
+                if label := _text(arguments, "date_label"):
+                    op["date_label"] = label[:40]
+        if note := _text(arguments, "note"):
+            op["note"] = note[:500]
+        if words := _text(arguments, "keep_in_touch"):
+            cadence = find_cadence(words)
+            if cadence is None:
+                problems.append(f"how often ('{words}') could not be read")
+            else:
+                op["cadence"] = cadence[0]
+        return problems
+
+
+class OfferContactTool:
+    """``offer_log_contact``: the user mentioned talking to someone; offer, never log."""
+
+    def __init__(self, service: PeopleService) -> None:
+        self._service = service
+
+    @property
+    def spec(self) -> ToolSpec:
+        return {
+            "type": "function",
+            "function": {
+                "name": "offer_log_contact",
+                "description": "When the user mentions they talked to, called, met or spent "
+                "time with someone they care about ('had dinner with Anna', '昨天给妈妈打了电话'), "
+                "offer to log it so stay-in-touch reminders count from it. Nothing is logged "
+                "unless the user taps 'Log it'. At most once per mention.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string", "description": "Who, as the user said it."},
+                        "what": {
+                            "type": "string",
+                            "description": "What they did, short, in the user's language "
+                            "('had dinner', '打了电话').",
+                        },
+                        "when": {
+                            "type": "string",
+                            "description": "The user's words for when ('yesterday', '昨天'), "
+                            "if said; omit for today.",
+                        },
+                    },
+                    "required": ["name"],
+                },
+            },
+        }
+
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        if context.chat.is_group:
+            return ToolOutcome(result=_PRIVATE)
+        name = _text(arguments, "name")
+        if not name:
+            return ToolOutcome(result="not offered: no name given.")
+        notice = await self._service.offer_contact(
+            actor_of(context),
+            name=name[:80],
+            what=_text(arguments, "what")[:200],
+            when=_text(arguments, "when"),
+            lang=context.language,
+        )
+        return ToolOutcome(
+            result="offered: the user sees 'Log it' / 'No thanks' buttons; nothing is logged "
+            "unless they tap. Do not say it was logged.",
+            notice=notice,
+        )
+
+
+class LookupPersonTool:
+    """``lookup_person``: what the user told Dazi about someone (dates, notes, contact)."""
+
+    def __init__(self, service: PeopleService) -> None:
+        self._service = service
+
+    @property
+    def spec(self) -> ToolSpec:
+        return {
+            "type": "function",
+            "function": {
+                "name": "lookup_person",
+                "description": "Look up a person the user told you about: relation, birthdays "
+                "and other dates (with the next Gregorian day, also for lunar dates), notes, "
+                "last contact and stay-in-touch cadence. Use it to answer questions like "
+                "'when is Mom's birthday?' or 'what does Anna like?'.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string", "description": "Name or relation."}},
+                    "required": ["name"],
+                },
+            },
+        }
+
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        if context.chat.is_group:
+            return ToolOutcome(result=_PRIVATE)
+        return ToolOutcome(
+            result=await self._service.describe(actor_of(context), _text(arguments, "name"))
+        )
+
+
+def people_tools(
+    service: PeopleService,
+) -> list[RememberPersonTool | OfferContactTool | LookupPersonTool]:
+    """Every people tool, for ``ToolRegistry.register``."""
+    return [RememberPersonTool(service), OfferContactTool(service), LookupPersonTool(service)]

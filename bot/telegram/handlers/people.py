@@ -1,0 +1,170 @@
+"""/people, /person, /birthday, /note, /keepintouch, /met, /draft and /digest, the people
+buttons (digest, cards, questions, undo), and edits written after tapping "Edit".
+
+People are private: in a group every command answers with a hint and a "Show it here" button
+(see :mod:`bot.people.commands`)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.people import Actor, PeopleService
+from bot.people.buttons import PREFIX, parse
+from bot.telegram.handlers.common import Command, services
+from bot.telegram.handlers.reminders import show, show_edit
+from bot.telegram.updates import incoming_from
+
+__all__ = ["COMMANDS", "register"]
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = [
+    Command("people", "The people you care about", "你在乎的人"),
+    Command("person", "One person's card: /person Anna", "某个人的资料：/person 妈妈"),
+    Command(
+        "birthday", "Save a birthday: /birthday Anna 03-14", "记生日：/birthday 妈妈 农历八月十五"
+    ),
+    Command("note", "Note something: /note Anna loves orchids", "记一笔：/note 妈妈 喜欢兰花"),
+    Command(
+        "keepintouch",
+        "Stay in touch: /keepintouch Anna every 2 weeks",
+        "保持联系：/keepintouch 妈妈 每周",
+    ),
+    Command("met", "Log a contact: /met Anna coffee", "记录联系：/met 妈妈 打了电话"),
+    Command("draft", "Draft a message: /draft Anna", "帮我写消息：/draft 妈妈"),
+    Command("digest", "Daily people digest: time, days ahead", "每日关怀摘要：时间、提前天数"),
+]
+
+#: Buttons that act on one person of a digest (their row goes once handled).
+_ROW_ACTIONS = ("done", "snz", "sent")
+
+
+def people(context: ContextTypes.DEFAULT_TYPE) -> PeopleService:
+    return services(context).people
+
+
+def actor_from(update: Update) -> Actor | None:
+    """Who acts where, for the people service."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    return Actor(
+        user_id=user.id, chat_id=chat.id, first_name=user.first_name or "", chat_type=chat.type
+    )
+
+
+def _argument(message: Message) -> str:
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
+def _command(name: str) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, actor = update.effective_message, actor_from(update)
+        if message is None or actor is None or message.from_user is None:
+            return
+        await services(context).conversation.register(incoming_from(message))
+        if name == "draft" and not actor.is_group:
+            with contextlib.suppress(TelegramError):
+                await message.get_bot().send_chat_action(message.chat.id, ChatAction.TYPING)
+        notice = await people(context).command(actor, name, _argument(message))
+        await show(message, notice)
+
+    handle.__name__ = f"{name}_command"
+    handle.__doc__ = f"Run /{name} through the people service."
+    return handle
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Carry out a people button: undo, pick, log, card, draft, done, snooze, edit, delete..."""
+    query, actor = update.callback_query, actor_from(update)
+    if query is None or actor is None or query.data is None:
+        return
+    reply = await people(context).act(actor, query.data)
+    with contextlib.suppress(TelegramError):
+        await query.answer(reply.toast, show_alert=reply.alert)
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    if reply.edit is not None:
+        await show_edit(message, reply.edit)
+    if reply.drop_person is not None:
+        await _drop_row(message, reply.drop_person)
+    if reply.send is not None:
+        await show(message, reply.send, quote=False)
+
+
+async def _drop_row(message: Message, person_id: int) -> None:
+    """Take a handled person's buttons off a digest (or a draft)."""
+    markup = message.reply_markup
+    if markup is None:
+        return
+    rows = [
+        list(row)
+        for row in markup.inline_keyboard
+        if not any(_handled(button.callback_data, person_id) for button in row)
+    ]
+    try:
+        await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+    except TelegramError as error:
+        logger.info("could not update the buttons in chat %s: %s", message.chat.id, error)
+
+
+def _handled(data: object, person_id: int) -> bool:
+    action = parse(data) if isinstance(data, str) else None
+    return (
+        action is not None
+        and action.target == person_id
+        and action.name
+        in (
+            *_ROW_ACTIONS,
+            "dr",
+            "dra",
+        )
+    )
+
+
+async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Apply what the user wrote to the person they are editing ("relation sister"...)."""
+    message, actor = update.effective_message, actor_from(update)
+    if message is None or actor is None or not message.text:
+        return
+    await show(message, await people(context).apply_edit(actor, message.text))
+
+
+class Editing(filters.MessageFilter):
+    """Messages from someone editing a person that read as an edit (or /cancel)."""
+
+    def __init__(self, app: Application) -> None:
+        super().__init__(name="PeopleEditing")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        if message.from_user is None or not message.text:
+            return False
+        service: PeopleService = self._app.bot_data["services"].people
+        return service.editing(message.chat.id, message.from_user.id, message.text)
+
+
+def register(app: Application) -> None:
+    """Add this module's handlers to the application."""
+    for command in COMMANDS:
+        app.add_handler(CommandHandler(command.name, _command(command.name)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
+    edits = filters.TEXT & (~filters.COMMAND | filters.Regex(r"^/cancel\b")) & Editing(app)
+    app.add_handler(MessageHandler(edits, on_edit))
+    # A group's upgrade to a supergroup reaches the people service through the AccountService.
