@@ -199,20 +199,7 @@ class AccountService:
 
     async def _move_chat_row(self, old_chat_id: int, new_chat_id: int) -> int:
         """Carry the old chat's settings and thread to the new id; drop the old row."""
-        old = await self._chats.get(old_chat_id)
-        if old is None:
-            return 0
-        now = self._clock.now()
-        new = await self._chats.get(new_chat_id) or await self._chats.upsert(
-            chat_id=new_chat_id, chat_type="supergroup", title=old.title, now=now
-        )
-        await self._chats.update_settings(new_chat_id, **{**old.settings, **new.settings})
-        thread = new.thread
-        while thread < old.thread:  # the moved messages keep their thread number
-            thread = await self._chats.start_new_thread(new_chat_id)
-        await self._chats.set_active(new_chat_id, True)
-        await self._chats.delete(old_chat_id)
-        return 1
+        return int(await self._chats.migrate(old_chat_id, new_chat_id))
 
 
 def _merge(document: dict[str, Any], name: str, part: dict[str, Any] | list[Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -212,6 +213,34 @@ class ChatRepository:
     async def delete(self, chat_id: int) -> None:
         await self._db.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
         self._cache.drop(chat_id)
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """Move a group's row to its supergroup id (Telegram's upgrade), keeping its thread and
+        settings; merged into the new row when that already exists. False if nothing to move."""
+
+        def move(connection: sqlite3.Connection) -> bool:
+            old = connection.execute("SELECT * FROM chats WHERE id = ?", (old_chat_id,)).fetchone()
+            if old is None:
+                return False
+            new = connection.execute("SELECT * FROM chats WHERE id = ?", (new_chat_id,)).fetchone()
+            if new is None:
+                connection.execute(
+                    "UPDATE chats SET id = ?, type = 'supergroup', active = 1 WHERE id = ?",
+                    (new_chat_id, old_chat_id),
+                )
+                return True
+            settings = {**json.loads(old["settings"]), **json.loads(new["settings"])}
+            connection.execute(
+                "UPDATE chats SET thread = max(thread, ?), settings = ?, active = 1 WHERE id = ?",
+                (old["thread"], json.dumps(settings), new_chat_id),
+            )
+            connection.execute("DELETE FROM chats WHERE id = ?", (old_chat_id,))
+            return True
+
+        moved = await self._db.run_write(move)
+        self._cache.drop(old_chat_id)
+        self._cache.drop(new_chat_id)
+        return moved
 
 
 class MessageRepository:

@@ -88,11 +88,12 @@ async def test_new_starts_a_fresh_thread_but_keeps_messages(harness: BotHarness)
     await harness.api.wait_for_messages(2, ANNA.id)
     harness.api.push_text(ANNA, "Fresh topic")
     await harness.api.wait_for_messages(3, ANNA.id)
+    await harness.settle()
     recent = [m for m in harness.llm.chat_requests[-1]["messages"] if m["role"] != "system"]
     assert recent == [{"role": "user", "content": "Fresh topic"}]
     assert harness.services is not None
     count = await harness.services.db.fetchone("SELECT COUNT(*) AS n FROM messages")
-    assert count["n"] == 3
+    assert count["n"] == 4  # both exchanges, stored; /new itself is not a message
 
 
 async def test_fast_answers_skip_typing_and_previews(harness: BotHarness) -> None:
