@@ -120,8 +120,14 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
 
     @staticmethod
     def _lang(user: UserRecord | None, text: str = "") -> str:
+        """The user's language, unless what they wrote is clearly in the other one (a name
+        alone, "/person Maria", does not switch)."""
         fallback = "zh" if user is not None and user.language == "zh" else "en"
-        return detect_language(text, fallback=fallback) if text.strip() else fallback  # type: ignore[arg-type]
+        if any("\u4e00" <= char <= "\u9fff" for char in text):
+            return "zh"
+        if len(text.split()) < 3:
+            return fallback
+        return detect_language(text, fallback=fallback)  # type: ignore[arg-type]
 
     def settings(self, user: UserRecord | None) -> DigestSettings:
         return digest_settings(user.settings if user else {}, self._zone(user))

@@ -1,0 +1,571 @@
+"""People end to end: the real Application, the fake Bot API, the fake LLM, a fake clock.
+
+The fake clock starts on Saturday 2026-11-28 12:00 UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.fakes.harness import BotHarness
+from tests.fakes.llm import LLMReply, ToolCallReply
+from tests.fakes.telegram import FakeChat, FakeUser
+
+ANNA = FakeUser(101, "Anna", "en")
+LI = FakeUser(202, "李雷", "zh-hans")
+BEN = FakeUser(303, "Ben", "en")
+FAMILY = FakeChat(-100777, "supergroup", "Family")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _results(harness: BotHarness, chat_id: int) -> list[dict[str, Any]]:
+    return [
+        call.result
+        for call in harness.api.calls_of("sendMessage")
+        if call.params.get("chat_id") == chat_id and call.result
+    ]
+
+
+async def _say(
+    harness: BotHarness, user: FakeUser, text: str, chat: FakeChat | None = None
+) -> dict[str, Any]:
+    """Send a command (or text); return the first message the bot sent back."""
+    chat_id = (chat or FakeChat.private(user)).id
+    before = len(_results(harness, chat_id))
+    harness.api.push_text(user, text, chat=chat)
+    await harness.api.wait_for(lambda: len(_results(harness, chat_id)) > before)
+    await harness.settle()
+    return _results(harness, chat_id)[before]
+
+
+async def _chat(harness: BotHarness, user: FakeUser, text: str, count: int) -> list[dict]:
+    """A free-chat message; return the ``count`` messages it brought (answer, notices)."""
+    before = len(_results(harness, user.id))
+    harness.api.push_text(user, text)
+    await harness.api.wait_for(lambda: len(_results(harness, user.id)) >= before + count)
+    await harness.settle()
+    return _results(harness, user.id)[before:]
+
+
+def _buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(button["text"], button["callback_data"]) for row in rows for button in row]
+
+
+def _labels(message: dict[str, Any]) -> list[str]:
+    return [label for label, _ in _buttons(message)]
+
+
+def _data(message: dict[str, Any], label_start: str) -> str:
+    return next(data for label, data in _buttons(message) if label.startswith(label_start))
+
+
+async def _tap(harness: BotHarness, user: FakeUser, message: dict[str, Any], data: str) -> dict:
+    """Tap a button; return the callback answer's parameters (the toast)."""
+    before = len(harness.api.calls_of("answerCallbackQuery"))
+    harness.api.push_callback(user, message, data)
+    await harness.api.wait_for(lambda: len(harness.api.calls_of("answerCallbackQuery")) > before)
+    await harness.settle()
+    return harness.api.calls_of("answerCallbackQuery")[-1].params
+
+
+def _edited(harness: BotHarness) -> str:
+    return harness.api.calls_of("editMessageText")[-1].params["text"]
+
+
+async def _people(harness: BotHarness, user_id: int) -> list[Any]:
+    assert harness.services is not None
+    return await harness.services.people.repo.for_user(user_id)
+
+
+async def _card(harness: BotHarness, user_id: int, name: str) -> Any:
+    assert harness.services is not None
+    [person] = [p for p in await _people(harness, user_id) if p.name == name]
+    return await harness.services.people.repo.card(person)
+
+
+def _digests(harness: BotHarness, user: FakeUser) -> list[dict[str, Any]]:
+    return [m for m in _results(harness, user.id) if m.get("text", "").startswith("☀️")]
+
+
+# -- learning from the conversation --------------------------------------------------------
+
+
+async def test_learning_a_person_from_chat_with_undo(harness: BotHarness) -> None:
+    harness.llm.then(
+        ToolCallReply(
+            [("remember_person", {"name": "Anna", "relation": "sister", "date": "March 14"})]
+        ),
+        LLMReply("Lovely, I'll remember Anna's birthday."),
+    )
+    answer, notice = await _chat(harness, BEN, "My sister Anna's birthday is March 14", 2)
+    assert answer["text"] == "Lovely, I'll remember Anna's birthday."
+    assert notice["text"] == (
+        "👤 New: <b>Anna</b> (sister)\n🎂 Birthday: 14 Mar — next on Sun 14 Mar 2027 (in 106 days)"
+    )
+    assert _labels(notice) == ["↩️ Undo"]
+    tool_result = harness.llm.chat_requests[-1]["messages"][-1]["content"]
+    assert tool_result.startswith("added Anna")
+    [anna] = await _people(harness, BEN.id)
+    assert (anna.name, anna.relation, anna.relation_key) == ("Anna", "sister", "sister")
+    await _tap(harness, BEN, notice, _data(notice, "↩️"))
+    assert _edited(harness) == "↩️ Undone."
+    assert await _people(harness, BEN.id) == []
+    assert harness.services is not None
+    assert await harness.services.people.repo.dates_for_user(BEN.id) == []
+
+
+async def test_chinese_lunar_birthday_from_chat_and_an_update(harness: BotHarness) -> None:
+    harness.llm.then(
+        ToolCallReply([("remember_person", {"name": "妈妈", "date": "农历八月十五"})]),
+        LLMReply("记住啦！"),
+    )
+    _, notice = await _chat(harness, LI, "我妈妈农历八月十五生日", 2)
+    assert notice["text"].startswith("👤 已记下：<b>妈妈</b>\n🎂 生日：农历八月十五，下一次是")
+    assert "2027年9月15日（周三）" in notice["text"] and "🌙 农历日期" in notice["text"]
+    assert _labels(notice) == ["↩️ 撤销"]
+    # A note later on, under another word for the same person: no second person.
+    harness.llm.then(
+        ToolCallReply([("remember_person", {"name": "mom", "note": "喜欢兰花"})]),
+        LLMReply("好的。"),
+    )
+    _, notice = await _chat(harness, LI, "对了，我妈喜欢兰花", 2)
+    assert notice["text"] == "👤 已更新：<b>妈妈</b>\n📝 备注：喜欢兰花"
+    [mom] = await _people(harness, LI.id)
+    assert mom.relation_key == "mother"
+    card = await _card(harness, LI.id, "妈妈")
+    assert [note.text for note in card.notes] == ["喜欢兰花"]
+
+
+async def test_updating_a_note_from_chat_and_by_command(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/birthday Tom 1990-05-02")
+    harness.llm.then(
+        ToolCallReply([("remember_person", {"name": "Tom", "note": "got a new job at Siemens"})]),
+        LLMReply("Good for Tom!"),
+    )
+    _, notice = await _chat(harness, ANNA, "Tom just got a new job at Siemens", 2)
+    assert notice["text"] == "👤 Updated: <b>Tom</b>\n📝 Note: got a new job at Siemens"
+    reply = await _say(harness, ANNA, "/note Tom loves orchids")
+    assert reply["text"] == "👤 Updated: <b>Tom</b>\n📝 Note: loves orchids"
+    card = await _card(harness, ANNA.id, "Tom")
+    assert [note.text for note in card.notes] == ["loves orchids", "got a new job at Siemens"]
+    # Undo of the command takes back only that note.
+    await _tap(harness, ANNA, reply, _data(reply, "↩️"))
+    card = await _card(harness, ANNA.id, "Tom")
+    assert [note.text for note in card.notes] == ["got a new job at Siemens"]
+    assert len(card.dates) == 1
+
+
+async def test_a_mentioned_contact_is_offered_not_logged(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/keepintouch Tom every 2 weeks")
+    harness.llm.then(
+        ToolCallReply([("offer_log_contact", {"name": "Tom", "what": "had dinner"})]),
+        LLMReply("Sounds nice!"),
+    )
+    _, offer = await _chat(harness, ANNA, "Had dinner with Tom tonight", 2)
+    assert offer["text"] == "🤝 Shall I log that you had dinner with <b>Tom</b> (today)?"
+    assert _labels(offer) == ["✅ Log it", "No thanks"]
+    card = await _card(harness, ANNA.id, "Tom")
+    assert card.interactions == []  # never silently
+    await _tap(harness, ANNA, offer, _data(offer, "✅"))
+    assert "🤝 Logged: had dinner (today)" in _edited(harness)
+    card = await _card(harness, ANNA.id, "Tom")
+    assert [(item.note, item.source) for item in card.interactions] == [("had dinner", "chat")]
+    assert card.person.contact_due_at == harness.clock.now() + timedelta(days=14)
+
+
+async def test_people_tools_refuse_in_groups(harness: BotHarness) -> None:
+    harness.llm.then(
+        ToolCallReply([("remember_person", {"name": "Anna", "note": "loves orchids"})]),
+        LLMReply("OK"),
+    )
+    harness.api.push_text(ANNA, "@dazi_test_bot my sister Anna loves orchids", chat=FAMILY)
+    await harness.api.wait_for_messages(1, FAMILY.id)
+    await harness.settle()
+    assert await _people(harness, ANNA.id) == []
+    tool_result = harness.llm.chat_requests[-1]["messages"][-1]["content"]
+    assert "private" in tool_result
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+async def test_commands_card_and_list_in_english(harness: BotHarness) -> None:
+    reply = await _say(harness, ANNA, "/birthday Tom 14 March")
+    assert "🎂 Birthday: 14 Mar — next on Sun 14 Mar 2027 (in 106 days)" in reply["text"]
+    await _say(harness, ANNA, "/note Tom loves orchids")
+    reply = await _say(harness, ANNA, "/keepintouch Tom every 2 weeks")
+    assert "📞 Stay in touch every 2 weeks — next nudge around Sat 12 Dec" in reply["text"]
+    reply = await _say(harness, ANNA, "/met Tom coffee in the park")
+    assert "🤝 Logged: coffee in the park (today)" in reply["text"]
+    await _say(harness, ANNA, "/birthday Lucy 1 Dec")
+    card = await _say(harness, ANNA, "/person Tom")
+    assert card["text"] == (
+        "👤 <b>Tom</b>\n"
+        "🎂 Birthday: 14 Mar — next on Sun 14 Mar 2027 (in 106 days)\n"
+        "📞 Stay in touch every 2 weeks · next nudge Sat 12 Dec\n"
+        "🤝 Last contact: today\n"
+        "📝 Notes:\n• loves orchids (28 Nov)\n"
+        "🗒 Recent contacts:\n• 28 Nov: coffee in the park"
+    )
+    assert _labels(card) == ["✍️ Draft a message", "✅ Talked today", "✏️ Edit", "🗑 Delete"]
+    listing = await _say(harness, ANNA, "/people")
+    assert listing["text"].startswith(
+        "👥 <b>Your people</b> (2)\n🎂 Next: <b>Lucy</b>, Tue 1 Dec (in 3 days)"
+    )
+    assert "• <b>Tom</b> · 🎂 14 Mar · 📞 every 2 weeks" in listing["text"]
+    assert _labels(listing) == ["Lucy", "Tom"]
+    await _tap(harness, ANNA, listing, _data(listing, "Tom"))
+    assert _results(harness, ANNA.id)[-1]["text"].startswith("👤 <b>Tom</b>")
+
+
+async def test_date_formats_and_usage_help(harness: BotHarness) -> None:
+    for text, shown in [
+        ("/birthday Anna 03-14", "14 Mar"),
+        ("/birthday Bea 1990-03-14", "14 Mar 1990"),
+        ("/birthday Cem 14 March", "14 Mar"),
+        ("/birthday Dan 3月14日", "3月14日"),
+        ("/birthday Eva lunar 8/15", "lunar 8/15"),
+    ]:
+        reply = await _say(harness, ANNA, text)
+        assert f": {shown}" in reply["text"] or f"：{shown}" in reply["text"], reply["text"]
+    reply = await _say(harness, ANNA, "/birthday")
+    assert "/birthday Anna 03-14" in reply["text"]
+    reply = await _say(harness, ANNA, "/birthday Anna someday")
+    assert "couldn't read a date" in reply["text"]
+    reply = await _say(harness, LI, "/note")
+    assert "要记下什么" in reply["text"]
+    reply = await _say(harness, LI, "/keepintouch 妈妈 有空就联系")
+    assert "没能从" in reply["text"] and "每两周" in reply["text"]
+    reply = await _say(harness, ANNA, "/person Nobody")
+    assert "I don't know anyone called Nobody yet" in reply["text"]
+
+
+async def test_chinese_commands_and_leap_month(harness: BotHarness) -> None:
+    reply = await _say(harness, LI, "/birthday 奶奶 农历闰四月初八")
+    assert "生日：农历闰四月初八，下一次是2027年5月13日（周四）" in reply["text"]
+    reply = await _say(harness, LI, "/keepintouch 奶奶 每月")
+    assert "📞 保持联系：每月，下次提醒大约在12月28日（周一）" in reply["text"]
+    reply = await _say(harness, LI, "/met 奶奶 昨天打了电话")
+    assert "🤝 已记录：打了电话（11月27日（周五））" in reply["text"]
+    reply = await _say(harness, LI, "/people")
+    assert "👥 <b>你在乎的人</b>（1）" in reply["text"]
+    assert "<b>奶奶</b> · 🎂 农历闰四月初八 · 📞 每月" in reply["text"]
+
+
+async def test_aliases_and_relations_find_the_same_person(harness: BotHarness) -> None:
+    await _say(harness, LI, "/birthday 妈妈 农历八月十五")
+    for text in ("/note mom loves tulips", "/note 我妈 喜欢郁金香", "/note my mother bakes"):
+        reply = await _say(harness, LI, text)
+        assert "<b>妈妈</b>" in reply["text"], reply["text"]
+    assert len(await _people(harness, LI.id)) == 1
+    # "Mom's name is Maria": the new name becomes an alias of the same person.
+    harness.llm.then(
+        ToolCallReply([("remember_person", {"name": "Maria", "relation": "mother"})]),
+        LLMReply("好的"),
+    )
+    _, notice = await _chat(harness, LI, "我妈妈叫Maria", 2)
+    assert "🏷 也叫：Maria" in notice["text"]
+    card = await _say(harness, LI, "/person Maria")
+    assert card["text"].startswith("👤 <b>妈妈</b>\n🏷 也叫：Maria")
+
+
+async def test_same_name_is_told_apart_and_asked(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/birthday Tom 03-14")
+    await _say(harness, ANNA, "/note Tom works at Siemens")
+    # The model learns about a colleague called Tom: not obviously the same Tom.
+    harness.llm.then(
+        ToolCallReply([("remember_person", {"name": "Tom", "relation": "colleague"})]),
+        LLMReply("Got it."),
+    )
+    # The existing Tom has no relation: the colleague is taken to be him.
+    _, notice = await _chat(harness, ANNA, "Tom is my colleague", 2)
+    assert notice["text"].startswith("👤 Updated: <b>Tom</b> (colleague)")
+    # A second Tom, the brother, is someone else: the user is asked.
+    harness.llm.then(
+        ToolCallReply([("remember_person", {"name": "Tom", "relation": "brother"})]),
+        LLMReply("OK."),
+    )
+    _, question = await _chat(harness, ANNA, "My brother Tom visits next week", 2)
+    assert question["text"] == "Is this someone I already know, or someone new?"
+    assert _labels(question) == ["Tom (colleague)", "➕ Someone new: Tom", "✖️ Cancel"]
+    await _tap(harness, ANNA, question, _data(question, "➕"))
+    assert _edited(harness).startswith("👤 New: <b>Tom</b> (brother)")
+    # Now "/note Tom ..." is ambiguous: asked, with the relations on the buttons.
+    reply = await _say(harness, ANNA, "/note Tom likes chess")
+    assert reply["text"] == "Is this someone I already know, or someone new?"
+    await _tap(harness, ANNA, reply, _data(reply, "Tom (brother)"))
+    brother = next(p for p in await _people(harness, ANNA.id) if p.relation == "brother")
+    assert harness.services is not None
+    card = await harness.services.people.repo.card(brother)
+    assert [note.text for note in card.notes] == ["likes chess"]
+    # A relation in the words picks the right Tom at once.
+    reply = await _say(harness, ANNA, "/person Tom")
+    assert reply["text"] == "I know more than one Tom. Who do you mean?"
+    assert _labels(reply) == ["Tom (colleague)", "Tom (brother)", "✖️ Cancel"]
+    # Someone else tapping the question cannot use it.
+    toast = await _tap(harness, BEN, reply, _data(reply, "Tom (brother)"))
+    assert toast["text"] == "Only the person who asked can use these buttons."
+
+
+async def test_edit_by_writing_and_delete(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/birthday Tom 03-14")
+    await _say(harness, ANNA, "/note Tom loves orchids")
+    card = await _say(harness, ANNA, "/person Tom")
+    await _tap(harness, ANNA, card, _data(card, "✏️"))
+    menu = _edited(harness)
+    assert menu.startswith("✏️ Editing <b>Tom</b>.")
+    reply = await _say(harness, ANNA, "relation brother\nalias Tommy")
+    assert reply["text"] == (
+        "👤 Updated: <b>Tom</b> (brother)\n🏷 Relation: brother\n🏷 Also called: Tommy"
+    )
+    reply = await _say(harness, ANNA, "/cancel")
+    assert reply["text"] == "OK, done editing."
+    # An ordinary message afterwards goes to the conversation again.
+    harness.llm.then(LLMReply("Hi!"))
+    [answer] = await _chat(harness, ANNA, "relation brother", 1)
+    assert answer["text"] == "Hi!"
+    card = await _say(harness, ANNA, "/person Tommy")
+    await _tap(harness, ANNA, card, _data(card, "🗑"))
+    assert _edited(harness).startswith("Delete <b>Tom</b> (brother) and everything")
+    confirm = {**card, "text": _edited(harness)}
+    await _tap(harness, ANNA, confirm, "ppl:delok:" + _data(card, "🗑").split(":")[2])
+    assert _edited(harness) == "🗑 Deleted Tom."
+    assert await _people(harness, ANNA.id) == []
+    assert harness.services is not None
+    rows = await harness.services.db.fetchall(
+        "SELECT COUNT(*) AS n FROM person_notes UNION ALL SELECT COUNT(*) FROM person_dates"
+    )
+    assert [row[0] for row in rows] == [0, 0]
+
+
+async def test_group_commands_answer_privately_only_unless_asked(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/note Tom loves orchids")
+    reply = await _say(harness, ANNA, "/people", chat=FAMILY)
+    assert "keep them out of groups" in reply["text"]
+    assert "Tom" not in reply["text"]
+    toast = await _tap(harness, BEN, reply, _data(reply, "👁"))
+    assert toast["text"] == "Only the person who asked can use these buttons."
+    await _tap(harness, ANNA, reply, _data(reply, "👁"))
+    assert "<b>Tom</b>" in _edited(harness)
+
+
+# -- drafts --------------------------------------------------------------------------------
+
+
+async def test_draft_uses_the_note_and_memories(harness: BotHarness) -> None:
+    harness.llm.responder = lambda body: (
+        LLMReply("Hi Tom! I saw orchids at the market and thought of you.")
+        if "Write a message to Tom" in json.dumps(body, ensure_ascii=False)
+        else None
+    )
+    harness.llm.then(LLMReply("Nice!"))
+    await _chat(harness, ANNA, "Tom told me he started pottery classes", 1)
+    await _say(harness, ANNA, "/note Tom loves orchids")
+    reply = await _say(harness, ANNA, "/draft Tom")
+    assert reply["text"] == "Hi Tom! I saw orchids at the market and thought of you."
+    assert _labels(reply) == ["🔄 Another", "✅ I sent it"]
+    request = next(body for body in reversed(harness.llm.requests) if not body.get("stream"))
+    prompt = "\n".join(str(m["content"]) for m in request["messages"])
+    assert "loves orchids" in prompt
+    assert "pottery classes" in prompt
+    assert "in English" in prompt
+    await _tap(harness, ANNA, reply, _data(reply, "✅"))
+    card = await _card(harness, ANNA.id, "Tom")
+    assert [item.source for item in card.interactions] == ["draft"]
+
+
+async def test_draft_in_chinese_and_when_the_model_is_down(harness: BotHarness) -> None:
+    harness.llm.complete_script.append(LLMReply("妈妈，中秋快乐！想你了。"))
+    await _say(harness, LI, "/birthday 妈妈 农历八月十五")
+    reply = await _say(harness, LI, "/draft 妈妈")
+    assert reply["text"] == "妈妈，中秋快乐！想你了。"
+    request = next(body for body in reversed(harness.llm.requests) if not body.get("stream"))
+    assert "Chinese" in request["messages"][0]["content"]
+    from tests.fakes.llm import LLMError
+
+    harness.llm.complete_script.extend([LLMError(500)] * 5)
+    reply = await _say(harness, LI, "/draft 妈妈")
+    assert "暂时连不上语言模型" in reply["text"]
+
+
+# -- the daily digest ----------------------------------------------------------------------
+
+
+async def test_digest_at_each_users_own_nine_oclock(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/timezone Europe/Berlin")
+    await _say(harness, LI, "/timezone Asia/Shanghai")
+    await _say(harness, ANNA, "/birthday Tom 1986-12-02")
+    await _say(harness, ANNA, "/note Tom loves orchids")
+    await _say(harness, LI, "/birthday 妈妈 12月2日")
+    harness.clock.set(datetime(2026, 11, 29, 0, 59, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 0
+    harness.clock.set(datetime(2026, 11, 29, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
+    report = await harness.run_digests()
+    assert report.sent == 1
+    [digest] = _digests(harness, LI)
+    assert digest["text"] == (
+        "☀️ <b>今天值得想起的人</b>\n\n🗓 <b>即将到来</b>\n"
+        "• <b>妈妈</b>：12月2日（周三）生日（3天后）\n还没有联系记录"
+    )
+    assert _labels(digest) == ["✍️ 妈妈", "✅ 联系过了"]
+    assert _digests(harness, ANNA) == []
+    harness.clock.set(datetime(2026, 11, 29, 7, 59, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 0
+    harness.clock.set(datetime(2026, 11, 29, 8, 0, tzinfo=UTC))  # 09:00 in Berlin
+    assert (await harness.run_digests()).sent == 1
+    [digest] = _digests(harness, ANNA)
+    assert digest["text"] == (
+        "☀️ <b>People to think of today</b>\n\n🗓 <b>Coming up</b>\n"
+        "• <b>Tom</b>: Birthday on Wed 2 Dec (in 3 days), turns 40\n"
+        "no contact logged yet\n🎁 Gift ideas from your notes: loves orchids"
+    )
+    assert (await harness.run_digests()).sent == 0  # exactly once
+    # Nothing new on the next two days: no digest at all.
+    for day in (30, 1):
+        month = 11 if day == 30 else 12
+        harness.clock.set(datetime(2026, month, day, 8, 0, tzinfo=UTC))
+        await harness.run_digests()
+    assert len(_digests(harness, ANNA)) == 1 and len(_digests(harness, LI)) == 1
+    harness.clock.set(datetime(2026, 12, 2, 8, 0, tzinfo=UTC))
+    await harness.run_digests()
+    today = _digests(harness, ANNA)[-1]
+    assert "🎂 <b>Today</b>\n• <b>Tom</b>: Birthday — turns 40 today!" in today["text"]
+    assert "Gift ideas from your notes: loves orchids" in today["text"]
+    assert "🎂 <b>今天</b>\n• <b>妈妈</b>：生日" in _digests(harness, LI)[-1]["text"]
+
+
+async def test_overdue_cadence_after_a_logged_contact(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/keepintouch Tom every week")
+    await _say(harness, ANNA, "/met Tom yesterday lunch")  # Fri 27 Nov
+    harness.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 0
+    harness.clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 1
+    [digest] = _digests(harness, ANNA)
+    assert digest["text"] == (
+        "☀️ <b>People to think of today</b>\n\n📞 <b>Time to reach out</b>\n"
+        "• <b>Tom</b> — last talked 7 days ago (every week)"
+    )
+    assert _labels(digest) == ["✍️ Tom", "✅ Done", "💤 1 week"]
+    toast = await _tap(harness, ANNA, digest, _data(digest, "✅"))
+    assert toast["text"] == "Logged: you were in touch with Tom today."
+    markup = harness.api.calls_of("editMessageReplyMarkup")[-1].params
+    assert "reply_markup" not in markup or not markup["reply_markup"].get("inline_keyboard")
+    harness.clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 0
+    harness.clock.set(datetime(2026, 12, 11, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 1
+
+
+async def test_snooze_and_weekly_reminder_of_an_overdue_person(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/keepintouch Tom every 2 weeks")
+    await _say(harness, ANNA, "/keepintouch Lucy monthly")
+    harness.clock.set(datetime(2026, 12, 12, 9, 0, tzinfo=UTC))
+    await harness.run_digests()
+    [digest] = _digests(harness, ANNA)
+    assert "• <b>Tom</b> — no contact logged yet (every 2 weeks)" in digest["text"]
+    toast = await _tap(harness, ANNA, digest, _data(digest, "💤"))
+    assert toast["text"] == "OK, I won't nudge you about Tom until Sat 19 Dec."
+    # Still overdue but already nudged: quiet for a week, and snoozed until the 19th.
+    for day in range(13, 19):
+        harness.clock.set(datetime(2026, 12, day, 9, 0, tzinfo=UTC))
+        assert (await harness.run_digests()).sent == 0
+    harness.clock.set(datetime(2026, 12, 19, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 1
+    assert "Tom" in _digests(harness, ANNA)[-1]["text"]
+    harness.clock.set(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))
+    await harness.run_digests()
+    assert "Lucy" in _digests(harness, ANNA)[-1]["text"]
+
+
+async def test_missed_digests_after_downtime_come_once(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/birthday Tom 12-02")
+    await _say(harness, ANNA, "/keepintouch Lucy every week")
+    await harness.stop()
+    harness.clock.set(datetime(2026, 12, 6, 15, 0, tzinfo=UTC))  # down for a week
+    await harness.start()
+    assert (await harness.run_digests()).sent == 1
+    assert (await harness.run_digests()).sent == 0
+    [digest] = _digests(harness, ANNA)
+    assert "⏮ <b>Just missed</b>\n• <b>Tom</b>: Birthday was on Wed 2 Dec" in digest["text"]
+    assert "Lucy" in digest["text"]
+    assert harness.services is not None
+    next_at = await harness.services.people.runner.next_at(ANNA.id)
+    assert next_at == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+async def test_a_claim_left_by_a_crash_is_sent_once_after_restart(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/birthday Tom 12-01")
+    harness.clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC) + timedelta(days=1))
+    assert harness.services is not None
+    await harness.services.db.execute(
+        "UPDATE people_digests SET status = 'claimed', claim_token = 'dead' WHERE user_id = ?",
+        (ANNA.id,),
+    )
+    assert (await harness.run_digests()).sent == 0  # held by the dead claim
+    await harness.restart()
+    assert (await harness.run_digests()).sent == 1
+    assert (await harness.run_digests()).sent == 0
+    assert len(_digests(harness, ANNA)) == 1
+
+
+async def test_digest_settings_and_preview(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/birthday Tom 12-04")
+    reply = await _say(harness, ANNA, "/digest 7:30")
+    assert "⏰ At 07:30 (UTC) · 🎂 dates 3 days ahead" in reply["text"]
+    reply = await _say(harness, ANNA, "/digest 7 days")
+    assert "dates 7 days ahead" in reply["text"]
+    preview = await _say(harness, ANNA, "/digest now")
+    assert "Tom</b>: Birthday on Fri 4 Dec (in 6 days)" in preview["text"]
+    assert harness.services is not None
+    assert await harness.services.people.runner.next_at(ANNA.id) == datetime(
+        2026, 11, 29, 7, 30, tzinfo=UTC
+    )
+    reply = await _say(harness, ANNA, "/digest off")
+    harness.clock.set(datetime(2026, 11, 29, 7, 30, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 0
+    await _tap(harness, ANNA, reply, _data(reply, "🔔"))
+    assert "Daily people digest</b>: on" in _edited(harness)
+
+
+# -- export and forget ---------------------------------------------------------------------
+
+
+async def test_export_and_forget_all_include_people(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/birthday Tom 1990-03-14")
+    await _say(harness, ANNA, "/note Tom loves orchids")
+    await _say(harness, ANNA, "/met Tom coffee")
+    await _say(harness, BEN, "/note Lucy likes jazz")
+    assert harness.services is not None
+    account = harness.services.account
+    document = await account.export(user_id=ANNA.id, chat_id=ANNA.id)
+    [tom] = document["people"]
+    assert tom["name"] == "Tom"
+    assert tom["dates"][0] | {"label": None} == {
+        "kind": "birthday",
+        "label": None,
+        "month": 3,
+        "day": 14,
+        "year": 1990,
+        "calendar": "gregorian",
+        "is_leap_month": False,
+    }
+    assert [note["text"] for note in tom["notes"]] == ["loves orchids"]
+    assert [item["note"] for item in tom["interactions"]] == ["coffee"]
+    assert document["people_digest"]["time"] == "09:00"
+    group = await account.export(user_id=ANNA.id, chat_id=FAMILY.id)
+    assert group["people"] == []
+    report = await account.forget_all(user_id=ANNA.id, chat_id=ANNA.id)
+    assert report.counts["people"] == 1
+    assert await _people(harness, ANNA.id) == []
+    for table in ("person_dates", "person_notes", "person_interactions", "people_digests"):
+        row = await harness.services.db.fetchone(
+            f"SELECT COUNT(*) AS n FROM {table} WHERE user_id = ?", (ANNA.id,)
+        )
+        assert row["n"] == 0, table
+    assert len(await _people(harness, BEN.id)) == 1
