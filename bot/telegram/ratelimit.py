@@ -20,8 +20,8 @@ __all__ = ["ChatRateLimiter", "retry_after_seconds"]
 
 logger = logging.getLogger(__name__)
 
-# Requests that put a message in a chat; typing actions and drafts are exempt so that
-# streaming never eats the chat's message budget.
+# Requests that put a message in a chat, which Telegram's limits are about; typing actions and
+# drafts are exempt so that streaming never eats the message budget.
 _COUNTED = frozenset(
     {
         "sendMessage",
@@ -56,7 +56,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._overall = AsyncLimiter(overall_per_second, 1.0)
+        # Capacity 1: messages are spaced evenly, so no one-second window ever holds more than
+        # the rate (a full bucket of 30 would let ~60 through in the first second).
+        self._overall = AsyncLimiter(1, 1.0 / overall_per_second)
         self._private_rate = private_per_second
         self._group_rate = group_per_minute
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
@@ -107,7 +109,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
 
     def _limiters_for(self, endpoint: str, chat_id: object) -> list[AsyncLimiter]:
         if chat_id is None or endpoint not in _COUNTED:
-            return [self._overall] if chat_id is not None else []
+            return []
         key: int | str = chat_id if isinstance(chat_id, int | str) else str(chat_id)
         limiter = self._chats.get(key)
         if limiter is None:

@@ -251,7 +251,8 @@ class FakeBotAPI(BaseRequest):
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._bot_message(params["chat_id"], text=params["text"])
-        if "reply_markup" in params:
+        if "inline_keyboard" in params.get("reply_markup", {}):
+            # Telegram shows inline keyboards on the message; other markups are not echoed.
             message["reply_markup"] = params["reply_markup"]
         return message
 

@@ -72,3 +72,23 @@ async def test_gives_up_after_max_retries() -> None:
 
     with pytest.raises(RetryAfter):
         await limiter.process_request(always_flooded, (), {}, "sendMessage", {"chat_id": 1}, None)
+
+
+async def test_no_one_second_window_exceeds_the_overall_rate() -> None:
+    limiter = ChatRateLimiter(overall_per_second=100, private_per_second=1000)
+    log: list[float] = []
+    await asyncio.gather(*(_send(limiter, chat, log) for chat in range(1, 61)))
+    first_half_second = [t for t in log if t - log[0] < 0.5]
+    assert len(first_half_second) <= 51  # 100/s evenly spaced: no burst on top of the rate
+
+
+async def test_typing_and_drafts_are_not_held_back() -> None:
+    limiter = ChatRateLimiter(overall_per_second=1, private_per_second=1)
+
+    async def action() -> bool:
+        return True
+
+    start = asyncio.get_running_loop().time()
+    for endpoint in ("sendChatAction", "sendMessageDraft") * 5:
+        await limiter.process_request(action, (), {}, endpoint, {"chat_id": 9}, None)
+    assert asyncio.get_running_loop().time() - start < 0.1
