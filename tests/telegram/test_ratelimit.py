@@ -47,7 +47,7 @@ async def test_retry_after_pauses_then_retries() -> None:
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    limiter = ChatRateLimiter(sleep=fake_sleep, max_retries=2)
+    limiter = ChatRateLimiter(sleep=fake_sleep, max_retries=2, private_per_second=1000)
     attempts = 0
 
     async def flaky() -> bool:
@@ -65,7 +65,7 @@ async def test_gives_up_after_max_retries() -> None:
     async def no_sleep(seconds: float) -> None:
         return None
 
-    limiter = ChatRateLimiter(sleep=no_sleep, max_retries=1)
+    limiter = ChatRateLimiter(sleep=no_sleep, max_retries=1, private_per_second=1000)
 
     async def always_flooded() -> bool:
         raise RetryAfter(timedelta(seconds=1))
