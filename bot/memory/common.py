@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
-__all__ = ["aware", "clean_ids", "fetch_all", "placeholders"]
+__all__ = ["aware", "clean_ids", "column", "placeholders"]
 
 
 def aware(moment: datetime) -> datetime:
@@ -26,9 +25,6 @@ def placeholders(count: int) -> str:
     return ",".join("?" * count)
 
 
-async def fetch_all(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> list[aiosqlite.Row]:
-    """All rows of a query on a connection (inside a transaction)."""
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+def column(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """The first column of every row of a query (ids, mostly)."""
+    return [row[0] for row in conn.execute(sql, params)]

@@ -6,6 +6,9 @@ cannot (Python builds without extension loading), they go into the plain ``memor
 and a search scans the newest vectors of its scope in Python, which is fine for the size of one
 person's history. The choice is made once, when the first vector is written, and recorded in
 ``memory_meta``.
+
+The methods of :class:`VectorIndex` that take a connection are synchronous: they run in the
+database thread, inside the caller's :meth:`Database.run` or :meth:`Database.run_write`.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import asyncio
 import logging
 import math
 import operator
+import sqlite3
 from array import array
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosqlite
@@ -33,6 +38,8 @@ logger = logging.getLogger(__name__)
 _VEC_TABLES = {"message": "memory_vec_message", "fact": "memory_vec_fact"}
 #: The blob fallback scans at most this many of a scope's newest vectors per search.
 _BLOB_SCAN_LIMIT = 20_000
+#: A queued item: (kind, item id, scope, text); text None once the item is gone.
+_QueuedItem = tuple[str, int, int | None, str | None]
 #: Items embedded per embedder call, and the pause after a failed call.
 _EMBED_BATCH = 64
 _RETRY_AFTER_SECONDS = 60.0
@@ -122,24 +129,24 @@ class VectorIndex:
     def usable(self) -> bool:
         return self.backend != "vec0" or self._vec_loaded
 
-    async def _choose(self, conn: aiosqlite.Connection, dimension: int) -> None:
+    def _choose(self, conn: sqlite3.Connection, dimension: int) -> None:
         self.backend = "vec0" if self._vec_loaded else "blob"
         self.dimension = dimension
         if self.backend == "vec0":
             for table in _VEC_TABLES.values():
-                await conn.execute(
+                conn.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING vec0("
                     f"scope_id integer partition key,"
                     f" embedding float[{dimension}] distance_metric=cosine)"
                 )
-        await conn.executemany(
+        conn.executemany(
             "INSERT OR REPLACE INTO memory_meta (name, value) VALUES (?, ?)",
             [("vector_backend", self.backend), ("vector_dim", str(dimension))],
         )
 
-    async def write(
+    def write(
         self,
-        conn: aiosqlite.Connection,
+        conn: sqlite3.Connection,
         kind: str,
         items: Sequence[tuple[int, int, Sequence[float]]],
     ) -> int:
@@ -147,7 +154,7 @@ class VectorIndex:
         if not items:
             return 0
         if self.backend is None:
-            await self._choose(conn, len(items[0][2]))
+            self._choose(conn, len(items[0][2]))
         if not self.usable:
             return 0
         valid = [item for item in items if len(item[2]) == self.dimension]
@@ -156,24 +163,22 @@ class VectorIndex:
         rows = [(item_id, scope_id, _unit(vector).tobytes()) for item_id, scope_id, vector in valid]
         if self.backend == "vec0":
             table = _VEC_TABLES[kind]
-            await conn.executemany(
-                f"DELETE FROM {table} WHERE rowid = ?", [(row[0],) for row in rows]
-            )
-            await conn.executemany(
+            conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(row[0],) for row in rows])
+            conn.executemany(
                 f"INSERT INTO {table} (rowid, scope_id, embedding) VALUES (?, ?, ?)", rows
             )
         else:
-            await conn.executemany(
+            conn.executemany(
                 "INSERT OR REPLACE INTO memory_vectors (kind, item_id, scope_id, vector)"
                 " VALUES (?, ?, ?, ?)",
                 [(kind, *row) for row in rows],
             )
         return len(rows)
 
-    async def delete(self, conn: aiosqlite.Connection, kind: str, item_ids: Sequence[int]) -> None:
+    def delete(self, conn: sqlite3.Connection, kind: str, item_ids: Sequence[int]) -> None:
         if not item_ids:
             return
-        await conn.executemany(
+        conn.executemany(
             "DELETE FROM memory_vectors WHERE kind = ? AND item_id = ?",
             [(kind, item_id) for item_id in item_ids],
         )
@@ -183,26 +188,25 @@ class VectorIndex:
                     "cannot delete %d sqlite-vec vectors: extension missing", len(item_ids)
                 )
                 return
-            await conn.executemany(
+            conn.executemany(
                 f"DELETE FROM {_VEC_TABLES[kind]} WHERE rowid = ?",
                 [(item_id,) for item_id in item_ids],
             )
 
-    async def move_scope(self, conn: aiosqlite.Connection, old_scope: int, new_scope: int) -> None:
+    def move_scope(self, conn: sqlite3.Connection, old_scope: int, new_scope: int) -> None:
         """Re-file a scope's vectors under another scope (a group became a supergroup)."""
-        await conn.execute(
+        conn.execute(
             "UPDATE memory_vectors SET scope_id = ? WHERE scope_id = ?", (new_scope, old_scope)
         )
         if self.backend != "vec0" or not self._vec_loaded:
             return
         for table in _VEC_TABLES.values():
             # vec0 cannot update a partition key: copy the rows out and back in.
-            async with conn.execute(
+            rows = conn.execute(
                 f"SELECT rowid, embedding FROM {table} WHERE scope_id = ?", (old_scope,)
-            ) as cursor:
-                rows = list(await cursor.fetchall())
-            await conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r[0],) for r in rows])
-            await conn.executemany(
+            ).fetchall()
+            conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r[0],) for r in rows])
+            conn.executemany(
                 f"INSERT INTO {table} (rowid, scope_id, embedding) VALUES (?, ?, ?)",
                 [(r[0], new_scope, r[1]) for r in rows],
             )
@@ -226,21 +230,21 @@ class VectorIndex:
         )
         return row[0] if row else 0
 
-    async def nearest(
-        self, kind: str, scope_id: int, vector: Sequence[float], k: int
+    def nearest(
+        self, conn: sqlite3.Connection, kind: str, scope_id: int, vector: Sequence[float], k: int
     ) -> list[tuple[int, float]]:
         """The scope's k items most similar to the vector: (item_id, cosine similarity)."""
         if self.backend is None or not self.usable or len(vector) != self.dimension:
             return []
         query = _unit(vector)
         if self.backend == "vec0":
-            rows = await self._db.fetchall(
+            rows = conn.execute(
                 f"SELECT rowid, distance FROM {_VEC_TABLES[kind]}"
                 " WHERE embedding MATCH ? AND k = ? AND scope_id = ?",
                 (query.tobytes(), k, scope_id),
             )
             return [(row[0], 1.0 - row[1]) for row in rows]
-        rows = await self._db.fetchall(
+        rows = conn.execute(
             "SELECT item_id, vector FROM memory_vectors WHERE scope_id = ? AND kind = ?"
             " ORDER BY item_id DESC LIMIT ?",
             (scope_id, kind, _BLOB_SCAN_LIMIT),
@@ -308,26 +312,33 @@ class EmbeddingQueue:
                 logger.warning("embedding %d items failed (%s); will retry", len(live), error)
                 self._paused_until = asyncio.get_running_loop().time() + _RETRY_AFTER_SECONDS
                 return done
-            async with self._db.transaction() as conn:
-                for kind in ("message", "fact"):
-                    await self._vectors.write(
-                        conn,
-                        kind,
-                        [
-                            (item_id, scope_id, vector)
-                            for (item_kind, item_id, scope_id, _), vector in zip(
-                                live, vectors, strict=True
-                            )
-                            if item_kind == kind
-                        ],
-                    )
-                await conn.executemany(
-                    "DELETE FROM memory_embed_queue WHERE kind = ? AND item_id = ?",
-                    [(item[0], item[1]) for item in batch],
-                )
+            await self._db.run_write(partial(self._store, batch=batch, live=live, vectors=vectors))
             done += len(live)
 
-    async def _next_batch(self) -> list[tuple[str, int, int | None, str | None]]:
+    def _store(
+        self,
+        conn: sqlite3.Connection,
+        batch: Sequence[_QueuedItem],
+        live: Sequence[_QueuedItem],
+        vectors: Sequence[Sequence[float]],
+    ) -> None:
+        """Write the vectors of the live items and take the whole batch off the queue."""
+        for kind in ("message", "fact"):
+            self._vectors.write(
+                conn,
+                kind,
+                [
+                    (item_id, scope_id, vector)
+                    for (item_kind, item_id, scope_id, _), vector in zip(live, vectors, strict=True)
+                    if item_kind == kind
+                ],
+            )
+        conn.executemany(
+            "DELETE FROM memory_embed_queue WHERE kind = ? AND item_id = ?",
+            [(item[0], item[1]) for item in batch],
+        )
+
+    async def _next_batch(self) -> list[_QueuedItem]:
         """(kind, item id, scope, text) of queued items; text None once the item is gone."""
         rows = await self._db.fetchall(
             "SELECT q.kind, q.item_id, coalesce(m.scope_id, f.scope_id), coalesce(m.text, f.text)"

@@ -10,12 +10,11 @@ came from, checked to belong to the same scope.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
-from bot.memory.common import clean_ids, fetch_all, placeholders
+from bot.memory.common import clean_ids, column, placeholders
 from bot.memory.embeddings import VectorIndex
 from bot.memory.index import ScopeKeys, encode_body
 from bot.memory.ingest import message_words
@@ -27,7 +26,12 @@ __all__ = ["FactBook", "delete_facts", "scoped_message_ids"]
 
 
 class FactBook:
-    """Creates, lists, replaces and deletes the facts of a scope."""
+    """Creates, lists, replaces and deletes the facts of a scope.
+
+    Each operation is one database round trip: a synchronous function (the underscored methods
+    and the module functions, which take a ``sqlite3.Connection``) run by :meth:`Database.run`
+    or, for writes, :meth:`Database.run_write`.
+    """
 
     def __init__(
         self, db: Database, keys: ScopeKeys, vectors: VectorIndex, *, queue_embeddings: bool
@@ -47,34 +51,35 @@ class FactBook:
         subject: str | None,
         kind: str,
     ) -> Fact:
-        async with self._db.transaction() as conn:
-            fact_id = await self._insert(
-                conn, scope_id, text, source_message_ids, now, subject, kind
-            )
-        fact = await self.get(scope_id, fact_id)
+        def add(conn: sqlite3.Connection) -> Fact | None:
+            fact_id = self._insert(conn, scope_id, text, source_message_ids, now, subject, kind)
+            return _get(conn, scope_id, fact_id)
+
+        fact = await self._db.run_write(add)
         assert fact is not None
         return fact
 
     async def get(self, scope_id: int, fact_id: int) -> Fact | None:
-        row = await self._db.fetchone(
-            "SELECT * FROM memory_facts WHERE id = ? AND scope_id = ?", (fact_id, scope_id)
-        )
-        return fact_from_row(row) if row else None
+        return await self._db.run(lambda conn: _get(conn, scope_id, fact_id))
 
     async def page(
         self, scope_id: int, *, offset: int, limit: int, include_superseded: bool
     ) -> tuple[list[Fact], int]:
         """A page of facts, newest first, and the total count."""
         status = "" if include_superseded else "AND status = 'active'"
-        total = await self._db.fetchone(
-            f"SELECT count(*) FROM memory_facts WHERE scope_id = ? {status}", (scope_id,)
-        )
-        rows = await self._db.fetchall(
-            f"SELECT * FROM memory_facts WHERE scope_id = ? {status}"
-            " ORDER BY id DESC LIMIT ? OFFSET ?",
-            (scope_id, max(limit, 0), max(offset, 0)),
-        )
-        return [fact_from_row(row) for row in rows], (total[0] if total else 0)
+
+        def page(conn: sqlite3.Connection) -> tuple[list[Fact], int]:
+            total = conn.execute(
+                f"SELECT count(*) FROM memory_facts WHERE scope_id = ? {status}", (scope_id,)
+            ).fetchone()
+            rows = conn.execute(
+                f"SELECT * FROM memory_facts WHERE scope_id = ? {status}"
+                " ORDER BY id DESC LIMIT ? OFFSET ?",
+                (scope_id, max(limit, 0), max(offset, 0)),
+            )
+            return [fact_from_row(row) for row in rows], (total[0] if total else 0)
+
+        return await self._db.run(page)
 
     async def supersede(
         self,
@@ -88,11 +93,12 @@ class FactBook:
         kind: str | None,
     ) -> Fact | None:
         """Add a fact replacing the given active ones; None if none of them is active here."""
-        async with self._db.transaction() as conn:
-            old = await self._active(conn, scope_id, fact_ids)
+
+        def supersede(conn: sqlite3.Connection) -> Fact | None:
+            old = _active(conn, scope_id, fact_ids)
             if not old:
                 return None
-            new_id = await self._insert(
+            new_id = self._insert(
                 conn,
                 scope_id,
                 text,
@@ -101,12 +107,14 @@ class FactBook:
                 subject if subject is not None else old[0].subject,
                 kind or old[0].kind,
             )
-            await conn.executemany(
+            conn.executemany(
                 "UPDATE memory_facts SET status = 'superseded', superseded_by = ?, updated_at = ?"
                 " WHERE id = ? AND scope_id = ?",
                 [(new_id, to_db_time(now), fact.id, scope_id) for fact in old],
             )
-        return await self.get(scope_id, new_id)
+            return _get(conn, scope_id, new_id)
+
+        return await self._db.run_write(supersede)
 
     async def retract(self, scope_id: int, fact_id: int, now: datetime) -> bool:
         """Mark an active fact as no longer true, keeping it as history."""
@@ -119,8 +127,9 @@ class FactBook:
 
     async def delete(self, scope_id: int, fact_id: int) -> bool:
         """Erase a fact and the older versions it replaced; False if it is not in the scope."""
-        async with self._db.transaction() as conn:
-            rows = await fetch_all(
+
+        def delete(conn: sqlite3.Connection) -> bool:
+            ids = column(
                 conn,
                 "WITH RECURSIVE lineage(id) AS ("
                 " SELECT id FROM memory_facts WHERE id = ? AND scope_id = ?"
@@ -129,13 +138,14 @@ class FactBook:
                 " SELECT id FROM lineage",
                 (fact_id, scope_id, scope_id),
             )
-            ids = [row[0] for row in rows]
-            await delete_facts(conn, self._vectors, scope_id, ids)
-        return bool(ids)
+            delete_facts(conn, self._vectors, scope_id, ids)
+            return bool(ids)
 
-    async def _insert(
+        return await self._db.run_write(delete)
+
+    def _insert(
         self,
-        conn: aiosqlite.Connection,
+        conn: sqlite3.Connection,
         scope_id: int,
         text: str,
         source_message_ids: Sequence[int],
@@ -147,72 +157,70 @@ class FactBook:
         if not text:
             raise ValueError("a fact needs some text")
         stamp = to_db_time(now)
-        sources = await scoped_message_ids(conn, scope_id, source_message_ids)
-        cursor = await conn.execute(
+        sources = scoped_message_ids(conn, scope_id, source_message_ids)
+        cursor = conn.execute(
             "INSERT INTO memory_facts (scope_id, text, subject, kind, source_message_ids,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (scope_id, text, subject, kind or "fact", json.dumps(sources), stamp, stamp),
         )
         fact_id = cursor.lastrowid
-        await cursor.close()
         assert fact_id is not None
-        code = (await self._keys.ensure(conn, [scope_id]))[scope_id]
-        await conn.execute(
+        code = self._keys.ensure(conn, [scope_id])[scope_id]
+        conn.execute(
             "INSERT INTO memory_fact_fts (rowid, body) VALUES (?, ?)",
             (fact_id, encode_body(code, message_words(text, subject))),
         )
         if self._queue_embeddings:
-            await conn.execute(
+            conn.execute(
                 "INSERT OR IGNORE INTO memory_embed_queue (kind, item_id) VALUES ('fact', ?)",
                 (fact_id,),
             )
         return fact_id
 
-    @staticmethod
-    async def _active(
-        conn: aiosqlite.Connection, scope_id: int, fact_ids: Sequence[int]
-    ) -> list[Fact]:
-        wanted = clean_ids(fact_ids)
-        if not wanted:
-            return []
-        rows = await fetch_all(
-            conn,
-            "SELECT * FROM memory_facts WHERE scope_id = ? AND status = 'active'"
-            f" AND id IN ({placeholders(len(wanted))}) ORDER BY id",
-            (scope_id, *wanted),
-        )
-        return [fact_from_row(row) for row in rows]
+
+def _get(conn: sqlite3.Connection, scope_id: int, fact_id: int) -> Fact | None:
+    row = conn.execute(
+        "SELECT * FROM memory_facts WHERE id = ? AND scope_id = ?", (fact_id, scope_id)
+    ).fetchone()
+    return fact_from_row(row) if row else None
 
 
-async def scoped_message_ids(
-    conn: aiosqlite.Connection, scope_id: int, ids: Sequence[int]
-) -> list[int]:
+def _active(conn: sqlite3.Connection, scope_id: int, fact_ids: Sequence[int]) -> list[Fact]:
+    wanted = clean_ids(fact_ids)
+    if not wanted:
+        return []
+    rows = conn.execute(
+        "SELECT * FROM memory_facts WHERE scope_id = ? AND status = 'active'"
+        f" AND id IN ({placeholders(len(wanted))}) ORDER BY id",
+        (scope_id, *wanted),
+    )
+    return [fact_from_row(row) for row in rows]
+
+
+def scoped_message_ids(conn: sqlite3.Connection, scope_id: int, ids: Sequence[int]) -> list[int]:
     """The given message ids that exist in the scope (nothing ever crosses scopes)."""
     wanted = clean_ids(ids)
     if not wanted:
         return []
-    rows = await fetch_all(
+    return column(
         conn,
         f"SELECT id FROM messages WHERE scope_id = ? AND id IN ({placeholders(len(wanted))})"
         " ORDER BY id",
         (scope_id, *wanted),
     )
-    return [row[0] for row in rows]
 
 
-async def delete_facts(
-    conn: aiosqlite.Connection, vectors: VectorIndex, scope_id: int, fact_ids: Sequence[int]
+def delete_facts(
+    conn: sqlite3.Connection, vectors: VectorIndex, scope_id: int, fact_ids: Sequence[int]
 ) -> int:
     """Erase facts (already known to be in the scope) from the table, the index and vectors."""
     if not fact_ids:
         return 0
     rows = [(fact_id,) for fact_id in fact_ids]
-    await conn.executemany("DELETE FROM memory_fact_fts WHERE rowid = ?", rows)
-    await conn.executemany(
-        "DELETE FROM memory_embed_queue WHERE kind = 'fact' AND item_id = ?", rows
-    )
-    await vectors.delete(conn, "fact", list(fact_ids))
-    await conn.executemany(
+    conn.executemany("DELETE FROM memory_fact_fts WHERE rowid = ?", rows)
+    conn.executemany("DELETE FROM memory_embed_queue WHERE kind = 'fact' AND item_id = ?", rows)
+    vectors.delete(conn, "fact", list(fact_ids))
+    conn.executemany(
         "DELETE FROM memory_facts WHERE id = ? AND scope_id = ?",
         [(fact_id, scope_id) for fact_id in fact_ids],
     )

@@ -15,12 +15,9 @@ in a key, so the first mark ends the key and no two (key, word) pairs spell the 
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
 from collections.abc import Iterable
-
-import aiosqlite
-
-from bot.storage import Database
 
 __all__ = [
     "CONTEXT_MARK",
@@ -114,38 +111,39 @@ def fts_query(term: str) -> str:
 
 
 class ScopeKeys:
-    """Each scope's term prefix, created on first use and cached (scopes are never renumbered)."""
+    """Each scope's term prefix, created on first use and cached (scopes are never renumbered).
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    The methods taking a connection run in the database thread (see :meth:`Database.run`).
+    """
+
+    def __init__(self) -> None:
         self._codes: dict[int, str] = {}
 
-    async def code(self, scope_id: int) -> str | None:
+    def code(self, conn: sqlite3.Connection, scope_id: int) -> str | None:
         """The prefix of a scope's terms; None when nothing of the scope was ever indexed."""
         code = self._codes.get(scope_id)
         if code is None:
-            row = await self._db.fetchone(
+            row = conn.execute(
                 "SELECT key FROM memory_scopes WHERE scope_id = ?", (scope_id,)
-            )
+            ).fetchone()
             if row is None:
                 return None
             code = self._codes[scope_id] = encode_key(row[0])
         return code
 
-    async def ensure(self, conn: aiosqlite.Connection, scope_ids: Iterable[int]) -> dict[int, str]:
+    def ensure(self, conn: sqlite3.Connection, scope_ids: Iterable[int]) -> dict[int, str]:
         """The prefixes of the scopes, creating missing ones (inside a write transaction)."""
         codes: dict[int, str] = {}
         for scope_id in scope_ids:
             code = self._codes.get(scope_id)
             if code is None:
-                await conn.execute(
+                conn.execute(
                     "INSERT INTO memory_scopes (scope_id) VALUES (?) ON CONFLICT DO NOTHING",
                     (scope_id,),
                 )
-                async with conn.execute(
+                row = conn.execute(
                     "SELECT key FROM memory_scopes WHERE scope_id = ?", (scope_id,)
-                ) as cursor:
-                    row = await cursor.fetchone()
+                ).fetchone()
                 code = encode_key(row[0])
             codes[scope_id] = code
         self._codes.update(codes)
@@ -156,11 +154,12 @@ class ScopeKeys:
         for scope_id in scope_ids:
             self._codes.pop(scope_id, None)
 
-    async def stats(self, scope_id: int) -> tuple[int, float]:
+    @staticmethod
+    def stats(conn: sqlite3.Connection, scope_id: int) -> tuple[int, float]:
         """(messages indexed, average words per message) of a scope."""
-        row = await self._db.fetchone(
+        row = conn.execute(
             "SELECT docs, terms FROM memory_scopes WHERE scope_id = ?", (scope_id,)
-        )
+        ).fetchone()
         if row is None or row[0] <= 0:
             return 0, 1.0
         return row[0], max(row[1] / row[0], 1.0)

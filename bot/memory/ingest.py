@@ -4,18 +4,20 @@ Each message is indexed with its own words and, as weaker "context" words, the w
 or two messages just before it in the same scope (when they were written shortly before). An
 answer such as "Three times a week" is then found by the words of the question it answers.
 The words of each scope's latest messages are cached, so the hot path needs no extra read.
+
+Tokenizing happens on the event loop; everything the database does for a batch of messages
+(scope keys, ids, rows, index bodies, counters, embedding queue) is one synchronous function run
+in one :meth:`Database.run_write` round trip.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
-from bot.memory.common import fetch_all
 from bot.memory.index import ScopeKeys, decode_body, encode_body, index_word
 from bot.memory.text import han_characters, tokenize, unique_terms
 from bot.memory.types import NewMessage
@@ -58,6 +60,7 @@ class MessageWriter:
         self._db = db
         self._keys = keys
         self._policy = policy
+        # Read in the database thread during a write; changed only on the loop, after commit.
         self._recent: dict[int, _Recent] = {}
 
     async def add(
@@ -69,44 +72,52 @@ class MessageWriter:
         ]
         if not prepared:
             return []
-        recent: dict[int, _Recent] = {}
-        async with self._db.transaction() as conn:
-            codes = await self._keys.ensure(conn, {item.scope_id for item in prepared})
-            first_id = await _next_message_id(conn)
-            ids = list(range(first_id, first_id + len(prepared)))
-            await conn.executemany(
-                "INSERT INTO messages (id, scope_id, chat_id, user_id, role, speaker, text,"
-                " tg_message_id, reply_to_tg_id, thread, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    _message_row(message_id, item)
-                    for message_id, item in zip(ids, prepared, strict=True)
-                ],
-            )
-            bodies, stats = await self._bodies(conn, prepared, codes, recent)
-            await conn.executemany(
-                "INSERT INTO memory_fts (rowid, body) VALUES (?, ?)", zip(ids, bodies, strict=True)
-            )
-            await conn.executemany(
-                "UPDATE memory_scopes SET docs = docs + ?, terms = terms + ? WHERE scope_id = ?",
-                [(docs, terms, scope_id) for scope_id, (docs, terms) in stats.items()],
-            )
-            if queue_embeddings:
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO memory_embed_queue (kind, item_id)"
-                    " VALUES ('message', ?)",
-                    [(message_id,) for message_id in ids],
-                )
+        ids, recent = await self._db.run_write(
+            lambda conn: self._insert(conn, prepared, queue_embeddings=queue_embeddings)
+        )
         self._remember(recent)  # only once committed
         return ids
+
+    def _insert(
+        self, conn: sqlite3.Connection, prepared: Sequence[_Prepared], *, queue_embeddings: bool
+    ) -> tuple[list[int], dict[int, _Recent]]:
+        """Insert and index the messages (in the database thread, inside the transaction);
+        return their ids and the new latest words of their scopes, for the cache."""
+        codes = self._keys.ensure(conn, {item.scope_id for item in prepared})
+        first_id = _next_message_id(conn)
+        ids = list(range(first_id, first_id + len(prepared)))
+        conn.executemany(
+            "INSERT INTO messages (id, scope_id, chat_id, user_id, role, speaker, text,"
+            " tg_message_id, reply_to_tg_id, thread, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                _message_row(message_id, item)
+                for message_id, item in zip(ids, prepared, strict=True)
+            ],
+        )
+        recent: dict[int, _Recent] = {}
+        bodies, stats = self._bodies(conn, prepared, codes, recent)
+        conn.executemany(
+            "INSERT INTO memory_fts (rowid, body) VALUES (?, ?)", zip(ids, bodies, strict=True)
+        )
+        conn.executemany(
+            "UPDATE memory_scopes SET docs = docs + ?, terms = terms + ? WHERE scope_id = ?",
+            [(docs, terms, scope_id) for scope_id, (docs, terms) in stats.items()],
+        )
+        if queue_embeddings:
+            conn.executemany(
+                "INSERT OR IGNORE INTO memory_embed_queue (kind, item_id) VALUES ('message', ?)",
+                [(message_id,) for message_id in ids],
+            )
+        return ids, recent
 
     def forget_recent(self, *scope_ids: int) -> None:
         """Drop cached words of scopes whose messages were deleted or moved."""
         for scope_id in scope_ids:
             self._recent.pop(scope_id, None)
 
-    async def _bodies(
+    def _bodies(
         self,
-        conn: aiosqlite.Connection,
+        conn: sqlite3.Connection,
         prepared: Sequence[_Prepared],
         codes: Mapping[int, str],
         recent: dict[int, _Recent],
@@ -119,7 +130,7 @@ class MessageWriter:
             if self._policy.enabled:
                 earlier = recent.get(item.scope_id)
                 if earlier is None:
-                    earlier = await self._recent_words(conn, item.scope_id)
+                    earlier = self._recent_words(conn, item.scope_id)
                 context = self._context_words(item, earlier)
                 keep = self._policy.messages
                 recent[item.scope_id] = [*earlier, (item.message.at, item.words)][-keep:]
@@ -141,16 +152,15 @@ class MessageWriter:
             moment = at
         return unique_terms(context)[: self._policy.words]
 
-    async def _recent_words(self, conn: aiosqlite.Connection, scope_id: int) -> _Recent:
+    def _recent_words(self, conn: sqlite3.Connection, scope_id: int) -> _Recent:
         cached = self._recent.get(scope_id)
         if cached is not None:
             return cached
-        rows = await fetch_all(
-            conn,
+        rows = conn.execute(
             "SELECT m.at, f.body FROM messages AS m JOIN memory_fts AS f ON f.rowid = m.id"
             " WHERE m.scope_id = ? ORDER BY m.id DESC LIMIT ?",
             (scope_id, self._policy.messages),
-        )
+        ).fetchall()
         return [(from_db_time(at), decode_body(body)[0]) for at, body in reversed(rows)]
 
     def _remember(self, updates: Mapping[int, _Recent]) -> None:
@@ -197,11 +207,10 @@ def _message_row(message_id: int, item: _Prepared) -> tuple[Any, ...]:
     )
 
 
-async def _next_message_id(conn: aiosqlite.Connection) -> int:
+def _next_message_id(conn: sqlite3.Connection) -> int:
     """The next id AUTOINCREMENT would hand out (the caller holds the write lock)."""
-    async with conn.execute(
+    row = conn.execute(
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),"
         " coalesce((SELECT max(id) FROM messages), 0))"
-    ) as cursor:
-        row = await cursor.fetchone()
+    ).fetchone()
     return (row[0] if row else 0) + 1

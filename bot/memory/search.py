@@ -1,9 +1,13 @@
 """Searching one scope's messages and facts (the SQL side of :mod:`bot.memory.ranking`).
 
-A search reads, in one round trip, the posting list of every query term within the scope (own
+A search reads, in one statement, the posting list of every query term within the scope (own
 words and context words, newest first, capped), scores the rows in Python, rescores the best
 few hundred with their lengths, neighbours and dates, and, with an embedder, fuses the dense
 ranking by reciprocal rank.
+
+Apart from :meth:`Searcher.embed_query`, the searcher is synchronous: it reads through a
+``sqlite3.Connection`` in the database thread, so a caller runs a whole search, or a recall's
+fact and message searches together, in one :meth:`Database.run` round trip.
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.memory.common import placeholders
+from bot.memory.common import column, placeholders
 from bot.memory.embeddings import Embedder, VectorIndex
 from bot.memory.index import (
     CONTEXT_MARK,
@@ -39,7 +44,7 @@ from bot.memory.ranking import (
     top_candidates,
 )
 from bot.memory.types import Fact, MemoryHit
-from bot.storage import Database, from_db_time, to_db_time
+from bot.storage import from_db_time, to_db_time
 
 __all__ = ["Candidate", "Searcher", "fact_from_row"]
 
@@ -82,11 +87,10 @@ class Candidate:
 
 
 class Searcher:
-    """Ranks a scope's messages and facts for a natural question."""
+    """Ranks a scope's messages and facts for a natural question (see the module docstring)."""
 
     def __init__(
         self,
-        db: Database,
         keys: ScopeKeys,
         config: RankingConfig,
         vectors: VectorIndex,
@@ -94,19 +98,23 @@ class Searcher:
         *,
         query_embed_timeout: float,
     ) -> None:
-        self._db = db
         self._keys = keys
         self._config = config
         self._vectors = vectors
         self._embedder = embedder
         self._embed_timeout = query_embed_timeout
 
+    def plan(self, query: str, now: datetime) -> QueryPlan:
+        """The query plan of a question, shared by the message and the fact search."""
+        return plan_query(query, now, config=self._config)
+
     # --- messages -----------------------------------------------------------------------------
 
-    async def messages(
+    def messages(
         self,
+        conn: sqlite3.Connection,
         scope_id: int,
-        query: str,
+        plan: QueryPlan,
         now: datetime,
         *,
         k: int,
@@ -115,28 +123,33 @@ class Searcher:
         query_vector: list[float] | None = None,
     ) -> list[Candidate]:
         """The k best messages of the scope for the query, best first."""
-        code = await self._keys.code(scope_id)
+        code = self._keys.code(conn, scope_id)
         if code is None or k <= 0:
             return []
-        plan = plan_query(query, now, config=self._config)
-        ranked = await self._lexical(scope_id, code, plan, now, before_id)
+        ranked = self._lexical(conn, scope_id, code, plan, now, before_id)
         if query_vector is not None:
-            dense = await self._nearest("message", scope_id, query_vector, before_id)
+            dense = self._nearest(conn, "message", scope_id, query_vector, before_id)
             if dense:
-                ranked = await self._fuse(scope_id, plan, ranked, dense)
+                ranked = self._fuse(conn, scope_id, plan, ranked, dense)
         return [candidate for candidate in ranked if candidate.id not in exclude][:k]
 
-    async def _lexical(
-        self, scope_id: int, code: str, plan: QueryPlan, now: datetime, before_id: int | None
+    def _lexical(
+        self,
+        conn: sqlite3.Connection,
+        scope_id: int,
+        code: str,
+        plan: QueryPlan,
+        now: datetime,
+        before_id: int | None,
     ) -> list[Candidate]:
         config = self._config
-        documents, average_length = await self._keys.stats(scope_id)
-        postings = await self._postings(MESSAGE_TABLE, code, plan, before_id)
+        documents, average_length = self._keys.stats(conn, scope_id)
+        postings = self._postings(conn, MESSAGE_TABLE, code, plan, before_id)
         scores = raw_scores(postings, documents, config)
         pool = top_candidates(scores, config.pool_size)
         if plan.window is not None:
-            pool.extend(await self._window_ids(scope_id, plan, before_id, exclude=set(pool)))
-        candidates = await self.load(scope_id, pool)
+            pool.extend(self._window_ids(conn, scope_id, plan, before_id, exclude=set(pool)))
+        candidates = self.load(conn, scope_id, pool)
         for candidate in candidates:
             own = scores.get(candidate.id, 0.0)
             neighbour = max(scores.get(candidate.prev_id, 0.0), scores.get(candidate.next_id, 0.0))
@@ -161,12 +174,18 @@ class Searcher:
             return 1.0 + self._config.window_boost
         return 1.0
 
-    async def _window_ids(
-        self, scope_id: int, plan: QueryPlan, before_id: int | None, exclude: set[int]
+    def _window_ids(
+        self,
+        conn: sqlite3.Connection,
+        scope_id: int,
+        plan: QueryPlan,
+        before_id: int | None,
+        exclude: set[int],
     ) -> list[int]:
         """Messages written inside the query's time window, newest first."""
         assert plan.window is not None
-        rows = await self._db.fetchall(
+        ids = column(
+            conn,
             "SELECT id FROM messages WHERE scope_id = ? AND at >= ? AND at < ? AND id < ?"
             " ORDER BY at DESC LIMIT ?",
             (
@@ -177,13 +196,14 @@ class Searcher:
                 self._config.pool_size,
             ),
         )
-        return [row[0] for row in rows if row[0] not in exclude]
+        return [message_id for message_id in ids if message_id not in exclude]
 
-    async def load(self, scope_id: int, ids: Sequence[int]) -> list[Candidate]:
+    @staticmethod
+    def load(conn: sqlite3.Connection, scope_id: int, ids: Sequence[int]) -> list[Candidate]:
         """The scope's messages with these ids, with index lengths and neighbour ids."""
         if not ids:
             return []
-        rows = await self._db.fetchall(
+        rows = conn.execute(
             "SELECT m.id, m.chat_id, m.role, m.speaker, m.text, m.at, f.body,"
             " (SELECT max(p.id) FROM messages AS p WHERE p.scope_id = m.scope_id AND p.id < m.id),"
             " (SELECT min(n.id) FROM messages AS n WHERE n.scope_id = m.scope_id AND n.id > m.id)"
@@ -206,8 +226,13 @@ class Searcher:
             for row in rows
         ]
 
-    async def _fuse(
-        self, scope_id: int, plan: QueryPlan, lexical: list[Candidate], dense: list[int]
+    def _fuse(
+        self,
+        conn: sqlite3.Connection,
+        scope_id: int,
+        plan: QueryPlan,
+        lexical: list[Candidate],
+        dense: list[int],
     ) -> list[Candidate]:
         """Weighted reciprocal rank fusion of the lexical and the dense ranking.
 
@@ -215,7 +240,7 @@ class Searcher:
         own share of the fused score.
         """
         by_id = {candidate.id: candidate for candidate in lexical}
-        for candidate in await self.load(scope_id, [i for i in dense if i not in by_id]):
+        for candidate in self.load(conn, scope_id, [i for i in dense if i not in by_id]):
             by_id[candidate.id] = candidate
         lexical_scores = fuse_reciprocal_rank([[c.id for c in lexical]], k=self._config.rrf_k)
         dense_scores = fuse_reciprocal_rank(
@@ -231,46 +256,41 @@ class Searcher:
 
     # --- facts --------------------------------------------------------------------------------
 
-    async def facts(
+    def facts(
         self,
+        conn: sqlite3.Connection,
         scope_id: int,
-        query: str,
-        now: datetime,
+        plan: QueryPlan,
         *,
         k: int,
         include_superseded: bool = False,
         query_vector: list[float] | None = None,
     ) -> list[Fact]:
         """The k facts of the scope most relevant to the query, best first."""
-        code = await self._keys.code(scope_id)
+        code = self._keys.code(conn, scope_id)
         if code is None or k <= 0:
             return []
-        plan = plan_query(query, now, config=self._config)
-        postings = await self._postings(FACT_TABLE, code, plan, None)
-        scores = raw_scores(postings, await self._fact_count(scope_id), self._config)
+        postings = self._postings(conn, FACT_TABLE, code, plan, None)
+        scores = raw_scores(postings, _fact_count(conn, scope_id), self._config)
         if query_vector is not None:
-            dense = await self._nearest("fact", scope_id, query_vector, None)
+            dense = self._nearest(conn, "fact", scope_id, query_vector, None)
             if dense:
                 lexical = top_candidates(scores, self._config.pool_size)
                 scores = fuse_reciprocal_rank(
                     [lexical, dense], k=self._config.rrf_k, weights=(1.0, self._config.dense_weight)
                 )
-        facts = await self.facts_by_ids(scope_id, top_candidates(scores, max(4 * k, 20)))
+        facts = self.facts_by_ids(conn, scope_id, top_candidates(scores, max(4 * k, 20)))
         if not include_superseded:
             facts = [fact for fact in facts if fact.is_active]
         facts.sort(key=lambda fact: scores.get(fact.id, 0.0), reverse=True)
         return [replace(fact, score=scores.get(fact.id, 0.0)) for fact in facts[:k]]
 
-    async def _fact_count(self, scope_id: int) -> int:
-        row = await self._db.fetchone(
-            "SELECT count(*) FROM memory_facts WHERE scope_id = ?", (scope_id,)
-        )
-        return row[0] if row else 0
-
-    async def facts_by_ids(self, scope_id: int, ids: Sequence[int]) -> list[Fact]:
+    @staticmethod
+    def facts_by_ids(conn: sqlite3.Connection, scope_id: int, ids: Sequence[int]) -> list[Fact]:
+        """The scope's facts with these ids (in no particular order)."""
         if not ids:
             return []
-        rows = await self._db.fetchall(
+        rows = conn.execute(
             f"SELECT * FROM memory_facts WHERE scope_id = ? AND id IN ({placeholders(len(ids))})",
             (scope_id, *ids),
         )
@@ -278,8 +298,8 @@ class Searcher:
 
     # --- topic matching (forget) --------------------------------------------------------------
 
-    async def topic_matches(
-        self, scope_id: int, topic: str, now: datetime
+    def topic_matches(
+        self, conn: sqlite3.Connection, scope_id: int, topic: str, now: datetime
     ) -> tuple[list[int], list[int]]:
         """Message and fact ids that hold enough of a topic's words, best first.
 
@@ -287,20 +307,22 @@ class Searcher:
         specific words count: "my trip to Japan" takes every message naming Japan, not every
         message about some trip. No expansions, no time window: forgetting must be literal.
         """
-        code = await self._keys.code(scope_id)
+        code = self._keys.code(conn, scope_id)
         if code is None:
             return [], []
         plan = plan_query(topic, now, config=self._config, expand=False)
         plan = QueryPlan(terms=plan.terms)
-        documents, _ = await self._keys.stats(scope_id)
-        messages = await self._matching(MESSAGE_TABLE, code, plan, documents)
-        facts = await self._matching(FACT_TABLE, code, plan, await self._fact_count(scope_id))
+        documents, _ = self._keys.stats(conn, scope_id)
+        messages = self._matching(conn, MESSAGE_TABLE, code, plan, documents)
+        facts = self._matching(conn, FACT_TABLE, code, plan, _fact_count(conn, scope_id))
         return messages, facts
 
-    async def _matching(self, table: str, code: str, plan: QueryPlan, documents: int) -> list[int]:
+    def _matching(
+        self, conn: sqlite3.Connection, table: str, code: str, plan: QueryPlan, documents: int
+    ) -> list[int]:
         if not plan.terms:
             return []
-        postings = await self._postings(table, code, plan, None, with_context=False)
+        postings = self._postings(conn, table, code, plan, None, with_context=False)
         config = replace(self._config, context_weight=0.0)
         scores = raw_scores(postings, documents, config)
         weights = raw_scores(
@@ -314,8 +336,9 @@ class Searcher:
 
     # --- postings and vectors -----------------------------------------------------------------
 
-    async def _postings(
+    def _postings(
         self,
+        conn: sqlite3.Connection,
         table: str,
         code: str,
         plan: QueryPlan,
@@ -342,7 +365,7 @@ class Searcher:
                 )
                 params.append(fts_query(scoped_term(code, index_word(term.word), mark)))
                 params.extend([before_id, cap] if before_id is not None else [cap])
-        rows = await self._db.fetchall(" UNION ALL ".join(selects), params)
+        rows = conn.execute(" UNION ALL ".join(selects), params)
         postings = [TermPostings(term=term) for term in plan.terms]
         for position, mark, joined in rows:
             ids = [int(part) for part in joined.split(",")] if joined else []
@@ -353,18 +376,14 @@ class Searcher:
                 postings[position].context = ids
         for posting in postings:
             if len(posting.own) >= cap:  # capped: count the true document frequency
-                posting.document_frequency = await self._count(table, code, posting)
+                posting.document_frequency = _count(conn, table, code, posting)
         return [posting for posting in postings if posting.own or posting.context]
 
-    async def _count(self, table: str, code: str, posting: TermPostings) -> int:
-        row = await self._db.fetchone(
-            f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
-            (fts_query(scoped_term(code, index_word(posting.term.word), OWN_MARK)),),
-        )
-        return row[0] if row else len(posting.own)
-
     async def embed_query(self, query: str) -> list[float] | None:
-        """The query's vector, or None without an embedder, stored vectors, or on failure."""
+        """The query's vector, or None without an embedder, stored vectors, or on failure.
+
+        The one coroutine of the searcher: call it before the database round trip.
+        """
         if self._embedder is None or self._vectors.backend is None or not query.strip():
             return None
         try:
@@ -374,11 +393,32 @@ class Searcher:
             logger.warning("query embedding failed (%s); searching lexically only", error)
             return None
 
-    async def _nearest(
-        self, kind: str, scope_id: int, vector: list[float], before_id: int | None
+    def _nearest(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        scope_id: int,
+        vector: list[float],
+        before_id: int | None,
     ) -> list[int]:
-        nearest = await self._vectors.nearest(kind, scope_id, vector, self._config.pool_size)
+        nearest = self._vectors.nearest(conn, kind, scope_id, vector, self._config.pool_size)
         return [item for item, _ in nearest if before_id is None or item < before_id]
+
+
+def _count(conn: sqlite3.Connection, table: str, code: str, posting: TermPostings) -> int:
+    """How many rows hold the term as their own word (when its posting list was capped)."""
+    row = conn.execute(
+        f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
+        (fts_query(scoped_term(code, index_word(posting.term.word), OWN_MARK)),),
+    ).fetchone()
+    return row[0] if row else len(posting.own)
+
+
+def _fact_count(conn: sqlite3.Connection, scope_id: int) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM memory_facts WHERE scope_id = ?", (scope_id,)
+    ).fetchone()
+    return row[0] if row else 0
 
 
 def fact_from_row(row: Mapping[str, Any] | Any) -> Fact:

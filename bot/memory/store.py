@@ -11,11 +11,16 @@ Typical use::
     mid = await store.add_message(user_id=1, chat_id=1, role="user", text="...", at=now)
     hits = await store.search(user_id=1, query="what guitar did I buy?", now=now)
     recall = await store.recall(user_id=1, chat_id=1, query=text, now=now, budget_tokens=600)
+
+Each call on the hot path is one round trip to the database thread: ``add_message`` writes in
+one :meth:`Database.run_write`, and ``search`` and ``recall`` (facts and messages together) read
+in one :meth:`Database.run`, after the optional query embedding.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +37,7 @@ from bot.memory.ingest import ContextPolicy, MessageWriter
 from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall, select_for_budget
 from bot.memory.schema import MEMORY_MIGRATIONS
-from bot.memory.search import Searcher
+from bot.memory.search import Candidate, Searcher
 from bot.memory.text import warm_up
 from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage
 from bot.storage import CORE_MIGRATIONS, Database, memory_scope
@@ -68,10 +73,9 @@ class MemoryStore:
     ) -> None:
         self._db = db
         self._owns_db = owns_db
-        keys = ScopeKeys(db)
+        keys = ScopeKeys()
         self._writer = MessageWriter(db, keys, options.context)
         self._searcher = Searcher(
-            db,
             keys,
             options.ranking,
             vectors,
@@ -180,7 +184,8 @@ class MemoryStore:
     ) -> list[MemoryHit]:
         """Messages of the scope by id, oldest first (ids of other scopes are ignored)."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
-        candidates = await self._searcher.load(scope_id, sorted(set(message_ids)))
+        ids = sorted(set(message_ids))
+        candidates = await self._db.run(lambda conn: self._searcher.load(conn, scope_id, ids))
         return [candidate.hit() for candidate in sorted(candidates, key=lambda c: c.id)]
 
     async def search(
@@ -200,8 +205,12 @@ class MemoryStore:
         """
         scope_id = memory_scope(user_id=user_id, chat_id=user_id if chat_id is None else chat_id)
         vector = await self._searcher.embed_query(query)
-        ranked = await self._searcher.messages(
-            scope_id, query, aware(now or utcnow()), k=k, before_id=before_id, query_vector=vector
+        now = aware(now or utcnow())
+        plan = self._searcher.plan(query, now)
+        ranked = await self._db.run(
+            lambda conn: self._searcher.messages(
+                conn, scope_id, plan, now, k=k, before_id=before_id, query_vector=vector
+            )
         )
         return [candidate.hit() for candidate in ranked]
 
@@ -220,17 +229,23 @@ class MemoryStore:
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
         now = aware(now)
         vector = await self._searcher.embed_query(query)
-        facts = await self._searcher.facts(
-            scope_id, query, now, k=_RECALL_FACTS, query_vector=vector
-        )
-        messages = await self._searcher.messages(
-            scope_id,
-            query,
-            now,
-            k=_RECALL_MESSAGES,
-            exclude=frozenset(exclude_message_ids),
-            query_vector=vector,
-        )
+        plan = self._searcher.plan(query, now)
+        exclude = frozenset(exclude_message_ids)
+
+        def search(conn: sqlite3.Connection) -> tuple[list[Fact], list[Candidate]]:
+            facts = self._searcher.facts(conn, scope_id, plan, k=_RECALL_FACTS, query_vector=vector)
+            messages = self._searcher.messages(
+                conn,
+                scope_id,
+                plan,
+                now,
+                k=_RECALL_MESSAGES,
+                exclude=exclude,
+                query_vector=vector,
+            )
+            return facts, messages
+
+        facts, messages = await self._db.run(search)
         return select_for_budget(facts, [c.hit() for c in messages], budget_tokens)
 
     # --- facts --------------------------------------------------------------------------------
@@ -335,14 +350,18 @@ class MemoryStore:
         include_superseded: bool = False,
     ) -> list[Fact]:
         """The scope's facts most relevant to a question, best first."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
         vector = await self._searcher.embed_query(query)
-        return await self._searcher.facts(
-            memory_scope(user_id=user_id, chat_id=chat_id),
-            query,
-            aware(now or utcnow()),
-            k=k,
-            include_superseded=include_superseded,
-            query_vector=vector,
+        plan = self._searcher.plan(query, aware(now or utcnow()))
+        return await self._db.run(
+            lambda conn: self._searcher.facts(
+                conn,
+                scope_id,
+                plan,
+                k=k,
+                include_superseded=include_superseded,
+                query_vector=vector,
+            )
         )
 
     # --- forgetting, export, migration --------------------------------------------------------

@@ -83,11 +83,14 @@ async def test_vectors_of_the_wrong_dimension_are_dropped(tmp_path: Path) -> Non
     store = await MemoryStore.open(tmp_path / "m.db")
     index = VectorIndex(store.database, vec_loaded=False)
     await index.load()
-    async with store.database.transaction() as conn:
-        assert await index.write(conn, "message", [(1, 1, [1.0, 0.0, 0.0])]) == 1
-        assert await index.write(conn, "message", [(2, 1, [1.0, 0.0])]) == 0
-    assert [item for item, _ in await index.nearest("message", 1, [1.0, 0.1, 0.0], 5)] == [1]
-    assert await index.nearest("message", 1, [1.0, 0.0], 5) == []
+    db = store.database
+    three = [(1, 1, [1.0, 0.0, 0.0])]
+    two = [(2, 1, [1.0, 0.0])]
+    assert await db.run_write(lambda conn: index.write(conn, "message", three)) == 1
+    assert await db.run_write(lambda conn: index.write(conn, "message", two)) == 0
+    nearest = await db.run(lambda conn: index.nearest(conn, "message", 1, [1.0, 0.1, 0.0], 5))
+    assert [item for item, _ in nearest] == [1]
+    assert await db.run(lambda conn: index.nearest(conn, "message", 1, [1.0, 0.0], 5)) == []
     await store.close()
 
 
