@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from html.parser import HTMLParser
 
 import pytest
@@ -615,18 +614,6 @@ def test_any_plain_text_splits_within_limits(text: str, limit: int) -> None:
         "||a" * 5_000,
     ],
 )
-def test_pathological_input_stays_fast(markdown: str) -> None:
-    started = time.perf_counter()
-    parts = render_parts(markdown, 100)
-    assert time.perf_counter() - started < 1.0
-    check_parts(parts, markdown_to_html(markdown), 100)
-
-
-def test_rendering_and_splitting_is_fast_when_streaming() -> None:
-    answer = _long_answer()[:20_000]
-    render_parts(answer)  # the stream has seen all but the newest text before
-    started = time.perf_counter()
-    for _ in range(5):
-        render_parts(answer)
-    per_call = (time.perf_counter() - started) / 5
-    assert per_call < 0.05  # about 3 ms here; loose to stay robust on slow CI machines
+def test_pathological_input_renders_valid_parts(markdown: str) -> None:
+    # Speed on such input is measured by benchmarks/render_speed.py.
+    check_parts(render_parts(markdown, 100), markdown_to_html(markdown), 100)
