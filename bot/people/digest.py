@@ -247,20 +247,23 @@ class DigestComposer:
         )
 
     async def _overdue(self, digests: dict[int, Digest], now: datetime) -> None:
-        ends = {uid: _end_of_day(d.today, d.user.settings.timezone) for uid, d in digests.items()}
+        ends = {
+            uid: to_db_time(_end_of_day(d.today, d.user.settings.timezone))
+            for uid, d in digests.items()
+        }
         rows = await self._db.fetchall(
             "SELECT id, user_id, name, relation, cadence_days, last_contact_at, contact_due_at,"
             " snoozed_until, nudged_at FROM people"
             " WHERE user_id IN (SELECT value FROM json_each(?))"
             " AND contact_due_at IS NOT NULL AND contact_due_at < ?",
-            (_ids(digests), to_db_time(max(ends.values()))),
+            (_ids(digests), max(ends.values())),
         )
         stamp_now = to_db_time(now)
         renudge = to_db_time(now - RENUDGE_AFTER)
         for row in rows:
             digest = digests[row["user_id"]]
             due_text = row["contact_due_at"]
-            if due_text >= to_db_time(ends[row["user_id"]]):
+            if due_text >= ends[row["user_id"]]:
                 continue
             if row["snoozed_until"] and row["snoozed_until"] > stamp_now:
                 continue

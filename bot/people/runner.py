@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -241,28 +242,25 @@ class DigestRunner:
 
     async def _claim_batch(self) -> list[_Claim]:
         now = self._clock.now()
-        stamp = to_db_time(now)
-        rows = await self._db.fetchall(
-            "SELECT user_id FROM people_digests WHERE status = 'scheduled' AND next_at <= ?"
-            " ORDER BY next_at LIMIT ?",
-            (stamp, self.options.batch),
-        )
-        if not rows:
+        stamp, token, limit = to_db_time(now), uuid.uuid4().hex, self.options.batch
+
+        def claim(connection: sqlite3.Connection) -> list[tuple[int, int]]:
+            connection.execute(
+                "UPDATE people_digests SET status = 'claimed', claim_token = ?, claimed_at = ?,"
+                " attempts = attempts + 1, updated_at = ? WHERE user_id IN (SELECT user_id"
+                " FROM people_digests WHERE status = 'scheduled' AND next_at <= ?"
+                " ORDER BY next_at LIMIT ?) AND status = 'scheduled' AND next_at <= ?",
+                (token, stamp, stamp, stamp, limit, stamp),
+            )
+            return connection.execute(
+                "SELECT user_id, attempts FROM people_digests WHERE claim_token = ?", (token,)
+            ).fetchall()
+
+        claimed = await self._db.run_write(claim)
+        if not claimed:
             return []
-        token = uuid.uuid4().hex
-        await self._db.execute_rowcount(
-            "UPDATE people_digests SET status = 'claimed', claim_token = ?, claimed_at = ?,"
-            " attempts = attempts + 1, updated_at = ? WHERE status = 'scheduled'"
-            " AND next_at <= ? AND user_id IN (SELECT value FROM json_each(?))",
-            (token, stamp, stamp, stamp, json.dumps([row["user_id"] for row in rows])),
-        )
-        claimed = await self._db.fetchall(
-            "SELECT user_id, attempts FROM people_digests WHERE claim_token = ?", (token,)
-        )
-        users = await self.users([row["user_id"] for row in claimed])
-        return [
-            _Claim(row["user_id"], token, row["attempts"], users[row["user_id"]]) for row in claimed
-        ]
+        users = await self.users([user_id for user_id, _ in claimed])
+        return [_Claim(user_id, token, attempts, users[user_id]) for user_id, attempts in claimed]
 
     async def _handle(self, claims: list[_Claim], report: DigestReport) -> None:
         now = self._clock.now()
@@ -357,40 +355,43 @@ class DigestRunner:
     async def _finish_sent(
         self, claim: _Claim, digest: Digest, result: SendResult, now: datetime
     ) -> None:
-        """Mark the digest delivered and its items announced, for the token holder only."""
+        """Mark the digest delivered and its items announced, for the token holder only, in
+        one transaction (one hop to the database thread)."""
         stamp = to_db_time(now)
-        next_at = self._next(claim, digest.today, now)
+        next_at = to_db_time(self._next(claim, digest.today, now))
         today = digest.today.isoformat()
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+        today_ids = json.dumps([item.date_id for item in digest.today_items])
+        ahead = [(item.occurs_on.isoformat(), item.date_id) for item in digest.ahead_items]
+        moved = [(day.isoformat(), date_id) for date_id, day in digest.refresh_after_send]
+        nudged = json.dumps([item.person_id for item in digest.overdue])
+
+        def finish(connection: sqlite3.Connection) -> bool:
+            held = connection.execute(
                 "UPDATE people_digests SET status = 'scheduled', claim_token = NULL,"
                 " attempts = 0, next_at = ?, timezone = ?, last_local_date = ?, last_sent_at = ?,"
                 " last_message_id = ?, last_error = NULL, updated_at = ?"
                 " WHERE user_id = ? AND claim_token = ?",
-                (to_db_time(next_at), claim.user.settings.timezone, today, stamp,
-                 result.message_id, stamp, claim.user_id, claim.token),
-            )  # fmt: skip
-            held = cursor.rowcount == 1
-            await cursor.close()
-            if not held:
-                logger.warning("digest claim of user %s was lost before finishing", claim.user_id)
-                return
-            await conn.executemany(
-                "UPDATE person_dates SET notified_day = ? WHERE id = ?",
-                [(today, item.date_id) for item in digest.today_items],
+                (next_at, claim.user.settings.timezone, today, stamp, result.message_id, stamp,
+                 claim.user_id, claim.token),
+            ).rowcount  # fmt: skip
+            if held != 1:
+                return False
+            connection.execute(
+                "UPDATE person_dates SET notified_day = ?"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (today, today_ids),
             )
-            await conn.executemany(
-                "UPDATE person_dates SET notified_ahead = ? WHERE id = ?",
-                [(item.occurs_on.isoformat(), item.date_id) for item in digest.ahead_items],
+            connection.executemany("UPDATE person_dates SET notified_ahead = ? WHERE id = ?", ahead)
+            connection.executemany("UPDATE person_dates SET next_on = ? WHERE id = ?", moved)
+            connection.execute(
+                "UPDATE people SET nudged_at = ? WHERE user_id = ?"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (stamp, claim.user_id, nudged),
             )
-            await conn.executemany(
-                "UPDATE person_dates SET next_on = ? WHERE id = ?",
-                [(day.isoformat(), date_id) for date_id, day in digest.refresh_after_send],
-            )
-            await conn.executemany(
-                "UPDATE people SET nudged_at = ? WHERE id = ?",
-                [(stamp, item.person_id) for item in digest.overdue],
-            )
+            return True
+
+        if not await self._db.run_write(finish):
+            logger.warning("digest claim of user %s was lost before finishing", claim.user_id)
 
     async def _skip_day(self, claim: _Claim, today: date, now: datetime, error: str) -> None:
         await self._db.execute(
