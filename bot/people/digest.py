@@ -267,9 +267,11 @@ class DigestComposer:
                 continue
             if row["snoozed_until"] and row["snoozed_until"] > stamp_now:
                 continue
-            nudged = row["nudged_at"]
-            news = nudged is None or nudged < due_text or nudged <= renudge
             due = from_db_time(due_text)
+            # A nudge before the latest contact (the cycle's anchor) was for an earlier cycle.
+            anchor = to_db_time(due - timedelta(days=row["cadence_days"]))
+            nudged = row["nudged_at"]
+            news = nudged is None or nudged < anchor or nudged <= renudge
             zone = ZoneInfo(digest.user.settings.timezone)
             digest.overdue.append(
                 OverdueItem(

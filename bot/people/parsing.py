@@ -130,6 +130,9 @@ _EN_LUNAR = re.compile(
 )
 
 
+_LUNAR_MARK = re.compile(r"\blunar\b|农历|阴历|旧历|農曆|陰曆", re.IGNORECASE)
+
+
 def _zh_lunar(text: str) -> DateWords | None:
     for match in _ZH_LUNAR.finditer(text):
         month_word = match["month"].replace("臘", "腊")
@@ -231,8 +234,11 @@ def _words(text: str) -> DateWords | None:
 
 def find_date(text: str) -> DateWords | None:
     """The first date in ``text`` (lunar forms first, since they contain Gregorian-looking
-    parts), or None."""
-    return _zh_lunar(text) or _en_lunar(text) or _numeric(text) or _words(text)
+    parts), or None. Words that say "lunar" are never read as a Gregorian date."""
+    lunar = _zh_lunar(text) or _en_lunar(text)
+    if lunar is not None or _LUNAR_MARK.search(text):
+        return lunar
+    return _numeric(text) or _words(text)
 
 
 # -- cadence -------------------------------------------------------------------------------

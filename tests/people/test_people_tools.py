@@ -1,0 +1,119 @@
+"""The people tools the model calls: remember, offer to log a contact, look up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.conversation import Incoming, ToolContext
+from bot.people import people_tools
+from bot.storage import ChatRecord, UserRecord
+from tests.people.people_fixtures import ANNA, START, World, labels, make_world
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    made = await make_world(tmp_path / "p.sqlite3")
+    yield made
+    await made.close()
+
+
+def _context(chat_id: int = ANNA.chat_id, language: str = "en") -> ToolContext:
+    kind = "supergroup" if chat_id < 0 else "private"
+    return ToolContext(
+        user=UserRecord(ANNA.user_id, "Anna", None, "en", None),
+        chat=ChatRecord(chat_id, kind, None, 1, True),
+        incoming=Incoming(chat_id, kind, ANNA.user_id, "Anna", "…", START),
+        now=START,
+        language=language,
+        timezone="UTC",
+    )
+
+
+def _tools(world: World) -> dict[str, Any]:
+    return {tool.spec["function"]["name"]: tool for tool in people_tools(world.service)}
+
+
+def test_specs_are_well_formed(world: World) -> None:
+    for name, tool in _tools(world).items():
+        spec = tool.spec
+        assert spec["type"] == "function" and spec["function"]["name"] == name
+        assert spec["function"]["parameters"]["required"] == ["name"]
+
+
+async def test_remember_with_every_field(world: World) -> None:
+    outcome = await _tools(world)["remember_person"].run(
+        _context(),
+        {
+            "name": "Anna",
+            "relation": "sister",
+            "aliases": ["Annie"],
+            "date": "1990-03-14",
+            "note": "loves orchids",
+            "keep_in_touch": "every 2 weeks",
+        },
+    )
+    assert outcome.result.startswith("added Anna")
+    assert outcome.notice is not None
+    assert outcome.notice.text.splitlines()[0] == "👤 New: **Anna** (sister)"
+    assert labels(outcome.notice) == ["↩️ Undo"]
+    anna = await world.person(ANNA, "Anna")
+    assert (anna.aliases, anna.cadence_days) == (("Annie",), 14)
+
+
+async def test_an_anniversary_with_a_label(world: World) -> None:
+    outcome = await _tools(world)["remember_person"].run(
+        _context(),
+        {"name": "Lea", "date": "June 3", "date_kind": "anniversary", "date_label": "Wedding"},
+    )
+    assert "💍 Wedding: 3 Jun" in outcome.notice.text
+
+
+async def test_unreadable_words_are_reported_to_the_model(world: World) -> None:
+    outcome = await _tools(world)["remember_person"].run(
+        _context(), {"name": "Tom", "date": "sometime in spring", "note": "has a dog"}
+    )
+    assert "could not be read; ask the user" in outcome.result
+    outcome = await _tools(world)["remember_person"].run(_context(), {"name": "Bob"})
+    assert outcome.result.startswith("not saved") and outcome.notice is None
+
+
+async def test_tools_decline_in_groups(world: World) -> None:
+    for name, arguments in (
+        ("remember_person", {"name": "Anna", "note": "x"}),
+        ("offer_log_contact", {"name": "Anna"}),
+        ("lookup_person", {"name": "Anna"}),
+    ):
+        outcome = await _tools(world)[name].run(_context(-100500), arguments)
+        assert "private" in outcome.result and outcome.notice is None
+    assert await world.service.repo.for_user(ANNA.user_id) == []
+
+
+async def test_offer_asks_which_namesake(world: World) -> None:
+    await world.say(ANNA, "note", "Tom: works at Siemens")
+    await world.service.repo.add(
+        user_id=ANNA.user_id, name="Tom", now=world.clock.now(), relation="brother"
+    )
+    outcome = await _tools(world)["offer_log_contact"].run(
+        _context(), {"name": "Tom", "what": "had lunch", "when": "yesterday"}
+    )
+    assert outcome.notice is not None
+    assert outcome.notice.text == "🤝 Shall I log that you had lunch with **Tom** (yesterday)?"
+    assert labels(outcome.notice) == [
+        "✅ Tom (works at Siemens)",
+        "✅ Tom (brother)",
+        "No thanks",
+    ]
+
+
+async def test_lookup_tells_the_model_dates_and_notes(world: World) -> None:
+    await world.say(ANNA, "birthday", "Mom lunar 8/15")
+    await world.say(ANNA, "note", "Mom loves tulips")
+    text = (await _tools(world)["lookup_person"].run(_context(), {"name": "mother"})).result
+    assert "Mom" in text and "lunar 8/15" in text and "Wed 15 Sep 2027" in text
+    assert "loves tulips" in text
+    missing = (await _tools(world)["lookup_person"].run(_context(), {"name": "Zed"})).result
+    assert missing.startswith("no person called 'Zed'")
