@@ -205,7 +205,8 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
             return await self.draft(actor, person, lang=lang), None
         change = await self._change(actor, person, op, user=user, lang=lang)
         await self._schedule(user, actor.user_id)
-        return await self._confirm(actor, change, lang), change
+        one_line = bool(op.get("one_line"))
+        return await self._confirm(actor, change, lang, one_line=one_line), change
 
     async def _ask_which(self, actor: Actor, found: list[Person], op: dict[str, Any]) -> Notice:
         lang = op["lang"]
@@ -360,7 +361,7 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
             label=label,
         )
         line = date_line(shown, today, lang)
-        if shown.is_lunar:
+        if shown.is_lunar and not op.get("one_line"):
             line += TEXTS("line_lunar_rule", lang)
         change.lines.append(line)
 
@@ -415,11 +416,15 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
         else:
             change.lines.append(TEXTS("line_met_plain", lang, when=when))
 
-    async def _confirm(self, actor: Actor, change: Change, lang: str) -> Notice:
+    async def _confirm(
+        self, actor: Actor, change: Change, lang: str, *, one_line: bool = False
+    ) -> Notice:
+        """What changed, with Undo: one line for what was learned in the chat, a few lines
+        for a command."""
         head = TEXTS(
             "saved_new" if change.created else "saved", lang, who=person_label(change.person)
         )
-        text = "\n".join([head, *change.lines])
+        text = (" · " if one_line else "\n").join([head, *change.lines])
         pending_id = await self.repo.add_pending(
             user_id=actor.user_id,
             chat_id=actor.chat_id,

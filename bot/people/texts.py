@@ -79,7 +79,8 @@ TEXTS = Catalog(
             "zh": "告诉我是谁的生日、哪一天，例如：\n"
             "`/birthday 妈妈 农历八月十五`\n`/birthday 爸爸 1960年3月14日`\n"
             "`/birthday Anna 3月14日`\n`/birthday 奶奶 农历闰四月初八`（闰月）\n"
-            "年份可以不写；写了我就能算出年龄。闰月生日在没有该闰月的年份按同月过。",
+            "年份可以不写；写了我就能算出年龄。闰月生日在没有该闰月的年份按同月过；"
+            "2月29日的生日在平年按2月28日过。",
         },
         "usage_note": {
             "en": "What should I note, and about whom? For example:\n"

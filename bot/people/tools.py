@@ -120,6 +120,7 @@ class RememberPersonTool:
             op["relation"] = relation[:60]
         if aliases := arguments.get("aliases"):
             op["aliases"] = [str(alias) for alias in aliases if str(alias).strip()][:5]
+        op["one_line"] = True
         notice, change = await self._service.perform(actor_of(context), op)
         if change is None:
             return ToolOutcome(

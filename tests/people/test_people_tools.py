@@ -58,7 +58,8 @@ async def test_remember_with_every_field(world: World) -> None:
     )
     assert outcome.result.startswith("added Anna")
     assert outcome.notice is not None
-    assert outcome.notice.text.splitlines()[0] == "👤 New: **Anna** (sister)"
+    assert outcome.notice.text.startswith("👤 New: **Anna** (sister) · 🎂 Birthday: 14 Mar 1990")
+    assert "\n" not in outcome.notice.text  # one line
     assert labels(outcome.notice) == ["↩️ Undo"]
     anna = await world.person(ANNA, "Anna")
     assert (anna.aliases, anna.cadence_days) == (("Annie",), 14)

@@ -105,7 +105,7 @@ async def test_learning_a_person_from_chat_with_undo(harness: BotHarness) -> Non
     answer, notice = await _chat(harness, BEN, "My sister Anna's birthday is March 14", 2)
     assert answer["text"] == "Lovely, I'll remember Anna's birthday."
     assert notice["text"] == (
-        "👤 New: <b>Anna</b> (sister)\n🎂 Birthday: 14 Mar — next on Sun 14 Mar 2027 (in 106 days)"
+        "👤 New: <b>Anna</b> (sister) · 🎂 Birthday: 14 Mar — next on Sun 14 Mar 2027 (in 106 days)"
     )
     assert _labels(notice) == ["↩️ Undo"]
     tool_result = harness.llm.chat_requests[-1]["messages"][-1]["content"]
@@ -125,8 +125,9 @@ async def test_chinese_lunar_birthday_from_chat_and_an_update(harness: BotHarnes
         LLMReply("记住啦！"),
     )
     _, notice = await _chat(harness, LI, "我妈妈农历八月十五生日", 2)
-    assert notice["text"].startswith("👤 已记下：<b>妈妈</b>\n🎂 生日：农历八月十五，下一次是")
-    assert "2027年9月15日（周三）" in notice["text"] and "🌙 农历日期" in notice["text"]
+    assert notice["text"] == (
+        "👤 已记下：<b>妈妈</b> · 🎂 生日：农历八月十五，下一次是2027年9月15日（周三），291天后"
+    )
     assert _labels(notice) == ["↩️ 撤销"]
     # A note later on, under another word for the same person: no second person.
     harness.llm.then(
@@ -134,7 +135,7 @@ async def test_chinese_lunar_birthday_from_chat_and_an_update(harness: BotHarnes
         LLMReply("好的。"),
     )
     _, notice = await _chat(harness, LI, "对了，我妈喜欢兰花", 2)
-    assert notice["text"] == "👤 已更新：<b>妈妈</b>\n📝 备注：喜欢兰花"
+    assert notice["text"] == "👤 已更新：<b>妈妈</b> · 📝 备注：喜欢兰花"
     [mom] = await _people(harness, LI.id)
     assert mom.relation_key == "mother"
     card = await _card(harness, LI.id, "妈妈")
@@ -148,7 +149,7 @@ async def test_updating_a_note_from_chat_and_by_command(harness: BotHarness) -> 
         LLMReply("Good for Tom!"),
     )
     _, notice = await _chat(harness, ANNA, "Tom just got a new job at Siemens", 2)
-    assert notice["text"] == "👤 Updated: <b>Tom</b>\n📝 Note: got a new job at Siemens"
+    assert notice["text"] == "👤 Updated: <b>Tom</b> · 📝 Note: got a new job at Siemens"
     reply = await _say(harness, ANNA, "/note Tom loves orchids")
     assert reply["text"] == "👤 Updated: <b>Tom</b>\n📝 Note: loves orchids"
     card = await _card(harness, ANNA.id, "Tom")
