@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.people.digest import Digest, DigestComposer, DigestUser, digest_settings, next_digest_at
@@ -82,6 +83,8 @@ class _Claim:
     token: str
     attempts: int
     user: DigestUser
+    timezone: str = ""  # the zone the row was scheduled in
+    handled: date | None = None  # the local day last dealt with
 
 
 class DigestRunner:
@@ -244,7 +247,7 @@ class DigestRunner:
         now = self._clock.now()
         stamp, token, limit = to_db_time(now), uuid.uuid4().hex, self.options.batch
 
-        def claim(connection: sqlite3.Connection) -> list[tuple[int, int]]:
+        def claim(connection: sqlite3.Connection) -> list[tuple[int, int, str, str | None]]:
             connection.execute(
                 "UPDATE people_digests SET status = 'claimed', claim_token = ?, claimed_at = ?,"
                 " attempts = attempts + 1, updated_at = ? WHERE user_id IN (SELECT user_id"
@@ -253,17 +256,52 @@ class DigestRunner:
                 (token, stamp, stamp, stamp, limit, stamp),
             )
             return connection.execute(
-                "SELECT user_id, attempts FROM people_digests WHERE claim_token = ?", (token,)
+                "SELECT user_id, attempts, timezone, last_local_date FROM people_digests"
+                " WHERE claim_token = ?",
+                (token,),
             ).fetchall()
 
         claimed = await self._db.run_write(claim)
         if not claimed:
             return []
-        users = await self.users([user_id for user_id, _ in claimed])
-        return [_Claim(user_id, token, attempts, users[user_id]) for user_id, attempts in claimed]
+        users = await self.users([row[0] for row in claimed])
+        return [
+            _Claim(
+                user_id,
+                token,
+                attempts,
+                users[user_id],
+                zone,
+                date.fromisoformat(handled) if handled else None,
+            )
+            for user_id, attempts, zone, handled in claimed
+        ]
+
+    async def _follow_new_zones(self, claims: list[_Claim], now: datetime) -> list[_Claim]:
+        """A user who moved to another zone gets the digest at the new local hour: when that
+        is still ahead today, the claim goes back with the new time and nothing is sent."""
+        keep = []
+        for claim in claims:
+            settings = claim.user.settings
+            if claim.timezone == settings.timezone:
+                keep.append(claim)
+                continue
+            later = next_digest_at(now, settings.timezone, settings.at, handled=claim.handled)
+            if later.astimezone(ZoneInfo(settings.timezone)).date() != claim.user.today(now):
+                keep.append(claim)  # today's new slot has passed: send now, once
+                continue
+            await self._db.execute(
+                "UPDATE people_digests SET status = 'scheduled', claim_token = NULL,"
+                " attempts = 0, next_at = ?, timezone = ?, updated_at = ?"
+                " WHERE user_id = ? AND claim_token = ?",
+                (to_db_time(later), settings.timezone, to_db_time(now), claim.user_id,
+                 claim.token),
+            )  # fmt: skip
+        return keep
 
     async def _handle(self, claims: list[_Claim], report: DigestReport) -> None:
         now = self._clock.now()
+        claims = await self._follow_new_zones(claims, now)
         active = [claim for claim in claims if claim.user.settings.enabled]
         digests = await self.composer.compose([claim.user for claim in active], now)
         quiet: list[tuple[_Claim, Digest | None]] = [

@@ -21,6 +21,7 @@ from bot.people.format import (
     short_day,
 )
 from bot.people.model import ImportantDate, Person, PersonCard
+from bot.people.relations import canonical_relation
 from bot.people.texts import KIND_ICONS, TEXTS
 from bot.reminders.delivery import Outgoing
 
@@ -274,7 +275,7 @@ def digest_message(digest: Digest) -> Outgoing:
 
 def _who(name: str, relation: str | None) -> str:
     label = f"**{md(name)}**"
-    if relation and relation.casefold() != name.casefold():
+    if relation and canonical_relation(relation) != canonical_relation(name):
         label += f" ({md(relation)})"
     return label
 

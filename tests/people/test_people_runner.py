@@ -124,6 +124,22 @@ async def test_a_new_time_zone_moves_the_schedule(world: World) -> None:
     )
 
 
+async def test_the_digest_follows_a_zone_changed_elsewhere(world: World) -> None:
+    await world.say(ANNA, "birthday", "Lucy 11-30")
+    await world.users.set_timezone(ANNA.user_id, "America/New_York")  # e.g. by /timezone
+    world.clock.set(DUE)  # 09:00 UTC is 04:00 in New York: too early there
+    report = await world.service.runner.run_due()
+    assert (report.claimed, report.sent) == (1, 0)
+    assert await world.service.runner.next_at(ANNA.user_id) == datetime(
+        2026, 11, 29, 14, 0, tzinfo=UTC
+    )
+    world.clock.set(datetime(2026, 11, 29, 14, 0, tzinfo=UTC))
+    assert (await world.service.runner.run_due()).sent == 1
+    assert await world.service.runner.next_at(ANNA.user_id) == datetime(
+        2026, 11, 30, 14, 0, tzinfo=UTC
+    )
+
+
 async def test_the_loop_sends_in_the_background(tmp_path: Path) -> None:
     world = await make_world(tmp_path / "p.sqlite3")
     try:
