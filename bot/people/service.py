@@ -27,7 +27,7 @@ from bot.people.calendar import next_occurrence
 from bot.people.commands import CommandsMixin
 from bot.people.digest import DigestUser, digest_settings
 from bot.people.drafts import DraftsMixin
-from bot.people.format import ago, cadence_words, date_words, day_words, in_days, md, person_label
+from bot.people.format import ago, cadence_words, date_words, day_words, md, person_label
 from bot.people.model import Actor, DigestSettings, ImportantDate, Person
 from bot.people.parsing import DateWords
 from bot.people.relations import (
@@ -408,9 +408,7 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
         change.undo.setdefault("interactions_added", []).append(interaction_id)
         zone = ZoneInfo(self._zone(user))
         today = now.astimezone(zone).date()
-        when = in_days((at.astimezone(zone).date() - today).days, lang)
-        if (at.astimezone(zone).date() - today).days < 0:
-            when = day_words(at.astimezone(zone).date(), today, lang)
+        when = ago(at.astimezone(zone), now, lang, today=today)
         if note:
             change.lines.append(TEXTS("line_met", lang, what=md(note), when=when))
         else:
