@@ -260,7 +260,7 @@ class ConversationService:
             user_id=incoming.user_id,
             chat_id=incoming.chat_id,
             query=incoming.text,
-            now=context.now,
+            now=context.now.astimezone(ZoneInfo(context.timezone)),  # local "yesterday"
             budget_tokens=options.recall_tokens,
             exclude_message_ids=[record.id for record in recent],
         )
