@@ -70,7 +70,8 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data["services"] = services
-    app.add_handler(TypeHandler(Update, allowlist_gate), group=-1)
+    if settings.allowed_user_ids:
+        app.add_handler(TypeHandler(Update, allowlist_gate), group=-1)
     for feature in FEATURES:
         feature.register(app)
     basics.register_fallbacks(app)

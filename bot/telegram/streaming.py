@@ -160,13 +160,17 @@ class ReplyStreamer:
         self._last_update = float("-inf")
         self._text_shown = asyncio.Event()
         self._typing: asyncio.Task[None] | None = None
+        self._typing_timer: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> ReplyStreamer:
-        self._typing = asyncio.create_task(self._keep_typing())
+        # A timer, not a task, until the grace period is over: most fast answers never need one.
+        self._typing_timer = asyncio.get_running_loop().call_later(self._grace, self._start_typing)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._text_shown.set()
+        if self._typing_timer is not None:
+            self._typing_timer.cancel()
         if self._typing is not None:
             self._typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -301,10 +305,12 @@ class ReplyStreamer:
         self._preview_html = html
         return True
 
+    def _start_typing(self) -> None:
+        if not self._text_shown.is_set():
+            self._typing = asyncio.create_task(self._keep_typing())
+
     async def _keep_typing(self) -> None:
         """Show "typing..." every few seconds until the first text is on screen."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._text_shown.wait(), self._grace)
         while not self._text_shown.is_set():
             try:
                 await self._bot.send_chat_action(
