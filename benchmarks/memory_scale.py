@@ -1,10 +1,11 @@
 """Memory at scale: ingest rate, search latency and database size for a million messages.
 
 Generates messages for 1,000 users (one of them with a tenth of all messages) from a mixed
-English/Chinese vocabulary with a Zipf distribution (pseudo-English words, Chinese words from
-jieba's dictionary, real stop words between them), ingests them through ``add_messages`` in
-batches, then times searches for the big user and for random users, and ``recall`` for the
-big user. The database lives in a temporary folder that is deleted afterwards.
+English/Chinese vocabulary with a Zipf distribution (pseudo-English words; Chinese: a built-in
+list of common chat words, then compounds of common characters; real stop words between them),
+ingests them through ``add_messages`` in batches, then times searches for the big user and for
+random users, and ``recall`` for the big user. The database lives in a temporary folder that is
+deleted afterwards. Only the project's own dependencies are needed.
 
     python benchmarks/memory_scale.py                 # 1,000,000 messages (~5 min on 2 cores)
     python benchmarks/memory_scale.py --messages 100000
@@ -16,7 +17,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
 import random
 import sys
 import tempfile
@@ -79,6 +79,41 @@ ZH_STOP = [
 ]
 EN_QUESTIONS = ["what did I say about {}?", "when did we talk about {}", "do you remember {}"]
 ZH_QUESTIONS = ["我上次说的{}是什么？", "我们什么时候聊过{}", "还记得{}吗"]
+# Everyday chat words, roughly most frequent first: the head of the Chinese vocabulary.
+ZH_COMMON_WORDS = """
+我们 你们 他们 什么 时候 今天 明天 昨天 现在 已经 知道 觉得 喜欢 工作 朋友 时间
+事情 问题 东西 一起 因为 所以 但是 还是 如果 可以 应该 需要 开始 希望 准备 回家
+公司 学校 老师 学生 孩子 妈妈 爸爸 老公 老婆 女朋友 男朋友 周末 晚上 早上 中午 下午
+上午 吃饭 睡觉 电影 音乐 手机 电脑 咖啡 奶茶 天气 下雨 出去 旅行 旅游 飞机 火车
+地铁 公交 开车 医院 医生 身体 感冒 发烧 运动 跑步 健身 游泳 爬山 篮球 足球 羽毛球
+吉他 钢琴 唱歌 跳舞 画画 看书 小说 游戏 电视 节目 新闻 微信 视频 照片 生日 礼物
+蛋糕 聚会 约会 结婚 工资 加班 开会 项目 老板 同事 面试 考试 作业 复习 毕业 大学
+专业 英语 中文 日本 北京 上海 广州 深圳 杭州 成都 家里 房子 租房 搬家 装修 厨房
+做饭 火锅 烧烤 米饭 面条 饺子 水果 苹果 西瓜 牛奶 早餐 午饭 晚饭 外卖 超市 购物
+衣服 鞋子 价格 便宜 特别 非常 真的 其实 可能 一定 一直 马上 刚才 后来 最近 以前
+以后 每天 经常 有时候 一下 一点 很多 不少 所有 这样 那样 怎么 为什么 哪里 这里 那里
+一样 不错 开心 高兴 难过 生气 担心 害怕 紧张 辛苦 累了 无聊 有趣 好玩 好吃 好看
+漂亮 可爱 厉害 方便 麻烦 简单 容易 重要 决定 计划 安排 提醒 记得 忘记 告诉 发现
+认识 见面 聊天 电话 消息 回复 等待 帮忙 谢谢 对不起 没关系 办法 机会 经验 能力 习惯
+性格 心情 压力 健康 减肥 睡眠 失眠 梦想 未来 过去 小时 分钟 星期 月份 春天 夏天
+秋天 冬天 温度 空调 暖气 宠物 小狗 小猫 花园 公园 海边 沙滩 山上 城市 农村 国家
+世界 社会 文化 历史 经济 政治 科技 手表 相机 耳机 充电 网络 软件 程序 代码 数据
+设计 产品 市场 客户 合同 银行 信用卡 存钱 投资 股票 基金 保险 房贷 车子 停车 堵车
+高铁 机票 酒店 签证 护照 行李 景点 门票 排队 预约 餐厅 菜单 味道 辣椒 甜点 啤酒
+红酒 茶叶 绿茶 乌龙茶 咖啡馆 图书馆 博物馆 电影院 健身房 游泳池 体育馆 演唱会 展览 比赛 冠军 球队
+球迷 明星 歌手 演员 导演 作家 作品 故事 角色 结局 剧情 连续剧 综艺 动画 漫画 小时候
+回忆 经历 感觉 想法 意见 建议 看法 态度 关系 家人 亲戚 邻居 室友 同学 兄弟 姐姐
+妹妹 哥哥 弟弟 爷爷 奶奶 外婆 孙子 儿子 女儿 宝宝 幼儿园 小学 中学 高中 研究生 博士
+论文 实习 简历 工作室 创业 辞职 跳槽 升职 加薪 年终奖 周一 周五 假期 放假 春节 中秋
+国庆 过年 红包 年货 元旦 情人节 圣诞节 快递 包裹 下单 退货 打折
+"""
+# Common characters whose pairs make the rare tail of the vocabulary.
+ZH_COMMON_CHARS = (
+    "人大中国年生学工作会家心手天时日月水火山电车路书话语食饭茶酒花草树风雨雪"
+    "海河城市门房店钱买卖开关新老高长短多少早晚快慢冷热红白黑绿好美爱想看听说"
+    "走跑坐站吃喝睡玩读写画唱笑哭朋友同事父母儿女兄弟姐妹医病药身体头脸眼口"
+    "球歌舞影戏音乐字明星光东西南北前后左右上下里外春夏秋冬早午夜周末节假猫狗鱼鸟"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,18 +168,17 @@ def english_vocabulary(size: int, rng: random.Random) -> Vocabulary:
     return Vocabulary.zipf(sorted(words, key=lambda w: (len(w), w)))
 
 
-def chinese_vocabulary(size: int) -> Vocabulary:
-    """The most frequent two-to-four-character words of jieba's dictionary."""
-    import jieba
-
-    entries = []
-    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
-        for line in f:
-            word, frequency, *_ = line.split()
-            if 2 <= len(word) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in word):
-                entries.append((int(frequency), word))
-    entries.sort(reverse=True)
-    return Vocabulary.zipf([word for _, word in entries[:size]])
+def chinese_vocabulary(size: int, rng: random.Random) -> Vocabulary:
+    """Common chat words first (the frequent head), then two-character compounds of common
+    characters as the rare tail, up to ``size`` words. Built in, so the benchmark needs only
+    the project's own dependencies."""
+    head = list(dict.fromkeys(ZH_COMMON_WORDS.split()))
+    known = set(head)
+    chars = list(dict.fromkeys(ZH_COMMON_CHARS))
+    tail = [a + b for a in chars for b in chars if a != b]
+    rng.shuffle(tail)
+    words = head + [word for word in tail if word not in known]
+    return Vocabulary.zipf(words[:size])
 
 
 def message_text(rng: random.Random, chinese: bool, english: Vocabulary, zh: Vocabulary) -> str:
@@ -166,7 +200,7 @@ def generate(
     """Batches of messages (big user = user 1, a tenth of everything), the user ids, and the
     vocabularies."""
     rng = random.Random(seed)
-    english, zh = english_vocabulary(20_000, rng), chinese_vocabulary(20_000)
+    english, zh = english_vocabulary(20_000, rng), chinese_vocabulary(20_000, rng)
     user_ids = list(range(1, users + 1))
     chinese_user = {user: rng.random() < 0.5 for user in user_ids}
     start = datetime(2024, 1, 1, tzinfo=UTC)
