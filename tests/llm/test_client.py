@@ -1,0 +1,97 @@
+"""The OpenAI-compatible client: streamed text and tool calls, reasoning, broken streams."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from bot.llm.client import LLMUnavailable, OpenAIChat, strip_reasoning
+
+
+def _event(delta: dict) -> str:
+    return "data: " + json.dumps({"choices": [{"index": 0, "delta": delta}]}) + "\n\n"
+
+
+@pytest.fixture
+async def sse_server() -> AsyncIterator[tuple[list[str], str]]:
+    """A server that answers every chat request with the raw SSE text the test puts in."""
+    script: list[str] = []
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(script.pop(0).encode())
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield script, f"http://127.0.0.1:{port}/v1"
+    await runner.cleanup()
+
+
+async def _collect(chat: OpenAIChat) -> tuple[list[str], object]:
+    deltas, completion = [], None
+    async for event in chat.stream([{"role": "user", "content": "hi"}]):
+        if event.completion is not None:
+            completion = event.completion
+        else:
+            deltas.append(event.delta)
+    return deltas, completion
+
+
+async def test_stream_glues_tool_call_pieces_and_text(sse_server) -> None:
+    script, url = sse_server
+    script.append(
+        _event({"content": "Sure, "})
+        + _event({"content": "done."})
+        + _event({"tool_calls": [{"index": 0, "id": "c1", "function": {"name": "set_"}}]})
+        + _event(
+            {"tool_calls": [{"index": 0, "function": {"name": "reminder", "arguments": '{"ta'}}]}
+        )
+        + _event({"tool_calls": [{"index": 0, "function": {"arguments": '"task": "call mom"}'}}]})
+        + "data: [DONE]\n\n"
+    )
+    deltas, completion = await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
+    assert deltas == ["Sure, ", "done."]
+    assert completion.text == "Sure, done."
+    [call] = completion.tool_calls
+    assert (call.id, call.name, call.arguments) == ("c1", "set_reminder", {"task": "call mom"})
+
+
+async def test_reasoning_is_dropped_from_the_answer(sse_server) -> None:
+    script, url = sse_server
+    script.append(_event({"content": "<think>hmm</think>\n"}) + _event({"content": "Hello!"}))
+    _, completion = await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
+    assert completion.text == "Hello!"
+    assert strip_reasoning("<think>unfinished") == ""
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        _event({"content": "Hal"}) + "data: {not json\n\n",
+        _event({"content": "Hal"}) + 'data: {"error": {"message": "overloaded"}}\n\n',
+    ],
+)
+async def test_a_broken_stream_is_reported_as_unavailable(sse_server, broken: str) -> None:
+    script, url = sse_server
+    script.append(broken)
+    with pytest.raises(LLMUnavailable):
+        await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
+
+
+async def test_bad_tool_arguments_become_empty_arguments(sse_server) -> None:
+    script, url = sse_server
+    call = {"index": 0, "id": "c", "function": {"name": "lookup_person", "arguments": "{oops"}}
+    script.append(_event({"tool_calls": [call]}))
+    _, completion = await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
+    assert completion.tool_calls[0].arguments == {}
