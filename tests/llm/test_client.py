@@ -54,9 +54,7 @@ async def test_stream_glues_tool_call_pieces_and_text(sse_server) -> None:
         _event({"content": "Sure, "})
         + _event({"content": "done."})
         + _event({"tool_calls": [{"index": 0, "id": "c1", "function": {"name": "set_"}}]})
-        + _event(
-            {"tool_calls": [{"index": 0, "function": {"name": "reminder", "arguments": '{"ta'}}]}
-        )
+        + _event({"tool_calls": [{"index": 0, "function": {"name": "reminder", "arguments": "{"}}]})
         + _event({"tool_calls": [{"index": 0, "function": {"arguments": '"task": "call mom"}'}}]})
         + "data: [DONE]\n\n"
     )
