@@ -8,16 +8,16 @@ import gc
 import logging
 import os
 import signal
+import sqlite3
 import sys
 
 from openai import AsyncOpenAI
-from telegram import Bot, Update
 
 from bot.account import AccountService, MemoryData, ReminderData
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import ConversationOptions, ConversationService
-from bot.groups import ActiveChatDelivery, GroupService
+from bot.groups import GroupService
 from bot.llm.client import OpenAIChat
 from bot.llm.types import LLM
 from bot.logs import setup_logging
@@ -26,10 +26,9 @@ from bot.people import PeopleService, people_tools
 from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
-from bot.telegram import announce_commands, build_application
-from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.runner import StartupError, serve
 
-__all__ = ["build_services", "close_services", "main", "reminder_delivery", "run"]
+__all__ = ["build_services", "close_services", "main", "run"]
 
 logger = logging.getLogger("bot")
 
@@ -104,16 +103,13 @@ async def build_services(
     )
 
 
-def reminder_delivery(bot: Bot, services: Services) -> ActiveChatDelivery:
-    """How reminders reach Telegram: never to a chat Dazi was removed from."""
-    return ActiveChatDelivery(TelegramDelivery(bot), services.groups)
-
-
 def _freeze_startup_heap() -> None:
     """Keep the long-lived start-up objects (libraries, schemas, word lists) out of
     the cyclic garbage collector's full passes, which otherwise stall replies for ~100 ms."""
     gc.collect()
     gc.freeze()
+    # Fewer young-generation passes: a message allocates thousands of short-lived objects.
+    gc.set_threshold(5_000, 10, 10)
 
 
 def _embedder(settings: Settings) -> OpenAIEmbedder | None:
@@ -140,28 +136,20 @@ async def close_services(services: Services) -> None:
 
 async def run(settings: Settings) -> None:
     """Run the bot with long polling until SIGINT or SIGTERM."""
-    services = await build_services(settings)
-    app = build_application(settings, services)
+    try:
+        services = await build_services(settings)
+    except (OSError, sqlite3.Error) as error:
+        raise ConfigError(
+            f"DATABASE_PATH {settings.database_path} cannot be used ({error}); "
+            "point it at a writable file"
+        ) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     try:
-        async with app:
-            await announce_commands(app)
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            await services.reminders.start(reminder_delivery(app.bot, services))
-            await services.people.start(reminder_delivery(app.bot, services))
-            logger.info("Dazi is running as @%s", app.bot.username)
-            await stop.wait()
-            logger.info("stopping")
-            await services.reminders.stop()
-            await services.people.stop()
-            await app.updater.stop()
-            await app.stop()
+        await serve(settings, services, stop)
     finally:
         await close_services(services)
 
@@ -182,4 +170,11 @@ def main() -> None:
             settings.openai_api_key.get_secret_value(),
         ],
     )
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except StartupError as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.config import ConfigError, load_settings
 
@@ -98,3 +100,62 @@ def test_bad_allowlist_is_explained() -> None:
         load_settings(
             _env_file=None, telegram_bot_token=TOKEN, openai_api_key="k", allowed_user_ids="me,you"
         )
+
+
+def _run_bot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def _serve_bot_api(status: int, body: dict) -> tuple[web.AppRunner, str]:
+    """A Bot API stand-in that answers every method with one fixed reply."""
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response(body, status=status)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/bot"
+
+
+async def test_a_token_telegram_rejects_is_one_clear_line(tmp_path: Path) -> None:
+    rejected = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+    runner, base_url = await _serve_bot_api(401, rejected)
+    try:
+        result = await asyncio.to_thread(
+            _run_bot,
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=base_url,
+            OPENAI_API_KEY="sk-x",
+        )
+    finally:
+        await runner.cleanup()
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]  # after the start-up log lines
+    assert "TELEGRAM_BOT_TOKEN was rejected" in last and "@BotFather" in last
+    assert TOKEN not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_an_unusable_database_path_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    result = _run_bot(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        OPENAI_API_KEY="sk-x",
+        DATABASE_PATH=str(tmp_path / "blocker" / "dazi.sqlite3"),
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "DATABASE_PATH" in result.stderr and "Traceback" not in result.stderr

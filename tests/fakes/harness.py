@@ -10,13 +10,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_services, close_services, reminder_delivery
+from bot.app import build_services, close_services
 from bot.config import Settings, load_settings
 from bot.people import DigestReport
 from bot.reminders import RunReport
 from bot.services import Services
 from bot.telegram import announce_commands, build_application
 from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.runner import reminder_delivery
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import FakeLLM
 from tests.fakes.telegram import FakeBotAPI
