@@ -20,7 +20,7 @@ from bot.conversation.texts import TEXTS
 from bot.conversation.tools import ToolContext, ToolRegistry
 from bot.conversation.types import Incoming, Notice, ReplyDone, ReplyEvent, TextDelta
 from bot.i18n import detect_language, pick_language
-from bot.llm.client import LLMUnavailable
+from bot.llm.client import LLMUnavailable, strip_reasoning
 from bot.llm.types import LLM, ChatMessage, Completion
 from bot.memory import FactExtractor, MemoryStore
 from bot.storage import (
@@ -309,17 +309,24 @@ class ConversationService:
     async def _answer(
         self, prompt: list[ChatMessage], context: ToolContext, notices: list[Notice]
     ) -> AsyncIterator[TextDelta | Completion]:
-        """Stream rounds of the model, running the tools it calls between rounds."""
-        shown = ""
+        """Stream rounds of the model, running the tools it calls between rounds.
+
+        Reasoning models think aloud in ``<think>...</think>`` first: that is never shown.
+        """
+        shown = ""  # the answer text of the finished rounds
         tools = self.tools.specs(context) or None
         for _ in range(_MAX_TOOL_ROUNDS):
             completion: Completion | None = None
+            written = ""
             async for event in self._llm.stream(prompt, tools=tools):
                 if event.completion is not None:
                     completion = event.completion
                 elif event.delta:
-                    shown += event.delta
-                    yield TextDelta(shown)
+                    written += event.delta
+                    visible = strip_reasoning(written)
+                    if visible.strip():
+                        yield TextDelta(shown + visible)
+            shown += strip_reasoning(written)
             if completion is None or not completion.tool_calls:
                 yield Completion(text=shown, tool_calls=[])
                 return
@@ -329,7 +336,7 @@ class ConversationService:
                 if outcome.notice is not None:
                     notices.append(outcome.notice)
                 prompt.append({"role": "tool", "tool_call_id": call.id, "content": outcome.result})
-            if shown and not shown.endswith("\n"):
+            if shown.strip() and not shown.endswith("\n"):
                 shown += "\n\n"
         yield Completion(text=shown, tool_calls=[])
 

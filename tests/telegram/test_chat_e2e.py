@@ -351,3 +351,19 @@ async def test_a_handler_error_is_apologised_for_and_polling_goes_on(
     harness.api.push_text(ANNA, "And this one works")
     replies = await harness.api.wait_for_messages(2, ANNA.id)
     assert replies[1]["text"] == "You said: And this one works"
+
+
+async def test_reasoning_of_thinking_models_is_never_shown_or_stored(harness: BotHarness) -> None:
+    harness.llm.chunk_delay = 0.08  # slow enough for live previews
+    harness.llm.then(LLMReply("<think>The user greets me; be warm.</think>\nHello Anna!"))
+    harness.api.push_text(ANNA, "Hi!")
+    [reply] = await harness.api.wait_for_messages(1, ANNA.id)
+    await harness.settle()
+    assert reply["text"] == "Hello Anna!"
+    shown = [c.params.get("text", "") for c in harness.api.calls]
+    assert not any("think" in text or "warm" in text for text in shown)
+    assert harness.services is not None
+    stored = await harness.services.db.fetchall(
+        "SELECT text FROM messages WHERE role = 'assistant'"
+    )
+    assert [row["text"] for row in stored] == ["Hello Anna!"]
