@@ -70,6 +70,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data["services"] = services
+    app.add_handler(TypeHandler(Update, ignore_edits), group=-2)
     if settings.allowed_user_ids:
         app.add_handler(TypeHandler(Update, allowlist_gate), group=-1)
     for feature in FEATURES:
@@ -88,6 +89,13 @@ async def announce_commands(app: Application) -> None:
             await app.bot.set_my_commands(menu, language_code=None if lang == "en" else lang)
         except TelegramError as error:
             logger.warning("could not set the %s command menu: %s", lang, error)
+
+
+async def ignore_edits(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message is not a new one: answering (or re-running a command) again would
+    duplicate replies and reminders, so edits stop here."""
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        raise ApplicationHandlerStop
 
 
 async def allowlist_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -367,3 +367,18 @@ async def test_reasoning_of_thinking_models_is_never_shown_or_stored(harness: Bo
         "SELECT text FROM messages WHERE role = 'assistant'"
     )
     assert [row["text"] for row in stored] == ["Hello Anna!"]
+
+
+async def test_editing_a_message_neither_answers_nor_stores_it_again(harness: BotHarness) -> None:
+    original = harness.api.push_text(ANNA, "I like tea")
+    await harness.api.wait_for_messages(1, ANNA.id)
+    harness.api.push_update(
+        {"edited_message": {**original, "text": "I like coffee", "edit_date": 1}}
+    )
+    harness.api.push_text(ANNA, "And you?")
+    replies = await harness.api.wait_for_messages(2, ANNA.id)
+    await harness.settle()
+    assert [reply["text"] for reply in replies] == ["You said: I like tea", "You said: And you?"]
+    assert harness.services is not None
+    rows = await harness.services.db.fetchall("SELECT text FROM messages WHERE role = 'user'")
+    assert [row["text"] for row in rows] == ["I like tea", "And you?"]
