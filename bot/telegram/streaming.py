@@ -140,6 +140,7 @@ class ReplyStreamer:
         draft_interval: float = 0.5,
         edit_interval: float = 1.0,
         grace: float = 0.3,
+        typing_refresh: float = TYPING_REFRESH_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
@@ -152,6 +153,7 @@ class ReplyStreamer:
         self._monotonic = monotonic
         # Answers that arrive within the grace period go out at once, with no typing or preview.
         self._grace = grace
+        self._typing_refresh = typing_refresh
         self._started = monotonic()
         self._draft_id = random.randint(1, 2**31 - 1)
         self._preview: Message | None = None
@@ -215,6 +217,11 @@ class ReplyStreamer:
         if self._preview is not None and parts and await self._edit(parts[0], final=True):
             rest = await self._send_parts(parts[1:], reply_to=None)
             return [self._preview.message_id, *rest]
+        if self._preview is not None:
+            # The preview could not become the answer: take it away rather than leave a
+            # half-written copy above the real one.
+            with contextlib.suppress(TelegramError):
+                await self._bot.delete_message(self._chat_id, self._preview.message_id)
         return await self._send_parts(parts, reply_to=self._reply_to)
 
     async def _send_parts(self, parts: Sequence[str], *, reply_to: int | None) -> list[int]:
@@ -319,4 +326,4 @@ class ReplyStreamer:
             except TelegramError as error:
                 logger.debug("typing action failed in chat %s: %s", self._chat_id, error)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._text_shown.wait(), TYPING_REFRESH_SECONDS)
+                await asyncio.wait_for(self._text_shown.wait(), self._typing_refresh)
