@@ -37,7 +37,10 @@ class ToolOutcome:
 
 
 class Tool(Protocol):
-    """A function the model can call. ``spec`` is the OpenAI tool definition."""
+    """A function the model can call. ``spec`` is the OpenAI tool definition.
+
+    A tool may also define ``available(context) -> bool``: when it returns False (say, a
+    private-only tool in a group chat) the model is not offered the tool there at all."""
 
     @property
     def spec(self) -> ToolSpec: ...
@@ -55,7 +58,12 @@ class ToolRegistry:
         self._tools[tool.spec["function"]["name"]] = tool
 
     def specs(self, context: ToolContext | None = None) -> list[ToolSpec]:
-        return [tool.spec for tool in self._tools.values()]
+        """The tools to offer; with a context, only those available there."""
+        return [
+            tool.spec
+            for tool in self._tools.values()
+            if context is None or _available(tool, context)
+        ]
 
     def __bool__(self) -> bool:
         return bool(self._tools)
@@ -69,3 +77,9 @@ class ToolRegistry:
         except Exception:
             logger.exception("tool %s failed", call.name)
             return ToolOutcome(result="error: the tool failed; tell the user it did not work")
+
+
+def _available(tool: Tool, context: ToolContext) -> bool:
+    """Whether a tool is on offer in this context (tools without ``available`` always are)."""
+    check = getattr(tool, "available", None)
+    return True if check is None else bool(check(context))

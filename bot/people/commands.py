@@ -2,7 +2,11 @@
 /digest, and editing a person by writing to Dazi (part of ``PeopleService``).
 
 Arguments are read deterministically: the person is the longest known name, alias or relation
-at the start (or everything before a colon), the rest is the note, the date or the cadence.
+at the start (or everything before a colon), the rest is the note, the date or the cadence; a
+possessive after the name goes ("Anna's husband likes golf" is a note on Anna: "husband likes
+golf"), and a surname after a known first name ("Anna Smith" when only "Anna" is known) is
+asked about: that person, or someone new. ``/met`` reads when it was from the words ("2 weeks
+ago", "last Tuesday", "三天前": :mod:`bot.people.past`), never a day after today.
 In a group every command answers with a privacy hint and a "Show it here" button that only the
 person who asked can use.
 """
@@ -10,7 +14,7 @@ person who asked can use.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -20,10 +24,10 @@ from bot.people.buttons import button
 from bot.people.format import md
 from bot.people.model import Actor, Person
 from bot.people.parsing import CADENCE_OFF, find_cadence, find_date
+from bot.people.past import find_past, without
 from bot.people.relations import RELATION_WORDS, name_key
 from bot.people.texts import TEXTS
 from bot.people.views import card_notice, digest_message, list_notice
-from bot.timeparse import parse_when
 
 if TYPE_CHECKING:
     from bot.clock import Clock
@@ -31,7 +35,14 @@ if TYPE_CHECKING:
     from bot.people.runner import DigestRunner
     from bot.storage import UserRepository
 
-__all__ = ["COMMAND_NAMES", "CommandsMixin", "parse_edit", "split_subject"]
+__all__ = [
+    "COMMAND_NAMES",
+    "CommandsMixin",
+    "Subject",
+    "parse_edit",
+    "read_subject",
+    "split_subject",
+]
 
 COMMAND_NAMES = ("people", "person", "birthday", "note", "keepintouch", "met", "draft", "digest")
 _EDIT_WINDOW = timedelta(minutes=15)
@@ -52,27 +63,105 @@ _EDIT_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 
 
-def split_subject(text: str, people: list[Person]) -> tuple[str, str]:
-    """Split "Anna loves orchids" / "妈妈喜欢兰花" / "Anna Schmidt: loves orchids" into the
-    person and the rest: the longest known name, alias or relation word at the start."""
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Whom a command's words are about, and the rest of the words.
+
+    ``shorter`` is set when ``who`` is a fuller name than a known one it starts with ("Anna
+    Smith" when only "Anna" is known): maybe the same person, maybe someone new, so ask."""
+
+    who: str
+    rest: str
+    shorter: str | None = None
+
+
+_COLON = re.compile(r"(?<!\d)[:：]|[:：](?!\d)")
+_POSSESSIVE = re.compile(r"^(?:(?:'s|’s)\b|['’](?=\s|$)|的(?![确確]))\s*", re.IGNORECASE)
+_OWNER = re.compile(r"^(?P<who>\S+?)(?:'s|’s|(?<=s)['’])$", re.IGNORECASE)
+_ZH_OWNER = re.compile(r"^(?P<who>[\u4e00-\u9fff·]{1,6}?)的(?![确確])(?P<rest>.+)$")
+#: Capitalised words that follow a name without being a surname.
+_NOT_SURNAME_WORDS = """
+    i i'm i've i'd i'll we he she they it his her their my our you your the a an and or but
+    so is was are were has had have will would can could just also still got gets loves likes
+    love like said says told called met texted visited new old today yesterday tonight last
+    this next on at in for with from about lunch dinner breakfast coffee drinks monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december mom dad christmas easter thanksgiving birthday party
+"""
+_NOT_SURNAMES = frozenset(_NOT_SURNAME_WORDS.split())
+
+
+def _surname_like(word: str) -> bool:
+    """Whether a word after a first name reads as a surname ("Smith", "McDonald", "O'Neil")."""
+    bare = re.sub(r"(?:'s|’s)$", "", word)
+    letters = bare.replace("-", "").replace("'", "").replace("’", "")
+    return (
+        len(letters) >= 2
+        and letters.isalpha()
+        and bare[:1].isupper()
+        and not letters.isupper()
+        and bare.casefold() not in _NOT_SURNAMES
+    )
+
+
+def _after_name(rest: str) -> str:
+    """The words after a name, without a possessive ("'s husband" -> "husband")."""
+    return _POSSESSIVE.sub("", rest.strip(" ,，:：")).strip(" ,，:：")
+
+
+def _fuller_name(who: str, rest: str) -> tuple[str, str] | None:
+    """The name with a surname: "Anna" + "Smith's husband likes golf" -> "Anna Smith"."""
+    head, _, tail = rest.partition(" ")
+    if not _surname_like(head):
+        return None
+    owner = _OWNER.match(head)
+    surname = owner["who"] if owner else head
+    return f"{who} {surname}", _after_name(tail) if owner else tail.strip()
+
+
+def read_subject(text: str, people: list[Person]) -> Subject:
+    """Split "Anna loves orchids" / "妈妈喜欢兰花" / "Anna Schmidt: loves orchids" /
+    "Anna's husband likes golf" / "安娜的丈夫喜欢高尔夫" into the person and the rest: the
+    longest known name, alias or relation word at the start (a possessive after it goes), else
+    the first word, or the first two when the second reads as a surname (``shorter`` then says
+    which known first name they may be: "Carl Berg" when "Carl Jensen" is known)."""
     text = " ".join(text.split())
-    for separator in (":", "："):
-        if separator in text:
-            who, _, rest = text.partition(separator)
-            if who.strip():
-                return who.strip(), rest.strip()
+    if match := _COLON.search(text):
+        who, rest = text[: match.start()].strip(), text[match.end() :].strip()
+        if who:
+            return Subject(who, rest)
     body = _LEADING_MY.sub("", text) if _LEADING_MY.match(text) else text
     lowered = body.casefold()
-    keys = {name_key(person.name) for person in people}
-    keys |= {name_key(alias) for person in people for alias in person.aliases}
-    keys |= set(RELATION_WORDS)
-    for key in sorted(keys, key=len, reverse=True):
+    names = {name_key(person.name) for person in people}
+    names |= {name_key(alias) for person in people for alias in person.aliases}
+    for key in sorted(names | set(RELATION_WORDS), key=len, reverse=True):
         if key and lowered.startswith(key):
             after = body[len(key) : len(key) + 1]
             if not after or not (after.isalnum() and key[-1:].isascii() and after.isascii()):
-                return body[: len(key)], body[len(key) :].strip(" ,，:：")
+                who, rest = body[: len(key)], body[len(key) :]
+                if key in names and " " not in key and after == " ":
+                    fuller = _fuller_name(who, rest.strip())
+                    if fuller is not None:
+                        return Subject(fuller[0], fuller[1], shorter=who)
+                return Subject(who, _after_name(rest))
+    if " " not in text and (owned := _ZH_OWNER.match(text)):
+        return Subject(owned["who"], owned["rest"].strip())
     head, _, rest = text.partition(" ")
-    return head, rest.strip()
+    head = head.rstrip(",，")
+    if owner := _OWNER.match(head):
+        return Subject(owner["who"], _after_name(rest))
+    fuller = _fuller_name(head, rest) if head[:1].isupper() else None
+    if fuller is not None and fuller[1]:
+        first = head.casefold()
+        known = any(key.split()[0] == first for key in names if " " in key)
+        return Subject(*fuller, shorter=head if known else None)
+    return Subject(head, rest.strip())
+
+
+def split_subject(text: str, people: list[Person]) -> tuple[str, str]:
+    """The person and the rest (see :func:`read_subject`)."""
+    subject = read_subject(text, people)
+    return subject.who, subject.rest
 
 
 def parse_edit(text: str) -> dict[str, Any] | None:
@@ -215,10 +304,21 @@ class CommandsMixin:
         )
 
     async def _cmd_note(self, actor: Actor, text: str, lang: str) -> Notice:
-        who, rest = split_subject(text, await self.repo.for_user(actor.user_id))
-        if not who or not rest:
+        subject = read_subject(text, await self.repo.for_user(actor.user_id))
+        if not subject.who or not subject.rest:
             return Notice(TEXTS("usage_note", lang))
-        return await self._remember(actor, lang, name=who, note=rest[:1000])
+        return await self._remember_about(actor, subject, lang, note=subject.rest[:1000])
+
+    async def _remember_about(self, actor: Actor, subject: Subject, lang: str, **op: Any) -> Notice:
+        """Remember something about the subject; when it is a fuller name than a known person
+        ("Anna Smith", only "Anna" known), ask: that person, or someone new."""
+        if subject.shorter:
+            _, found = await self.candidates(actor.user_id, subject.shorter)
+            if found:
+                return await self._ask_which(
+                    actor, found, {"kind": "remember", "name": subject.who, "lang": lang, **op}
+                )
+        return await self._remember(actor, lang, name=subject.who, **op)
 
     async def _cmd_keepintouch(self, actor: Actor, text: str, lang: str) -> Notice:
         if not text:
@@ -237,25 +337,30 @@ class CommandsMixin:
         return await self._remember(actor, lang, name=who, cadence=days)
 
     async def _cmd_met(self, actor: Actor, text: str, lang: str) -> Notice:
-        who, rest = split_subject(text, await self.repo.for_user(actor.user_id))
-        if not who:
+        subject = read_subject(text, await self.repo.for_user(actor.user_id))
+        if not subject.who:
             return Notice(TEXTS("usage_met", lang))
         user = await self._user(actor.user_id)
-        at, note = self.contact_time(rest, self._zone(user))
+        at, note = self.contact_time(subject.rest, self._zone(user))
         met = {"at": at.isoformat(), "note": note, "source": "command"}
-        return await self._remember(actor, lang, name=who, met=met)
+        return await self._remember_about(actor, subject, lang, met=met)
 
     def contact_time(self, words: str, timezone: str) -> tuple[datetime, str]:
-        """When a contact happened, from words like "yesterday" / "昨天" (now when none or in
-        the future), and the words left over."""
+        """When a contact happened, from words like "yesterday", "2 weeks ago", "last
+        Tuesday", "三天前", "上周二" (see :mod:`bot.people.past`), and the words left over.
+        Today (or no such words): now. Another day: noon local time that day. Never later
+        than now."""
         now: datetime = self._clock.now()
-        parsed = parse_when(words, now, timezone) if words else None
-        if parsed is None or parsed.rrule or parsed.when.astimezone(UTC) > now:
-            return now, words
-        local = parsed.when.astimezone(ZoneInfo(timezone))
-        if local.date() == now.astimezone(ZoneInfo(timezone)).date():
-            return now, (parsed.task or "").strip()
-        return local.replace(hour=12, minute=0).astimezone(UTC), (parsed.task or "").strip()
+        zone = ZoneInfo(timezone)
+        today = now.astimezone(zone).date()
+        found = find_past(words, today) if words else None
+        if found is None:
+            return now, words.strip()
+        rest = without(words, found.start, found.end)
+        if found.day >= today:
+            return now, rest
+        noon = datetime.combine(found.day, time(12), tzinfo=zone).astimezone(UTC)
+        return min(noon, now), rest
 
     # -- /digest -----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from bot.people.relations import canonical_relation
 __all__ = [
     "ago",
     "cadence_words",
+    "contact_day",
     "date_words",
     "day_words",
     "in_days",
@@ -149,6 +150,20 @@ def ago(moment: datetime, now: datetime, lang: str, *, today: date | None = None
     years = days // 365
     unit = "year" if years == 1 else "years"
     return f"over {years} {unit} ago" if days % 365 > 30 else f"{years} {unit} ago"
+
+
+def contact_day(day: date, today: date, lang: str) -> str:
+    """When a contact was, for its confirmation: ``today``; ``yesterday, Fri 27 Nov``;
+    ``2 weeks ago, Sat 14 Nov``; ``昨天，11月27日周五``."""
+    days = (today - day).days
+    midnight = datetime.combine(day, datetime.min.time())
+    words = ago(midnight, midnight, lang, today=today)
+    if days <= 0:
+        return words
+    if lang == "zh":
+        year = f"{day.year}年" if day.year != today.year else ""
+        return f"{words}，{year}{day.month}月{day.day}日{_ZH_DAYS[day.weekday()]}"
+    return f"{words}, {day_words(day, today, lang)}"
 
 
 def cadence_words(days: int, lang: str) -> str:

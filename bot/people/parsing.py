@@ -9,7 +9,8 @@ Dates (:func:`find_date`):
 * Chinese: ``3月14日``, ``三月十四号``, ``1990年3月14日``;
 * lunar: ``农历八月十五``, ``阴历正月初一``, ``农历闰四月初八``, ``腊月二十三`` (正月/冬月/腊月
   and 初X/廿X days say "lunar" by themselves), ``1960年农历八月十五``, ``lunar 8/15``,
-  ``lunar leap 4/8``, ``15th day of the 8th lunar month``.
+  ``15th day of the 8th lunar month``; a leap month as ``lunar leap 4/8``, ``lunar 闰4/8``,
+  ``lunar 4/8 leap``, ``lunar 4/8 (leap month)``, ``闰4/8``, ``农历闰4/8`` or ``农历闰四月初八``.
 
 Cadences (:func:`parse_cadence`): ``every 2 weeks``, ``weekly``, ``every other month``,
 ``twice a month``, ``每周``, ``每两周``, ``每月``, ``每三个月``, ``两周一次``, ``off``/``取消``.
@@ -120,9 +121,13 @@ _ZH_LUNAR = re.compile(
     rf"(?P<leap>闰|閏)?\s*(?P<month>正|冬|腊|臘|\d{{1,2}}|{_ZH_NUM})\s*月\s*(?:的)?\s*"
     rf"(?P<day>初\s*{_ZH_NUM}|初\d{{1,2}}|\d{{1,2}}|{_ZH_NUM})\s*(?:日|号|號)?"
 )
+_LEAP_WORD = r"(?:leap(?:\s+month)?|闰月?|閏月?)"
 _EN_LUNAR = re.compile(
-    r"\blunar\s+(?:calendar\s+)?(?:(?P<year>\d{4})\s*[-/.]\s*)?(?P<leap>leap\s+)?"
-    r"(?P<month>\d{1,2})\s*[-/.]\s*(?P<day>\d{1,2})\b"
+    r"(?:\blunar\s+(?:calendar\s+)?(?:(?P<year>\d{4})\s*[-/.]\s*)?"
+    rf"(?:(?P<leap>{_LEAP_WORD})\s*)?|(?:农历|阴历|旧历|農曆|陰曆)\s*(?:(?P<leap4>闰|閏)\s*)?"
+    r"|(?<![\w/.-])(?P<leap1>闰|閏)\s*)"
+    r"(?P<month>\d{1,2})\s*[-/.]\s*(?P<day>\d{1,2})(?![\d/.-])"
+    rf"(?P<leap3>\s*\(?\s*{_LEAP_WORD}\b\s*\)?)?(?:\s*,?\s*(?P<year3>\d{{4}})\b)?"
     r"|\b(?P<day2>\d{1,2})" + _ORD + r"\s+(?:day\s+)?of\s+(?:the\s+)?(?P<leap2>leap\s+)?"
     r"(?P<month2>\d{1,2})" + _ORD + r"\s+(?:chinese\s+)?lunar\s+month"
     r"(?:\s*,?\s*(?P<year2>\d{4}))?",
@@ -130,7 +135,7 @@ _EN_LUNAR = re.compile(
 )
 
 
-_LUNAR_MARK = re.compile(r"\blunar\b|农历|阴历|旧历|農曆|陰曆", re.IGNORECASE)
+_LUNAR_MARK = re.compile(r"\blunar\b|农历|阴历|旧历|農曆|陰曆|闰|閏", re.IGNORECASE)
 
 
 def _zh_lunar(text: str) -> DateWords | None:
@@ -158,7 +163,8 @@ def _en_lunar(text: str) -> DateWords | None:
     for match in _EN_LUNAR.finditer(text):
         if match["month"]:
             month, day = int(match["month"]), int(match["day"])
-            year, leap = match["year"], bool(match["leap"])
+            year = match["year"] or match["year3"]
+            leap = any(match[group] for group in ("leap", "leap1", "leap3", "leap4"))
         else:
             month, day = int(match["month2"]), int(match["day2"])
             year, leap = match["year2"], bool(match["leap2"])

@@ -27,9 +27,17 @@ from bot.people.calendar import next_occurrence
 from bot.people.commands import CommandsMixin
 from bot.people.digest import DigestUser, digest_settings
 from bot.people.drafts import DraftsMixin
-from bot.people.format import ago, cadence_words, date_words, day_words, md, person_label
+from bot.people.format import (
+    ago,
+    cadence_words,
+    contact_day,
+    date_words,
+    day_words,
+    md,
+    person_label,
+)
 from bot.people.model import Actor, DigestSettings, ImportantDate, Person
-from bot.people.parsing import DateWords
+from bot.people.parsing import DateWords, find_date
 from bot.people.relations import (
     RELATION_WORDS,
     UNIQUE_RELATIONS,
@@ -50,6 +58,8 @@ __all__ = ["Change", "PeopleService"]
 logger = logging.getLogger(__name__)
 
 UNDO_LIFETIME = timedelta(days=14)
+#: Chinese characters that may be part of a date ("3月14日", "闰4/8", "农历八月十五").
+_DATE_HAN = frozenset("闰閏农历阴旧農曆陰月日号號年初廿卅正冬腊臘〇零一二两三四五六七八九十百")
 CHOICE_LIFETIME = timedelta(days=3)
 
 
@@ -120,11 +130,14 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
 
     @staticmethod
     def _lang(user: UserRecord | None, text: str = "") -> str:
-        """The user's language, unless what they wrote is clearly in the other one (a name
-        alone, "/person Maria", does not switch)."""
+        """The user's language, unless what they wrote is clearly in the other one. A name
+        alone ("/person Maria") or a date ("/birthday Eve lunar 闰4/8", "/birthday Dan
+        3月14日") does not switch: Chinese characters count only outside dates."""
         fallback = "zh" if user is not None and user.language == "zh" else "en"
-        if any("\u4e00" <= char <= "\u9fff" for char in text):
+        if any("\u4e00" <= char <= "\u9fff" and char not in _DATE_HAN for char in text):
             return "zh"
+        if found := find_date(text):
+            text = f"{text[: found.start]} {text[found.end :]}"
         if len(text.split()) < 3:
             return fallback
         return detect_language(text, fallback=fallback)  # type: ignore[arg-type]
@@ -220,8 +233,16 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
             now=now,
             lifetime=CHOICE_LIFETIME,
         )
+        alone = len(found) == 1
         rows: list[tuple[Button, ...]] = [
-            (button(await self._tell_apart(person, lang), "pick", pending_id, str(person.id)),)
+            (
+                button(
+                    await self._tell_apart(person, lang, alone=alone),
+                    "pick",
+                    pending_id,
+                    str(person.id),
+                ),
+            )
             for person in found[:8]
         ]
         if creating:
@@ -238,8 +259,9 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
         )
         return Notice(question, tuple(rows))
 
-    async def _tell_apart(self, person: Person, lang: str) -> str:
-        """A button label that tells two namesakes apart: relation, else a note or a date."""
+    async def _tell_apart(self, person: Person, lang: str, *, alone: bool = False) -> str:
+        """A button label that tells two namesakes apart: relation, else a note or a date
+        (else the id; just the name when there is only one to choose)."""
         label = person.name
         if person.relation and canonical_relation(person.name) != person.relation_key:
             return f"{label} ({person.relation})"[:60]
@@ -249,7 +271,7 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
         dates = await self.repo.dates_of(person.id)
         if dates:
             return f"{label} ({date_words(dates[0], lang)})"
-        return f"{label} #{person.id}"
+        return label if alone else f"{label} #{person.id}"
 
     # -- changing one person ---------------------------------------------------------------------
 
@@ -408,7 +430,7 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
         change.undo.setdefault("interactions_added", []).append(interaction_id)
         zone = ZoneInfo(self._zone(user))
         today = now.astimezone(zone).date()
-        when = ago(at.astimezone(zone), now, lang, today=today)
+        when = contact_day(at.astimezone(zone).date(), today, lang)
         if note:
             change.lines.append(TEXTS("line_met", lang, what=md(note), when=when))
         else:
@@ -484,7 +506,7 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
             lifetime=UNDO_LIFETIME,
         )
         today = now.astimezone(ZoneInfo(zone)).date()
-        when_words = ago(at.astimezone(ZoneInfo(zone)), now, lang, today=today)
+        when_words = contact_day(at.astimezone(ZoneInfo(zone)).date(), today, lang)
         who = person_label(found[0]) if len(found) == 1 else f"**{md(name)}**"
         key = "offer_log" if what else "offer_log_plain"
         text = TEXTS(key, lang, what=md(what), who=who, when=when_words)

@@ -74,6 +74,7 @@ TEXTS = Catalog(
             "en": "Tell me whose birthday and when, for example:\n"
             "`/birthday Anna 03-14`\n`/birthday Anna 1990-03-14`\n`/birthday Tom 14 March`\n"
             "`/birthday Mom lunar 8/15` (lunar calendar)\n"
+            "`/birthday Grandma lunar leap 4/8` (a leap month; also `lunar 4/8 leap`)\n"
             "A year is optional; with it I can tell the age. Feb 29 is kept on Feb 28 in "
             "other years.",
             "zh": "告诉我是谁的生日、哪一天，例如：\n"
@@ -96,8 +97,10 @@ TEXTS = Catalog(
         },
         "usage_met": {
             "en": "Whom did you talk to or meet? For example:\n"
-            "`/met Anna coffee in the park`\n`/met Tom yesterday dinner`",
-            "zh": "你和谁联系或见面了？例如：\n`/met 妈妈 打了电话`\n`/met 小王 昨天一起吃饭`",
+            "`/met Anna coffee in the park`\n`/met Tom yesterday dinner`\n"
+            "`/met Tom 2 weeks ago lunch` · `/met Anna last Tuesday`",
+            "zh": "你和谁联系或见面了？例如：\n`/met 妈妈 打了电话`\n`/met 小王 昨天一起吃饭`\n"
+            "`/met 小王 两周前喝咖啡` · `/met 妈妈 上周二`",
         },
         "usage_person": {
             "en": "Whom should I show? For example `/person Anna`. /people lists everyone.",
@@ -108,8 +111,8 @@ TEXTS = Catalog(
             "zh": "要给谁写消息？例如 `/draft 妈妈`。",
         },
         "bad_date": {
-            "en": "I couldn't read a date in “{text}”. Try `03-14`, `1990-03-14`, `14 March` "
-            "or `lunar 8/15`.",
+            "en": "I couldn't read a date in “{text}”. Try `03-14`, `1990-03-14`, `14 March`, "
+            "`lunar 8/15` or `lunar leap 4/8`.",
             "zh": "我没能从“{text}”里读出日期。可以写 `3月14日`、`1990-03-14`、"
             "`农历八月十五` 或 `农历闰四月初八`。",
         },

@@ -2,7 +2,8 @@
 
 The model only copies the user's words into structured fields (a name, a relation, the date
 as said); dates and cadences are read by :mod:`bot.people.parsing`, never by the model. People
-are private: in a group chat every tool declines and tells the model why.
+are private: in a group chat the tools are not offered to the model at all (``available``), and
+should one be called there anyway it declines and tells the model why.
 """
 
 from __future__ import annotations
@@ -37,11 +38,18 @@ def _text(arguments: dict[str, Any], key: str) -> str:
     return " ".join(str(value).split()) if value else ""
 
 
-class RememberPersonTool:
-    """``remember_person``: the user shared something lasting about someone they know."""
+class _PrivateTool:
+    """A people tool: offered to the model in private chats only."""
 
     def __init__(self, service: PeopleService) -> None:
         self._service = service
+
+    def available(self, context: ToolContext) -> bool:
+        return not (context.chat.is_group or context.chat.id < 0)
+
+
+class RememberPersonTool(_PrivateTool):
+    """``remember_person``: the user shared something lasting about someone they know."""
 
     @property
     def spec(self) -> ToolSpec:
@@ -167,11 +175,8 @@ class RememberPersonTool:
         return problems
 
 
-class OfferContactTool:
+class OfferContactTool(_PrivateTool):
     """``offer_log_contact``: the user mentioned talking to someone; offer, never log."""
-
-    def __init__(self, service: PeopleService) -> None:
-        self._service = service
 
     @property
     def spec(self) -> ToolSpec:
@@ -223,11 +228,8 @@ class OfferContactTool:
         )
 
 
-class LookupPersonTool:
+class LookupPersonTool(_PrivateTool):
     """``lookup_person``: what the user told Dazi about someone (dates, notes, contact)."""
-
-    def __init__(self, service: PeopleService) -> None:
-        self._service = service
 
     @property
     def spec(self) -> ToolSpec:

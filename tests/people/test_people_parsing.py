@@ -33,6 +33,17 @@ from bot.people.relations import canonical_relation, match_people, name_key
         ("农历一九六〇年八月十五", (8, 15, 1960, LUNAR, False)),
         ("lunar 8/15", (8, 15, None, LUNAR, False)),
         ("lunar leap 4/8", (4, 8, None, LUNAR, True)),
+        ("lunar 闰4/8", (4, 8, None, LUNAR, True)),
+        ("Eve lunar 闰 4/8", (4, 8, None, LUNAR, True)),
+        ("lunar 4/8 leap", (4, 8, None, LUNAR, True)),
+        ("lunar 4/8 (leap month)", (4, 8, None, LUNAR, True)),
+        ("lunar leap month 4/8", (4, 8, None, LUNAR, True)),
+        ("lunar 4/8 闰月", (4, 8, None, LUNAR, True)),
+        ("闰4/8", (4, 8, None, LUNAR, True)),
+        ("农历闰4/8", (4, 8, None, LUNAR, True)),
+        ("农历 8/15", (8, 15, None, LUNAR, False)),
+        ("lunar 8/15 1960", (8, 15, 1960, LUNAR, False)),
+        ("lunar 4/8 leap, 1990", (4, 8, 1990, LUNAR, True)),
         ("15th day of the 8th lunar month", (8, 15, None, LUNAR, False)),
         ("妈妈农历八月十五生日", (8, 15, None, LUNAR, False)),
     ],
@@ -48,9 +59,17 @@ def test_where_the_date_was() -> None:
     assert found is not None and (found.start, found.end) == (13, 18)
 
 
+def test_the_leap_words_are_part_of_the_date() -> None:
+    for text in ("Eve lunar 4/8 leap", "Eve lunar 闰4/8", "Eve lunar leap 4/8"):
+        found = find_date(text)
+        assert found is not None and text[: found.start] == "Eve " and found.end == len(text)
+
+
 @pytest.mark.parametrize(
-    "text", ["2月30日", "13/13", "Feb 30", "lunar 13/1", "someday", "call mom", "2027"]
-)
+    "text",
+    ["2月30日", "13/13", "Feb 30", "lunar 13/1", "lunar 闰13/8", "闰4/31", "someday",
+     "call mom", "2027"],
+)  # fmt: skip
 def test_no_date(text: str) -> None:
     assert find_date(text) is None
 

@@ -11,8 +11,9 @@ import pytest
 
 from bot.llm.client import LLMUnavailable
 from bot.memory import MemoryStore
-from bot.people.commands import parse_edit, split_subject
-from bot.people.service import display_name
+from bot.people.commands import Subject, parse_edit, read_subject, split_subject
+from bot.people.service import PeopleService, display_name
+from bot.storage import UserRecord
 from tests.people.people_fixtures import ANNA, GROUP, LI, World, labels, make_world
 
 
@@ -82,6 +83,54 @@ def test_splitting_the_person_from_the_rest() -> None:
     assert split_subject("my mom loves tulips", people) == ("mom", "loves tulips")
     assert split_subject("Tom got a dog", people) == ("Tom", "got a dog")
     assert split_subject("Annabel likes tea", [P("Anna")]) == ("Annabel", "likes tea")
+
+
+def test_possessives_and_surnames() -> None:
+    class P:
+        def __init__(self, name: str, aliases: tuple[str, ...] = ()) -> None:
+            self.name, self.aliases = name, aliases
+
+    known = [P("Anna"), P("安娜"), P("小王"), P("Anna Schmidt")]
+    for people in (known, []):
+        assert read_subject("Anna's husband likes golf", people) == Subject(
+            "Anna", "husband likes golf"
+        )
+        assert read_subject("Anna’s husband likes golf", people).rest == "husband likes golf"
+        assert read_subject("安娜的丈夫喜欢高尔夫", people) == Subject("安娜", "丈夫喜欢高尔夫")
+    assert read_subject("James' dog is sick", []) == Subject("James", "dog is sick")
+    # A surname after a known first name: maybe someone else, so it says which name it was.
+    assert read_subject("Anna Smith likes jazz", known) == Subject(
+        "Anna Smith", "likes jazz", shorter="Anna"
+    )
+    assert read_subject("Anna Smith's husband likes golf", known) == Subject(
+        "Anna Smith", "husband likes golf", shorter="Anna"
+    )
+    assert read_subject("Anna Schmidt likes jazz", known) == Subject("Anna Schmidt", "likes jazz")
+    assert read_subject("Anna Smith likes jazz", []) == Subject("Anna Smith", "likes jazz")
+    assert read_subject("Anna Berg likes jazz", [P("Anna Schmidt")]) == Subject(
+        "Anna Berg", "likes jazz", shorter="Anna"
+    )
+    assert split_subject("Anna Smith likes jazz", known) == ("Anna Smith", "likes jazz")
+    # Capitalised words that are not surnames, and colons in times.
+    assert read_subject("Anna Tuesday dinner", known) == Subject("Anna", "Tuesday dinner")
+    assert read_subject("Anna IBM interview", known) == Subject("Anna", "IBM interview")
+    assert read_subject("Tom I think likes tea", []) == Subject("Tom", "I think likes tea")
+    assert read_subject("Tom 11:30 coffee", []) == Subject("Tom", "11:30 coffee")
+    assert read_subject("Tom, coffee 3 days ago", []) == Subject("Tom", "coffee 3 days ago")
+    assert read_subject("Anna Christmas party", known) == Subject("Anna", "Christmas party")
+    assert read_subject("小王的确很忙", known) == Subject("小王", "的确很忙")
+
+
+def test_dates_do_not_switch_the_language() -> None:
+    english = UserRecord(ANNA.user_id, "Anna", None, "en", None)
+    chinese = UserRecord(LI.user_id, "李雷", None, "zh", None)
+    assert PeopleService._lang(english, "Eve lunar 闰4/8") == "en"
+    assert PeopleService._lang(english, "Eve lunar 闰13/8") == "en"
+    assert PeopleService._lang(english, "Dan 3月14日") == "en"
+    assert PeopleService._lang(english, "妈妈 农历八月十五") == "zh"
+    assert PeopleService._lang(english, "奶奶 昨天打了电话") == "zh"
+    assert PeopleService._lang(chinese, "Eve lunar leap 4/8") == "zh"
+    assert PeopleService._lang(chinese, "Tom had a long dinner with us yesterday") == "en"
 
 
 def test_reading_edits() -> None:
@@ -181,3 +230,82 @@ async def test_export_forget_and_migrate(world: World) -> None:
     assert await world.service.forget_all(user_id=ANNA.user_id, chat_id=ANNA.chat_id) == 1
     assert await world.service.repo.for_user(ANNA.user_id) == []
     assert len(await world.service.repo.for_user(LI.user_id)) == 1
+
+
+async def test_contacts_in_the_past(world: World) -> None:
+    notice = await world.say(ANNA, "met", "Tom 2 weeks ago dinner")
+    assert "🤝 Logged: dinner (2 weeks ago, Sat 14 Nov)" in notice.text
+    tom = await world.person(ANNA, "Tom")
+    [contact] = await world.service.repo.interactions_of(tom.id)
+    assert (contact.at, contact.note) == (datetime(2026, 11, 14, 12, tzinfo=UTC), "dinner")
+    notice = await world.say(ANNA, "met", "Tom last Tuesday")
+    assert "🤝 Logged a contact (4 days ago, Tue 24 Nov)" in notice.text
+    notice = await world.say(ANNA, "met", "Tom, coffee 3 days ago")
+    assert "🤝 Logged: coffee (3 days ago, Wed 25 Nov)" in notice.text
+    # An older contact logged later does not move the last contact back.
+    await world.say(ANNA, "met", "Tom last weekend hiking")
+    tom = await world.person(ANNA, "Tom")
+    assert tom.last_contact_at == datetime(2026, 11, 25, 12, tzinfo=UTC)
+    notes = [item.note for item in await world.service.repo.interactions_of(tom.id)]
+    assert notes == ["coffee", None, "hiking", "dinner"]
+    # Never in the future: "tomorrow" is not a past day, the contact is now.
+    notice = await world.say(ANNA, "met", "Tom tomorrow maybe")
+    assert "🤝 Logged: tomorrow maybe (today)" in notice.text
+    assert (await world.person(ANNA, "Tom")).last_contact_at == world.clock.now()
+    notice = await world.say(ANNA, "met", "Tom 12/20 party")  # last December's
+    assert "🤝 Logged: party (11 months ago, Sat 20 Dec 2025)" in notice.text
+
+
+async def test_contacts_in_the_past_in_chinese_and_another_zone(world: World) -> None:
+    await world.users.set_timezone(LI.user_id, "Asia/Shanghai")
+    world.clock.set(datetime(2026, 11, 28, 17, 0, tzinfo=UTC))  # Sun 29 Nov 01:00 in Shanghai
+    notice = await world.say(LI, "met", "奶奶 三天前一起吃饭")
+    assert "🤝 已记录：一起吃饭（3天前，11月26日周四）" in notice.text
+    grandma = await world.person(LI, "奶奶")
+    [contact] = await world.service.repo.interactions_of(grandma.id)
+    assert contact.at == datetime(2026, 11, 26, 4, tzinfo=UTC)  # noon in Shanghai
+    notice = await world.say(LI, "met", "奶奶 上周二打了电话")
+    assert "🤝 已记录：打了电话（12天前，11月17日周二）" in notice.text
+    notice = await world.say(LI, "met", "奶奶 两周前")
+    assert "🤝 已记录联系（2周前，11月15日周日）" in notice.text
+
+
+async def test_a_surname_after_a_known_name_asks(world: World) -> None:
+    await world.say(ANNA, "note", "Anna loves tea")
+    question = await world.say(ANNA, "note", "Anna Smith likes jazz")
+    assert question.text == "Is this someone I already know, or someone new?"
+    assert labels(question) == ["Anna (loves tea)", "➕ Someone new: Anna Smith", "✖️ Cancel"]
+    anna = await world.person(ANNA, "Anna")
+    pick = question.buttons[0][0].data
+    reply = await world.service.act(ANNA, pick)
+    assert reply.edit is not None
+    assert reply.edit.text == (
+        "👤 Updated: **Anna**\n🏷 Also called: Anna Smith\n📝 Note: likes jazz"
+    )
+    assert [n.text for n in await world.service.repo.notes_of(anna.id)] == [
+        "likes jazz",
+        "loves tea",
+    ]
+    # Someone new, this time.
+    question = await world.say(ANNA, "met", "Anna Jones yesterday lunch")
+    new = next(b.data for row in question.buttons for b in row if b.label.startswith("➕"))
+    reply = await world.service.act(ANNA, new)
+    assert reply.edit is not None and reply.edit.text.startswith("👤 New: **Anna Jones**")
+    assert "🤝 Logged: lunch (yesterday, Fri 27 Nov)" in reply.edit.text
+    # The possessive goes: the note is about Anna.
+    notice = await world.say(ANNA, "note", "Anna's husband likes golf")
+    assert notice.text == "👤 Updated: **Anna**\n📝 Note: husband likes golf"
+
+
+async def test_leap_month_birthdays_in_english(world: World) -> None:
+    for text in ("Eve lunar 闰4/8", "Fay lunar 4/8 leap", "Gus lunar leap 4/8"):
+        notice = await world.say(ANNA, "birthday", text)
+        assert "🎂 Birthday: lunar leap 4/8 — next on Thu 13 May 2027" in notice.text, notice.text
+        assert "Lunar date" in notice.text
+    for name in ("Eve", "Fay", "Gus"):
+        person = await world.person(ANNA, name)
+        [birthday] = await world.service.repo.dates_of(person.id)
+        assert birthday.is_leap_month and birthday.calendar == "chinese-lunar"
+    notice = await world.say(ANNA, "birthday", "Eve lunar 闰13/8")
+    assert notice.text.startswith("I couldn't read a date in “Eve lunar 闰13/8”")
+    assert "lunar leap 4/8" in notice.text

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.conversation import Incoming, ToolContext
+from bot.conversation import Incoming, ToolContext, ToolOutcome, ToolRegistry
+from bot.llm.types import ToolSpec
 from bot.people import people_tools
 from bot.storage import ChatRecord, UserRecord
 from tests.people.people_fixtures import ANNA, START, World, labels, make_world
@@ -93,6 +94,31 @@ async def test_tools_decline_in_groups(world: World) -> None:
     assert await world.service.repo.for_user(ANNA.user_id) == []
 
 
+class _Anywhere:
+    """A tool without ``available``: offered everywhere."""
+
+    @property
+    def spec(self) -> ToolSpec:
+        return {"type": "function", "function": {"name": "anywhere", "parameters": {}}}
+
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        return ToolOutcome(result="ok")
+
+
+def _names(specs: list[ToolSpec]) -> list[str]:
+    return [spec["function"]["name"] for spec in specs]
+
+
+async def test_people_tools_are_not_offered_in_groups(world: World) -> None:
+    registry = ToolRegistry()
+    for tool in [*people_tools(world.service), _Anywhere()]:
+        registry.register(tool)
+    people = ["remember_person", "offer_log_contact", "lookup_person"]
+    assert _names(registry.specs(_context())) == [*people, "anywhere"]
+    assert _names(registry.specs(_context(-100500))) == ["anywhere"]
+    assert _names(registry.specs()) == [*people, "anywhere"]  # no context: everything
+
+
 async def test_offer_asks_which_namesake(world: World) -> None:
     await world.say(ANNA, "note", "Tom: works at Siemens")
     await world.service.repo.add(
@@ -102,7 +128,9 @@ async def test_offer_asks_which_namesake(world: World) -> None:
         _context(), {"name": "Tom", "what": "had lunch", "when": "yesterday"}
     )
     assert outcome.notice is not None
-    assert outcome.notice.text == "🤝 Shall I log that you had lunch with **Tom** (yesterday)?"
+    assert outcome.notice.text == (
+        "🤝 Shall I log that you had lunch with **Tom** (yesterday, Fri 27 Nov)?"
+    )
     assert labels(outcome.notice) == [
         "✅ Tom (works at Siemens)",
         "✅ Tom (brother)",

@@ -6,7 +6,7 @@ The fake clock starts on Saturday 2026-11-28 12:00 UTC.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tests.fakes.harness import BotHarness
@@ -190,6 +190,18 @@ async def test_people_tools_refuse_in_groups(harness: BotHarness) -> None:
     assert await _people(harness, ANNA.id) == []
     tool_result = harness.llm.chat_requests[-1]["messages"][-1]["content"]
     assert "private" in tool_result
+    # The model was not even offered the people tools there; in private it is.
+    assert not _offered(harness.llm.chat_requests[-1]) & PEOPLE_TOOLS
+    harness.llm.then(LLMReply("Hi!"))
+    await _chat(harness, ANNA, "hello", 1)
+    assert _offered(harness.llm.chat_requests[-1]) >= PEOPLE_TOOLS
+
+
+PEOPLE_TOOLS = {"remember_person", "offer_log_contact", "lookup_person"}
+
+
+def _offered(request: dict[str, Any]) -> set[str]:
+    return {tool["function"]["name"] for tool in request.get("tools") or []}
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -229,7 +241,7 @@ async def test_date_formats_and_usage_help(harness: BotHarness) -> None:
         ("/birthday Anna 03-14", "14 Mar"),
         ("/birthday Bea 1990-03-14", "14 Mar 1990"),
         ("/birthday Cem 14 March", "14 Mar"),
-        ("/birthday Dan 3月14日", "3月14日"),
+        ("/birthday Dan 3月14日", "14 Mar"),  # a Chinese date alone does not switch
         ("/birthday Eva lunar 8/15", "lunar 8/15"),
     ]:
         reply = await _say(harness, ANNA, text)
@@ -252,7 +264,7 @@ async def test_chinese_commands_and_leap_month(harness: BotHarness) -> None:
     reply = await _say(harness, LI, "/keepintouch 奶奶 每月")
     assert "📞 保持联系：每月，下次提醒大约在12月28日（周一）" in reply["text"]
     reply = await _say(harness, LI, "/met 奶奶 昨天打了电话")
-    assert "🤝 已记录：打了电话（昨天）" in reply["text"]
+    assert "🤝 已记录：打了电话（昨天，11月27日周五）" in reply["text"]
     reply = await _say(harness, LI, "/people")
     assert "👥 <b>你在乎的人</b>（1）" in reply["text"]
     assert "<b>奶奶</b> · 🎂 农历闰四月初八 · 📞 每月" in reply["text"]
@@ -570,3 +582,262 @@ async def test_export_and_forget_all_include_people(harness: BotHarness) -> None
         )
         assert row["n"] == 0, table
     assert len(await _people(harness, BEN.id)) == 1
+
+
+# -- contacts in the past, whose note, leap months ------------------------------------------
+
+
+async def test_past_contacts_are_logged_on_their_own_day(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/keepintouch Tom every 2 weeks")
+    for text, shown in [
+        ("/met Tom 2 weeks ago dinner", "🤝 Logged: dinner (2 weeks ago, Sat 14 Nov)"),
+        ("/met Tom last Tuesday", "🤝 Logged a contact (4 days ago, Tue 24 Nov)"),
+        ("/met Tom on Monday coffee", "🤝 Logged: coffee (5 days ago, Mon 23 Nov)"),
+        ("/met Tom last weekend, hiking", "🤝 Logged: hiking (7 days ago, Sat 21 Nov)"),
+        ("/met Tom 3 days ago", "🤝 Logged a contact (3 days ago, Wed 25 Nov)"),
+        ("/met Tom 11/20 concert", "🤝 Logged: concert (8 days ago, Fri 20 Nov)"),
+    ]:
+        reply = await _say(harness, ANNA, text)
+        assert shown in reply["text"], (text, reply["text"])
+    card = await _say(harness, ANNA, "/person Tom")
+    assert "🤝 Last contact: 3 days ago" in card["text"]
+    assert "📞 Stay in touch every 2 weeks · next nudge Wed 9 Dec" in card["text"]
+    assert (
+        "🗒 Recent contacts:\n• 23 Nov: coffee\n• 21 Nov: hiking\n• 20 Nov: concert"
+        in (card["text"])
+    )
+    # Undo takes back only that contact; the last contact goes back with it.
+    reply = await _say(harness, ANNA, "/met Tom yesterday evening")
+    assert "🤝 Logged a contact (yesterday, Fri 27 Nov)" in reply["text"]
+    await _tap(harness, ANNA, reply, _data(reply, "↩️"))
+    tom = (await _card(harness, ANNA.id, "Tom")).person
+    assert tom.last_contact_at == datetime(2026, 11, 25, 12, tzinfo=UTC)
+    # Nothing is ever logged in the future.
+    reply = await _say(harness, ANNA, "/met Tom tomorrow")
+    assert "🤝 Logged: tomorrow (today)" in reply["text"]
+    card = await _card(harness, ANNA.id, "Tom")
+    assert max(item.at for item in card.interactions) == harness.clock.now()
+    # In Chinese too.
+    for text, shown in [
+        ("/met 奶奶 三天前一起吃饭", "🤝 已记录：一起吃饭（3天前，11月25日周三）"),
+        ("/met 奶奶 两周前", "🤝 已记录联系（2周前，11月14日周六）"),
+        ("/met 奶奶 上周二打了电话", "🤝 已记录：打了电话（11天前，11月17日周二）"),
+        ("/met 奶奶 前天视频", "🤝 已记录：视频（2天前，11月26日周四）"),
+        ("/met 奶奶 11月20日喝茶", "🤝 已记录：喝茶（8天前，11月20日周五）"),
+    ]:
+        reply = await _say(harness, LI, text)
+        assert shown in reply["text"], (text, reply["text"])
+
+
+async def test_possessives_and_a_surname_that_does_not_match(harness: BotHarness) -> None:
+    await _say(harness, ANNA, "/note Anna loves tea")
+    reply = await _say(harness, ANNA, "/note Anna's husband likes golf")
+    assert reply["text"] == "👤 Updated: <b>Anna</b>\n📝 Note: husband likes golf"
+    question = await _say(harness, ANNA, "/note Anna Smith likes jazz")
+    assert question["text"] == "Is this someone I already know, or someone new?"
+    assert _labels(question) == [
+        "Anna (husband likes golf)",
+        "➕ Someone new: Anna Smith",
+        "✖️ Cancel",
+    ]
+    await _tap(harness, ANNA, question, _data(question, "➕"))
+    assert _edited(harness) == "👤 New: <b>Anna Smith</b>\n📝 Note: likes jazz"
+    anna = await _card(harness, ANNA.id, "Anna")
+    assert [note.text for note in anna.notes] == ["husband likes golf", "loves tea"]
+    # Both known now: the full name goes straight to her, the first name to Anna.
+    reply = await _say(harness, ANNA, "/note Anna Smith plays the cello")
+    assert reply["text"] == "👤 Updated: <b>Anna Smith</b>\n📝 Note: plays the cello"
+    reply = await _say(harness, ANNA, "/note Anna bakes bread")
+    assert reply["text"] == "👤 Updated: <b>Anna</b>\n📝 Note: bakes bread"
+    # Someone unknown with a possessive, and a surname: no stray "'s" or surname in notes.
+    reply = await _say(harness, ANNA, "/note Bob's wife likes tea")
+    assert reply["text"] == "👤 New: <b>Bob</b>\n📝 Note: wife likes tea"
+    reply = await _say(harness, ANNA, "/note Carl Jensen likes chess")
+    assert reply["text"] == "👤 New: <b>Carl Jensen</b>\n📝 Note: likes chess"
+    # Picking the known person keeps the fuller name as another name for them.
+    question = await _say(harness, ANNA, "/met Carl Berg yesterday lunch")
+    assert _labels(question)[:2] == ["Carl Jensen (likes chess)", "➕ Someone new: Carl Berg"]
+    await _tap(harness, ANNA, question, _data(question, "Carl Jensen"))
+    assert _edited(harness) == (
+        "👤 Updated: <b>Carl Jensen</b>\n🏷 Also called: Carl Berg\n"
+        "🤝 Logged: lunch (yesterday, Fri 27 Nov)"
+    )
+    # Chinese: "安娜的" is Anna's.
+    reply = await _say(harness, LI, "/note 安娜的丈夫喜欢高尔夫")
+    assert reply["text"] == "👤 已记下：<b>安娜</b>\n📝 备注：丈夫喜欢高尔夫"
+    reply = await _say(harness, LI, "/note 安娜的女儿上小学了")
+    assert reply["text"] == "👤 已更新：<b>安娜</b>\n📝 备注：女儿上小学了"
+
+
+async def test_leap_month_birthdays_from_an_english_user(harness: BotHarness) -> None:
+    for text in ("/birthday Eve lunar 闰4/8", "/birthday Fay lunar 4/8 leap",
+                 "/birthday Gus lunar leap 4/8"):  # fmt: skip
+        reply = await _say(harness, ANNA, text)
+        assert (
+            "🎂 Birthday: lunar leap 4/8 — next on Thu 13 May 2027 (in 166 days)" in (reply["text"])
+        ), reply["text"]
+        assert "🌙 Lunar date: I work out the Gregorian day every year." in reply["text"]
+    reply = await _say(harness, ANNA, "/birthday Eve lunar 闰13/8")
+    assert reply["text"].startswith("I couldn't read a date in “Eve lunar 闰13/8”.")
+    assert "/birthday Grandma lunar leap 4/8" in reply["text"]
+    listing = await _say(harness, ANNA, "/people")
+    assert "• <b>Eve</b> · 🎂 lunar leap 4/8" in listing["text"]
+
+
+# -- drafts from buttons ---------------------------------------------------------------------
+
+
+def _draft_responder(name: str, text: str) -> Any:
+    return lambda body: (
+        LLMReply(text)
+        if f"Write a message to {name}" in json.dumps(body, ensure_ascii=False)
+        else None
+    )
+
+
+async def test_draft_buttons_on_a_digest_and_on_a_card(harness: BotHarness) -> None:
+    harness.llm.responder = _draft_responder("Tom", "Happy birthday, Tom! Orchids are on me.")
+    await _say(harness, ANNA, "/birthday Tom 1986-12-01")
+    await _say(harness, ANNA, "/note Tom loves orchids")
+    harness.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 1
+    [digest] = _digests(harness, ANNA)
+    assert "• <b>Tom</b>: Birthday — turns 40 today!" in digest["text"]
+    await _tap(harness, ANNA, digest, _data(digest, "✍️ Tom"))
+    draft = _results(harness, ANNA.id)[-1]
+    assert draft["text"] == "Happy birthday, Tom! Orchids are on me."
+    assert _labels(draft) == ["🔄 Another", "✅ I sent it"]
+    request = next(body for body in reversed(harness.llm.requests) if not body.get("stream"))
+    prompt = "\n".join(str(m["content"]) for m in request["messages"])
+    assert "it is their birthday (turns 40) today" in prompt and "loves orchids" in prompt
+    toast = await _tap(harness, ANNA, draft, _data(draft, "✅"))
+    assert toast["text"] == "Logged: you were in touch with Tom today."
+    markup = harness.api.calls_of("editMessageReplyMarkup")[-1].params
+    assert not (markup.get("reply_markup") or {}).get("inline_keyboard")
+    card = await _card(harness, ANNA.id, "Tom")
+    assert [item.source for item in card.interactions] == ["draft"]
+    # From the person's card: a draft, then another one.
+    harness.llm.responder = _draft_responder("Tom", "Hi Tom, how was the birthday?")
+    card_message = await _say(harness, ANNA, "/person Tom")
+    before = len(_results(harness, ANNA.id))
+    await _tap(harness, ANNA, card_message, _data(card_message, "✍️ Draft"))
+    draft = _results(harness, ANNA.id)[-1]
+    assert len(_results(harness, ANNA.id)) == before + 1
+    assert draft["text"] == "Hi Tom, how was the birthday?"
+    await _tap(harness, ANNA, draft, _data(draft, "🔄"))
+    again = _results(harness, ANNA.id)[-1]
+    assert again["text"] == "Hi Tom, how was the birthday?" and again is not draft
+    assert _labels(again) == ["🔄 Another", "✅ I sent it"]
+
+
+# -- lunar dates through the digests -------------------------------------------------------
+
+
+async def _digests_on(harness: BotHarness, day: date) -> tuple[str | None, str | None]:
+    """Run the digests at 09:00 UTC on ``day``; Anna's and Li's new digests, if any came."""
+    before = len(_digests(harness, ANNA)), len(_digests(harness, LI))
+    harness.clock.set(datetime.combine(day, time(9), tzinfo=UTC))
+    await harness.run_digests()
+    found: list[str | None] = []
+    for user, count in zip((ANNA, LI), before, strict=True):
+        digests = _digests(harness, user)
+        found.append(digests[-1]["text"] if len(digests) > count else None)
+    return found[0], found[1]
+
+
+async def test_lunar_and_leap_month_birthdays_in_digests_over_two_years(
+    harness: BotHarness,
+) -> None:
+    # Mid-Autumn: Wed 15 Sep 2027, Tue 3 Oct 2028. Leap 5th month, 8th day: 2027 has no leap
+    # 5th month (the regular one: Sat 12 Jun); 2028 has one (Fri 30 Jun, not Wed 31 May).
+    await _say(harness, ANNA, "/birthday Mom lunar 8/15 1960")
+    await _say(harness, ANNA, "/birthday Grandma lunar leap 5/8")
+    await _say(harness, LI, "/birthday 奶奶 农历闰五月初八")
+    expected = [
+        (date(2027, 6, 9), "• <b>Grandma</b>: Birthday 🌙 on Sat 12 Jun (in 3 days)",
+         "• <b>奶奶</b>：6月12日（周六）生日（农历）（3天后）"),
+        (date(2027, 6, 12), "🎂 <b>Today</b>\n• <b>Grandma</b>: Birthday 🌙\n",
+         "🎂 <b>今天</b>\n• <b>奶奶</b>：生日（农历）\n"),
+        (date(2027, 9, 12), "• <b>Mom</b>: Birthday 🌙 on Wed 15 Sep (in 3 days), turns 67",
+         None),
+        (date(2027, 9, 15), "• <b>Mom</b>: Birthday 🌙 — turns 67 today!", None),
+        (date(2028, 5, 28), None, None),  # the regular 5th month passes quietly
+        (date(2028, 5, 31), None, None),
+        (date(2028, 6, 27), "• <b>Grandma</b>: Birthday 🌙 on Fri 30 Jun (in 3 days)",
+         "• <b>奶奶</b>：6月30日（周五）生日（农历）（3天后）"),
+        (date(2028, 6, 30), "• <b>Grandma</b>: Birthday 🌙\n", "• <b>奶奶</b>：生日（农历）\n"),
+        (date(2028, 9, 30), "• <b>Mom</b>: Birthday 🌙 on Tue 3 Oct (in 3 days), turns 68",
+         None),
+        (date(2028, 10, 3), "• <b>Mom</b>: Birthday 🌙 — turns 68 today!", None),
+        (date(2028, 10, 4), None, None),
+    ]  # fmt: skip
+    for day, english, chinese in expected:
+        anna, li = await _digests_on(harness, day)
+        if english is None:
+            assert anna is None, (day, anna)
+        else:
+            assert anna is not None and english in anna, (day, anna)
+        if chinese is None:
+            assert li is None, (day, li)
+        else:
+            assert li is not None and chinese in li, (day, li)
+    # Every date moved on to its next occurrence.
+    assert harness.services is not None
+    dates = await harness.services.people.repo.dates_for_user(ANNA.id)
+    assert sorted(str(item.next_on) for item in dates) == ["2029-06-19", "2029-09-22"]
+
+
+# -- a Chinese user, end to end ------------------------------------------------------------
+
+
+async def test_a_chinese_user_from_commands_to_digest_and_draft(harness: BotHarness) -> None:
+    reply = await _say(harness, LI, "/birthday 奶奶 农历闰五月初八")
+    assert reply["text"] == (
+        "👤 已记下：<b>奶奶</b>\n🎂 生日：农历闰五月初八，下一次是2027年6月12日（周六），196天后\n"
+        "🌙 农历日期：我每年会自动换算成公历。"
+    )
+    reply = await _say(harness, LI, "/keepintouch 奶奶 每两周")
+    assert "📞 保持联系：每2周" in reply["text"]
+    reply = await _say(harness, LI, "/met 奶奶 上周二打了电话")
+    assert "🤝 已记录：打了电话（11天前，11月17日周二）" in reply["text"]
+    reply = await _say(harness, LI, "/met 奶奶 三天前一起吃饭")
+    assert "🤝 已记录：一起吃饭（3天前，11月25日周三）" in reply["text"]
+    reply = await _say(harness, LI, "/note 奶奶的猫叫咪咪")
+    assert reply["text"] == "👤 已更新：<b>奶奶</b>\n📝 备注：猫叫咪咪"
+    reply = await _say(harness, LI, "/note 奶奶 喜欢听京剧")
+    card = await _say(harness, LI, "/person 奶奶")
+    assert card["text"] == (
+        "👤 <b>奶奶</b>\n"
+        "🎂 生日：农历闰五月初八，下一次是2027年6月12日（周六），196天后\n"
+        "📞 保持联系：每2周 · 下次提醒12月9日（周三）\n"
+        "🤝 上次联系：3天前\n"
+        "📝 备注：\n• 喜欢听京剧（11月28日）\n• 猫叫咪咪（11月28日）\n"
+        "🗒 最近联系：\n• 11月25日：一起吃饭\n• 11月17日：打了电话"
+    )
+    assert _labels(card) == ["✍️ 帮我写条消息", "✅ 今天联系过", "✏️ 编辑", "🗑 删除"]
+    # Two weeks after the last contact: the digest, in Chinese, with a draft button.
+    harness.clock.set(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 0
+    harness.clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 1
+    [digest] = _digests(harness, LI)
+    assert digest["text"] == (
+        "☀️ <b>今天值得想起的人</b>\n\n📞 <b>该联系了</b>\n• <b>奶奶</b>：上次联系2周前（每2周）"
+    )
+    assert _labels(digest) == ["✍️ 奶奶", "✅ 联系过了", "💤 推迟一周"]
+    harness.llm.responder = _draft_responder("奶奶", "奶奶，最近好吗？咪咪还乖吗？改天陪您听京剧。")
+    await _tap(harness, LI, digest, _data(digest, "✍️"))
+    draft = _results(harness, LI.id)[-1]
+    assert draft["text"] == "奶奶，最近好吗？咪咪还乖吗？改天陪您听京剧。"
+    assert _labels(draft) == ["🔄 换一条", "✅ 已发送"]
+    request = next(body for body in reversed(harness.llm.requests) if not body.get("stream"))
+    assert "Chinese" in request["messages"][0]["content"]
+    assert "喜欢听京剧" in request["messages"][1]["content"]
+    toast = await _tap(harness, LI, draft, _data(draft, "✅"))
+    assert toast["text"] == "已记录：今天和奶奶联系过。"
+    grandma = await _card(harness, LI.id, "奶奶")
+    assert grandma.person.last_contact_at == harness.clock.now()
+    assert grandma.person.contact_due_at == harness.clock.now() + timedelta(days=14)
+    # Done for now: no digest the next day.
+    harness.clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
+    assert (await harness.run_digests()).sent == 0
