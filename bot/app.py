@@ -117,7 +117,7 @@ def _embedder(settings: Settings) -> OpenAIEmbedder | None:
     if not settings.embedding_model:
         return None
     client = AsyncOpenAI(
-        api_key=settings.openai_api_key.get_secret_value() or "not-needed",
+        api_key=settings.embedding_key or "not-needed",
         base_url=settings.embedding_url,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
@@ -168,6 +168,7 @@ def main() -> None:
         secrets=[
             settings.telegram_bot_token.get_secret_value(),
             settings.openai_api_key.get_secret_value(),
+            settings.embedding_key,
         ],
     )
     try:

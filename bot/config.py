@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     # Memory
     embedding_model: str | None = None
     embedding_base_url: str | None = None
+    embedding_api_key: SecretStr | None = None
     memory_recall_tokens: int = Field(1200, ge=0)
 
     # Storage, time and logs
@@ -105,6 +106,12 @@ class Settings(BaseSettings):
     def embedding_url(self) -> str | None:
         """Where embeddings are fetched: their own URL, else the chat model's."""
         return self.embedding_base_url or self.openai_base_url
+
+    @property
+    def embedding_key(self) -> str:
+        """The embeddings endpoint's key: its own, else the chat model's."""
+        own = self.embedding_api_key.get_secret_value() if self.embedding_api_key else ""
+        return own or self.openai_api_key.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -245,10 +245,13 @@ class ConversationService:
         self, incoming: Incoming, *, user: UserRecord, chat: ChatRecord, context: ToolContext
     ) -> list[ChatMessage]:
         options = self._options
-        now_local = context.now.astimezone(ZoneInfo(context.timezone))
+        # A member's own time zone is private: a group's prompt shows the default one (tools
+        # still resolve "tomorrow at 9" in the asker's zone).
+        shown_zone = options.default_timezone if chat.is_group else context.timezone
+        now_local = context.now.astimezone(ZoneInfo(shown_zone))
         system = system_prompt(
             now_local=now_local,
-            timezone=context.timezone,
+            timezone=shown_zone,
             language=context.language,
             chat=chat,
             user_name=user.first_name,

@@ -47,19 +47,18 @@ class BotHarness:
 
     async def start(self, **overrides: Any) -> BotHarness:
         self.overrides.update(overrides)
-        self.settings = load_settings(
-            _env_file=None,
-            telegram_bot_token=TEST_TOKEN,
-            openai_api_key=TEST_API_KEY,
-            openai_base_url=self.llm.base_url,
-            llm_model="fake-model",
-            llm_max_retries=2,
-            database_path=self.database,
-            rate_private_chat_per_second=1000,
-            rate_group_per_minute=100_000,
-            rate_overall_per_second=1000,
-            **self.overrides,
-        )
+        defaults: dict[str, Any] = {
+            "telegram_bot_token": TEST_TOKEN,
+            "openai_api_key": TEST_API_KEY,
+            "openai_base_url": self.llm.base_url,
+            "llm_model": "fake-model",
+            "llm_max_retries": 2,
+            "database_path": self.database,
+            "rate_private_chat_per_second": 1000,
+            "rate_group_per_minute": 100_000,
+            "rate_overall_per_second": 1000,
+        }
+        self.settings = load_settings(_env_file=None, **{**defaults, **self.overrides})
         self.services = await build_services(self.settings, clock=self.clock)
         limiter = ChatRateLimiter(
             overall_per_second=1000,

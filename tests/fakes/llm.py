@@ -59,6 +59,7 @@ class FakeLLM:
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     chunk_size: int = 12
     chunk_delay: float = 0.0
+    response_delay: float = 0.0
     in_flight: int = 0
     max_in_flight: int = 0
     _runner: web.AppRunner | None = None
@@ -109,6 +110,7 @@ class FakeLLM:
 
     async def _answer(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         answer = self._next_answer(body)
+        await asyncio.sleep(self.response_delay)
         if isinstance(answer, LLMError):
             return web.json_response(
                 {"error": {"message": answer.message, "type": "server_error"}},

@@ -382,3 +382,34 @@ async def test_editing_a_message_neither_answers_nor_stores_it_again(harness: Bo
     assert harness.services is not None
     rows = await harness.services.db.fetchall("SELECT text FROM messages WHERE role = 'user'")
     assert [row["text"] for row in rows] == ["I like tea", "And you?"]
+
+
+async def test_llm_timeout_gets_an_apology_and_the_next_message_works(
+    harness: BotHarness,
+) -> None:
+    await harness.stop()
+    await harness.start(llm_timeout_seconds=0.2, llm_max_retries=0)
+    harness.llm.response_delay = 0.5
+    harness.api.push_text(ANNA, "Are you slow today?")
+    [apology] = await harness.api.wait_for_messages(1, ANNA.id)
+    assert "try again" in apology["text"]
+    harness.llm.response_delay = 0
+    harness.api.push_text(ANNA, "Better now?")
+    replies = await harness.api.wait_for_messages(2, ANNA.id)
+    assert replies[1]["text"] == "You said: Better now?"
+
+
+async def test_a_members_private_timezone_stays_out_of_the_group_prompt(
+    harness: BotHarness,
+) -> None:
+    assert harness.services is not None
+    harness.api.push_text(ANNA, "/start")
+    await harness.api.wait_for_messages(1, ANNA.id)
+    await harness.services.users.set_timezone(ANNA.id, "Asia/Tokyo")
+    group = FakeChat(-100777, "supergroup", "Friends")
+    harness.api.push_text(ANNA, "@dazi_test_bot what time is it?", chat=group)
+    await harness.api.wait_for_messages(1, group.id)
+    assert "Asia/Tokyo" not in harness.llm.prompt_text()
+    harness.api.push_text(ANNA, "What time is it?")
+    await harness.api.wait_for_messages(2, ANNA.id)
+    assert "Asia/Tokyo" in harness.llm.prompt_text()  # in private, her own zone
