@@ -211,6 +211,8 @@ class ManageMixin:
         plan = self.plan(text, actor=actor, settings=settings, language=lang, now=now)
         if plan.kind == "unparsed" or plan.spec is None:
             return Notice(TEXTS("edit_unparsed", lang))
+        if plan.kind == "ask":  # never re-time on a reading the user did not confirm
+            return Notice(TEXTS("ask_edit", lang))
         if plan.kind == "past":
             when = format_moment(
                 plan.spec.due_at.astimezone(ZoneInfo(settings.timezone)), now, lang
@@ -244,6 +246,7 @@ class ManageMixin:
             dtstart=dtstart,
             timezone=spec.timezone,
             keep_rule=False,
+            floating=spec.floating and not rrule,
         )
         updated = await self.repo.get(reminder.id)
         assert updated is not None

@@ -60,6 +60,7 @@ class Reminder:
     last_error: str | None = None
     created_at: datetime | None = None
     creator_name: str | None = None
+    floating: bool = False  # wall time read in the fallback zone, before the user set theirs
 
     @property
     def is_recurring(self) -> bool:
@@ -103,6 +104,7 @@ class Reminder:
             last_error=row["last_error"],
             created_at=from_db_time(row["created_at"]),
             creator_name=row["creator_name"] if "creator_name" in keys else None,
+            floating=bool(row["floating"]) if "floating" in keys else False,
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -10,13 +10,14 @@ from bot.conversation import Notice
 from bot.i18n import detect_language
 from bot.reminders.buttons import Action, button
 from bot.reminders.readings import lang_of, parse_clock
-from bot.reminders.recurrence import next_occurrence
+from bot.reminders.recurrence import localize, next_occurrence
 from bot.reminders.repository import ReminderRepository
 from bot.reminders.scheduler import Scheduler
-from bot.reminders.texts import TEXTS, md
+from bot.reminders.texts import TEXTS, format_moment, md
 from bot.reminders.types import ActionReply, Actor
 from bot.storage import UserRepository
 from bot.timeparse import resolve_timezone
+from bot.timeparse.zones import timezone_alternatives
 
 __all__ = ["PreferencesMixin"]
 
@@ -53,7 +54,17 @@ class PreferencesMixin:
         if not candidates:
             return Notice(TEXTS("tz_unknown", lang, text=md(text[:80])))
         if len(candidates) == 1:
-            return await self.set_timezone(actor, candidates[0], lang=lang)
+            notice = await self.set_timezone(actor, candidates[0], lang=lang)
+            others = [z for z in timezone_alternatives(text) if z != candidates[0]]
+            if not others:
+                return notice
+            note = TEXTS("tz_alternative", lang, note=", ".join(others))
+            rows = tuple(
+                (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", "tz", 0, zone),)
+                for zone in others
+                if len(f"rem:tz:0:{zone}".encode()) <= 64
+            )
+            return Notice(notice.text + note, notice.buttons + rows)
         rows = tuple(
             (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", "tz", 0, zone),)
             for zone in candidates[:8]
@@ -66,22 +77,55 @@ class PreferencesMixin:
         user = await self._user(actor)
         lang = lang or lang_of(user)
         ZoneInfo(zone)  # raises for an unknown zone
-        old = self._settings(user).timezone
+        previous = self._settings(user)
+        old = previous.timezone
         await self._users.set_timezone(actor.user_id, zone)
-        moved = await self._follow_timezone(actor.user_id, old, zone)
         now = self._clock.now()
+        reanchored = await self._reanchor_floating(actor.user_id, old, zone, now)
+        moved = await self._follow_timezone(actor.user_id, old, zone)
         text = TEXTS("tz_set", lang, zone=zone, time=f"{now.astimezone(ZoneInfo(zone)):%H:%M}")
         if zone.startswith("Etc/"):
             text += TEXTS("tz_fixed", lang)
         if moved:
             text += TEXTS("tz_moved", lang, count=moved)
+        if reanchored:
+            times = ", ".join(
+                format_moment(due.astimezone(ZoneInfo(zone)), now, lang) for due in reanchored[:3]
+            )
+            if len(reanchored) > 3:
+                times += ", …"
+            text += TEXTS("tz_reanchored", lang, count=len(reanchored), zone=zone, times=times)
+            if any(due <= now for due in reanchored):
+                text += TEXTS("tz_reanchored_due", lang)
         return Notice(text)
+
+    async def _reanchor_floating(
+        self, user_id: int, old: str, new: str, now: datetime
+    ) -> list[datetime]:
+        """One-offs set before the user had a zone were read in the fallback zone: "tomorrow at
+        9" meant 9 where the user lives, so they keep that wall time in the zone now set.
+        Returns their new times (the flag is cleared either way: from now on times are read in
+        a zone the user chose)."""
+        moved: list[datetime] = []
+        if old != new:
+            for reminder in await self.repo.floating_of(user_id):
+                if reminder.timezone != old:
+                    continue
+                wall = reminder.local_due().replace(tzinfo=None)
+                due = localize(wall, ZoneInfo(new))
+                if await self.repo.reanchor(reminder.id, new, due_at=due, now=now):
+                    moved.append(due)
+        await self.repo.clear_floating(user_id)
+        if moved:
+            self.scheduler.wake()
+        return sorted(moved)
 
     async def _follow_timezone(self, user_id: int, old: str, new: str) -> int:
         """Move the user's reminders to the new zone; return how many recurring ones moved.
 
         A recurring reminder keeps its wall time ("every day at 07:00" stays 07:00 where the
-        user now lives); a one-off keeps its instant and is only shown in the new zone.
+        user now lives); a one-off set in a zone the user chose keeps its instant and is only
+        shown in the new zone (floating ones were re-anchored before).
         """
         if old == new:
             return 0

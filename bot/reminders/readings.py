@@ -129,6 +129,7 @@ def spec_payload(spec: NewReminder) -> dict[str, Any]:
         "dtstart": spec.dtstart.isoformat() if spec.dtstart else None,
         "origin": spec.origin,
         "source_message_id": spec.source_message_id,
+        "floating": spec.floating,
     }
 
 
@@ -145,6 +146,7 @@ def spec_from_payload(payload: dict[str, Any]) -> NewReminder:
         dtstart=datetime.fromisoformat(payload["dtstart"]) if payload.get("dtstart") else None,
         origin=str(payload.get("origin", "command")),
         source_message_id=payload.get("source_message_id"),
+        floating=bool(payload.get("floating", False)),
     )
 
 

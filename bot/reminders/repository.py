@@ -13,7 +13,10 @@ from typing import Any
 from bot.reminders.model import ACTIVE, Draft, Reminder, Status
 from bot.storage import Database, from_db_time, to_db_time
 
-__all__ = ["NewReminder", "ReminderRepository"]
+__all__ = ["BLOCKED_MARK", "NewReminder", "ReminderRepository"]
+
+#: Prefix of ``last_error`` for reminders stopped because the chat blocked the bot.
+BLOCKED_MARK = "blocked: "
 
 _SELECT = (
     "SELECT r.*, u.first_name AS creator_name FROM reminders r"
@@ -37,6 +40,7 @@ class NewReminder:
     origin: str = "command"
     source_message_id: int | None = None
     parent_id: int | None = None
+    floating: bool = False  # wall time read in the fallback zone (no zone set yet)
 
 
 class ReminderRepository:
@@ -52,7 +56,8 @@ class ReminderRepository:
         reminder_id = await self._db.execute(
             "INSERT INTO reminders (user_id, chat_id, thread_id, text, language, timezone,"
             " rrule, dtstart, due_at, fire_at, status, origin, source_message_id, parent_id,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at, floating)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new.user_id,
                 new.chat_id,
@@ -70,6 +75,7 @@ class ReminderRepository:
                 new.parent_id,
                 stamp,
                 stamp,
+                int(new.floating),
             ),
         )
         reminder = await self.get(reminder_id)
@@ -284,12 +290,54 @@ class ReminderRepository:
             (Status.SCHEDULED, to_db_time(now), Status.CLAIMED),
         )
 
-    async def fail_chat(self, chat_id: int, *, now: datetime, error: str) -> int:
-        """Stop every pending reminder of a chat that blocked the bot or disappeared."""
-        return await self._db.execute_rowcount(
-            "UPDATE reminders SET status = ?, claim_token = NULL, last_error = ?, updated_at = ?"
-            " WHERE chat_id = ? AND status = ?",
-            (Status.FAILED, error[:500], to_db_time(now), chat_id, Status.SCHEDULED),
+    async def fail_chat(
+        self, chat_id: int, *, now: datetime, error: str, due_by: datetime | None = None
+    ) -> int:
+        """Stop the pending reminders of a chat that blocked the bot or disappeared: all of
+        them, or only those due by ``due_by`` (later ones fail, or not, in their own time)."""
+        sql = (
+            "UPDATE reminders SET status = ?, claim_token = NULL, claimed_at = NULL,"
+            " last_error = ?, updated_at = ? WHERE chat_id = ? AND status = ?"
+        )
+        params: list[Any] = [Status.FAILED, error[:500], to_db_time(now), chat_id, Status.SCHEDULED]
+        if due_by is not None:
+            sql += " AND fire_at <= ?"
+            params.append(to_db_time(due_by))
+        return await self._db.execute_rowcount(sql, params)
+
+    async def blocked_chats(self) -> set[int]:
+        """Chats with recurring reminders stopped because the bot was blocked there."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT chat_id FROM reminders WHERE status = ? AND rrule IS NOT NULL"
+            " AND last_error LIKE ?",
+            (Status.FAILED, BLOCKED_MARK + "%"),
+        )
+        return {row["chat_id"] for row in rows}
+
+    async def blocked_recurring(self, chat_id: int) -> list[Reminder]:
+        rows = await self._db.fetchall(
+            f"{_SELECT} WHERE r.chat_id = ? AND r.status = ? AND r.rrule IS NOT NULL"
+            " AND r.last_error LIKE ? ORDER BY r.id",
+            (chat_id, Status.FAILED, BLOCKED_MARK + "%"),
+        )
+        return [Reminder.from_row(row) for row in rows]
+
+    async def reactivate(self, reminder_id: int, *, due_at: datetime, now: datetime) -> bool:
+        """Put a failed reminder back on the schedule (the chat is reachable again)."""
+        return bool(
+            await self._db.execute_rowcount(
+                "UPDATE reminders SET status = ?, due_at = ?, fire_at = ?, attempts = 0,"
+                " claim_token = NULL, claimed_at = NULL, last_error = NULL, updated_at = ?"
+                " WHERE id = ? AND status = ?",
+                (
+                    Status.SCHEDULED,
+                    to_db_time(due_at),
+                    to_db_time(due_at),
+                    to_db_time(now),
+                    reminder_id,
+                    Status.FAILED,
+                ),
+            )
         )
 
     # -- changes by the user -------------------------------------------------------------------
@@ -305,6 +353,7 @@ class ReminderRepository:
         dtstart: datetime | None = None,
         timezone: str | None = None,
         keep_rule: bool = True,
+        floating: bool | None = None,
     ) -> bool:
         """Set a new time (and optionally text and rule); the reminder is scheduled again."""
         sets = [
@@ -325,6 +374,9 @@ class ReminderRepository:
         if timezone is not None:
             sets.append("timezone = ?")
             params.append(timezone)
+        if floating is not None:
+            sets.append("floating = ?")
+            params.append(int(floating))
         if not keep_rule:
             sets += ["rrule = ?", "dtstart = ?"]
             params += [rrule, _wall(dtstart)]
@@ -360,6 +412,40 @@ class ReminderRepository:
             "UPDATE reminders SET timezone = ?, updated_at = ? WHERE user_id = ?"
             " AND timezone = ? AND rrule IS NULL AND status IN (?, ?, ?)",
             (new, to_db_time(now), user_id, old, Status.SCHEDULED, Status.PAUSED, Status.DELIVERED),
+        )
+
+    async def floating_of(self, user_id: int) -> list[Reminder]:
+        """A user's pending one-offs whose wall time was read in the fallback zone."""
+        rows = await self._db.fetchall(
+            f"{_SELECT} WHERE r.user_id = ? AND r.floating = 1 AND r.rrule IS NULL"
+            " AND r.status IN (?, ?)",
+            (user_id, Status.SCHEDULED, Status.PAUSED),
+        )
+        return [Reminder.from_row(row) for row in rows]
+
+    async def reanchor(
+        self, reminder_id: int, timezone: str, *, due_at: datetime, now: datetime
+    ) -> bool:
+        """Move a pending one-off to the same wall time in another zone."""
+        return bool(
+            await self._db.execute_rowcount(
+                "UPDATE reminders SET timezone = ?, due_at = ?, fire_at = ?, floating = 0,"
+                " updated_at = ? WHERE id = ? AND status IN (?, ?)",
+                (
+                    timezone,
+                    to_db_time(due_at),
+                    to_db_time(due_at),
+                    to_db_time(now),
+                    reminder_id,
+                    Status.SCHEDULED,
+                    Status.PAUSED,
+                ),
+            )
+        )
+
+    async def clear_floating(self, user_id: int) -> int:
+        return await self._db.execute_rowcount(
+            "UPDATE reminders SET floating = 0 WHERE user_id = ? AND floating = 1", (user_id,)
         )
 
     async def finish_snoozes(self, parent_id: int, *, now: datetime) -> int:

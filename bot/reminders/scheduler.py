@@ -30,6 +30,16 @@ and the message was never sent). The one window no design can close without Tele
 a crash after Telegram accepted the message but before step 3 was written: that reminder is
 sent again at start, so delivery is at-least-once with a window of one database write.
 
+A send that raises (a bug, a broken transport: anything but a Telegram refusal, which the
+delivery maps to a status) takes the retry path like a passing failure: the claim is given
+back with a later ``fire_at``. A database error while writing step 3 is retried a few times;
+if it keeps failing the row stays claimed, so this process never sends it again, and the write
+is retried at the start of every pass. The residual window is the same as above: a restart
+before that write lands sends the reminder once more (logged as an error when it opens).
+
+A chat that blocked the bot (403) fails its other due reminders at once. Recurring ones come
+back when the chat writes to the bot again (:meth:`ReminderService.chat_reachable`).
+
 Each claim counts an attempt, so a reminder that crashes the process every time it is sent
 ends as ``failed`` after ``max_attempts`` starts instead of looping forever.
 
@@ -56,7 +66,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -65,11 +75,13 @@ from bot.reminders.delivery import Delivery, SendResult, SendStatus
 from bot.reminders.messages import due_message, summary_message
 from bot.reminders.model import Reminder
 from bot.reminders.recurrence import next_occurrence
-from bot.reminders.repository import ReminderRepository
+from bot.reminders.repository import BLOCKED_MARK, ReminderRepository
 
 __all__ = ["RunReport", "Scheduler", "SchedulerOptions"]
 
 logger = logging.getLogger(__name__)
+
+_RECORD_RETRIES = (0.0, 0.05, 0.25)  # seconds before each attempt to write a send's outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +137,9 @@ class Scheduler:
         self._on_sent = on_sent
         self._pace_lock = asyncio.Lock()
         self._next_slot = 0.0
+        self._unrecorded: dict[int, Callable[[], Awaitable[object]]] = {}
+        #: Chats whose recurring reminders stopped because the bot was blocked there.
+        self.blocked_chats: set[int] = set()
 
     @property
     def running(self) -> bool:
@@ -139,6 +154,7 @@ class Scheduler:
         if recovered:
             logger.warning("recovered %d reminder(s) claimed before a crash", recovered)
         await self._repo.purge_drafts(now)
+        self.blocked_chats = await self._repo.blocked_chats()
         if background:
             self._task = asyncio.create_task(self._loop(), name="reminder-scheduler")
         return recovered
@@ -168,6 +184,7 @@ class Scheduler:
             raise RuntimeError("the scheduler has no delivery; call start() first")
         async with self._run_lock:
             report = RunReport()
+            await self._flush_unrecorded()
             await self._summarize_overdue(report)
             workers = [
                 asyncio.create_task(self._worker(report))
@@ -236,20 +253,28 @@ class Scheduler:
         if reminder is None:
             report.skipped += 1
             return
-        if not await self._repo.still_claimed(reminder):
-            report.skipped += 1
-            return
-        await self._pace()
-        result = await self._delivery.send(due_message(reminder, now))
+        try:
+            if not await self._repo.still_claimed(reminder):
+                report.skipped += 1
+                return
+            await self._pace()
+            result = await self._delivery.send(due_message(reminder, now))
+        except Exception as error:  # not a Telegram refusal: a bug or a broken transport
+            logger.exception("sending reminder %s raised; retrying later", reminder.id)
+            result = SendResult(SendStatus.RETRY, error=f"unexpected: {error!r}")
         await self._finish(reminder, result, report)
 
     async def _finish(self, reminder: Reminder, result: SendResult, report: RunReport) -> None:
         now = self._clock.now()
         if result.sent:
             upcoming = self._next_due(reminder, now)
-            await self._repo.delivered(
-                reminder, now=now, message_id=result.message_id, next_due=upcoming
-            )
+
+            async def delivered() -> object:
+                return await self._repo.delivered(
+                    reminder, now=now, message_id=result.message_id, next_due=upcoming
+                )
+
+            await self._record(reminder, delivered, sent=True)
             report.sent += 1
             if self._on_sent is not None:
                 self._on_sent(reminder, result.message_id)
@@ -257,11 +282,69 @@ class Scheduler:
             await self._repo.migrate_chat(reminder.chat_id, result.new_chat_id)
             await self._repo.release(reminder, now=now)
         elif result.status == SendStatus.BLOCKED:
-            logger.info("reminder %s failed for good: %s", reminder.id, result.error)
-            await self._repo.failed(reminder, now=now, error=result.error)
-            report.failed += 1
+            await self._blocked(reminder, result, now, report)
         else:
             await self._retry_or_fail(reminder, result, now, report)
+
+    async def _blocked(
+        self, reminder: Reminder, result: SendResult, now: datetime, report: RunReport
+    ) -> None:
+        """The chat blocked the bot (or is gone): this reminder and the chat's other due ones
+        fail now instead of each trying in turn.  Recurring ones come back with
+        :meth:`chat_reachable` when the chat writes again."""
+        error = BLOCKED_MARK + result.error
+        logger.info(
+            "chat %s unreachable, reminder %s failed: %s",
+            reminder.chat_id,
+            reminder.id,
+            result.error,
+        )
+        await self._repo.failed(reminder, now=now, error=error)
+        others = await self._repo.fail_chat(reminder.chat_id, now=now, error=error, due_by=now)
+        report.failed += 1 + others
+        self.blocked_chats.add(reminder.chat_id)
+
+    async def _record(
+        self, reminder: Reminder, write: Callable[[], Awaitable[object]], *, sent: bool
+    ) -> bool:
+        """Write the outcome of a send, trying a few times.  If the database keeps failing, the
+        row stays claimed (so this process never sends it again) and the write is retried at
+        the start of every pass; only a restart before it lands re-sends the reminder."""
+        error: Exception | None = None
+        for delay in _RECORD_RETRIES:
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                await write()
+                return True
+            except Exception as failure:  # the database, not Telegram
+                error = failure
+        if sent:
+            logger.error(
+                "reminder %s WAS SENT but recording it failed (%r): it stays claimed and is not "
+                "sent again by this process; the write is retried each pass (a restart before "
+                "it succeeds would send it once more)",
+                reminder.id,
+                error,
+            )
+        else:
+            logger.error("reminder %s: recording the send outcome failed (%r)", reminder.id, error)
+        self._unrecorded[reminder.id] = write
+        return False
+
+    async def _flush_unrecorded(self) -> None:
+        for reminder_id, write in list(self._unrecorded.items()):
+            try:
+                await write()
+            except Exception:
+                logger.exception("reminder %s: recording still fails", reminder_id)
+                continue
+            self._unrecorded.pop(reminder_id, None)
+
+    @property
+    def unrecorded(self) -> int:
+        """Sends whose outcome is not written yet (their rows stay claimed meanwhile)."""
+        return len(self._unrecorded)
 
     async def _retry_or_fail(
         self, reminder: Reminder, result: SendResult, now: datetime, report: RunReport
@@ -275,7 +358,13 @@ class Scheduler:
         if result.retry_after:
             delay = max(delay, timedelta(seconds=result.retry_after))
         logger.info("reminder %s: %s; retrying in %s", reminder.id, result.error, delay)
-        await self._repo.retry_later(reminder, now=now, fire_at=now + delay, error=result.error)
+
+        async def later() -> object:
+            return await self._repo.retry_later(
+                reminder, now=now, fire_at=now + delay, error=result.error
+            )
+
+        await self._record(reminder, later, sent=False)
         report.retried += 1
 
     async def _pace(self) -> None:
@@ -335,13 +424,21 @@ class Scheduler:
         now = self._clock.now()
         reminders.sort(key=lambda item: (item.due_at, item.id))
         upcoming = {item.id: self._next_due(item, now) for item in reminders}
-        await self._pace()
-        result = await self._delivery.send(summary_message(chat_id, reminders, upcoming, now))
+        try:
+            await self._pace()
+            result = await self._delivery.send(summary_message(chat_id, reminders, upcoming, now))
+        except Exception as error:
+            logger.exception("sending the summary to chat %s raised; retrying later", chat_id)
+            result = SendResult(SendStatus.RETRY, error=f"unexpected: {error!r}")
         if result.sent:
             for item in reminders:
-                await self._repo.delivered(
-                    item, now=now, message_id=result.message_id, next_due=upcoming[item.id]
-                )
+
+                async def delivered(item: Reminder = item) -> object:
+                    return await self._repo.delivered(
+                        item, now=now, message_id=result.message_id, next_due=upcoming[item.id]
+                    )
+
+                await self._record(item, delivered, sent=True)
             report.summarized += len(reminders)
             report.summaries += 1
             return

@@ -10,6 +10,10 @@ the scheduler acts next: the same moment, or later while a failed send waits for
 ``reminder_drafts`` keeps what an inline button must remember and cannot fit in Telegram's 64
 bytes of callback data: a pending next-step offer, the candidate times of a question, the
 alternative reading of an ambiguous time.
+
+Version 2 adds ``floating``: a one-off whose wall time was read in the fallback zone because
+the user had not set theirs yet ("tomorrow at 9" meant 9 where they live); when they set a
+zone it is re-anchored to the same wall time there.
 """
 
 from __future__ import annotations
@@ -62,6 +66,12 @@ REMINDER_MIGRATIONS: list[Migration] = [
         );
         CREATE INDEX reminder_drafts_user ON reminder_drafts (user_id);
         CREATE INDEX reminder_drafts_chat ON reminder_drafts (chat_id);
+        """,
+    ),
+    Migration(
+        2,
+        """
+        ALTER TABLE reminders ADD COLUMN floating INTEGER NOT NULL DEFAULT 0;
         """,
     ),
 ]

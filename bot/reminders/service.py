@@ -39,7 +39,7 @@ from bot.reminders.schema import REMINDER_MIGRATIONS
 from bot.reminders.texts import TEXTS, format_moment, md, mention
 from bot.reminders.types import ActionReply, Actor, Plan, ReminderSettings
 from bot.storage import Database, UserRecord, UserRepository, from_db_time
-from bot.timeparse import describe_rule, parse_when
+from bot.timeparse import ParsedWhen, describe_rule, parse_when
 
 __all__ = ["ActionReply", "Actor", "Plan", "ReminderService", "ReminderSettings"]
 
@@ -119,33 +119,64 @@ class ReminderService(ManageMixin, PreferencesMixin):
         task: str | None = None,
         origin: str = "command",
     ) -> Plan:
-        """Resolve the time in ``text`` for ``actor``; ``task`` overrides the words left over."""
+        """Resolve the time in ``text`` for ``actor``; ``task`` overrides the words left over.
+
+        "ask" when the words must be confirmed first: time-like words were left over, or there
+        are several readings (``Plan.choices``); nothing is stored for it until the user picks.
+        """
         parsed = parse_when(text, now, settings.timezone, default_time=settings.default_time)
         if parsed is None:
             return Plan("unparsed")
         words = (task or parsed.task or "").strip() or TEXTS("default_task", language)
-        due, dtstart = parsed.when, None
+        spec = self._spec(parsed, words, actor=actor, settings=settings, language=language)
+        spec = replace(spec, origin=origin, due_at=self._upcoming(parsed, spec, now))
+        if parsed.needs_question:
+            choices = []
+            for choice in parsed.choices:
+                option = self._spec(
+                    choice, words, actor=actor, settings=settings, language=language
+                )
+                option = replace(option, origin=origin, due_at=self._upcoming(choice, option, now))
+                if option.rrule or option.due_at > now:
+                    choices.append(option)
+            return Plan("ask", spec, parsed, choices=tuple(choices))
+        if not parsed.rrule and spec.due_at <= now:
+            later = spec.due_at + timedelta(days=1)
+            return Plan("past", spec, parsed, later if later > now else None)
+        return Plan("ready", spec, parsed)
+
+    def _spec(
+        self,
+        parsed: ParsedWhen,
+        words: str,
+        *,
+        actor: Actor,
+        settings: ReminderSettings,
+        language: str,
+    ) -> NewReminder:
+        dtstart = None
         if parsed.rrule:
             dtstart = (parsed.dtstart or parsed.when).astimezone(ZoneInfo(settings.timezone))
-            if due <= now:
-                due = next_occurrence(parsed.rrule, dtstart, settings.timezone, now) or due
-        spec = NewReminder(
+        return NewReminder(
             user_id=actor.user_id,
             chat_id=actor.chat_id,
             text=words[:1000],
             language=language,
             timezone=settings.timezone,
-            due_at=due,
+            due_at=parsed.when,
             thread_id=actor.thread_id,
             rrule=parsed.rrule,
             dtstart=dtstart.replace(tzinfo=None) if dtstart else None,
-            origin=origin,
             source_message_id=actor.message_id,
+            # "tomorrow at 9" before /timezone: 9 where the user lives, once we know where
+            floating=not settings.timezone_set and not parsed.relative and not parsed.rrule,
         )
-        if not parsed.rrule and due <= now:
-            later = due + timedelta(days=1)
-            return Plan("past", spec, parsed, later if later > now else None)
-        return Plan("ready", spec, parsed)
+
+    @staticmethod
+    def _upcoming(parsed: ParsedWhen, spec: NewReminder, now: datetime) -> datetime:
+        if spec.rrule and spec.dtstart and parsed.when <= now:
+            return next_occurrence(spec.rrule, spec.dtstart, spec.timezone, now) or parsed.when
+        return parsed.when
 
     # -- creating ------------------------------------------------------------------------------
 
@@ -170,6 +201,8 @@ class ReminderService(ManageMixin, PreferencesMixin):
         assert plan.spec is not None
         if plan.kind == "past":
             return await self._past_question(plan, actor=actor, now=now), None
+        if plan.kind == "ask":
+            return await self.question(plan, actor=actor, now=now), None
         reminder = await self.repo.add(plan.spec, now=now)
         self.scheduler.wake()
         flags = plan.parsed.flags if plan.parsed else ()
@@ -177,6 +210,62 @@ class ReminderService(ManageMixin, PreferencesMixin):
             reminder, actor=actor, settings=settings, now=now, flags=flags
         )
         return notice, reminder
+
+    def _reading(self, spec: NewReminder, now: datetime, *, short: bool = False) -> str:
+        """A candidate reading for a question: the local time, and the rule when it repeats."""
+        zone = ZoneInfo(spec.timezone)
+        lang = spec.language
+        if spec.rrule:
+            rule = describe_rule(spec.rrule, lang)
+            if short:
+                return rule
+            return format_moment(spec.due_at.astimezone(zone), now, lang) + f" · 🔁 {rule}"
+        return format_moment(spec.due_at.astimezone(zone), now, lang)
+
+    async def question(self, plan: Plan, *, actor: Actor, now: datetime) -> Notice:
+        """Ask before setting anything: what was understood, and the readings to pick from
+        (or a request to say it again); nothing is stored until a button is tapped."""
+        spec, parsed = plan.spec, plan.parsed
+        assert spec is not None and parsed is not None
+        lang = spec.language
+        task = md(spec.text)
+        code = parsed.ambiguity or "unparsed"
+        options = list(plan.choices)
+        if code == "lunar":
+            if spec.rrule or not options:
+                return Notice(TEXTS("ask_lunar_rule", lang, task=task))
+            text = TEXTS("ask_lunar", lang, task=task, when=self._reading(options[0], now))
+        elif code == "anchor":
+            text = TEXTS("ask_anchor", lang, task=task)
+        elif code == "date_order":
+            text = TEXTS("ask_date_order", lang, task=task)
+        elif code == "multi":
+            text = TEXTS("ask_multi", lang, task=task)
+        else:
+            understood = self._reading(spec, now) + TEXTS("zone_line", lang, zone=spec.timezone)
+            rest = parsed.unparsed
+            key = "ask_unparsed" if rest else "ask_unsure"
+            text = TEXTS(key, lang, task=task, when=understood, rest=md(rest or ""))
+            options = [spec]
+        if not options:
+            return Notice(text + TEXTS("ask_rephrase", lang))
+        draft = await self.repo.add_draft(
+            user_id=actor.user_id,
+            chat_id=actor.chat_id,
+            kind="choice",
+            payload={"language": lang, "choices": [spec_payload(o) for o in options]},
+            now=now,
+            expires_at=now + _CHOICE_LIFETIME,
+        )
+        rows: list[tuple[Button, ...]] = [
+            (button("✅ " + self._reading(option, now, short=True), "pick", draft.id, str(i)),)
+            for i, option in enumerate(options)
+        ]
+        if code == "multi" and len(options) > 1:
+            label = TEXTS("button_all", lang, count=len(options))
+            rows.append((button(label, "pick", draft.id, "all"),))
+        rows.append((button(TEXTS("button_cancel", lang), "drop", draft.id),))
+        return Notice(text + TEXTS("ask_rephrase", lang), tuple(rows))
 
     async def _past_question(self, plan: Plan, *, actor: Actor, now: datetime) -> Notice:
         spec = plan.spec
@@ -310,6 +399,24 @@ class ReminderService(ManageMixin, PreferencesMixin):
                 )
                 if plan.kind != "unparsed":
                     break
+        if plan.kind in ("ready", "past") and fallback_text and fallback_text.strip() != words:
+            # The model may have copied only part of the time ("tomorrow" of "tomorrow after
+            # work"): when the user's own message needs a question, ask it.
+            full = self.plan(
+                fallback_text,
+                actor=actor,
+                settings=settings,
+                language=language,
+                now=now,
+                task=task,
+                origin=origin,
+            )
+            guessed = plan.parsed is not None and (
+                {"day_only", "period"} & set(plan.parsed.flags)
+                or (full.parsed is not None and full.parsed.when == plan.parsed.when)
+            )
+            if full.kind == "ask" and guessed:
+                plan = full
         return plan, settings, now
 
     async def offer(self, plan: Plan, *, actor: Actor, now: datetime) -> Notice:
@@ -443,14 +550,16 @@ class ReminderService(ManageMixin, PreferencesMixin):
         return localize(wall, zone)
 
     async def _on_pick(self, actor: Actor, action: Action) -> ActionReply:
-        """Accept the suggested time of a "that has passed" question."""
-        return await self._accept_draft(actor, action.target, kind="choice")
+        """Accept a reading offered by a question ("that has passed", "which one?")."""
+        return await self._accept_draft(actor, action.target, kind="choice", choice=action.arg)
 
     async def _on_offer(self, actor: Actor, action: Action) -> ActionReply:
         """Accept a next-step offer: the reminder is created only now."""
         return await self._accept_draft(actor, action.target, kind="offer")
 
-    async def _accept_draft(self, actor: Actor, draft_id: int, *, kind: str) -> ActionReply:
+    async def _accept_draft(
+        self, actor: Actor, draft_id: int, *, kind: str, choice: str = ""
+    ) -> ActionReply:
         user = await self._user(actor)
         lang = lang_of(user)
         draft = await self.repo.get_draft(draft_id)
@@ -459,21 +568,59 @@ class ReminderService(ManageMixin, PreferencesMixin):
             return ActionReply(toast=TEXTS("expired", lang), edit=None)
         if draft.user_id != actor.user_id:
             return ActionReply(toast=TEXTS("not_yours", lang, who="…"), alert=True)
+        payloads = draft.payload.get("choices")
+        if payloads is None:
+            payloads = [draft.payload]
+        elif choice == "all":
+            pass
+        elif choice.isdigit() and int(choice) < len(payloads):
+            payloads = [payloads[int(choice)]]
+        else:
+            return ActionReply()
         if not await self.repo.take_draft(draft.id):
             return ActionReply()
-        spec = spec_from_payload(draft.payload)
+        settings = self._settings(user)
+        specs = [self._ready_spec(spec_from_payload(p), settings, now) for p in payloads]
+        for spec in specs:
+            if spec.due_at <= now:
+                when = format_moment(spec.due_at.astimezone(ZoneInfo(spec.timezone)), now, lang)
+                text = TEXTS("past_no_alternative", spec.language, when=when)
+                return ActionReply(edit=Notice(text))
+        made = [await self.repo.add(spec, now=now) for spec in specs]
+        self.scheduler.wake()
+        notice = await self._confirmation(made[0], actor=actor, settings=settings, now=now)
+        if len(made) > 1:
+            notice = self._combined(made, notice, now)
+        return ActionReply(edit=notice)
+
+    @staticmethod
+    def _ready_spec(spec: NewReminder, settings: ReminderSettings, now: datetime) -> NewReminder:
+        """A stored draft made ready to add: a floating time follows a zone set meanwhile, a
+        rule moves to its next occurrence."""
+        if spec.floating and settings.timezone_set and spec.timezone != settings.timezone:
+            wall = spec.due_at.astimezone(ZoneInfo(spec.timezone)).replace(tzinfo=None)
+            spec = replace(
+                spec,
+                timezone=settings.timezone,
+                due_at=localize(wall, ZoneInfo(settings.timezone)),
+                floating=False,
+            )
         if spec.rrule and spec.dtstart and spec.due_at <= now:
             upcoming = next_occurrence(spec.rrule, spec.dtstart, spec.timezone, now)
             spec = replace(spec, due_at=upcoming or spec.due_at)
-        if spec.due_at <= now:
-            when = format_moment(spec.due_at.astimezone(ZoneInfo(spec.timezone)), now, lang)
-            return ActionReply(edit=Notice(TEXTS("past_no_alternative", spec.language, when=when)))
-        reminder = await self.repo.add(spec, now=now)
-        self.scheduler.wake()
-        notice = await self._confirmation(
-            reminder, actor=actor, settings=self._settings(user), now=now
-        )
-        return ActionReply(edit=notice)
+        return spec
+
+    def _combined(self, made: list[Reminder], first: Notice, now: datetime) -> Notice:
+        """One confirmation for several reminders set at once, an Undo for each."""
+        lang = made[0].language
+        lines = [first.text.split("\n", 1)[0]]
+        rows: list[tuple[Button, ...]] = []
+        for reminder in made:
+            when = format_moment(reminder.local_due(), now, lang)
+            lines.append(f"🗓 {when}" + TEXTS("zone_line", lang, zone=reminder.timezone))
+            label = TEXTS("button_undo", lang) + f" · {reminder.local_due():%d.%m %H:%M}"
+            rows.append((button(label, "undo", reminder.id),))
+        return Notice("\n".join(lines), tuple(rows))
 
     async def _on_drop(self, actor: Actor, action: Action) -> ActionReply:
         return await self._decline(actor, action.target, "cancelled")
@@ -556,6 +703,28 @@ class ReminderService(ManageMixin, PreferencesMixin):
         count = await self.repo.delete_for_chat(chat_id)
         self.scheduler.wake()
         return count
+
+    async def chat_reachable(self, chat_id: int) -> int:
+        """The chat wrote to the bot again (so it is no longer blocked): its recurring
+        reminders stopped by the block resume at their next occurrence.  Cheap for every other
+        chat: only chats known to have such reminders touch the database."""
+        if chat_id not in self.scheduler.blocked_chats:
+            return 0
+        self.scheduler.blocked_chats.discard(chat_id)
+        now = self._clock.now()
+        resumed = 0
+        for reminder in await self.repo.blocked_recurring(chat_id):
+            if reminder.rrule is None or reminder.dtstart is None:
+                continue
+            due = next_occurrence(reminder.rrule, reminder.dtstart, reminder.timezone, now)
+            if due is not None and await self.repo.reactivate(reminder.id, due_at=due, now=now):
+                resumed += 1
+        if resumed:
+            logger.info(
+                "chat %s is reachable again: %d recurring reminder(s) resumed", chat_id, resumed
+            )
+            self.scheduler.wake()
+        return resumed
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """A group became a supergroup: its reminders follow it."""

@@ -148,6 +148,53 @@ TEXTS = Catalog(
             "zh": "⌛ {when} 已经过去了，所以我没有设置提醒。请换一个还没到的时间再发一次。",
         },
         "button_yes_at": {"en": "✅ {when}", "zh": "✅ {when}"},
+        # -- questions before anything is set --------------------------------------------------
+        "ask_unparsed": {
+            "en": "🤔 I want to get this right. For **{task}** I understood {when}, "
+            "but not “{rest}”.",
+            "zh": "🤔 我想确认一下：**{task}**，我理解的是 {when}，但没看懂“{rest}”。",
+        },
+        "ask_unsure": {
+            "en": "🤔 I want to get this right. For **{task}** I understood {when}, "
+            "but I'm not sure that is what you meant.",
+            "zh": "🤔 我想确认一下：**{task}**，我理解的是 {when}，但不确定是不是你的意思。",
+        },
+        "ask_anchor": {
+            "en": "🤔 What time do you mean for **{task}**?",
+            "zh": "🤔 **{task}**，具体几点提醒你？",
+        },
+        "ask_date_order": {
+            "en": "🤔 Which date do you mean for **{task}**? That date can be read both ways.",
+            "zh": "🤔 **{task}** 是哪一天？这个日期有两种读法。",
+        },
+        "ask_multi": {
+            "en": "🤔 You gave several times for **{task}**. Which one, or all of them?",
+            "zh": "🤔 **{task}** 你给了好几个时间。要哪一个，还是都要？",
+        },
+        "ask_lunar": {
+            "en": "🌙 That is a lunar date: next it falls on {when}. Shall I remind you of "
+            "**{task}** then? For every year (a birthday, an anniversary) use /birthday, which "
+            "converts the lunar date each year.",
+            "zh": "🌙 这是农历日期，下一次是公历 {when}。要在那天提醒你 **{task}** 吗？"
+            "如果要每年提醒（生日、纪念日），请用 /birthday，它每年会自动换算农历。",
+        },
+        "ask_lunar_rule": {
+            "en": "🌙 A reminder every year on a lunar date needs converting each year, which "
+            "reminders don't do. Use /birthday instead (for example "
+            "`/birthday Mom lunar 8/15`): it converts the date every year and reminds you.",
+            "zh": "🌙 农历日期每年对应的公历都不同，普通提醒没法每年换算。请用 /birthday"
+            "（例如 `/birthday 妈妈 农历八月十五`），它每年会自动换算并提醒你。",
+        },
+        "ask_rephrase": {
+            "en": "\nTap the right one, or send the reminder again in other words.",
+            "zh": "\n请点选正确的一项，或者换个说法再发一次。",
+        },
+        "ask_edit": {
+            "en": "🤔 I'm not sure about that time. Send the new time again in other words, "
+            "or /cancel.",
+            "zh": "🤔 这个时间我不太确定。请换个说法再发一次新时间，或者发送 /cancel。",
+        },
+        "button_all": {"en": "✅ All {count}", "zh": "✅ 全部 {count} 个"},
         "button_cancel": {"en": "✖️ Cancel", "zh": "✖️ 取消"},
         "cancelled": {"en": "OK, no reminder.", "zh": "好的，不设提醒了。"},
         "unparsed": {
@@ -279,6 +326,19 @@ TEXTS = Catalog(
         "tz_moved": {
             "en": "\n🔁 {count} recurring reminder(s) now follow this time zone.",
             "zh": "\n🔁 {count} 条重复提醒已改为按这个时区。",
+        },
+        "tz_reanchored": {
+            "en": "\n🕘 {count} reminder(s) you set before choosing a time zone keep their "
+            "clock time, now in {zone}: {times}.",
+            "zh": "\n🕘 你设置时区之前建的 {count} 条提醒保持原来的钟点，现按 {zone}：{times}。",
+        },
+        "tz_reanchored_due": {
+            "en": " Any whose time has already passed there come right away.",
+            "zh": "其中在当地已经过了时间的会马上发出。",
+        },
+        "tz_alternative": {
+            "en": "\nNot quite? {note}",
+            "zh": "\n不对？{note}",
         },
         "tz_pick": {
             "en": "🌍 Several time zones match “{text}”. Which one is yours?",

@@ -106,6 +106,13 @@ class SetReminderTool:
         notice, reminder = await self._service.carry_out(
             plan, actor=actor, settings=settings, now=now
         )
+        if reminder is None and plan.kind == "ask":
+            return ToolOutcome(
+                result="not set yet: the time was not clear, so the user was shown what was "
+                "understood with buttons to pick the right time (or to cancel). Say briefly that "
+                "they should pick or rephrase; do not claim a reminder was set.",
+                notice=notice,
+            )
         if reminder is None:
             return ToolOutcome(
                 result="not set: that time is in the past. The user was shown a question with "

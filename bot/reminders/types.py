@@ -53,7 +53,8 @@ class ReminderSettings:
 class Plan:
     """What the words meant: a reminder ready to store, or why not."""
 
-    kind: str  # "ready", "past", "unparsed"
+    kind: str  # "ready", "past", "ask" (a question before anything is set), "unparsed"
     spec: NewReminder | None = None
     parsed: ParsedWhen | None = None
     alternative: datetime | None = None
+    choices: tuple[NewReminder, ...] = ()  # for "ask": the readings the user may pick

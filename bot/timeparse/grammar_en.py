@@ -23,7 +23,15 @@ from bot.timeparse.lexicon import (
 from bot.timeparse.model import ClockTime
 from bot.timeparse.numbers import EN_NUM, EN_ORDINAL, en_value, ordinal_value
 from bot.timeparse.scanner import Handler, Rule, Scan
-from bot.timeparse.slots import add_time, apply_duration, set_date, set_recurrence, set_slot
+from bot.timeparse.slots import (
+    add_time,
+    apply_duration,
+    set_date,
+    set_recurrence,
+    set_slot,
+    shifted_day,
+    valid_day,
+)
 
 __all__ = ["STAGES"]
 
@@ -52,7 +60,7 @@ _MINUTE_WORDS = {
 }
 _MINUTE_WORD = "(?:" + "|".join(sorted(_MINUTE_WORDS, key=len, reverse=True)) + ")"
 _AMPM = r"(?:a\.m\.?|p\.m\.?|am|pm)"
-_ON = rf"(?:{L}(?:on|by|until|till|before|for|from|starting(?:\s+on)?)\s+)?"
+_ON = rf"(?:{L}(?:on|by|until|till|through|thru|up\s+to|before|for|from|starting(?:\s+on)?)\s+)?"
 _AT = rf"(?:{L}(?:at|by|around|about|before|until|till|from|starting\s+at)\s+|@\s*)?"
 
 
@@ -90,16 +98,45 @@ def _clock(hour: int, minute: int, ampm: str | None, raw_hour: str = "") -> Cloc
 
 _NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4}
 _NTH.update({"4th": 4, "fifth": 5, "5th": 5, "last": -1})
+_NTH_WORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)"
+_NTH_LIST = rf"{_NTH_WORD}(?:\s*(?:,|and|&)\s*(?:the\s+)?{_NTH_WORD})*"
 
 
 def _nth_weekday(m: re.Match[str], scan: Scan) -> bool:
+    """ "the first Monday of the month", "every 2nd and 4th Tuesday", "first Monday in
+    January" (one-off or, with every/each, a monthly or yearly rule)."""
     frame = scan.frame
-    if not set_slot(frame, nth_weekday=(_NTH[m["ord"].lower()], en_weekday(m["wd"]))):
+    which = (m["which"] or "").lower()
+    every = bool(m["every"]) or which in ("every", "each")
+    if not (every or which or m["mon"] or m["the"]):
+        return False  # "last Friday" is a past weekday, not the month's last one
+    weekday = en_weekday(m["wd"])
+    found = [(_NTH[o.lower()], weekday) for o in re.findall(_NTH_WORD, m["ords"], _F)]
+    nths = list(dict.fromkeys(found))
+    if not set_slot(frame, nth_weekday=nths[0]):
         return False
-    if m["which"].lower() == "next" and not set_slot(frame, month_shift=1):
+    frame.more_nth = nths[1:]
+    if which == "next" and not set_slot(frame, month_shift=1):
         return False
-    if re.search(r"every|each", m.group(0), _F):
-        return set_recurrence(frame, "MONTHLY")
+    if m["mon"]:
+        year = int(m["y"]) if m["y"] else None
+        if not set_slot(frame, month=en_month(m["mon"]), year=year):
+            return False
+        return set_recurrence(frame, "YEARLY") if every else True
+    return set_recurrence(frame, "MONTHLY") if every else True
+
+
+def _monthdays(m: re.Match[str], scan: Scan) -> bool:
+    """Several days of the month: "on the 1st and 15th", "every 1st and 15th"."""
+    days = [ordinal_value(d) for d in re.findall(EN_ORDINAL, m["days"], _F)]
+    values = list(dict.fromkeys(d for d in days if d is not None))
+    if len(values) < 2 or any(not 1 <= d <= 28 for d in values):
+        return False
+    if not set_date(scan.frame, None, None, values[0]):
+        return False
+    scan.frame.more_days = values[1:]
+    if m["every"] or (m["which"] or "").lower() in ("every", "each"):
+        return set_recurrence(scan.frame, "MONTHLY")
     return True
 
 
@@ -212,13 +249,51 @@ def _weekday_range(m: re.Match[str], scan: Scan) -> bool:
     return set_recurrence(scan.frame, "WEEKLY", 1, days)
 
 
+def _except(m: re.Match[str], scan: Scan) -> bool:
+    """Days taken out of a daily or weekly rule: "every day except Sunday", "every weekday
+    but not Friday", "daily except weekends"."""
+    frame = scan.frame
+    if frame.freq == "DAILY" and frame.interval == 1:
+        base = list(range(7))
+    elif frame.freq == "WEEKLY" and frame.byday:
+        base = list(frame.byday)
+    else:
+        return False
+    word = re.sub(r"\s+", "", m["ex"].lower())
+    if word.startswith("weekend"):
+        excluded = [5, 6]
+    elif word.startswith(("weekday", "workday")):
+        excluded = [0, 1, 2, 3, 4]
+    else:
+        excluded = _weekdays_in(m["ex"])
+    days = [day for day in base if day not in excluded]
+    if not days or days == base:
+        return False
+    frame.freq, frame.byday = "WEEKLY", days
+    return True
+
+
+_EXCEPT = _rule(
+    "recur",
+    rf"{L}(?:,\s*)?(?:except|excluding|but\s+not|apart\s+from|other\s+than)\s+(?:on\s+)?"
+    rf"(?:the\s+)?(?P<ex>week\s*ends?|week\s*days?|work\s*days?|{_WD_LIST}){R}",
+    _except,
+)
+
 _RECURRENCE = [
     _rule(
         "recur",
-        rf"{L}(?:(?:every|each|on)\s+)?(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd"
-        rf"|fourth|4th|fifth|5th|last)\s+(?P<wd>{EN_WEEKDAY})\s+(?:of|in)\s+"
-        rf"(?P<which>the|every|each|next|this)\s+month{R}",
+        rf"{L}(?:(?P<every>every|each)\s+|on\s+)?(?P<the>the\s+)?(?P<ords>{_NTH_LIST})\s+"
+        rf"(?P<wd>{EN_WEEKDAY})s?(?:\s+(?:of|in)\s+(?:(?P<which>the|every|each|next|this)\s+month"
+        rf"|(?P<mon>{EN_MONTH})(?:,?\s+(?P<y>\d{{4}}))?))?{R}",
         _nth_weekday,
+    ),
+    _rule(
+        "recur",
+        rf"{L}(?:(?P<every>every|each)\s+|on\s+)?(?:the\s+)?(?P<days>{EN_ORDINAL}"
+        rf"(?:\s*(?:,|and|&)\s*(?:the\s+)?{EN_ORDINAL})+)(?:\s+(?:day\s+)?of\s+"
+        rf"(?P<which>the|every|each)\s+month)?{R}(?!\s+(?:{EN_WEEKDAY}|{EN_MONTH}|of){R})",
+        _monthdays,
     ),
     _rule(
         "recur",
@@ -250,6 +325,7 @@ _RECURRENCE = [
         rf"|quarterly|yearly|annually|hourly){R}",
         _adverb,
     ),
+    _EXCEPT,
     _rule(
         "recur",
         rf"{L}(?:(?:on|every|each)\s+)?(?P<list>{EN_WEEKDAY_FULL}s(?:{_WD_SEP}"
@@ -267,6 +343,7 @@ _RECURRENCE = [
         rf"{L}(?:(?:from|on)\s+)?{EN_WEEKDAY}{_WD_RANGE}{EN_WEEKDAY}{R}",
         _weekday_range,
     ),
+    _EXCEPT,
 ]
 
 # --- full dates ---------------------------------------------------------------------------
@@ -280,13 +357,35 @@ def _iso(m: re.Match[str], scan: Scan) -> bool:
     return True
 
 
+def _until_date(m: re.Match[str], scan: Scan, year: int | None, month: int, day: int) -> bool:
+    """The end of a rule: "until 5 December" (the day is checked like any date)."""
+    if year is not None and year < 100:
+        year += 2000
+    if not valid_day(year, month, day):
+        scan.frame.invalid = True
+        return True
+    return set_slot(scan.frame, until=("date", year or 0, month, day))
+
+
 def _numeric_date(m: re.Match[str], scan: Scan) -> bool:
+    """ "3/12": month first where people write it so (the US, China...); elsewhere day first,
+    with the other reading kept for a question when both are possible."""
     first, second = int(m["a"]), int(m["b"])
-    month, day = (second, first) if first > 12 else (first, second)
+    day_first = not scan.month_first
+    if first > 12 or (day_first and second <= 12):
+        month, day = second, first
+    else:
+        month, day = first, second
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return False
     year = int(m["y"]) if m["y"] else None
-    return set_date(scan.frame, year, month, day)
+    if _until_word(m, scan):
+        return _until_date(m, scan, year, month, day)
+    if not set_date(scan.frame, year, month, day):
+        return False
+    if day_first and first != second and first <= 12 and second <= 12:
+        scan.frame.date_order = (day, month)  # the month-first reading
+    return True
 
 
 def _dotted_date(m: re.Match[str], scan: Scan) -> bool:
@@ -300,7 +399,8 @@ _FULL_DATES = [
     _rule(
         "date",
         rf"{_ON}(?<![\d.])(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})"
-        r"(?:(?:T|\s+|\s*,\s*)(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?)?"
+        r"(?:(?:T|\s+|\s*,\s*)(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?"
+        r"(?:Z|[+-]\d{2}:\d{2})?)?"
         r"(?![\d:])",
         _iso,
     ),
@@ -374,7 +474,31 @@ def _duration(m: re.Match[str], scan: Scan) -> bool:
     return parts is not None and apply_duration(scan.frame, parts)
 
 
+def _span(m: re.Match[str], scan: Scan) -> bool:
+    """How long a rule lasts: "for a week", "for the next 3 days", "5 times"."""
+    if scan.frame.freq is None:
+        return False
+    if m["tn"]:
+        count, unit = en_value(m["tn"]), "times"
+    else:
+        count = en_value(m["n"]) if m["n"] else 1
+        word = m["u"].lower()
+        unit = "mo" if word.startswith("mo") else "d" if word.startswith("d") else "w"
+        if word.startswith("fo") and count is not None:
+            count *= 2
+    if count is None or not _whole(count) or count < 1:
+        return False
+    return set_slot(scan.frame, span=(int(count), unit))
+
+
 _DURATIONS = [
+    _rule(
+        "span",
+        rf"{L}for\s+(?:the\s+next\s+|another\s+)?(?:(?P<n>{EN_NUM})\s+)?"
+        rf"(?P<u>days?|weeks?|months?|fortnights?){R}"
+        rf"|{L}(?:for\s+)?(?P<tn>{EN_NUM})\s+times{R}(?!\s+(?:a|an|per|each|every){R})",
+        _span,
+    ),
     _rule(
         "duration",
         rf"{L}(?:in|after|within)\s+(?:about\s+|around\s+|roughly\s+|another\s+)?"
@@ -443,16 +567,36 @@ _WEEK_POSTS = {"after next": 2, "next week": 1, "of next week": 1, "this week": 
 _WEEK_POSTS.update({"of this week": 0, "week after next": 2})
 
 
+_UNTIL = ("until", "till", "through", "thru", "up to")
+
+
+def _until_word(m: re.Match[str], scan: Scan) -> bool:
+    """Whether the match is an end ("until Friday") of a rule already read."""
+    lead = re.match(r"\s*(until|till|through|thru|up\s+to)\s", m.group(0), _F)
+    return bool(lead) and scan.frame.freq is not None
+
+
 def _weekday(m: re.Match[str], scan: Scan) -> bool:
     mod = re.sub(r"\s+", " ", (m["mod"] or "").lower())
     post = re.sub(r"\s+", " ", (m["post"] or "").lower())
     risky = is_weekday_abbreviation(m["list"].split()[0].strip(",&/"))
-    cue = mod or m["on"] or scan.touches_mask(m.start(), m.end())
+    cue = mod or m["on"] or m["pre"] or m["wk"] or scan.touches_mask(m.start(), m.end())
     if risky and not cue and not re.match(r"\s*(?:\d|at\s)", scan.after(m.end()), _F):
         return False
+    days = _weekdays_in(m["list"])
+    if _until_word(m, scan):
+        if len(days) != 1 or mod or post:
+            return False
+        return set_slot(scan.frame, until=("weekday", days[0], 0, 0))
     shift = _WEEK_POSTS.get(post) if post else _WEEK_MODS.get(mod)
-    if not set_slot(scan.frame, weekdays=_weekdays_in(m["list"])):
+    if not set_slot(scan.frame, weekdays=days):
         return False
+    if m["pre"] or m["wk"]:  # "a week on Friday", "Monday week"
+        if shift is not None or len(days) != 1:
+            return False
+        count = en_value(m["pre"].split()[0]) if m["pre"] else 1
+        scan.frame.weeks_after = int(count or 1)
+        return True
     scan.frame.loose_next = mod == "next" and not post
     return shift is None or set_slot(scan.frame, week_shift=shift)
 
@@ -460,12 +604,14 @@ def _weekday(m: re.Match[str], scan: Scan) -> bool:
 _WEEKDAYS = [
     _rule(
         "weekday",
-        rf"{L}(?:(?P<on>on|by|until|till|before|for|from|starting(?:\s+on)?)\s+)?"
+        rf"{L}(?:(?P<pre>(?:a|one|two|three|four|[1-9])\s+weeks?)\s+(?:on|from)\s+)?"
+        rf"(?:(?P<on>on|by|until|till|through|thru|up\s+to|before|for|from|starting(?:\s+on)?"
+        rf"|beginning(?:\s+on)?)\s+)?"
         rf"(?:(?P<mod>this\s+coming|this|next|coming|upcoming|the\s+coming|(?:the\s+)?following"
         rf"|last)"
         rf"\s+)?(?P<list>{EN_WEEKDAY}(?:{_WD_SEP}{EN_WEEKDAY})*)"
         rf"(?:\s+(?P<post>after\s+next|(?:of\s+)?next\s+week|(?:of\s+)?this\s+week"
-        rf"|week\s+after\s+next))?{R}",
+        rf"|week\s+after\s+next)|\s+(?P<wk>week)(?!\s*(?:after|end|day)))?{R}",
         _weekday,
     ),
 ]
@@ -488,6 +634,8 @@ def _month_day(m: re.Match[str], scan: Scan) -> bool:
     if m["mon"].lower().startswith("may") and not m["d"].strip()[0].isdigit():
         return False
     year = int(m["y"]) if m["y"] else None
+    if _until_word(m, scan):
+        return _until_date(m, scan, year, en_month(m["mon"]), day)
     return set_date(scan.frame, year, en_month(m["mon"]), day)
 
 
@@ -497,15 +645,26 @@ def _day_of_month(m: re.Match[str], scan: Scan) -> bool:
     if day is None:
         return False
     which = (m["which"] or "").lower()
+    if _until_word(m, scan) and not which and 1 <= day <= 31:
+        return set_slot(scan.frame, until=("monthday", day, 0, 0))
     if which == "next" and not set_slot(scan.frame, month_shift=1):
         return False
     return set_date(scan.frame, None, None, day)
 
 
 def _holiday(m: re.Match[str], scan: Scan) -> bool:
-    name = m["h"].lower()
+    name = re.sub(r"\s+", " ", m["h"].lower())
+    shift = 0
+    if m["n"]:
+        count = en_value(m["n"].split()[0]) if m["n"].lower() != "day" else 1
+        if count is None or not _whole(count):
+            return False
+        shift = int(count) * (-1 if m["dir"].lower() == "before" else 1)
     for pattern, (month, day) in EN_HOLIDAYS.items():
         if re.fullmatch(pattern, name, _F):
+            month, day = shifted_day(month, day, shift)
+            if _until_word(m, scan):
+                return _until_date(m, scan, None, month, day)
             return set_date(scan.frame, None, month, day)
     return False
 
@@ -513,7 +672,12 @@ def _holiday(m: re.Match[str], scan: Scan) -> bool:
 _HOLIDAY = "|".join(EN_HOLIDAYS)
 
 _DATES = [
-    _rule("date", rf"{_ON}{L}(?:the\s+)?(?:on\s+)?(?P<h>{_HOLIDAY}){R}", _holiday),
+    _rule(
+        "date",
+        rf"{_ON}{L}(?:(?:the\s+)?(?P<n>day|{EN_NUM}\s+days?)\s+(?P<dir>before|after)\s+)?"
+        rf"(?:the\s+)?(?:on\s+)?(?P<h>{_HOLIDAY}){R}",
+        _holiday,
+    ),
     _rule(
         "date",
         rf"{_ON}{L}(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{EN_MONTH})"
@@ -538,14 +702,74 @@ _DATES = [
 # --- times --------------------------------------------------------------------------------
 
 
+_CLOCK_CUE = re.compile(r"^\s*(?:at|by|around|about|before|until|till|from|starting\s+at)\s|^@", _F)
+
+
+def _impossible(m: re.Match[str], scan: Scan) -> bool:
+    """An impossible clock ("at 25:00", "13pm") said as a time: the message names no usable
+    moment, rather than a default one."""
+    if _CLOCK_CUE.match(m.group(0)) or m["ap"] or scan.touches_mask(m.start(), m.end()):
+        scan.frame.invalid = True
+        return True
+    return False
+
+
 def _colon_time(m: re.Match[str], scan: Scan) -> bool:
-    clock = _clock(int(m["h"]), int(m["m"]), _ampm(m["ap"]), m["h"])
-    return clock is not None and add_time(scan.frame, clock)
+    hour, minute = int(m["h"]), int(m["m"])
+    if hour > 24 or minute > 59 or (hour == 24 and minute):
+        return _impossible(m, scan)
+    clock = _clock(hour, minute, _ampm(m["ap"]), m["h"])
+    if clock is None:
+        return _impossible(m, scan)
+    return add_time(scan.frame, clock)
 
 
 def _ampm_time(m: re.Match[str], scan: Scan) -> bool:
     clock = _clock(int(m["h"]), int(m["m"] or 0), _ampm(m["ap"]))
+    if clock is None or int(m["m"] or 0) > 59:
+        return _impossible(m, scan)
+    return add_time(scan.frame, clock)
+
+
+def _h_time(m: re.Match[str], scan: Scan) -> bool:
+    """European "17h", "17h30", "9h": hour h minutes."""
+    hour, minute = int(m["h"]), int(m["m"] or 0)
+    if hour > 24 or minute > 59:
+        return _impossible(m, scan)
+    if re.search(
+        r"(?:for|every|each|in|within|after|took|takes?|spent|about)\s*$",
+        scan.before(m.start(), 10),
+        _F,
+    ):
+        return False
+    cue = _CLOCK_CUE.match(m.group(0)) or scan.touches_mask(m.start(), m.end())
+    if not (cue or hour >= 13 or m["m"] or m["h"].startswith("0")):
+        return False
+    clock = _clock(hour, minute, None, m["h"])
     return clock is not None and add_time(scan.frame, clock)
+
+
+def _half_hour(m: re.Match[str], scan: Scan) -> bool:
+    """British "half 5" (= 5:30), "half seven"."""
+    hour = _word_hour(m["h"])
+    if hour is None or not 1 <= hour <= 12:
+        return False
+    cue = _CLOCK_CUE.match(m.group(0)) or scan.touches_mask(m.start(), m.end())
+    following = scan.after(m.end(), 16)
+    if not (
+        cue or m["ap"] or re.match(r"\s*(?:$|[,.!;]|\x00|tonight|today|tomorrow)", following, _F)
+    ):
+        return False
+    return add_time(scan.frame, ClockTime(hour, 30, _ampm(m["ap"])))
+
+
+def _another_time(m: re.Match[str], scan: Scan) -> bool:
+    """A second hour joined to a time: "at 9 and 5", "at 9am and 1pm"."""
+    if scan.kind_before(m.start()) != "time":
+        return False
+    hour, minute = int(m["h"]), int(m["m"] or 0)
+    clock = _clock(hour, minute, _ampm(m["ap"]), m["h"])
+    return clock is not None and minute <= 59 and add_time(scan.frame, clock)
 
 
 def _word_hour(text: str) -> int | None:
@@ -669,6 +893,17 @@ _TIMES = [
     ),
     _rule(
         "time",
+        rf"{_AT}(?<![\d:.]){L}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?{R}",
+        _h_time,
+    ),
+    _rule(
+        "time",
+        rf"{_AT}{L}half\s+(?P<h>\d{{1,2}}|{_HOUR_WORD}){R}(?!\s*(?:past|an?\s|hours?|"
+        rf"minutes?|days?|weeks?|months?|years?|[:./\d%]))(?:\s*(?P<ap>{_AMPM})(?![A-Za-z]))?",
+        _half_hour,
+    ),
+    _rule(
+        "time",
         rf"{_AT}{L}(?P<h>\d{{1,2}}|{_HOUR_WORD})\s*o['’]?clock(?:\s*(?P<ap>{_AMPM}))?"
         rf"(?![A-Za-z])",
         _oclock,
@@ -710,13 +945,25 @@ _TIMES = [
         _named_time,
     ),
     _rule("time", rf"{L}(?:at\s+)?(?:this|the\s+same|same)\s+time{R}", _same_time),
+    _rule(
+        "time",
+        rf"\s*(?:,\s*)?(?:and|&)\s+(?:(?:at|again\s+at)\s+)?(?<![\d:.])(?P<h>\d{{1,2}})"
+        rf"(?:[:.](?P<m>\d{{2}}))?(?:\s*(?P<ap>{_AMPM})(?![A-Za-z]))?{R}{_NOT_QUANTITY}",
+        _another_time,
+    ),
 ]
 
 
 def _range_end(m: re.Match[str], scan: Scan) -> bool:
     """Time ranges ("8-9pm", "from 2 to 4"): keep the start time, swallow the end (its
-    am/pm is kept for a bare start hour)."""
-    if not re.search(r"\d\s*(?:[ap]\.?m\.?)?$", scan.before(m.start(), 6), _F):
+    am/pm is kept for a bare start hour).  "10 to 6" without "from" is a clock (17:50)."""
+    before = scan.before(m.start(), 16)
+    if not re.search(r"\d\s*(?:[ap]\.?m\.?)?$", before[-6:], _F):
+        return False
+    clock_like = re.search(r"(?<![\d:.])(?:5|10|20|25)$", before) and re.match(
+        r"\s+to\s", m.group(0)
+    )
+    if clock_like and not m["ap"] and not re.search(r"(?:from|between)\s+\d+$", before, _F):
         return False
     scan.frame.range_meridiem = _ampm(m["ap"])
     return True
@@ -742,7 +989,40 @@ def _period(m: re.Match[str], scan: Scan) -> bool:
     return set_slot(scan.frame, period=EN_PERIOD_NAMES[m["p"].lower()])
 
 
+#: Times that hang on the user's day: asked about, with these usual times as choices.
+_ANCHORS = {
+    "work_end": ((17, 0), (18, 0), (19, 0)),
+    "school_end": ((15, 0), (16, 0), (17, 0)),
+    "work_start": ((7, 0), (8, 0), (9, 0)),
+    "bed": ((21, 0), (22, 0), (23, 0)),
+    "home": ((18, 0), (19, 0), (20, 0)),
+}
+
+
+def _anchor(m: re.Match[str], scan: Scan) -> bool:
+    if scan.frame.times:
+        return False  # "at 7 after work": the clock time says it all
+    word = re.sub(r"\s+", " ", m["a"].lower())
+    if word.startswith(("after work", "after my shift")):
+        key = "work_end"
+    elif word.startswith(("after school", "after class")):
+        key = "school_end"
+    elif word.startswith("before"):
+        key = "bed" if "bed" in word else "work_start"
+    elif "bed" in word:
+        key = "bed"
+    else:
+        key = "home"
+    return set_slot(scan.frame, anchor=_ANCHORS[key])
+
+
 _PERIODS = [
+    _rule(
+        "anchor",
+        rf"{L}(?P<a>after\s+(?:work|school|class|my\s+shift)|before\s+(?:work|school|bed(?:time)?)"
+        rf"|at\s+bedtime|when\s+i\s+get\s+home){R}",
+        _anchor,
+    ),
     _rule(
         "period",
         rf"{L}(?P<pre>in\s+the\s+|during\s+the\s+|at\s+|this\s+)?(?P<p>morning|afternoon"

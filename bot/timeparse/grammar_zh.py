@@ -20,12 +20,22 @@ from bot.timeparse.lexicon import (
 from bot.timeparse.model import ClockTime
 from bot.timeparse.numbers import CN_NUM, ZH_NUM, cn_value
 from bot.timeparse.scanner import Handler, Rule, Scan
-from bot.timeparse.slots import add_time, apply_duration, set_date, set_recurrence, set_slot
+from bot.timeparse.slots import (
+    add_time,
+    apply_duration,
+    set_date,
+    set_recurrence,
+    set_slot,
+    shifted_day,
+)
 
 __all__ = ["STAGES"]
 
 WW = ZH_WEEK_WORD
 WD = ZH_WEEKDAY_CHAR
+_UNTIL_WORD = r"(?:直到|一直到|截止到|截至|到(?=[^。，,！!]{1,10}为止))"
+_UNTIL_HEAD = rf"(?:{_UNTIL_WORD}\s*)?"
+_UNTIL_TAIL = r"(?:\s*为止)?"
 _DAY_SEP = r"(?:[、,，/\s和与及跟]|以及)*"
 _RANGE = r"(?:到|至|-|~|～|—)"
 _DAYS = rf"{WW}?{WD}(?:{_DAY_SEP}{WW}?{WD})*(?:{_RANGE}{WW}?{WD})?"
@@ -96,9 +106,10 @@ def _workdays(m: re.Match[str], scan: Scan) -> bool:
     return set_recurrence(scan.frame, "WEEKLY", 1, days)
 
 
-def _interval(m: re.Match[str]) -> int | None:
-    """Rule interval: "每三天" -> 3; "每隔一周"/"隔周" -> 2 (skip one: every second one)."""
-    every_other = bool(m["ge"]) or bool(m.groupdict().get("ge2"))
+def _interval(m: re.Match[str], *, gap_counts: bool = True) -> int | None:
+    """Rule interval: "每三天" -> 3; "每隔一周"/"隔周" -> 2 (skip one: every second one).
+    For hours and minutes "每隔3小时" is read as commonly meant: every 3 hours."""
+    every_other = gap_counts and (bool(m["ge"]) or bool(m.groupdict().get("ge2")))
     n = _num(m["n"]) if m["n"] else 1
     if n is None:
         return None
@@ -136,7 +147,7 @@ def _every_unit(m: re.Match[str], scan: Scan) -> bool:
         if freq != "HOURLY":
             return False
         return set_recurrence(scan.frame, "MINUTELY", 30)
-    interval = _interval(m)
+    interval = _interval(m, gap_counts=freq not in ("HOURLY", "MINUTELY"))
     if interval is None:
         return False
     if m["half"] and freq == "HOURLY":
@@ -154,11 +165,50 @@ def _weekday_range(m: re.Match[str], scan: Scan) -> bool:
     return len(days) > 1 and set_recurrence(scan.frame, "WEEKLY", 1, days)
 
 
+def _except(m: re.Match[str], scan: Scan) -> bool:
+    """ "每天除了周日", "除周末外每天", "工作日（周五除外）": days taken out of a rule."""
+    frame = scan.frame
+    if frame.freq == "DAILY" and frame.interval == 1:
+        base = list(range(7))
+    elif frame.freq == "WEEKLY" and frame.byday:
+        base = list(frame.byday)
+    else:
+        return False
+    text = m["days"] or m["days2"]
+    excluded = [5, 6] if "末" in text else _weekday_list(text)
+    days = [day for day in base if day not in excluded]
+    if not days or days == base:
+        return False
+    frame.freq, frame.byday = "WEEKLY", days
+    return True
+
+
+_EXCEPT_DAYS = rf"(?:{WW}末|週末|{WW}{WD}(?:{_DAY_SEP}{WW}?{WD})*)"
+
+
+def _nth_in_month(m: re.Match[str], scan: Scan) -> bool:
+    """ "下个月第一个周一", "1月的第二个星期五": one day, a nth weekday of a month."""
+    n = -1 if m["last"] else _num(m["n"])
+    if not n or not set_slot(scan.frame, nth_weekday=(n, zh_weekday(m["d"]))):
+        return False
+    if m["m"]:
+        month = _num(m["m"])
+        return month is not None and 1 <= month <= 12 and set_slot(scan.frame, month=month)
+    shift = _MONTH_SHIFTS.get(m["shift"] or "") or 0
+    return not shift or set_slot(scan.frame, month_shift=shift)
+
+
 _RECURRENCE = [
     _rule(
         "recur",
         rf"每个?月的?(?:第(?P<n>[一二三四五1-5])个|(?P<last>最后一个)){WW}(?P<d>{WD})",
         _nth_weekday,
+    ),
+    _rule(
+        "date",
+        rf"(?:(?P<shift>这个月|本月|下下个?月|下个?月|次月)|(?<![\d个每])(?P<m>{ZH_NUM})\s*月份?)?"
+        rf"的?(?:第(?P<n>[一二三四五1-5])个|(?P<last>最后一个)){WW}(?P<d>{WD})",
+        _nth_in_month,
     ),
     _rule("recur", r"每个?月的?(?:最后一天|月底|月末|(?P<p>月?[初中]))", _last_day_every),
     _rule(
@@ -178,6 +228,12 @@ _RECURRENCE = [
     ),
     _rule("recur", r"(?<![今明后後昨前每白当聊])(?:天天|日日)(?!气)", _daily),
     _rule("recur", rf"{WW}{WD}{_RANGE}{WW}?{WD}", _weekday_range),
+    _rule(
+        "recur",
+        rf"[(（,，]?\s*(?:除了?|除去|不包括|不含)\s*(?P<days>{_EXCEPT_DAYS})\s*(?:以外|之外|外|除外)?"
+        rf"\s*[)）]?|[(（,，]?\s*(?P<days2>{_EXCEPT_DAYS})\s*除外\s*[)）]?",
+        _except,
+    ),
 ]
 
 
@@ -191,7 +247,58 @@ def _full_date(m: re.Match[str], scan: Scan) -> bool:
     return set_date(scan.frame, year, month, day)
 
 
+_LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
+_LUNAR_FESTIVALS = {
+    "春节": (1, 1),
+    "元宵节": (1, 15),
+    "元宵": (1, 15),
+    "端午节": (5, 5),
+    "端午": (5, 5),
+    "七夕": (7, 7),
+    "中秋节": (8, 15),
+    "中秋": (8, 15),
+    "重阳节": (9, 9),
+    "重阳": (9, 9),
+    "除夕": (12, 30),
+}
+_LUNAR_FESTIVAL = "|".join(sorted(_LUNAR_FESTIVALS, key=len, reverse=True))
+
+
+class _LunarMatch:
+    """The two spellings of a lunar date ("农历正月初一", "正月初一") under one set of names."""
+
+    def __init__(self, match: re.Match[str]) -> None:
+        self._match = match
+
+    def __getitem__(self, name: str) -> str | None:
+        value = self._match[name]
+        if value is None and name in ("m", "d"):
+            value = self._match[name + "2"]
+        return value
+
+
+def _lunar_date(m: _LunarMatch, scan: Scan) -> bool:
+    """ "农历八月十五", "正月初一", "中秋": a lunar date (asked about, never guessed)."""
+    if m["fest"]:
+        month, day = _LUNAR_FESTIVALS[m["fest"]]
+    else:
+        month = _LUNAR_MONTHS.get(m["m"]) or _num(m["m"])
+        raw = m["d"]
+        day = _num(raw[1:] if raw.startswith("初") else raw)
+    if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 30):
+        return False
+    scan.frame.lunar = True
+    return set_slot(scan.frame, month=month, day=day)
+
+
 _FULL_DATES = [
+    _rule(
+        "date",
+        rf"(?:(?:农历|阴历|旧历)\s*(?P<m>{ZH_NUM}|正|冬|腊)\s*月\s*(?P<d>初?{ZH_NUM})\s*[日号]?"
+        rf"|(?P<m2>正|腊)月\s*(?P<d2>初?{ZH_NUM}))"
+        rf"|(?P<fest>{_LUNAR_FESTIVAL})",
+        lambda m, scan: _lunar_date(_LunarMatch(m), scan),
+    ),
     _rule(
         "date",
         rf"(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*(?P<m>{ZH_NUM})\s*月\s*"
@@ -246,7 +353,26 @@ def _duration(m: re.Match[str], scan: Scan) -> bool:
     return apply_duration(scan.frame, converted)
 
 
+_SPAN_UNITS = {"天": "d", "日": "d", "周": "w", "星期": "w", "礼拜": "w", "月": "mo"}
+
+
+def _span(m: re.Match[str], scan: Scan) -> bool:
+    """How long a rule lasts: "连续7天", "持续一周", "共5次"."""
+    if scan.frame.freq is None:
+        return False
+    count = _num(m["n"])
+    if count is None or count < 1:
+        return False
+    unit = "times" if m["u"] in ("次", "回") else _SPAN_UNITS[m["u"]]
+    return set_slot(scan.frame, span=(count, unit))
+
+
 _DURATIONS = [
+    _rule(
+        "span",
+        rf"(?:连续|持续|一共|总共|共)\s*(?P<n>{ZH_NUM})\s*个?\s*(?P<u>天|日|周|星期|礼拜|月|次|回)",
+        _span,
+    ),
     _rule(
         "duration",
         rf"(?P<pre>再过|过了?)?\s*(?P<body>{_PART}+?)(?P<post>之后|以后|过后|后)?"
@@ -308,6 +434,14 @@ _WEEK_MODS.update({"上": -1, "上个": -1})
 def _weekday(m: re.Match[str], scan: Scan) -> bool | int:
     end = _day_list_end(m, scan)
     days = _weekday_list(scan.text[m.start("days") : end])
+    if m["until"] and scan.frame.freq is not None:  # "每天8点直到周五"
+        if len(days) != 1 or (m["mod"] or "") not in ("", "这", "这个", "本"):
+            return False
+        if m["tail"] and end == m.end("days"):
+            end = m.end()
+        return set_slot(scan.frame, until=("weekday", days[0], 0, 0)) and end
+    if m["until"] or (m["tail"] and end == m.end("days")):
+        return False
     if not days or not set_slot(scan.frame, weekdays=days):
         return False
     shift = _WEEK_MODS.get(m["mod"] or "")
@@ -324,8 +458,8 @@ def _weekend(m: re.Match[str], scan: Scan) -> bool:
 _WEEKDAYS = [
     _rule(
         "weekday",
-        rf"(?P<mod>下下个?|下个?|这个?|本|上个?)?(?P<days>{WW}{WD}(?:{_DAY_SEP}{WW}?{WD})*)"
-        r"(?![次回遍])",
+        rf"(?P<until>{_UNTIL_WORD})?\s*(?P<mod>下下个?|下个?|这个?|本|上个?)?"
+        rf"(?P<days>{WW}{WD}(?:{_DAY_SEP}{WW}?{WD})*)(?![次回遍])(?P<tail>\s*为止)?",
         _weekday,
     ),
     _rule("weekday", r"(?P<mod>下下个?|下个?|这个?|本)?(?:周末|週末)", _weekend),
@@ -337,6 +471,12 @@ _WEEKDAYS = [
 def _month_day(m: re.Match[str], scan: Scan) -> bool:
     month, day = _num(m["m"]), _num(m["d"])
     if month is None or day is None:
+        return False
+    if _until(m, scan):
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return False
+        return set_slot(scan.frame, until=("date", 0, month, day))
+    if re.match(_UNTIL_WORD, m.group(0)) or m.group(0).endswith("为止"):
         return False
     return set_date(scan.frame, None, month, day)
 
@@ -373,18 +513,55 @@ def _day_of_month(m: re.Match[str], scan: Scan) -> bool:
 
 def _holiday(m: re.Match[str], scan: Scan) -> bool:
     month, day = ZH_HOLIDAYS[m["h"]]
+    if m["dir"]:  # "国庆前一天", "元旦后两天"
+        count = _num(m["n"])
+        if count is None or count > 60:
+            return False
+        month, day = shifted_day(month, day, -count if m["dir"] == "前" else count)
+    if _until(m, scan):
+        return set_slot(scan.frame, until=("date", 0, month, day))
     return set_date(scan.frame, None, month, day)
+
+
+def _monthdays(m: re.Match[str], scan: Scan) -> bool:
+    """Several days of the month: "1号和15号", "每月1、15号"."""
+    values = [_num(n) for n in re.findall(ZH_NUM, m["days"])]
+    days = list(dict.fromkeys(v for v in values if v is not None))
+    if len(days) < 2 or any(not 1 <= d <= 28 for d in days):
+        return False
+    if not set_date(scan.frame, None, None, days[0]):
+        return False
+    scan.frame.more_days = days[1:]
+    return True
+
+
+def _until(m: re.Match[str], scan: Scan) -> bool:
+    """Whether the match ends a rule already read: "直到周五", "到15号为止"."""
+    text = m.group(0)
+    marked = text.startswith(("直到", "一直到", "截止到", "截至")) or text.endswith("为止")
+    return marked and scan.frame.freq is not None
 
 
 _HOLIDAY = "|".join(sorted(ZH_HOLIDAYS, key=len, reverse=True))
 
+
 _DATES = [
     _rule(
-        "date", rf"(?<![\d一二三四五六七八九十第周])(?P<h>{_HOLIDAY})节?(?:那天|当天)?", _holiday
+        "date",
+        rf"{_UNTIL_HEAD}(?<![\d一二三四五六七八九十第周])(?P<h>{_HOLIDAY})节?"
+        rf"(?:(?P<dir>前|后|後)\s*(?P<n>{ZH_NUM})\s*天)?(?:那天|当天)?{_UNTIL_TAIL}",
+        _holiday,
     ),
     _rule(
         "date",
-        rf"(?<![\d个])(?P<m>{ZH_NUM})\s*月份?\s*(?P<d>{ZH_NUM})\s*[日号號]?",
+        rf"(?<![\d月])(?P<days>(?:\d{{1,2}}|{CN_NUM})\s*[号號日]?(?:\s*(?:和|、|,|，|及|与|跟)\s*"
+        rf"(?:\d{{1,2}}|{CN_NUM})\s*[号號日]?)+)(?<=[号號日])",
+        _monthdays,
+    ),
+    _rule(
+        "date",
+        rf"{_UNTIL_HEAD}(?<![\d个])(?P<m>{ZH_NUM})\s*月份?\s*(?P<d>{ZH_NUM})\s*[日号號]?"
+        rf"{_UNTIL_TAIL}",
         _month_day,
     ),
     _rule("date", rf"(?<![\d个])(?P<m>{ZH_NUM})\s*月份?(?P<p>[初中底末])", _month_part),
@@ -403,11 +580,22 @@ _GUARD_BEFORE = "快多少好慢大小高低有差早晚重轻近远些再一第
 
 def _zh_hour(m: re.Match[str], scan: Scan) -> bool:
     hour = _num(m["h"])
-    if hour is None or hour > 24:
+    if hour is None:
+        return False
+    if hour > 24:
+        if m["p"] or (m["h"].isdigit() and scan.touches_mask(m.start(), m.end())):
+            scan.frame.invalid = True  # "明天25点": no such time, and no default either
+            return True
         return False
     minute = _zh_minute(m)
     if minute is None:
         return False
+    if m["cha"]:  # "两点差一刻": a quarter to two
+        if not 0 < minute < 60:
+            return False
+        hour, minute = (hour - 1) % 24, 60 - minute
+        if hour == 0 and not m["p"]:
+            hour = 12
     if not _hour_is_plausible(m, scan, detailed=minute > 0 or bool(m["zheng"])):
         return False
     return add_time(
@@ -417,6 +605,11 @@ def _zh_hour(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _zh_minute(m: re.Match[str]) -> int | None:
+    if m["cha"]:
+        if m["cq"]:
+            return 15 if m["cq"][0] in "一1" else 45
+        value = _num(m["cm"]) if m["cm"] else None
+        return value if value is not None and value < 60 else None
     if m["half"]:
         return 30
     if m["q"]:
@@ -479,7 +672,8 @@ _TIMES = [
     _rule(
         "time",
         rf"(?:在|于)?(?P<p>{ZH_PERIOD})?\s*(?P<h>{ZH_NUM})\s*(?P<u>点钟?|點鐘?|时|時)\s*"
-        rf"(?:(?P<half>半)|(?P<q>[一1三3]刻)|(?P<zheng>整)|(?P<m>[零〇]?{ZH_NUM})\s*分?钟?)?"
+        rf"(?:(?P<cha>差\s*(?:(?P<cq>[一1三3]刻)|(?P<cm>{ZH_NUM})\s*分钟?))|(?P<half>半)"
+        rf"|(?P<q>[一1三3]刻)|(?P<zheng>整)|(?P<m>[零〇]?{ZH_NUM})\s*分?钟?)?"
         r"(?:左右|前后|前後)?",
         _zh_hour,
     ),
@@ -508,7 +702,47 @@ def _period(m: re.Match[str], scan: Scan) -> bool:
     return set_slot(scan.frame, period=ZH_PERIODS[m.group(0)])
 
 
+_ANCHORS = {
+    "work_end": ((17, 0), (18, 0), (19, 0)),
+    "school_end": ((15, 0), (16, 0), (17, 0)),
+    "work_start": ((7, 0), (8, 0), (9, 0)),
+    "bed": ((21, 0), (22, 0), (23, 0)),
+    "wake": ((6, 0), (7, 0), (8, 0)),
+    "lunch_end": ((13, 0), (14, 0)),
+    "dinner_end": ((19, 0), (20, 0)),
+}
+
+
+def _anchor(m: re.Match[str], scan: Scan) -> bool:
+    """ "明天下班后", "放学后", "睡前": a time on the user's own day, offered as choices."""
+    if scan.frame.times:
+        return False
+    word = m.group(0)
+    if word.startswith(("下班", "放工", "收工")):
+        key = "work_end"
+    elif word.startswith(("放学", "下课")):
+        key = "school_end"
+    elif word.startswith(("上班", "上学")):
+        key = "work_start"
+    elif "睡" in word:
+        key = "bed"
+    elif word.startswith("起床"):
+        key = "wake"
+    elif "午" in word:
+        key = "lunch_end"
+    else:
+        key = "dinner_end"
+    return set_slot(scan.frame, anchor=_ANCHORS[key])
+
+
 _PERIODS = [
+    _rule(
+        "anchor",
+        r"(?:下班|放工|收工|放学|下课)(?:之后|以后|后|後|的时候|时)"
+        r"|(?:上班|上学)(?:之前|以前|前)|(?:临睡|睡觉|睡)(?:之前|以前|前)|起床(?:之后|以后|后)"
+        r"|(?:吃完?午饭|午饭)(?:之后|以后|后)|(?:吃完?晚饭|晚饭)(?:之后|以后|后)",
+        _anchor,
+    ),
     _rule(
         "period",
         r"凌晨|清晨|早晨|早上|上午|中午|正午|午后|下午|傍晚|黄昏|晚上|晚间|夜里|夜间|夜晚|半夜|深夜|午夜",

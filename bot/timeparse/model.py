@@ -13,10 +13,19 @@ from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-__all__ = ["AMBIGUITY_ORDER", "ClockTime", "Frame", "ParsedWhen"]
+__all__ = ["AMBIGUITY_ORDER", "ASK_CODES", "ClockTime", "Frame", "ParsedWhen"]
 
 #: Ambiguity codes, most important first; ``ParsedWhen.ambiguity`` is the first one present.
+#: The first five (``ASK_CODES``) mean the reading must not be confirmed without asking:
 #:
+#: - ``lunar``: a Chinese lunar date ("农历八月十五"); ``when`` is only its Gregorian look-alike.
+#: - ``unparsed``: time-like words were left over ("except Sunday", "差", "and 5", "17h30x");
+#:   ``ParsedWhen.unparsed`` holds them and ``when`` is only what was understood.
+#: - ``anchor``: the time hangs on the user's day ("明天下班后", "after work"); ``choices``
+#:   holds the usual times, ``when`` the first of them.
+#: - ``date_order``: "3/12" where day-month and month-day orders are both common; ``choices``
+#:   holds both readings.
+#: - ``multi``: several times or days were given for a one-off; ``choices`` holds each.
 #: - ``past``: the returned one-off time is not in the future (e.g. "today at 8am" said at 9).
 #: - ``rolled``: the literal reading had passed, so the next day/month/year was used
 #:   ("at 8am" said at 9am -> tomorrow 08:00; "on March 1" said on March 10 -> next year).
@@ -25,8 +34,22 @@ __all__ = ["AMBIGUITY_ORDER", "ClockTime", "Frame", "ParsedWhen"]
 #:   though some people mean the coming Friday.
 #: - ``period``: only a part of day was given ("tonight", "下午"); its default time was used.
 #: - ``day_only``: only a date was given; the default time of day was used.
-#: - ``multi``: several times or days were given for a one-off; the first was used.
-AMBIGUITY_ORDER = ("past", "rolled", "ampm", "next", "period", "day_only", "multi")
+#: - ``multi`` (also for a rule whose extra times do not fit in it).
+AMBIGUITY_ORDER = (
+    "lunar",
+    "unparsed",
+    "anchor",
+    "date_order",
+    "multi",
+    "past",
+    "rolled",
+    "ampm",
+    "next",
+    "period",
+    "day_only",
+)
+#: Codes that call for a question rather than a confirmation.
+ASK_CODES = ("lunar", "unparsed", "anchor", "date_order", "multi")
 
 
 @dataclass
@@ -60,6 +83,13 @@ class Frame:
     day: int | None = None  # -1: last day of the month
     month_shift: int | None = None  # "下个月15号": 1
     nth_weekday: tuple[int, int] | None = None  # (n, weekday): "first Monday of the month"
+    more_nth: list[tuple[int, int]] = field(default_factory=list)  # "2nd and 4th Tuesday"
+    more_days: list[int] = field(default_factory=list)  # "1号和15号": 15
+    weeks_after: int = 0  # "Monday week", "a week on Friday": weeks after the next one
+    date_order: tuple[int, int] | None = None  # "3/12": the other (month, day) reading
+    anchor: tuple[tuple[int, int], ...] = ()  # "下班后": usual (hour, minute) choices
+    lunar: bool = False  # "农历八月十五"
+    conflict: bool = False  # two slots disagree in a way the resolver cannot settle
     times: list[ClockTime] = field(default_factory=list)
     same_time: bool = False  # "this time tomorrow": the current time of day
     range_meridiem: str | None = None  # "8-9pm": the am/pm of the range end
@@ -69,6 +99,8 @@ class Frame:
     freq: str | None = None  # DAILY, WEEKLY, MONTHLY, YEARLY, HOURLY, MINUTELY
     interval: int = 1
     byday: list[int] = field(default_factory=list)  # weekdays of a weekly rule
+    until: tuple[str, int, int, int] | None = None  # ("weekday", wd, 0, 0) / ("date", y, m, d)
+    span: tuple[int, str] | None = None  # "for a week": (1, "w"); units d/w/mo/times
 
     def has_time(self) -> bool:
         """Whether any slot that pins a moment was filled."""
@@ -81,6 +113,7 @@ class Frame:
                 self.day is not None,
                 self.nth_weekday is not None,
                 bool(self.times),
+                bool(self.anchor),
                 self.period is not None,
                 self.special is not None,
                 self.freq is not None,
@@ -106,6 +139,14 @@ class ParsedWhen:
     flags: tuple[str, ...] = ()
     dtstart: datetime | None = None
     grain: str = "minute"  # "day" when only a date was given and the default time was used
+    unparsed: str | None = None  # time-like words the grammar could not place
+    choices: tuple[datetime, ...] = ()  # the readings to offer when one must be chosen
+    relative: bool = False  # an exact offset from now ("in 20 minutes"), not a wall time
+
+    @property
+    def needs_question(self) -> bool:
+        """Whether the reading must be confirmed by the user before anything is set."""
+        return any(code in ASK_CODES for code in self.flags)
 
     @property
     def is_recurring(self) -> bool:

@@ -7,19 +7,24 @@ the user's zone.  Pure and deterministic: no clock, no network, no model.
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.timeparse import grammar_en, grammar_zh
-from bot.timeparse.model import AMBIGUITY_ORDER, ParsedWhen
+from bot.timeparse.guard import find_leftover
+from bot.timeparse.locale import month_first
+from bot.timeparse.model import AMBIGUITY_ORDER, ClockTime, Frame, ParsedWhen
 from bot.timeparse.numbers import normalize
-from bot.timeparse.resolve import resolve
+from bot.timeparse.resolve import Resolution, resolve
 from bot.timeparse.scanner import Rule, Scan, run_rules
 from bot.timeparse.task import extract_task
 
 __all__ = ["MAX_TEXT", "RULES", "parse_when"]
 
 MAX_TEXT = 1000  # longer messages are not reminder requests; only their start is scanned
+MAX_CHOICES = 6
 
 _STAGES = (
     "recurrence",
@@ -48,24 +53,91 @@ def parse_when(
 
     ``now`` should be aware (a naive ``now`` is read as wall time in ``tz``); ``tz`` is an
     IANA name (``ZoneInfoNotFoundError`` if unknown).  Returns None when the text holds no
-    usable time (or names an impossible date such as February 30).
+    usable time (or names an impossible date such as February 30 or 25:00).
+
+    A result whose ``needs_question`` is true must not be confirmed as is: time-like words
+    were left over (``unparsed``), or it has several readings (``choices``).
     """
     zone = ZoneInfo(tz)
     if now.tzinfo is None:
         now = now.replace(tzinfo=zone)
     source = text[:MAX_TEXT]
-    scan = Scan(normalize(source))
+    scan = Scan(normalize(source), month_first=month_first(tz))
     run_rules(scan, RULES)
-    result = resolve(scan.frame, now, zone, default_time)
+    frame = scan.frame
+    result = resolve(frame, now, zone, default_time)
     if result is None:
         return None
+    leftover = find_leftover(scan)
+    if leftover is not None and "unparsed" not in result.flags:
+        result.flags.append("unparsed")
+    choices = tuple(
+        _public(choice, None) for choice in _choices(frame, result, now, zone, default_time)
+    )
     flags = tuple(code for code in AMBIGUITY_ORDER if code in result.flags)
     return ParsedWhen(
         when=result.when,
         rrule=result.rrule,
-        task=extract_task(source, scan.frame.spans),
+        task=extract_task(source, frame.spans),
         ambiguity=flags[0] if flags else None,
         flags=flags,
         dtstart=result.dtstart,
         grain=result.grain,
+        unparsed=leftover,
+        choices=choices,
+        relative=frame.delta is not None and frame.freq is None,
     )
+
+
+def _public(result: Resolution, task: str | None) -> ParsedWhen:
+    return ParsedWhen(
+        when=result.when,
+        rrule=result.rrule,
+        task=task,
+        dtstart=result.dtstart,
+        grain=result.grain,
+    )
+
+
+def _variants(frame: Frame, result: Resolution) -> list[Frame]:
+    """Frames for each reading the user may have meant, when there are several."""
+    if frame.date_order is not None:
+        month, day = frame.date_order
+        return [frame, replace(frame, month=month, day=day, date_order=None)]
+    if frame.anchor and not frame.times:
+        return [
+            replace(frame, anchor=(), times=[ClockTime(hour, minute, "24h")])
+            for hour, minute in frame.anchor
+        ]
+    if "multi" not in result.flags or frame.freq is not None:
+        return []
+    days: list[dict[str, object]] = [{}]
+    if len(frame.weekdays) > 1:
+        days = [{"weekdays": [day]} for day in frame.weekdays]
+    elif frame.more_days and frame.day is not None:
+        days = [{"day": day, "more_days": []} for day in [frame.day, *frame.more_days]]
+    elif frame.more_nth and frame.nth_weekday is not None:
+        days = [{"nth_weekday": n, "more_nth": []} for n in [frame.nth_weekday, *frame.more_nth]]
+    times: list[dict[str, object]] = [{}]
+    if len(frame.times) > 1:
+        times = [{"times": [clock]} for clock in frame.times]
+    return [replace(frame, **day, **clock) for day, clock in itertools.product(days, times)]
+
+
+def _choices(
+    frame: Frame, result: Resolution, now: datetime, zone: ZoneInfo, default_time: time
+) -> list[Resolution]:
+    """The resolved readings to offer (first occurrence order), at most ``MAX_CHOICES``."""
+    if frame.lunar and frame.freq is None:
+        return [result]
+    found: list[Resolution] = []
+    for variant in _variants(frame, result)[: MAX_CHOICES * 2]:
+        resolved = resolve(variant, now, zone, default_time)
+        if resolved is None or any(
+            (r.when, r.rrule) == (resolved.when, resolved.rrule) for r in found
+        ):
+            continue
+        found.append(resolved)
+    if frame.date_order is None and not frame.anchor:
+        found.sort(key=lambda r: r.when)
+    return found[:MAX_CHOICES]

@@ -88,12 +88,24 @@ def _en_weekly(parts: dict[str, str], interval: int) -> str:
     return f"{_en_every(interval, 'week')} on {names}"
 
 
+def _en_nths(days: list[tuple[int | None, int]]) -> str:
+    """ "the second and fourth Tuesday", "the first Monday and the last Friday"."""
+    if len({day for _, day in days}) == 1:
+        nths = _en_join([_EN_NTH.get(nth or 1, _ordinal(nth or 1)) for nth, _ in days])
+        return f"the {nths} {_EN_DAYS[days[0][1]]}"
+    return _en_join(
+        [f"the {_EN_NTH.get(nth or 1, _ordinal(nth or 1))} {_EN_DAYS[day]}" for nth, day in days]
+    )
+
+
 def _en_monthly(parts: dict[str, str], interval: int) -> str:
     head = _en_every(interval, "month")
     days = _byday(parts.get("BYDAY", ""))
     if days and days[0][0] is not None:
-        nth, day = days[0]
-        return f"{head} on the {_EN_NTH.get(nth, _ordinal(nth or 1))} {_EN_DAYS[day]}"
+        return f"{head} on {_en_nths(days)}"
+    listed = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d]
+    if len(listed) > 1 and "BYSETPOS" not in parts:
+        return f"{head} on the {_en_join([_ordinal(d) for d in listed])}"
     monthday, or_last = _monthday(parts)
     text = f"{head} on the {'last day' if monthday == -1 else _ordinal(monthday)}"
     return text + (" (or the last day)" if or_last else "")
@@ -101,6 +113,10 @@ def _en_monthly(parts: dict[str, str], interval: int) -> str:
 
 def _en_yearly(parts: dict[str, str], interval: int) -> str:
     head = _en_every(interval, "year")
+    days = _byday(parts.get("BYDAY", ""))
+    if "BYMONTH" in parts and days and days[0][0] is not None:
+        month = _EN_MONTHS[int(parts["BYMONTH"].split(",")[0]) - 1]
+        return f"{head} on {_en_nths(days)} of {month}"
     if "BYMONTH" in parts and "BYMONTHDAY" in parts:
         month = _EN_MONTHS[int(parts["BYMONTH"].split(",")[0]) - 1]
         return f"{head} on {month} {int(parts['BYMONTHDAY'].split(',')[0])}"
@@ -124,7 +140,24 @@ def _describe_en(parts: dict[str, str]) -> str:
         head = _en_every(interval, "minute")
     else:
         head = "repeating"
-    return head + _times(parts, "en")
+    return head + _times(parts, "en") + _limit(parts, "en")
+
+
+def _limit(parts: dict[str, str], lang: str) -> str:
+    """ ", until Fri 27 Nov" / "，直到11月27日" / ", 5 times" / "，共5次"."""
+    if "COUNT" in parts and parts["COUNT"].isdigit():
+        count = int(parts["COUNT"])
+        return f"，共{count}次" if lang == "zh" else f", {count} times"
+    if "UNTIL" in parts:
+        try:
+            last = datetime.strptime(parts["UNTIL"][:8], "%Y%m%d")
+        except ValueError:
+            return ""
+        if lang == "zh":
+            return f"，直到{last.year}年{last.month}月{last.day}日"
+        month = _EN_MONTHS[last.month - 1][:3]
+        return f", until {_EN_DAYS_SHORT[last.weekday()]} {last.day} {month} {last.year}"
+    return ""
 
 
 def _zh_every(interval: int, unit: str, counter: str = "") -> str:
@@ -148,12 +181,18 @@ def _zh_weekly(parts: dict[str, str], interval: int) -> str:
     return f"{_zh_every(interval, '周')}的{names}"
 
 
+def _zh_nths(days: list[tuple[int | None, int]]) -> str:
+    return "和".join(f"{_ZH_NTH.get(nth or 1, f'第{nth}个')}周{_ZH_DAYS[day]}" for nth, day in days)
+
+
 def _zh_monthly(parts: dict[str, str], interval: int) -> str:
     head = "每月" if interval == 1 else f"{_zh_every(interval, '月', '个')}的"
     days = _byday(parts.get("BYDAY", ""))
     if days and days[0][0] is not None:
-        nth, day = days[0]
-        return f"{head}{_ZH_NTH.get(nth, f'第{nth}个')}周{_ZH_DAYS[day]}"
+        return head + _zh_nths(days)
+    listed = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d]
+    if len(listed) > 1 and "BYSETPOS" not in parts:
+        return head + "和".join(f"{d}日" for d in listed)
     monthday, or_last = _monthday(parts)
     text = head + ("最后一天" if monthday == -1 else f"{monthday}日")
     return text + ("（或当月最后一天）" if or_last else "")
@@ -161,6 +200,9 @@ def _zh_monthly(parts: dict[str, str], interval: int) -> str:
 
 def _zh_yearly(parts: dict[str, str], interval: int) -> str:
     head = "每年" if interval == 1 else f"{_zh_every(interval, '年')}的"
+    days = _byday(parts.get("BYDAY", ""))
+    if "BYMONTH" in parts and days and days[0][0] is not None:
+        return f"{head}{int(parts['BYMONTH'].split(',')[0])}月的{_zh_nths(days)}"
     if "BYMONTH" in parts and "BYMONTHDAY" in parts:
         month = int(parts["BYMONTH"].split(",")[0])
         return f"{head}{month}月{int(parts['BYMONTHDAY'].split(',')[0])}日"
@@ -184,7 +226,7 @@ def _describe_zh(parts: dict[str, str]) -> str:
         head = "每分钟" if interval == 1 else f"每{interval}分钟"
     else:
         head = "重复"
-    return head + _times(parts, "zh")
+    return head + _times(parts, "zh") + _limit(parts, "zh")
 
 
 def describe_rule(rrule: str, lang: str) -> str:

@@ -116,6 +116,9 @@ def _time_readings(frame: Frame, ctx: _Ctx) -> tuple[list[Reading], bool]:
         if ambiguous:
             ctx.flag("ampm")
         return readings, True
+    if frame.anchor:
+        ctx.flag("anchor")
+        return [(0, hour, minute) for hour, minute in frame.anchor[:1]], True
     if frame.period:
         ctx.flag("period")
         hour, minute = PERIOD_DEFAULTS[frame.period]
@@ -255,6 +258,16 @@ def _nth_weekday_date(year: int, month: int, nth: int, weekday: int) -> date | N
 def _nth_weekday(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
     assert frame.nth_weekday is not None
     nth, weekday = frame.nth_weekday
+    if frame.month is not None:  # "the first Monday in January"
+        if frame.year is not None:
+            day = _nth_weekday_date(frame.year, frame.month, nth, weekday)
+            return day and _on_fixed_day(ctx, day, readings)
+        for year in range(ctx.today.year, ctx.today.year + 9):
+            day = _nth_weekday_date(year, frame.month, nth, weekday)
+            when = day and _first_future(ctx, [day], readings)
+            if when:
+                return when
+        return None
     for months in range(frame.month_shift or 0, 14):
         first = _add_months(ctx.today, months, 1)
         day = first and _nth_weekday_date(first.year, first.month, nth, weekday)
@@ -295,6 +308,21 @@ def _special(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | Non
     return None
 
 
+def _weekday_after_delta(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime:
+    """ "in 3 weeks on Friday": that weekday in the week the offset lands in.  With days or
+    months ("in 10 days on Friday") the weekday on or after that day, flagged unsure."""
+    assert frame.calendar_delta is not None
+    delta = frame.calendar_delta
+    landing = ctx.today + delta
+    weekday = frame.weekdays[0]
+    if not (delta.months or delta.years) and (landing - ctx.today).days % 7 == 0:
+        day = _week_start(landing, 0) + timedelta(days=weekday)
+    else:
+        ctx.flag("unparsed")
+        day = landing + timedelta(days=(weekday - landing.weekday()) % 7)
+    return _on_fixed_day(ctx, day, readings)
+
+
 def _one_off_day(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
     """Pick the date the frame names (most specific source first) and put the time on it."""
     today = ctx.today
@@ -308,6 +336,11 @@ def _one_off_day(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime |
         return _nth_weekday(ctx, frame, readings)
     if frame.day_offset is not None:
         return _on_fixed_day(ctx, today + timedelta(days=frame.day_offset), readings)
+    if frame.weekdays and frame.calendar_delta is not None:
+        return _weekday_after_delta(ctx, frame, readings)
+    if frame.weekdays and frame.weeks_after:
+        days, _ = _weekday_days(frame, ctx)
+        return _on_fixed_day(ctx, days[0] + timedelta(weeks=frame.weeks_after), readings)
     if frame.weekdays:
         days, pinned = _weekday_days(frame, ctx)
         if pinned:
@@ -328,8 +361,10 @@ def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
     if frame.delta is not None:
         return (ctx.now + frame.delta).astimezone(ctx.tz)
     readings, stated = _time_readings(frame, ctx)
-    if frame.weekdays and len(frame.weekdays) > 1:
+    if len(frame.weekdays) > 1 or frame.more_days or frame.more_nth:
         ctx.flag("multi")
+    if frame.lunar:
+        return _lunar(ctx, frame, readings)
     when = _one_off_day(ctx, frame, readings)
     if when is not None:
         return when
@@ -338,6 +373,31 @@ def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
     if frame.explicit_today:
         return _on_fixed_day(ctx, ctx.today, readings)
     return _flexible(ctx, readings, stated)
+
+
+def _lunar(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    """A Chinese lunar month and day: its next Gregorian date (flagged ``lunar``)."""
+    ctx.flag("lunar")
+    if frame.month is None or frame.day is None:
+        return None
+    try:
+        from lunardate import LunarDate
+    except ImportError:  # pragma: no cover - lunardate is a dependency
+        return None
+    for year in range(ctx.today.year - 1, ctx.today.year + 3):
+        day_of_month = frame.day
+        for _ in range(2):
+            try:
+                solar = LunarDate(year, frame.month, day_of_month).to_solar_date()
+                break
+            except ValueError:
+                day_of_month -= 1  # 除夕 is the 29th in a short twelfth month
+        else:
+            continue
+        when = _first_future(ctx, [solar], readings)
+        if when:
+            return when
+    return None
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -351,7 +411,9 @@ def _rule_time_parts(frame: Frame, ctx: _Ctx) -> dict[str, object]:
         extra, ambiguous = _readings(clock, frame.period)
         if ambiguous:
             ctx.flag("ampm")
-        if extra[0][2] == minute and extra[0][1] not in hours:
+        if extra[0][2] != minute:
+            ctx.flag("multi")  # "at 9:30 and 17:00" does not fit in one rule
+        elif extra[0][1] not in hours:
             hours.append(extra[0][1])
     return {"BYHOUR": sorted(hours), "BYMINUTE": minute}
 
@@ -368,9 +430,9 @@ def _rule_start(frame: Frame, ctx: _Ctx) -> date:
         return start if start >= today or frame.year else start.replace(year=year + 1)
     if frame.day_offset is not None:
         return today + timedelta(days=frame.day_offset)
-    if frame.weekdays and frame.byday:
-        days, _ = _weekday_days(frame, ctx)
-        return max(today, days[0])
+    if frame.weekdays and (frame.byday or frame.freq != "WEEKLY"):
+        days, _ = _weekday_days(frame, ctx)  # "starting Monday, every day at 8"
+        return max(today, days[0] + timedelta(weeks=frame.weeks_after))
     if frame.week_shift:
         return _week_start(today, frame.week_shift)
     if frame.month_shift and frame.freq != "MONTHLY":
@@ -389,12 +451,17 @@ def _rule_parts(frame: Frame, ctx: _Ctx, start: date) -> dict[str, object] | Non
         parts["BYDAY"] = [WEEKDAY_CODES[d] for d in days]
     elif freq == "MONTHLY":
         if frame.nth_weekday is not None:
-            nth, weekday = frame.nth_weekday
-            parts["BYDAY"] = f"{nth}{WEEKDAY_CODES[weekday]}"
+            nths = [frame.nth_weekday, *frame.more_nth]
+            parts["BYDAY"] = [f"{nth}{WEEKDAY_CODES[weekday]}" for nth, weekday in nths]
+        elif frame.more_days and frame.day is not None:
+            parts["BYMONTHDAY"] = sorted({frame.day, *frame.more_days})
         else:
             parts.update(_monthday_parts(frame.day if frame.day is not None else start.day))
     elif freq == "YEARLY":
-        if frame.month is not None and frame.day is not None:
+        if frame.month is not None and frame.nth_weekday is not None:
+            nth, weekday = frame.nth_weekday
+            parts["BYMONTH"], parts["BYDAY"] = frame.month, f"{nth}{WEEKDAY_CODES[weekday]}"
+        elif frame.month is not None and frame.day is not None:
             parts["BYMONTH"], parts["BYMONTHDAY"] = frame.month, frame.day
         elif frame.day is not None:
             return None
@@ -427,8 +494,16 @@ def _resolve_sub_daily(frame: Frame, ctx: _Ctx) -> Resolution | None:
         first = ctx.now.replace(second=0, microsecond=0) + step * frame.interval
     if first is None:
         return None
-    rule = build_rule({"FREQ": frame.freq, "INTERVAL": frame.interval})
-    return Resolution(first, rule, first, ctx.flags, ctx.grain)
+    parts: dict[str, object] = {"FREQ": frame.freq, "INTERVAL": frame.interval}
+    if frame.span is not None and frame.span[1] == "times":
+        parts["COUNT"] = frame.span[0]
+    elif frame.span is not None or frame.until is not None:
+        until = _rule_until(frame, ctx, first.date())
+        if until is not None:
+            parts["UNTIL"] = until.strftime("%Y%m%dT235959")
+    if len(frame.times) > 1:
+        ctx.flag("multi")
+    return Resolution(first, build_rule(parts), first, ctx.flags, ctx.grain)
 
 
 def _resolve_rule(frame: Frame, ctx: _Ctx) -> Resolution | None:
@@ -440,13 +515,50 @@ def _resolve_rule(frame: Frame, ctx: _Ctx) -> Resolution | None:
         return None
     anchor = localize(datetime.combine(start, time(0, 0)), ctx.tz)
     after = max(ctx.now, anchor - timedelta(seconds=1))
-    first = next_occurrence(build_rule(parts), anchor, after)
+    until = _rule_until(frame, ctx, start)
+    if until is not None:
+        parts["UNTIL"] = until.strftime("%Y%m%dT235959")
+    first = next_occurrence(build_rule(parts), anchor, after)  # the interval counts from it
     if first is None:
         return None
     if frame.interval > 1:
         parts = {"FREQ": parts["FREQ"], "INTERVAL": frame.interval, **parts}
+    if frame.span is not None and frame.span[1] == "times":
+        parts["COUNT"] = frame.span[0]
     rule = build_rule(parts)
     return Resolution(first, rule, first, ctx.flags, ctx.grain)
+
+
+def _rule_until(frame: Frame, ctx: _Ctx, start: date) -> date | None:
+    """The last day of a limited rule: "until Friday", "until 5 December", "for a week"."""
+    if frame.span is not None and frame.span[1] != "times":
+        amount, unit = frame.span
+        if unit == "mo":
+            return start + relativedelta(months=amount) - timedelta(days=1)
+        return start + timedelta(days=amount * (7 if unit == "w" else 1) - 1)
+    if frame.until is None:
+        return None
+    kind, first, second, third = frame.until
+    if kind == "weekday":
+        ahead = (first - ctx.today.weekday()) % 7 or 7
+        day = ctx.today + timedelta(days=ahead)
+        while day < start:
+            day += timedelta(days=7)
+        return day
+    if kind == "monthday":
+        for months in range(0, 13):
+            day = _add_months(ctx.today, months, first)
+            if day is not None and day >= start:
+                return day
+        return None
+    year, month, day_of_month = first, second, third
+    if year:
+        return _safe_date(year, month, day_of_month)
+    for offset in range(0, 9):
+        found = _safe_date(ctx.today.year + offset, month, day_of_month)
+        if found is not None and found >= start:
+            return found
+    return None
 
 
 def resolve(frame: Frame, now: datetime, tz: ZoneInfo, default_time: time) -> Resolution | None:
@@ -454,7 +566,11 @@ def resolve(frame: Frame, now: datetime, tz: ZoneInfo, default_time: time) -> Re
     if frame.invalid or not frame.has_time():
         return None
     ctx = _Ctx(now.astimezone(tz), tz, default_time)
+    if frame.date_order is not None:
+        ctx.flag("date_order")
     if frame.freq is not None:
+        if frame.lunar:
+            ctx.flag("lunar")
         return _resolve_rule(frame, ctx)
     when = _resolve_one_off(frame, ctx)
     if when is None:

@@ -5,7 +5,9 @@ plus an aware DTSTART.  It is expanded with ``dateutil.rrule`` on *naive local w
 and each occurrence is then localized into DTSTART's zone, so "every day at 7:00" stays at
 07:00 across DST changes.  A wall time that falls in a spring-forward gap is moved forward
 by the gap (02:30 -> 03:30 after the change); an ambiguous fall-back time takes its first
-occurrence (fold=0).
+occurrence (fold=0).  Hourly and minutely rules count elapsed time instead ("every 3 hours" is
+every 3 real hours, across DST changes too): they are expanded in UTC.  UNTIL is a local wall
+time like DTSTART.
 """
 
 from __future__ import annotations
@@ -25,7 +27,19 @@ __all__ = [
 ]
 
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_ORDER = ("FREQ", "INTERVAL", "BYMONTH", "BYMONTHDAY", "BYDAY", "BYHOUR", "BYMINUTE", "BYSETPOS")
+_ORDER = (
+    "FREQ",
+    "INTERVAL",
+    "BYMONTH",
+    "BYMONTHDAY",
+    "BYDAY",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSETPOS",
+    "UNTIL",
+    "COUNT",
+)
+_ELAPSED = ("HOURLY", "MINUTELY", "SECONDLY")
 _LOOKBACK = timedelta(hours=27)
 _MAX_STEPS = 100_000
 
@@ -73,11 +87,36 @@ def _naive_start(parts: dict[str, str], dtstart: datetime) -> datetime:
     return naive
 
 
+def _elapsed(parts: dict[str, str]) -> bool:
+    """Whether the rule counts elapsed time ("every 3 hours"): expanded in UTC, so that a DST
+    change neither stretches nor shrinks an interval."""
+    fixed = {"FREQ", "INTERVAL", "COUNT", "UNTIL"}
+    return parts.get("FREQ") in _ELAPSED and set(parts) <= fixed
+
+
+def _iter_elapsed(parts: dict[str, str], dtstart: datetime, after: datetime) -> Iterator[datetime]:
+    tz = dtstart.tzinfo
+    assert tz is not None
+    if "UNTIL" in parts:  # a local wall-clock limit, as in every other rule
+        limit = localize(datetime.strptime(parts["UNTIL"][:15], "%Y%m%dT%H%M%S"), tz)
+        parts = {**parts, "UNTIL": limit.astimezone(UTC).strftime("%Y%m%dT%H%M%S")}
+    start = dtstart.astimezone(UTC).replace(tzinfo=None)
+    expanded = rrulestr(build_rule(parts), dtstart=start)
+    since = max(after.astimezone(UTC).replace(tzinfo=None), start - timedelta(seconds=1))
+    for steps, naive in enumerate(expanded.xafter(since, inc=False)):
+        if steps > _MAX_STEPS:
+            return
+        yield naive.replace(tzinfo=UTC).astimezone(tz)
+
+
 def _iter_after(rule: str, dtstart: datetime, after: datetime) -> Iterator[datetime]:
     if dtstart.tzinfo is None or after.tzinfo is None:
         raise ValueError("dtstart and after must be aware")
     tz = dtstart.tzinfo
     parts = parse_rule(rule)
+    if _elapsed(parts):
+        yield from _iter_elapsed(parts, dtstart, after)
+        return
     body = build_rule(parts)
     expanded = rrulestr(body, dtstart=_naive_start(parts, dtstart))
     start = after.astimezone(tz).replace(tzinfo=None) - _LOOKBACK
@@ -100,7 +139,7 @@ def occurrences(rule: str, dtstart: datetime, after: datetime, count: int) -> li
     if count <= 0:
         return found
     for when in _iter_after(rule, dtstart, after):
-        if found and when <= found[-1]:
+        if found and when.astimezone(UTC) <= found[-1].astimezone(UTC):
             continue  # two wall times of a gap can map to the same instant
         found.append(when)
         if len(found) >= count:

@@ -24,8 +24,9 @@ _GLUE = " \t,，、的在于@"
 class Scan:
     """Mutable state of one scan: the normalized text, its mask and the frame."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, month_first: bool = True) -> None:
         self.text = text
+        self.month_first = month_first  # "3/12" is the 12th of March where the user lives
         self._chars = list(text)
         self.frame = Frame()
         self.kinds: list[tuple[int, int, str]] = []

@@ -20,17 +20,21 @@ __all__ = [
     "set_date",
     "set_recurrence",
     "set_slot",
+    "shifted_day",
     "valid_day",
 ]
 
-_EMPTY: tuple[object, ...] = (None, [], False)
+
+def _empty(value: object) -> bool:
+    """None, False or an empty list/tuple (0 is a value: "today" is day offset 0)."""
+    return value is None or value is False or (isinstance(value, list | tuple) and not value)
 
 
 def set_slot(frame: Frame, **values: object) -> bool:
     """Fill slots that are empty (or already hold the same value)."""
     for name, value in values.items():
         current = getattr(frame, name)
-        if current not in _EMPTY and current != value:
+        if not _empty(current) and current != value:
             return False
     for name, value in values.items():
         setattr(frame, name, value)
@@ -45,6 +49,13 @@ def valid_day(year: int | None, month: int, day: int) -> bool:
         return True
     last = calendar.monthrange(year if year else 2000, month)[1]
     return 1 <= day <= last
+
+
+def shifted_day(month: int, day: int, days: int) -> tuple[int, int]:
+    """(month, day) moved by ``days`` ("the day before Christmas", "国庆前一天"); computed in a
+    leap year so that Feb 29 stays reachable."""
+    moved = date(2024, month, day) + timedelta(days=days)
+    return moved.month, moved.day
 
 
 def set_date(frame: Frame, year: int | None, month: int | None, day: int) -> bool:
@@ -87,16 +98,19 @@ def set_recurrence(
 ) -> bool:
     """Set the rule frequency/interval (and the weekdays or part of day it implies).
 
-    "每天" + "周一到周五" merge into a weekly rule on those days; other conflicting rules are
-    refused.
+    "每天" + "周一到周五" and "weekly" + "on Sundays" merge into a weekly rule on those days;
+    other conflicting rules are refused.
     """
     if interval < 1:
         return False
     days = sorted(set(byday or []))
     if frame.freq is not None:
         plain_daily = frame.freq == "DAILY" and frame.interval == 1
+        bare_weekly = frame.freq == "WEEKLY" and not frame.byday
         if plain_daily and freq == "WEEKLY" and days and interval == 1:
             frame.freq, frame.byday = freq, days
+        elif bare_weekly and freq == "WEEKLY" and days and interval == 1:
+            frame.byday = days  # "weekly on Sundays", "every 2 weeks on Mondays"
         elif not (frame.freq == "WEEKLY" and frame.byday and freq == "DAILY" and interval == 1):
             return False
     else:

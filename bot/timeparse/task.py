@@ -7,6 +7,7 @@ go with it.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 __all__ = ["extract_task"]
@@ -40,6 +41,7 @@ _ZH_PREFIX = re.compile(
     r"|^(?:再|就|要|得|请|然后)(?=[" + _CJK + r"]{2})"
 )
 _ZH_SUFFIX = re.compile(r"(?:提醒我(?:一下)?|提醒一下|提醒|叫我|喊我|吧|哦|哈|啊|呀|一下吧)$")
+_JOINER = re.compile(r"\s*(?:和|与|及|跟|或|、|,|，|and|&|or)\s*", re.IGNORECASE)
 _TRIM = " \t\r\n,.;:!?，。；：！？、·-—~～…\"'“”‘’()（）[]【】"
 
 
@@ -53,6 +55,10 @@ def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
     chars = list(text)
     for start, end in spans:
         _blank(chars, start, end)
+    ordered = sorted(spans)
+    for (_, left_end), (right_start, _) in itertools.pairwise(ordered):
+        if _JOINER.fullmatch(text[left_end:right_start]):
+            _blank(chars, left_end, right_start)  # "9点和5点", "Monday and Friday"
     blanked = "".join(chars)
     for start, end in spans:
         glue = _LEFT_GLUE.search(blanked[:start])

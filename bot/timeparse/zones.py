@@ -2,11 +2,14 @@
 
 Accepted, in this order:
 
-1. an IANA name in any case or with spaces ("europe/berlin", "America/New York");
-2. a zone abbreviation ("CET", "PST", "JST"; "CST"/"IST" are ambiguous and give several);
+1. a zone abbreviation ("EST", "PST", "JST"; "CST"/"IST" are ambiguous and give several),
+   checked first: "EST" and "MST" are also IANA keys, but fixed-offset legacy ones that know
+   nothing of daylight saving, and people who type them mean New York or Denver;
+2. an IANA name in any case or with spaces ("europe/berlin", "America/New York");
 3. a UTC offset ("UTC+8", "GMT-5", "+05:30", "东八区");
-4. a city or country in English or Chinese ("Berlin", "柏林", "New York", "北京", "美国"):
-   the city part of every IANA name plus a small alias table;
+4. a city or country in English or Chinese ("Berlin", "柏林", "New York", "北京", "India"):
+   the city part of every IANA name plus a small alias table (countries with several zones,
+   such as the USA, Canada, Russia, Australia, Mexico or Indonesia, give several);
 5. the user's current local time ("15:40", "3:40pm", "下午3点40"), compared with ``now``.
 
 Offsets (3 and 5) become a fixed zone when they are whole hours: ``Etc/GMT-8`` for UTC+8
@@ -32,7 +35,7 @@ from bot.timeparse.numbers import cn_value, normalize
 from bot.timeparse.resolve import period_reading
 from bot.timeparse.scanner import MASK, Scan, run_rules
 
-__all__ = ["ALIASES", "resolve_timezone"]
+__all__ = ["ALIASES", "ALTERNATIVES", "canonical", "resolve_timezone", "timezone_alternatives"]
 
 _SKIP_AREAS = ("Etc/", "SystemV/", "US/", "Brazil/", "Canada/", "Chile/", "Mexico/")
 _SKIP_NAMES = {"localtime", "Factory"}
@@ -74,7 +77,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "saigon": ("Asia/Ho_Chi_Minh",),
     "hanoi": ("Asia/Bangkok",),
     "thailand": ("Asia/Bangkok",),
-    "indonesia": ("Asia/Jakarta",),
+    "indonesia": ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"),
     "bali": ("Asia/Makassar",),
     "philippines": ("Asia/Manila",),
     "malaysia": ("Asia/Kuala_Lumpur",),
@@ -83,6 +86,27 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "israel": ("Asia/Jerusalem",),
     "tel aviv": ("Asia/Jerusalem",),
     "turkey": ("Europe/Istanbul",),
+    "turkiye": ("Europe/Istanbul",),
+    "saudi arabia": ("Asia/Riyadh",),
+    "qatar": ("Asia/Qatar",),
+    "iran": ("Asia/Tehran",),
+    "iraq": ("Asia/Baghdad",),
+    "pakistan": ("Asia/Karachi",),
+    "bangladesh": ("Asia/Dhaka",),
+    "nepal": ("Asia/Kathmandu",),
+    "sri lanka": ("Asia/Colombo",),
+    "myanmar": ("Asia/Yangon",),
+    "cambodia": ("Asia/Phnom_Penh",),
+    "laos": ("Asia/Vientiane",),
+    "mongolia": ("Asia/Ulaanbaatar",),
+    "kazakhstan": ("Asia/Almaty",),
+    "uzbekistan": ("Asia/Tashkent",),
+    "hong kong": ("Asia/Hong_Kong",),
+    "macau": ("Asia/Macau",),
+    "macao": ("Asia/Macau",),
+    "singapore": ("Asia/Singapore",),
+    "jakarta": ("Asia/Jakarta",),
+    "kuala lumpur": ("Asia/Kuala_Lumpur",),
     "ankara": ("Europe/Istanbul",),
     # Europe
     "uk": ("Europe/London",),
@@ -105,6 +129,35 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "switzerland": ("Europe/Zurich",),
     "geneva": ("Europe/Zurich",),
     "austria": ("Europe/Vienna",),
+    "portugal": ("Europe/Lisbon",),
+    "ireland": ("Europe/Dublin",),
+    "scotland": ("Europe/London",),
+    "wales": ("Europe/London",),
+    "great britain": ("Europe/London",),
+    "belgium": ("Europe/Brussels",),
+    "luxembourg": ("Europe/Luxembourg",),
+    "denmark": ("Europe/Copenhagen",),
+    "norway": ("Europe/Oslo",),
+    "sweden": ("Europe/Stockholm",),
+    "finland": ("Europe/Helsinki",),
+    "iceland": ("Atlantic/Reykjavik",),
+    "poland": ("Europe/Warsaw",),
+    "czechia": ("Europe/Prague",),
+    "czech republic": ("Europe/Prague",),
+    "slovakia": ("Europe/Bratislava",),
+    "hungary": ("Europe/Budapest",),
+    "romania": ("Europe/Bucharest",),
+    "bulgaria": ("Europe/Sofia",),
+    "greece": ("Europe/Athens",),
+    "croatia": ("Europe/Zagreb",),
+    "serbia": ("Europe/Belgrade",),
+    "ukraine": ("Europe/Kyiv",),
+    "kiev": ("Europe/Kyiv",),
+    "belarus": ("Europe/Minsk",),
+    "estonia": ("Europe/Tallinn",),
+    "latvia": ("Europe/Riga",),
+    "lithuania": ("Europe/Vilnius",),
+    "holland": ("Europe/Amsterdam",),
     "russia": ("Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Vladivostok"),
     "st petersburg": ("Europe/Moscow",),
     "saint petersburg": ("Europe/Moscow",),
@@ -149,7 +202,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "brazil": ("America/Sao_Paulo",),
     "rio de janeiro": ("America/Sao_Paulo",),
     "argentina": ("America/Argentina/Buenos_Aires",),
-    "mexico": ("America/Mexico_City",),
+    "mexico": ("America/Mexico_City", "America/Cancun", "America/Hermosillo", "America/Tijuana"),
+    "chile": ("America/Santiago",),
+    "colombia": ("America/Bogota",),
+    "peru": ("America/Lima",),
+    "venezuela": ("America/Caracas",),
+    "cuba": ("America/Havana",),
+    "arizona": ("America/Phoenix",),
+    "hawaii": ("Pacific/Honolulu",),
+    "alaska": ("America/Anchorage",),
+    "eastern": ("America/New_York",),
+    "central": ("America/Chicago",),
+    "mountain": ("America/Denver",),
+    "pacific": ("America/Los_Angeles",),
     # Oceania, Africa
     "australia": (
         "Australia/Sydney",
@@ -165,6 +230,37 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "cape town": ("Africa/Johannesburg",),
     "kenya": ("Africa/Nairobi",),
     "nigeria": ("Africa/Lagos",),
+    "morocco": ("Africa/Casablanca",),
+    "ghana": ("Africa/Accra",),
+    "ethiopia": ("Africa/Addis_Ababa",),
+    "tanzania": ("Africa/Dar_es_Salaam",),
+    "墨西哥": ("America/Mexico_City", "America/Cancun", "America/Hermosillo", "America/Tijuana"),
+    "印度尼西亚": ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"),
+    "印尼": ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"),
+    "葡萄牙": ("Europe/Lisbon",),
+    "波兰": ("Europe/Warsaw",),
+    "瑞典": ("Europe/Stockholm",),
+    "挪威": ("Europe/Oslo",),
+    "丹麦": ("Europe/Copenhagen",),
+    "芬兰": ("Europe/Helsinki",),
+    "希腊": ("Europe/Athens",),
+    "乌克兰": ("Europe/Kyiv",),
+    "比利时": ("Europe/Brussels",),
+    "奥地利": ("Europe/Vienna",),
+    "巴基斯坦": ("Asia/Karachi",),
+    "沙特": ("Asia/Riyadh",),
+    "伊朗": ("Asia/Tehran",),
+    "蒙古": ("Asia/Ulaanbaatar",),
+    "柬埔寨": ("Asia/Phnom_Penh",),
+    "缅甸": ("Asia/Yangon",),
+    "阿根廷": ("America/Argentina/Buenos_Aires",),
+    "智利": ("America/Santiago",),
+    "哥伦比亚": ("America/Bogota",),
+    "秘鲁": ("America/Lima",),
+    "南非": ("Africa/Johannesburg",),
+    "肯尼亚": ("Africa/Nairobi",),
+    "尼日利亚": ("Africa/Lagos",),
+    "摩洛哥": ("Africa/Casablanca",),
     # Chinese names
     "北京": ("Asia/Shanghai",),
     "上海": ("Asia/Shanghai",),
@@ -305,14 +401,36 @@ _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "cst": ("America/Chicago", "Asia/Shanghai"),
     "cdt": ("America/Chicago",),
     "ct": ("America/Chicago",),
-    "mst": ("America/Denver", "America/Phoenix"),
+    "mst": ("America/Denver",),
     "mdt": ("America/Denver",),
     "mt": ("America/Denver",),
     "pst": ("America/Los_Angeles",),
     "pdt": ("America/Los_Angeles",),
     "pt": ("America/Los_Angeles",),
     "akst": ("America/Anchorage",),
+    "akdt": ("America/Anchorage",),
     "hst": ("Pacific/Honolulu",),
+    "hast": ("Pacific/Honolulu",),
+    "ast": ("America/Halifax", "Asia/Riyadh"),
+    "adt": ("America/Halifax",),
+    "nst": ("America/St_Johns",),
+    "ndt": ("America/St_Johns",),
+    "wib": ("Asia/Jakarta",),
+    "wita": ("Asia/Makassar",),
+    "wit": ("Asia/Jayapura",),
+    "pht": ("Asia/Manila",),
+    "ict": ("Asia/Bangkok",),
+    "pkt": ("Asia/Karachi",),
+    "gst": ("Asia/Dubai",),
+    "sast": ("Africa/Johannesburg",),
+    "eat": ("Africa/Nairobi",),
+    "wat": ("Africa/Lagos",),
+    "brt": ("America/Sao_Paulo",),
+    "art": ("America/Argentina/Buenos_Aires",),
+    "aet": ("Australia/Sydney",),
+    "nzt": ("Pacific/Auckland",),
+    "met": ("Europe/Berlin",),
+    "west": ("Europe/Lisbon",),
     "ist": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
     "jst": ("Asia/Tokyo",),
     "kst": ("Asia/Seoul",),
@@ -330,10 +448,25 @@ _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "世界时": ("UTC",),
 }
 
+#: Zones people may mean by a name that resolved to one zone; offered as a one-tap switch.
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "mst": ("America/Phoenix",),  # Arizona keeps MST all year
+    "mt": ("America/Phoenix",),
+    "mountain": ("America/Phoenix",),
+    "america/denver": ("America/Phoenix",),
+    "denver": ("America/Phoenix",),
+    "est": ("America/Toronto",),
+    "pst": ("America/Vancouver",),
+    "gmt": ("Europe/London",),  # GMT in winter, BST in summer
+    "brazil": ("America/Manaus", "America/Fortaleza"),
+    "巴西": ("America/Manaus", "America/Fortaleza"),
+}
+
 _PREFIX = re.compile(
-    r"^(?:my\s+time\s*zone\s+is|time\s*zone[:\s]+|tz[:\s]+|i(?:'m|\s+am)\s+(?:in|at)|i\s+live\s+in"
+    r"^(?:(?:my\s+time\s*zone\s+is|time\s*zone[:\s]|tz[:\s]|i(?:'m|\s+am)\s+(?:in|at)|i\s+live\s+in"
     r"|in|my\s+(?:local\s+)?time\s+is|(?:the\s+)?(?:local\s+)?time\s+(?:here\s+)?is|now\s+it'?s"
-    r"|it'?s(?:\s+now)?|it\s+is(?:\s+now)?|now|我在|我住在|我现在在|在|时区[:：是\s]*|现在是|现在)\s*",
+    r"|it'?s(?:\s+now)?|it\s+is(?:\s+now)?|now)(?:\s+|:\s*|$)"
+    r"|(?:我在|我住在|我现在在|在|时区[:：是\s]*|现在是|现在)\s*)",
     re.IGNORECASE,
 )
 _SUFFIX = re.compile(r"\s*(?:time|时间|时区|now|right\s+now|here|了|市|[.!。！])$", re.IGNORECASE)
@@ -359,7 +492,8 @@ def _links() -> dict[str, str]:
     return links
 
 
-def _canonical(name: str) -> str:
+def canonical(name: str) -> str:
+    """The canonical zone of an IANA name or link ("Asia/Calcutta" -> "Asia/Kolkata")."""
     target = _links().get(name, name)
     return "UTC" if target in ("Etc/UTC", "Etc/GMT", "GMT") else target
 
@@ -382,7 +516,7 @@ def _city_index() -> dict[str, tuple[str, ...]]:
             continue
         city = zone.rsplit("/", 1)[1]
         for key in {_fold(city), _fold(city).replace(" ", "")}:
-            index.setdefault(key, set()).add(_canonical(zone))
+            index.setdefault(key, set()).add(canonical(zone))
     return {k: tuple(sorted(v)) for k, v in index.items()}
 
 
@@ -393,9 +527,9 @@ def _fold(name: str) -> str:
 def _unique(zones: list[str] | tuple[str, ...]) -> list[str]:
     seen: list[str] = []
     for zone in zones:
-        canonical = _canonical(zone)
-        if canonical not in seen:
-            seen.append(canonical)
+        name = canonical(zone)
+        if name not in seen:
+            seen.append(name)
     return seen
 
 
@@ -495,11 +629,12 @@ def _zones_from_local_time(text: str, now: datetime) -> list[str]:
 
 def _lookup_name(query: str) -> list[str]:
     folded = _fold(query)
+    if folded in _ABBREVIATIONS:  # before IANA keys: "EST" means New York, not UTC-5
+        return _unique(_ABBREVIATIONS[folded])
     if folded in _zone_keys():
         return _unique([_zone_keys()[folded]])
-    for table in (_ABBREVIATIONS, ALIASES):
-        if folded in table:
-            return _unique(table[folded])
+    if folded in ALIASES:
+        return _unique(ALIASES[folded])
     index = _city_index()
     for key in (folded, folded.replace(" ", ""), folded.replace("st ", "saint ")):
         if key in index:
@@ -509,11 +644,21 @@ def _lookup_name(query: str) -> list[str]:
     return []
 
 
+def _query(text: str) -> str:
+    query = normalize(text or "").strip()[:80]
+    return _SUFFIX.sub("", _PREFIX.sub("", query, count=1)).strip()
+
+
+def timezone_alternatives(text: str) -> tuple[str, ...]:
+    """Other zones someone may mean by ``text`` when it resolved to one ("MST": Phoenix,
+    which keeps standard time all year, besides Denver)."""
+    return ALTERNATIVES.get(_fold(_query(text)), ())
+
+
 def resolve_timezone(text: str, now: datetime) -> list[str]:
     """Candidate IANA zones for a zone name, city, offset or current local time (see the
     module docstring); the most likely first, [] when nothing matches."""
-    query = normalize(text or "").strip()[:80]
-    query = _SUFFIX.sub("", _PREFIX.sub("", query, count=1)).strip()
+    query = _query(text)
     if not query:
         return []
     if now.tzinfo is None:

@@ -164,10 +164,11 @@ async def test_ambiguous_timezone_offers_candidates(world: World) -> None:
 
 
 async def test_recurring_reminders_follow_a_new_timezone(world: World) -> None:
+    await world.service.timezone_command(ANNA, "Europe/Berlin")  # chosen, not the fallback
     await world.service.remind(ANNA, "every day at 7:00 stretch")
     await world.service.remind(ANNA, "tomorrow at 3pm one-off")
     notice = await world.service.timezone_command(ANNA, "Asia/Shanghai")
-    assert "1 recurring reminder(s)" in notice.text
+    assert "1 recurring reminder(s)" in notice.text and "keep their clock time" not in notice.text
     daily, once = await world.service.repo.for_user(ANNA.user_id)
     assert daily.timezone == "Asia/Shanghai" and daily.local_due().hour == 7
     assert once.due_at == datetime(2026, 11, 29, 14, 0, tzinfo=UTC)  # unchanged instant

@@ -184,6 +184,18 @@ async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         logger.info("moved %d reminder(s) from chat %s to %s", moved, old, new)
 
 
+async def on_any_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anyone writing in a chat shows it is reachable again: recurring reminders stopped
+    because the bot was blocked there resume (a set lookup for every other chat)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await reminders(context).chat_reachable(chat.id)
+    except Exception:  # never in the way of the message's own handling
+        logger.exception("resuming reminders of chat %s failed", chat.id)
+
+
 class AwaitingEdit(filters.MessageFilter):
     """Messages from someone who was asked for a reminder's new time (and /cancel)."""
 
@@ -208,3 +220,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(edits, on_edit_reply))
     # Its own group, so that other features still see the migration too.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate), group=7)
+    # Its own group too: every message is also handled by its usual handler.
+    app.add_handler(MessageHandler(filters.ALL, on_any_message), group=6)
