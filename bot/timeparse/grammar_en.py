@@ -1000,9 +1000,10 @@ _ANCHORS = {
 
 
 def _anchor(m: re.Match[str], scan: Scan) -> bool:
-    if scan.frame.times:
-        return False  # "at 7 after work": the clock time says it all
     word = re.sub(r"\s+", " ", m["a"].lower())
+    if scan.frame.times:  # "at 7 after work": the clock time says it, the anchor its half
+        period = "morning" if word.startswith("before work") else "evening"
+        return scan.frame.period is not None or set_slot(scan.frame, period=period)
     if word.startswith(("after work", "after my shift")):
         key = "work_end"
     elif word.startswith(("after school", "after class")):

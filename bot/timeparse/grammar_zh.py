@@ -715,9 +715,10 @@ _ANCHORS = {
 
 def _anchor(m: re.Match[str], scan: Scan) -> bool:
     """ "明天下班后", "放学后", "睡前": a time on the user's own day, offered as choices."""
-    if scan.frame.times:
-        return False
     word = m.group(0)
+    if scan.frame.times:  # "下班后7点": the clock time says it, the anchor its half of the day
+        period = "morning" if word.startswith(("上班", "上学", "起床")) else "night"
+        return scan.frame.period is not None or set_slot(scan.frame, period=period)
     if word.startswith(("下班", "放工", "收工")):
         key = "work_end"
     elif word.startswith(("放学", "下课")):

@@ -86,6 +86,10 @@ _ADJACENT = [
     rf"(?:\d{{1,2}}|{_CN}[点号日]?)\s*(?:and|&|or|to|past|和|与|或|到|差)[\s,，]*{M}",
     # a range or limit word between two time expressions the grammar did not join
     rf"{M}[\s,，]*(?:到|至|~|～|until|till|to|through|thru|or|或者?)[\s,，]*{M}",
+    # two time expressions chained: "tomorrow at 9 then every Monday", "Friday and also..."
+    rf"{M}[\s,，]*(?:and\s+)?(?:then|also|plus|as\s+well\s+as|再|还有|以及)[\s,，]*{M}",
+    # a repetition word whose rule was not taken: "每<周一>"
+    rf"(?:每|every|each)\s*{M}",
     # "Monday week", "a week on Friday"
     rf"{M}[\s,]*(?:a\s+)?(?:weeks?|fortnights?){R}",
     rf"{L}{_NUM_EN}\s+(?:weeks?|fortnights?)\s+(?:on|from)[\s,]*{M}",
@@ -99,7 +103,7 @@ _ADJACENT = [
 ]
 
 _RULE_ONLY = [
-    rf"{L}for\s+(?:the\s+next\s+)?(?:{_NUM_EN}\s+)?(?:days?|weeks?|months?|years?|fortnights?){R}",
+    rf"{L}for\s+(?:the\s+)?(?:[a-z0-9]+\s+){{0,2}}(?:days?|weeks?|months?|years?|fortnights?){R}",
     rf"{L}{_NUM_EN}\s+times{R}",
     rf"{_NUM}\s*次",
 ]

@@ -45,6 +45,7 @@ class _Ctx:
     default_time: time
     flags: list[str] = field(default_factory=list)
     grain: str = "minute"
+    base_day: date | None = None  # the calendar day of the last candidate put together
 
     @property
     def today(self) -> date:
@@ -56,6 +57,7 @@ class _Ctx:
 
     def at(self, day: date, reading: Reading) -> datetime:
         days, hour, minute = reading
+        self.base_day = day
         naive = datetime.combine(day + timedelta(days=days), time(hour, minute))
         return localize(naive, self.tz)
 
@@ -357,6 +359,25 @@ def _one_off_day(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime |
     return None
 
 
+def _consistent(ctx: _Ctx, frame: Frame) -> bool:
+    """Whether every day the user named agrees with the day that was picked (only one of
+    "tomorrow", "Friday", "the 4th" is used to pick it; a disagreement must be asked about)."""
+    base = ctx.base_day
+    if base is None:
+        return True
+    if frame.day_offset is not None and base != ctx.today + timedelta(days=frame.day_offset):
+        return False
+    shifted = frame.calendar_delta is not None or frame.weeks_after
+    if frame.weekdays and not shifted and base.weekday() not in frame.weekdays:
+        return False
+    if frame.day is not None and frame.day > 0 and not frame.lunar:
+        if base.day not in (frame.day, *frame.more_days):
+            return False
+        if frame.month is not None and base.month != frame.month:
+            return False
+    return True
+
+
 def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
     if frame.delta is not None:
         return (ctx.now + frame.delta).astimezone(ctx.tz)
@@ -367,6 +388,8 @@ def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
         return _lunar(ctx, frame, readings)
     when = _one_off_day(ctx, frame, readings)
     if when is not None:
+        if not _consistent(ctx, frame):
+            ctx.flag("unparsed")  # "tomorrow ... on the 4th", "Friday ... tomorrow"
         return when
     if frame.day is not None or frame.nth_weekday is not None:
         return None
@@ -515,12 +538,15 @@ def _resolve_rule(frame: Frame, ctx: _Ctx) -> Resolution | None:
         return None
     anchor = localize(datetime.combine(start, time(0, 0)), ctx.tz)
     after = max(ctx.now, anchor - timedelta(seconds=1))
-    until = _rule_until(frame, ctx, start)
-    if until is not None:
-        parts["UNTIL"] = until.strftime("%Y%m%dT235959")
     first = next_occurrence(build_rule(parts), anchor, after)  # the interval counts from it
     if first is None:
         return None
+    # "for 3 days" counts from the first occurrence, "until Friday" is a calendar day
+    until = _rule_until(frame, ctx, first.date() if frame.span else start)
+    if until is not None:
+        parts["UNTIL"] = until.strftime("%Y%m%dT235959")
+        if first.date() > until:
+            return None
     if frame.interval > 1:
         parts = {"FREQ": parts["FREQ"], "INTERVAL": frame.interval, **parts}
     if frame.span is not None and frame.span[1] == "times":

@@ -145,3 +145,44 @@ def test_parsed_rules_start_at_their_first_future_occurrence() -> None:
     result = parse_when("every 3 days at 20:00", now, "Europe/Berlin")
     assert result is not None
     assert result.dtstart == result.when == datetime(2026, 3, 11, 20, 0, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("start", "rule"),
+    [
+        (datetime(2026, 10, 24, 22, 0, tzinfo=BERLIN), "FREQ=HOURLY;INTERVAL=3"),  # fall back
+        (datetime(2026, 3, 28, 22, 0, tzinfo=BERLIN), "FREQ=HOURLY;INTERVAL=3"),  # spring on
+        (datetime(2026, 10, 25, 1, 0, tzinfo=BERLIN), "FREQ=MINUTELY;INTERVAL=30"),
+        (datetime(2026, 10, 31, 23, 0, tzinfo=NEW_YORK), "FREQ=HOURLY;INTERVAL=1"),
+    ],
+)
+def test_hourly_and_minutely_rules_count_elapsed_time_across_dst(
+    start: datetime, rule: str
+) -> None:
+    from datetime import UTC, timedelta
+
+    step = (
+        timedelta(hours=int(rule.rsplit("=", 1)[1])) if "HOURLY" in rule else timedelta(minutes=30)
+    )
+    found = occurrences(rule, start, start, 8)
+    instants = [moment.astimezone(UTC) for moment in [start, *found]]
+    assert [b - a for a, b in zip(instants, instants[1:], strict=False)] == [step] * 8
+    assert all(moment.tzinfo is not None and moment.utcoffset() is not None for moment in found)
+
+
+def test_every_three_hours_in_wall_time_around_the_fall_back() -> None:
+    start = datetime(2026, 10, 24, 22, 0, tzinfo=BERLIN)
+    found = occurrences("FREQ=HOURLY;INTERVAL=3", start, start, 3)
+    assert _iso(found) == [
+        "2026-10-25T01:00:00+02:00",
+        "2026-10-25T03:00:00+01:00",  # 3 real hours later, though the clock shows 2
+        "2026-10-25T06:00:00+01:00",
+    ]
+
+
+def test_limits_end_rules() -> None:
+    dtstart = datetime(2026, 3, 10, 7, 0, tzinfo=BERLIN)
+    until = "FREQ=DAILY;BYHOUR=7;BYMINUTE=0;UNTIL=20260312T235959"
+    assert len(occurrences(until, dtstart, dtstart.replace(hour=6), 9)) == 3
+    hourly = "FREQ=HOURLY;INTERVAL=12;UNTIL=20260311T235959"
+    assert len(occurrences(hourly, dtstart, dtstart.replace(hour=6), 9)) == 4

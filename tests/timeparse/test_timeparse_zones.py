@@ -66,3 +66,55 @@ def test_ambiguous_inputs_give_several_candidates(text: str, expected: list[str]
 @pytest.mark.parametrize("text", ["", "hello", "我很好", "UTC+25", "Atlantis", "25:99"])
 def test_unknown_inputs_give_nothing(text: str) -> None:
     assert resolve_timezone(text, NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # abbreviations win over IANA's fixed-offset legacy keys of the same name
+        ("EST", ["America/New_York"]),
+        ("est", ["America/New_York"]),
+        ("EDT", ["America/New_York"]),
+        ("MST", ["America/Denver"]),
+        ("PST", ["America/Los_Angeles"]),
+        ("HST", ["Pacific/Honolulu"]),
+        ("AKST", ["America/Anchorage"]),
+        ("Eastern Time", ["America/New_York"]),
+        ("Arizona", ["America/Phoenix"]),
+        # countries, including names that start like a prefix ("in", "it's", "now")
+        ("India", ["Asia/Kolkata"]),
+        ("I live in India", ["Asia/Kolkata"]),
+        ("Indianapolis", ["America/Indiana/Indianapolis"]),
+        ("Italy", ["Europe/Rome"]),
+        ("Japan", ["Asia/Tokyo"]),
+        ("Korea", ["Asia/Seoul"]),
+        ("UK", ["Europe/London"]),
+        ("France", ["Europe/Paris"]),
+        ("Spain", ["Europe/Madrid"]),
+        ("Brazil", ["America/Sao_Paulo"]),
+        ("Singapore", ["Asia/Singapore"]),
+        ("Vietnam", ["Asia/Ho_Chi_Minh"]),
+        ("Thailand", ["Asia/Bangkok"]),
+        ("Portugal", ["Europe/Lisbon"]),
+        ("Poland", ["Europe/Warsaw"]),
+        ("in Ireland", ["Europe/Dublin"]),
+        ("time zone: Tokyo", ["Asia/Tokyo"]),
+    ],
+)
+def test_abbreviations_and_countries(text: str, expected: list[str]) -> None:
+    assert resolve_timezone(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("Australia", 4), ("Canada", 4), ("USA", 4), ("Russia", 4), ("Indonesia", 3), ("Mexico", 4)],
+)
+def test_countries_with_several_zones_ask(text: str, count: int) -> None:
+    assert len(resolve_timezone(text, NOW)) == count
+
+
+def test_alternatives_for_names_that_may_mean_another_zone() -> None:
+    from bot.timeparse.zones import timezone_alternatives
+
+    assert timezone_alternatives("MST") == ("America/Phoenix",)
+    assert timezone_alternatives("Berlin") == ()
