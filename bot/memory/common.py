@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["aware", "clean_ids", "column", "placeholders"]
+__all__ = ["aware", "clean_ids", "column", "erasing", "placeholders"]
+
+T = TypeVar("T")
 
 
 def aware(moment: datetime) -> datetime:
@@ -28,3 +30,18 @@ def placeholders(count: int) -> str:
 def column(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """The first column of every row of a query (ids, mostly)."""
     return [row[0] for row in conn.execute(sql, params)]
+
+
+def erasing(work: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+    """``work`` with ``secure_delete`` on, so deleted content is zeroed in the file, not just
+    unlinked (the setting is put back afterwards)."""
+
+    def erasing(conn: sqlite3.Connection) -> T:
+        previous = conn.execute("PRAGMA secure_delete").fetchone()
+        conn.execute("PRAGMA secure_delete = ON")
+        try:
+            return work(conn)
+        finally:
+            conn.execute(f"PRAGMA secure_delete = {int(previous[0]) if previous else 0}")
+
+    return erasing

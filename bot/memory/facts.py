@@ -3,8 +3,9 @@
 A fact is never overwritten. Replacing it (the user moved, changed their mind) adds a new fact and
 marks the old one ``superseded`` with a pointer to its replacement; a fact that simply stopped
 being true is marked ``deleted``. Both stay listable as history. Only an explicit user deletion
-(:meth:`FactBook.delete`) or forgetting erases text. Every fact keeps the ids of the messages it
-came from, checked to belong to the same scope.
+(:meth:`FactBook.delete`) or forgetting erases text: from the table, the vectors and the pages of
+the facts index (zeroed, see :func:`~bot.memory.index.scrub_index`). Every fact keeps the ids of
+the messages it came from, checked to belong to the same scope.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.memory.common import clean_ids, column, placeholders
+from bot.memory.common import clean_ids, column, erasing, placeholders
 from bot.memory.embeddings import VectorIndex
-from bot.memory.index import ScopeKeys, encode_body
+from bot.memory.index import ScopeKeys, encode_body, scrub_index
 from bot.memory.ingest import message_words
-from bot.memory.search import fact_from_row
+from bot.memory.search import FACT_TABLE, fact_from_row
 from bot.memory.types import Fact
 from bot.storage import Database, to_db_time
 
@@ -141,7 +142,10 @@ class FactBook:
             delete_facts(conn, self._vectors, scope_id, ids)
             return bool(ids)
 
-        return await self._db.run_write(delete)
+        deleted = await self._db.run_write(erasing(delete))
+        if deleted:
+            await scrub_index(self._db, FACT_TABLE)
+        return deleted
 
     def _insert(
         self,

@@ -1,10 +1,13 @@
 """Forgetting, export and chat migration: whole-scope operations on memory.
 
 Deleting a message removes it from the core table, the FTS index, the vector store and the
-embedding queue in one transaction, with SQLite's ``secure_delete`` on so the freed pages are
-zeroed; afterwards a bounded FTS merge folds the deletions into the index segments, so forgotten
-words also leave the index pages soon. Forgetting a topic is two
-steps, so the user can confirm: a preview of what matches, then deletion of exactly those ids.
+embedding queue, and re-encodes the index bodies of the messages that had borrowed its words as
+context, all in one transaction, with SQLite's ``secure_delete`` on so the freed pages are zeroed.
+Forgetting everything also removes the scope's row in ``memory_scopes`` (its key and counters):
+nothing of the scope is left in any memory table. Afterwards the touched FTS indexes are merged
+into one segment each (:func:`~bot.memory.index.scrub_index`), so the forgotten words leave the
+index pages too, not just the rows. Forgetting a topic is two steps, so the user can confirm: a
+preview of what matches, then deletion of exactly those ids.
 
 Each operation is one synchronous function over a ``sqlite3.Connection``, run in one
 :meth:`Database.run` (reads) or :meth:`Database.run_write` (changes) round trip.
@@ -14,23 +17,28 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.clock import utcnow
-from bot.memory.common import clean_ids, column, placeholders
+from bot.memory.common import clean_ids, column, erasing, placeholders
 from bot.memory.embeddings import VectorIndex
 from bot.memory.facts import delete_facts, scoped_message_ids
-from bot.memory.index import ScopeKeys, body_terms, decode_body, encode_body, encode_key
+from bot.memory.index import (
+    ScopeKeys,
+    body_terms,
+    decode_body,
+    encode_body,
+    encode_key,
+    scrub_index,
+)
 from bot.memory.ingest import MessageWriter
-from bot.memory.search import Searcher, fact_from_row
+from bot.memory.search import FACT_TABLE, MESSAGE_TABLE, Searcher, fact_from_row
 from bot.memory.types import ForgetPreview
 from bot.storage import Database, from_db_time
 
 __all__ = ["Forgetter"]
-
-T = TypeVar("T")
 
 _PREVIEW_SAMPLE = 5
 _DELETE_CHUNK = 500
@@ -56,19 +64,21 @@ class Forgetter:
     async def forget_all(self, scope_id: int) -> int:
         """Erase every message and fact of the scope; return how many went."""
 
-        def forget_all(conn: sqlite3.Connection) -> int:
+        def forget_all(conn: sqlite3.Connection) -> tuple[int, int]:
             messages = column(conn, "SELECT id FROM messages WHERE scope_id = ?", (scope_id,))
             facts = column(conn, "SELECT id FROM memory_facts WHERE scope_id = ?", (scope_id,))
-            self._delete_messages(conn, scope_id, messages)
+            self._delete_messages(conn, scope_id, messages, reencode=False)  # no followers left
             delete_facts(conn, self._vectors, scope_id, facts)
-            conn.execute(
-                "UPDATE memory_scopes SET docs = 0, terms = 0 WHERE scope_id = ?", (scope_id,)
-            )
-            return len(messages) + len(facts)
+            # Vectors whose items went without them (the extension was missing), then the key
+            # and the counters: a later message starts the scope afresh, under a new key.
+            conn.execute("DELETE FROM memory_vectors WHERE scope_id = ?", (scope_id,))
+            conn.execute("DELETE FROM memory_scopes WHERE scope_id = ?", (scope_id,))
+            return len(messages), len(facts)
 
-        count = await self._db.run_write(_erasing(forget_all))
-        await self._after_delete(scope_id)
-        return count
+        messages, facts = await self._db.run_write(erasing(forget_all))
+        self._keys.invalidate(scope_id)  # before the write lock lets another write in
+        await self._after_delete(scope_id, messages=messages, facts=facts)
+        return messages + facts
 
     async def preview_topic(self, scope_id: int, topic: str, now: datetime) -> ForgetPreview:
         """What forgetting the topic would delete: matching messages and facts, and the facts
@@ -98,16 +108,16 @@ class Forgetter:
     ) -> int:
         """Delete these messages and facts if they are in the scope; return how many went."""
 
-        def forget_items(conn: sqlite3.Connection) -> int:
+        def forget_items(conn: sqlite3.Connection) -> tuple[int, int]:
             messages = scoped_message_ids(conn, scope_id, message_ids)
             facts = _scoped_fact_ids(conn, scope_id, fact_ids)
-            self._delete_messages(conn, scope_id, messages)
+            self._delete_messages(conn, scope_id, messages, reencode=True)
             delete_facts(conn, self._vectors, scope_id, facts)
-            return len(messages) + len(facts)
+            return len(messages), len(facts)
 
-        count = await self._db.run_write(_erasing(forget_items))
-        await self._after_delete(scope_id)
-        return count
+        messages, facts = await self._db.run_write(erasing(forget_items))
+        await self._after_delete(scope_id, messages=messages, facts=facts)
+        return messages + facts
 
     async def export(self, scope_id: int) -> dict[str, Any]:
         """Everything remembered in the scope, JSON-serialisable (ISO timestamps)."""
@@ -158,9 +168,15 @@ class Forgetter:
         return moved
 
     def _delete_messages(
-        self, conn: sqlite3.Connection, scope_id: int, message_ids: Sequence[int]
+        self,
+        conn: sqlite3.Connection,
+        scope_id: int,
+        message_ids: Sequence[int],
+        *,
+        reencode: bool,
     ) -> None:
-        """Remove messages (known to be in the scope) from every table."""
+        """Remove messages (known to be in the scope) from every table and, with ``reencode``,
+        their words from the context of the messages that followed them."""
         if not message_ids:
             return
         removed_words = 0
@@ -187,31 +203,17 @@ class Forgetter:
             " WHERE scope_id = ?",
             (len(message_ids), removed_words, scope_id),
         )
+        if reencode:
+            self._writer.reencode_followers(conn, scope_id, message_ids)
 
-    async def _after_delete(self, scope_id: int) -> None:
-        self._writer.forget_recent(scope_id)
-        await self._db.run_write(_merge_indexes)
-
-
-def _erasing(work: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
-    """``work`` with ``secure_delete`` on, so deleted content is zeroed in the file, not just
-    unlinked (the setting is put back afterwards)."""
-
-    def erasing(conn: sqlite3.Connection) -> T:
-        previous = conn.execute("PRAGMA secure_delete").fetchone()
-        conn.execute("PRAGMA secure_delete = ON")
-        try:
-            return work(conn)
-        finally:
-            conn.execute(f"PRAGMA secure_delete = {int(previous[0]) if previous else 0}")
-
-    return erasing
-
-
-def _merge_indexes(conn: sqlite3.Connection) -> None:
-    """A bounded FTS merge, folding recent deletions into the index segments."""
-    for table in ("memory_fts", "memory_fact_fts"):
-        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', 64)")
+    async def _after_delete(self, scope_id: int, *, messages: int, facts: int) -> None:
+        """After the deleting transaction: drop cached words, then scrub the indexes that lost
+        rows, so the deleted words leave their pages too."""
+        self._writer.forget_recent(scope_id)  # before the write lock lets another write in
+        if messages:
+            await scrub_index(self._db, MESSAGE_TABLE)
+        if facts:
+            await scrub_index(self._db, FACT_TABLE)
 
 
 def _move_index(conn: sqlite3.Connection, old_scope: int, new_scope: int) -> None:

@@ -11,6 +11,11 @@ This partitions one FTS5 table into per-scope posting lists:
 The key alphabet has no vowels and no "y", so the prefix leaves the Porter stemmer's measure of
 the word unchanged ("cfxrecommended" stems like "recommended"), and the mark letters never occur
 in a key, so the first mark ends the key and no two (key, word) pairs spell the same term.
+Keys are never reused: a scope that forgot everything loses its row and gets a fresh key later.
+
+Deleting an FTS5 row only adds a deletion marker; the row's terms stay in the older index segments
+until those are merged with the marker (SQLite before 3.42 has no ``secure-delete`` option).
+:func:`scrub_index` merges every segment of a table into one, so forgotten words leave the index.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from bot.memory.common import erasing
+
+if TYPE_CHECKING:
+    from bot.storage import Database
 
 __all__ = [
     "CONTEXT_MARK",
@@ -30,6 +42,7 @@ __all__ = [
     "fts_query",
     "index_word",
     "scoped_term",
+    "scrub_index",
 ]
 
 _KEY_ALPHABET = "bcdfghjklmnpqrstvw"
@@ -37,6 +50,10 @@ _KEY_ALPHABET = "bcdfghjklmnpqrstvw"
 OWN_MARK = "x"
 #: Marks a word borrowed from a neighbouring message (weaker evidence).
 CONTEXT_MARK = "z"
+
+#: Pages of merge work per transaction while scrubbing an index (milliseconds each, so other
+#: writers get their turn between the steps).
+_SCRUB_PAGES = 256
 
 # unicode61 splits tokens at anything that is not a letter, a number or private use; the stored
 # term must stay one token, or the prefix would fall off part of it.
@@ -132,25 +149,32 @@ class ScopeKeys:
         return code
 
     def ensure(self, conn: sqlite3.Connection, scope_ids: Iterable[int]) -> dict[int, str]:
-        """The prefixes of the scopes, creating missing ones (inside a write transaction)."""
+        """The prefixes of the scopes, creating missing ones (inside a write transaction).
+
+        A key created here is cached only by the scope's next write transaction, once it is
+        committed: were this one rolled back, AUTOINCREMENT would hand the key to another scope.
+        (So call it once per transaction.)
+        """
         codes: dict[int, str] = {}
         for scope_id in scope_ids:
             code = self._codes.get(scope_id)
             if code is None:
-                conn.execute(
+                created = conn.execute(
                     "INSERT INTO memory_scopes (scope_id) VALUES (?) ON CONFLICT DO NOTHING",
                     (scope_id,),
-                )
+                ).rowcount
                 row = conn.execute(
                     "SELECT key FROM memory_scopes WHERE scope_id = ?", (scope_id,)
                 ).fetchone()
                 code = encode_key(row[0])
+                if created < 1:
+                    self._codes[scope_id] = code
             codes[scope_id] = code
-        self._codes.update(codes)
         return codes
 
     def invalidate(self, *scope_ids: int) -> None:
-        """Forget cached prefixes (after a scope was re-pointed by a chat migration)."""
+        """Forget cached prefixes (after a scope was re-pointed by a chat migration, or lost
+        its row by forgetting everything)."""
         for scope_id in scope_ids:
             self._codes.pop(scope_id, None)
 
@@ -163,3 +187,24 @@ class ScopeKeys:
         if row is None or row[0] <= 0:
             return 0, 1.0
         return row[0], max(row[1] / row[0], 1.0)
+
+
+def _merge_step(conn: sqlite3.Connection, table: str, *, first: bool) -> bool:
+    """One bounded step of merging all of an FTS table's segments into one; False once there
+    was nothing left to do. The first step puts every segment on one level (a negative merge)."""
+    before = conn.total_changes
+    pages = -_SCRUB_PAGES if first else _SCRUB_PAGES
+    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', ?)", (pages,))
+    return conn.total_changes - before >= 2  # FTS5's documented "no more work" test
+
+
+async def scrub_index(db: Database, table: str) -> int:
+    """Merge every segment of an FTS table into one, so the terms of deleted rows are gone from
+    the index pages too (and, with ``secure_delete``, the freed pages are zeroed).
+
+    Runs as a series of short write transactions; returns how many did merge work.
+    """
+    steps = 0
+    while await db.run_write(erasing(partial(_merge_step, table=table, first=steps == 0))):
+        steps += 1
+    return steps

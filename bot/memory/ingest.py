@@ -5,6 +5,11 @@ or two messages just before it in the same scope (when they were written shortly
 answer such as "Three times a week" is then found by the words of the question it answers.
 The words of each scope's latest messages are cached, so the hot path needs no extra read.
 
+When messages are deleted, the messages that took context words from them (the next
+``ContextPolicy.messages`` of the scope) are re-encoded in the same transaction, with the context
+they would have had had the deleted ones never been written (see
+:meth:`MessageWriter.reencode_followers`), so no forgotten word stays in the index.
+
 Tokenizing happens on the event loop; everything the database does for a batch of messages
 (scope keys, ids, rows, index bodies, counters, embedding queue) is one synchronous function run
 in one :meth:`Database.run_write` round trip.
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.memory.common import column
 from bot.memory.index import ScopeKeys, decode_body, encode_body, index_word
 from bot.memory.text import han_characters, tokenize, unique_terms
 from bot.memory.types import NewMessage
@@ -60,7 +66,8 @@ class MessageWriter:
         self._db = db
         self._keys = keys
         self._policy = policy
-        # Read in the database thread during a write; changed only on the loop, after commit.
+        # Read in the database thread during a write; changed only on the loop, after commit,
+        # before the write lock lets another write in.
         self._recent: dict[int, _Recent] = {}
 
     async def add(
@@ -115,6 +122,50 @@ class MessageWriter:
         for scope_id in scope_ids:
             self._recent.pop(scope_id, None)
 
+    def reencode_followers(
+        self, conn: sqlite3.Connection, scope_id: int, deleted_ids: Iterable[int]
+    ) -> int:
+        """Re-encode the index bodies of the messages that took context words from messages
+        just deleted from the scope (in the database thread, inside the deleting transaction,
+        after the deletion); return how many bodies changed.
+
+        Each follower gets the context its remaining predecessors give it, as if the deleted
+        messages had never been written. The next ``ContextPolicy.messages`` remaining messages
+        after each deleted one are exactly those whose predecessors included a deleted message.
+        """
+        span = self._policy.messages
+        code = self._keys.code(conn, scope_id)
+        if span <= 0 or code is None:
+            return 0
+        followers: set[int] = set()
+        for deleted in sorted(set(deleted_ids)):
+            followers.update(
+                column(
+                    conn,
+                    "SELECT id FROM messages WHERE scope_id = ? AND id > ? ORDER BY id LIMIT ?",
+                    (scope_id, deleted, span),
+                )
+            )
+        changed: list[tuple[str, int]] = []
+        for message_id in sorted(followers):
+            rows = conn.execute(
+                "SELECT m.id, m.at, f.body FROM messages AS m JOIN memory_fts AS f"
+                " ON f.rowid = m.id WHERE m.scope_id = ? AND m.id <= ? ORDER BY m.id DESC LIMIT ?",
+                (scope_id, message_id, span + 1),
+            ).fetchall()
+            if not rows or rows[0][0] != message_id:
+                continue  # not indexed: nothing to re-encode
+            own, _ = decode_body(rows[0][2])
+            context: list[str] = []
+            if self._policy.enabled:
+                earlier = [(from_db_time(at), decode_body(body)[0]) for _, at, body in rows[:0:-1]]
+                context = _context_words(own, from_db_time(rows[0][1]), earlier, self._policy)
+            body = encode_body(code, own, context)
+            if body != rows[0][2]:
+                changed.append((body, message_id))
+        conn.executemany("UPDATE memory_fts SET body = ? WHERE rowid = ?", changed)
+        return len(changed)
+
     def _bodies(
         self,
         conn: sqlite3.Connection,
@@ -131,26 +182,13 @@ class MessageWriter:
                 earlier = recent.get(item.scope_id)
                 if earlier is None:
                     earlier = self._recent_words(conn, item.scope_id)
-                context = self._context_words(item, earlier)
+                context = _context_words(item.words, item.message.at, earlier, self._policy)
                 keep = self._policy.messages
                 recent[item.scope_id] = [*earlier, (item.message.at, item.words)][-keep:]
             bodies.append(encode_body(codes[item.scope_id], item.words, context))
             docs, terms = stats.get(item.scope_id, (0, 0))
             stats[item.scope_id] = (docs + 1, terms + len(item.words))
         return bodies, stats
-
-    def _context_words(self, item: _Prepared, earlier: _Recent) -> list[str]:
-        """Words of the preceding messages of the same conversation, nearest first."""
-        own = set(item.words)
-        context: list[str] = []
-        moment = item.message.at
-        for at, words in reversed(earlier):
-            if moment - at > self._policy.gap:
-                break
-            # A question usually ends its message, so its last words are taken first.
-            context.extend(word for word in reversed(words) if word not in own)
-            moment = at
-        return unique_terms(context)[: self._policy.words]
 
     def _recent_words(self, conn: sqlite3.Connection, scope_id: int) -> _Recent:
         cached = self._recent.get(scope_id)
@@ -167,6 +205,23 @@ class MessageWriter:
         if len(self._recent) + len(updates) > _RECENT_CACHE_SCOPES:
             self._recent.clear()
         self._recent.update(updates)
+
+
+def _context_words(
+    own: Sequence[str], at: datetime, earlier: _Recent, policy: ContextPolicy
+) -> list[str]:
+    """Words of the preceding messages (oldest first in ``earlier``) of the same
+    conversation, nearest first, that the message at ``at`` is indexed with."""
+    own_words = set(own)
+    context: list[str] = []
+    moment = at
+    for written, words in reversed(earlier):
+        if moment - written > policy.gap:
+            break
+        # A question usually ends its message, so its last words are taken first.
+        context.extend(word for word in reversed(words) if word not in own_words)
+        moment = written
+    return unique_terms(context)[: policy.words]
 
 
 def message_words(text: str, speaker: str | None = None) -> list[str]:

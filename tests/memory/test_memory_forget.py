@@ -1,16 +1,20 @@
-"""Forgetting everything or a topic (index rows and vectors included), export, chat migration."""
+"""Forgetting everything or a topic (index rows, pages, context words and vectors included),
+export, chat migration."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from memory_fakes import HashingEmbedder
+from memory_fakes import FailingEmbedder, HashingEmbedder
 
 from bot.memory import MemoryStore, NewMessage
+from bot.memory.index import decode_body, encode_key
+from bot.memory.ingest import MessageWriter
 
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 
@@ -158,3 +162,205 @@ async def test_migrate_chat_merges_into_a_supergroup_that_already_speaks(
     assert later in {
         h.message_id for h in await store.search(user_id=1, chat_id=-100200, query="chess", now=NOW)
     }
+
+
+# --- forgetting leaves nothing behind ---------------------------------------------------------
+
+
+@pytest.fixture
+async def opened() -> AsyncIterator[list[MemoryStore]]:
+    """Stores a test opens, closed afterwards even when it fails."""
+    stores: list[MemoryStore] = []
+    yield stores
+    for memory in stores:
+        await memory.close()
+
+
+async def lexical_store(
+    opened: list[MemoryStore], path: Path, *texts: str
+) -> tuple[MemoryStore, list[int]]:
+    """A store without embedder (a search finds only what shares words with the query)
+    holding these messages of user 1, one minute apart: one conversation."""
+    memory = await MemoryStore.open(path)
+    opened.append(memory)
+    ids = await memory.add_messages(
+        NewMessage(user_id=1, chat_id=1, role="user", text=text, at=NOW + timedelta(minutes=minute))
+        for minute, text in enumerate(texts)
+    )
+    return memory, ids
+
+
+async def bodies(store: MemoryStore, ids: list[int]) -> list[tuple[list[str], list[str]]]:
+    """The (own words, context words) each message is indexed with."""
+    rows = await store.database.fetchall(
+        f"SELECT rowid, body FROM memory_fts WHERE rowid IN ({','.join('?' * len(ids))})", ids
+    )
+    by_id = {row[0]: decode_body(row[1]) for row in rows}
+    return [by_id[message_id] for message_id in ids]
+
+
+async def index_pages_hold(store: MemoryStore, table: str, *words: str) -> list[str]:
+    """Which of the words are still written in the pages of an FTS index (its segments)."""
+    blocks = [bytes(row[0]) for row in await store.database.fetchall(f"SELECT block FROM {table}")]
+    return [word for word in words if any(word.encode() in block for block in blocks)]
+
+
+CONVERSATION = (
+    "we walked along the harbour at sunset",
+    "I love my zanzibarx ukulele",
+    "my brother lives in Lyon",
+    "he cooks great pasta",
+    "the weather is grey",
+)
+
+
+async def test_forgotten_words_leave_the_context_of_the_following_messages(
+    tmp_path: Path, opened: list[MemoryStore]
+) -> None:
+    store, ids = await lexical_store(opened, tmp_path / "forget.db", *CONVERSATION)
+    # The two messages after the ukulele one are indexed with its words as context.
+    before = await store.search(user_id=1, query="zanzibarx", now=NOW)
+    assert {hit.message_id for hit in before} == {ids[1], ids[2], ids[3]}
+    preview = await store.preview_forget_topic(user_id=1, chat_id=1, topic="zanzibarx", now=NOW)
+    assert preview.message_ids == (ids[1],)
+    await store.forget_items(user_id=1, chat_id=1, message_ids=preview.message_ids)
+    for query in ("zanzibarx", "ukulele", "my zanzibarx ukulele"):
+        assert await store.search(user_id=1, query=query, now=NOW) == []
+    # Each follower is indexed as if the forgotten message had never been written.
+    control, control_ids = await lexical_store(
+        opened, tmp_path / "control.db", *(text for text in CONVERSATION if "ukulele" not in text)
+    )
+    kept = [ids[0], *ids[2:]]
+    assert await bodies(store, kept) == await bodies(control, control_ids)
+    assert any("harbour" in context for _, context in await bodies(store, [ids[2]]))
+    # ... and the words are gone from the index pages, not only from the rows.
+    assert await index_pages_hold(store, "memory_fts_data", "zanzibarx", "ukulel") == []
+
+
+async def test_deleting_messages_reencodes_their_followers_in_the_same_transaction(
+    tmp_path: Path, opened: list[MemoryStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ids = await lexical_store(opened, tmp_path / "forget.db", *CONVERSATION)
+
+    def fail(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("re-encoding failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(MessageWriter, "reencode_followers", fail, raising=False)
+        with pytest.raises(RuntimeError):
+            await store.forget_items(user_id=1, chat_id=1, message_ids=[ids[1]])
+    # Nothing was deleted: the deletion and the re-encoding commit together or not at all.
+    assert len(await store.get_messages(user_id=1, chat_id=1, message_ids=ids)) == 5
+    assert ids[1] in {h.message_id for h in await store.search(user_id=1, query="ukulele")}
+    # Deleting by id (not by topic) scrubs the followers too; the last message had none.
+    assert await store.forget_items(user_id=1, chat_id=1, message_ids=[ids[1], ids[4]]) == 2
+    assert await store.search(user_id=1, query="ukulele", now=NOW) == []
+    assert [hit.message_id for hit in await store.search(user_id=1, query="pasta", now=NOW)] == [
+        ids[3]
+    ]
+
+
+async def test_forgotten_facts_leave_nothing_in_the_facts_index(store: MemoryStore) -> None:
+    await store.add_fact(user_id=1, chat_id=1, text="Anna plays the quokkafoo", now=NOW)
+    kept = await store.add_fact(user_id=1, chat_id=1, text="Anna has a cat named Pixel", now=NOW)
+    owed = await store.add_fact(user_id=1, chat_id=1, text="Anna owes Brian wombatcoins", now=NOW)
+    await store.flush_embeddings()
+    assert await index_pages_hold(store, "memory_fact_fts_data", "quokkafoo", "wombatcoin") == [
+        "quokkafoo",
+        "wombatcoin",
+    ]
+    preview = await store.preview_forget_topic(user_id=1, chat_id=1, topic="quokkafoo", now=NOW)
+    assert await store.forget_items(user_id=1, chat_id=1, fact_ids=preview.fact_ids) == 1
+    assert await store.delete_fact(user_id=1, chat_id=1, fact_id=owed.id)  # the 🗑 button
+    assert await index_pages_hold(store, "memory_fact_fts_data", "quokkafoo", "wombatcoin") == []
+    assert await index_pages_hold(store, "memory_fact_fts_data", "pixel") == ["pixel"]
+    db = store.database
+    await db.execute(
+        "CREATE VIRTUAL TABLE temp.fact_terms USING fts5vocab(main, memory_fact_fts, row)"
+    )
+    terms = [row[0] for row in await db.fetchall("SELECT term FROM temp.fact_terms")]
+    assert terms and not [t for t in terms if "quokkafoo" in t or "wombatcoin" in t]
+    assert [f.id for f in await store.search_facts(user_id=1, chat_id=1, query="cat")] == [kept.id]
+
+
+async def test_forget_all_leaves_nothing_of_the_scope_in_any_memory_table(
+    tmp_path: Path, opened: list[MemoryStore]
+) -> None:
+    embedder = FailingEmbedder()
+    embedder.down = False
+    store = await MemoryStore.open(tmp_path / "memory.db", embedder=embedder)
+    opened.append(store)
+    mine = await add(store, 1, "I love my zanzibarx ukulele", "蝾螈是我的宠物")
+    await add(store, 2, "sailing lessons start Monday")
+    await store.add_fact(user_id=1, chat_id=1, text="Anna plays the quokkafoo", now=NOW)
+    await store.flush_embeddings()
+    embedder.down = True  # what follows stays queued for embedding
+    mine += await add(store, 1, "my zanzibarx needs new strings")
+    fact = await store.add_fact(user_id=1, chat_id=1, text="Anna names a salamander", now=NOW)
+    db = store.database
+    queued = {row[0] for row in await db.fetchall("SELECT item_id FROM memory_embed_queue")}
+    assert {mine[-1], fact.id} <= queued and await store.vectors.count("message", mine) == 2
+    assert await store.vectors.count("fact") == 1
+    key = (await db.fetchone("SELECT key FROM memory_scopes WHERE scope_id = 1"))[0]
+    facts = [f.id for f in (await store.list_facts(user_id=1, chat_id=1))[0]]
+    mine_items = {("message", i) for i in mine} | {("fact", i) for i in facts}
+
+    assert await store.forget_all(user_id=1, chat_id=1) == 5
+
+    own_words = ("zanzibarx", "ukulel", "蝾螈", "quokkafoo", "salamand")
+    tables = [
+        row[0]
+        for row in await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memory%'"
+        )
+    ]
+    assert {"memory_scopes", "memory_fts_data", "memory_vectors", "memory_embed_queue"} <= set(
+        tables
+    )
+    for table in tables:
+        rows = await db.fetchall(f"SELECT * FROM {table}")
+        for row in rows:
+            if table == "memory_embed_queue":
+                assert (row["kind"], row["item_id"]) not in mine_items, table
+            for name, value in zip(row.keys(), row, strict=True):
+                if name == "scope_id" or name.startswith("partition"):
+                    assert value != 1, (table, name)
+                if isinstance(value, str | bytes):
+                    data = value.encode() if isinstance(value, str) else value
+                    assert not [w for w in own_words if w.encode() in data], (table, name)
+    assert await db.fetchone("SELECT 1 FROM memory_scopes WHERE scope_id = 1") is None
+    await db.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, memory_fts, row)")
+    prefixes = tuple(f"{encode_key(key)}{mark}" for mark in "xz")
+    assert not [
+        r[0] for r in await db.fetchall("SELECT term FROM temp.terms") if r[0].startswith(prefixes)
+    ]
+    # The other user keeps everything; user 1 starts afresh, under a new key.
+    assert len(await store.search(user_id=2, query="sailing", now=NOW)) == 1
+    embedder.down = False
+    [again] = await add(store, 1, "a new ukulele")
+    assert [h.message_id for h in await store.search(user_id=1, query="ukulele", now=NOW)] == [
+        again
+    ]
+    new_key = (await db.fetchone("SELECT key FROM memory_scopes WHERE scope_id = 1"))[0]
+    assert new_key != key
+
+
+async def test_a_failed_first_write_never_lends_its_key_to_another_scope(
+    tmp_path: Path, opened: list[MemoryStore]
+) -> None:
+    store = await MemoryStore.open(tmp_path / "memory.db")
+    opened.append(store)
+    good = NewMessage(user_id=5, chat_id=5, role="user", text="my secret plan", at=NOW)
+    broken = {"user_id": 5, "chat_id": 5, "role": "user", "text": None, "at": NOW}
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.add_messages([good, broken])  # rolled back, the scope's new key too
+    [theirs] = await add(store, 6, "my secret diary")
+    [mine] = await add(store, 5, "my secret plan again")
+    keys = await store.database.fetchall("SELECT scope_id, key FROM memory_scopes")
+    assert sorted(row[0] for row in keys) == [5, 6] and len({row[1] for row in keys}) == 2
+    again = await MemoryStore.open(tmp_path / "memory.db")  # as after a restart: no caches
+    opened.append(again)
+    for memory in (store, again):
+        for user, expected in ((5, mine), (6, theirs)):
+            hits = await memory.search(user_id=user, query="secret", now=NOW)
+            assert [hit.message_id for hit in hits] == [expected]

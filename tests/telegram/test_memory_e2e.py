@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from tests.fakes.harness import BotHarness
 from tests.fakes.llm import ToolCallReply
 from tests.fakes.telegram import FakeUser
@@ -86,7 +84,7 @@ async def test_memory_is_paged_and_buttons_belong_to_their_owner(harness: BotHar
 async def test_forget_topic_previews_then_removes_from_search(harness: BotHarness) -> None:
     await say(harness, ANNA, "I love playing the ukulele on weekends")
     await say(harness, ANNA, "/remember Anna plays the ukulele")
-    harness.clock.advance(timedelta(hours=4))  # a new conversation: see the xfail test below
+    harness.clock.advance(timedelta(hours=4))  # a new conversation: see the last test below
     await say(harness, ANNA, "My brother lives in Lyon")
     found = await say(harness, ANNA, "/search ukulele")
     assert "ukulele on weekends" in found["text"]
@@ -206,11 +204,6 @@ async def test_early_detail_beyond_the_recent_window_is_recalled(harness: BotHar
     assert "Anna: My locker code at the gym is 4817-ZEBRA" in remembered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/memory: forget_items leaves the forgotten words in the index entries of the "
-    "next messages (their 'context' words), so /search still matches them",
-)
 async def test_forget_topic_also_scrubs_the_words_lent_to_later_messages(
     harness: BotHarness,
 ) -> None:
