@@ -4,7 +4,8 @@ Generates messages for 1,000 users (one of them with a tenth of all messages) fr
 English/Chinese vocabulary with a Zipf distribution (pseudo-English words; Chinese: a built-in
 list of common chat words, then compounds of common characters; real stop words between them),
 ingests them through ``add_messages`` in batches, then times searches for the big user and for
-random users, and ``recall`` for the big user. The database lives in a temporary folder that is
+random users, ``recall`` for the big user, and forgetting a topic (preview and deletion, which
+scrubs the index pages). The database lives in a temporary folder that is
 deleted afterwards. Only the project's own dependencies are needed.
 
     python benchmarks/memory_scale.py                 # 1,000,000 messages (~5 min on 2 cores)
@@ -263,7 +264,16 @@ def summary(timings: list[float]) -> dict[str, float]:
     return {"p50": percentile(timings, 0.5), "p95": percentile(timings, 0.95), "max": max(timings)}
 
 
-async def run(total: int, users: int, query_count: int, seed: int) -> dict[str, Any]:
+async def forget_topic(store: MemoryStore, user: int, topic: str, now: datetime) -> None:
+    preview = await store.preview_forget_topic(user_id=user, chat_id=user, topic=topic, now=now)
+    await store.forget_items(
+        user_id=user, chat_id=user, message_ids=preview.message_ids, fact_ids=preview.fact_ids
+    )
+
+
+async def run(
+    total: int, users: int, query_count: int, seed: int, forget_count: int
+) -> dict[str, Any]:
     batches, user_ids, english, zh = generate(total, users, seed)
     rng = random.Random(seed + 1)
     with tempfile.TemporaryDirectory() as folder:
@@ -309,7 +319,15 @@ async def run(total: int, users: int, query_count: int, seed: int) -> dict[str, 
                 lambda q: store.recall(user_id=1, chat_id=1, query=q, now=now, budget_tokens=800),
             )
             await store.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            size = path.stat().st_size
+            size = path.stat().st_size  # before forgetting, which merges the index
+            topics = [
+                (
+                    rng.choice(user_ids[1:]),
+                    (zh if rng.random() < 0.5 else english).sample(rng, 1)[0],
+                )
+                for _ in range(forget_count)
+            ]
+            forget = await time_each(topics, lambda pair: forget_topic(store, *pair, now))
         finally:
             await store.close()
     return {
@@ -322,6 +340,7 @@ async def run(total: int, users: int, query_count: int, seed: int) -> dict[str, 
         "search_big_user_ms": summary(big),
         "search_other_users_ms": summary(others),
         "recall_big_user_ms": summary(recall),
+        "forget_topic_ms": summary(forget),
         "database_bytes": size,
         "database_mb_per_million": size / 1e6 * 1e6 / total,
     }
@@ -332,10 +351,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=1_000)
     parser.add_argument("--queries", type=int, default=300, help="per user group")
+    parser.add_argument("--forgets", type=int, default=10, help="topics forgotten")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = asyncio.run(run(args.messages, args.users, args.queries, args.seed))
+    result = asyncio.run(run(args.messages, args.users, args.queries, args.seed, args.forgets))
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -352,6 +372,7 @@ def main() -> None:
         ("search, big user", "search_big_user_ms"),
         ("search, other users", "search_other_users_ms"),
         ("recall, big user", "recall_big_user_ms"),
+        ("forget a topic (preview + delete + scrub)", "forget_topic_ms"),
     ):
         figures = result[key]
         print(
