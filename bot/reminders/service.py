@@ -127,7 +127,10 @@ class ReminderService(ManageMixin, PreferencesMixin):
         parsed = parse_when(text, now, settings.timezone, default_time=settings.default_time)
         if parsed is None:
             return Plan("unparsed")
-        words = (task or parsed.task or "").strip() or TEXTS("default_task", language)
+        words = (task or parsed.task or "").strip()
+        if parsed.unparsed and not task:  # the words not understood are not the task either
+            words = " ".join(words.replace(parsed.unparsed, " ").split()).strip(" ,.;:") or words
+        words = words or TEXTS("default_task", language)
         spec = self._spec(parsed, words, actor=actor, settings=settings, language=language)
         spec = replace(spec, origin=origin, due_at=self._upcoming(parsed, spec, now))
         if parsed.needs_question:

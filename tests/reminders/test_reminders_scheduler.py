@@ -408,3 +408,135 @@ async def test_sends_are_spaced_evenly_at_the_scheduler_rate(tmp_path: Path) -> 
         assert min(gaps) >= 0.004 and stamps[-1] - stamps[0] >= 0.09
     finally:
         await world.close()
+
+
+class _Exploding:
+    """A transport that raises (a bug, not a Telegram refusal) a given number of times."""
+
+    def __init__(self, inner, times: int) -> None:
+        self.inner, self.times, self.calls = inner, times, 0
+
+    async def send(self, message):
+        self.calls += 1
+        if self.calls <= self.times:
+            raise RuntimeError("transport bug")
+        return await self.inner.send(message)
+
+
+async def test_an_exception_while_sending_takes_the_retry_path(world: World) -> None:
+    await world.service.remind(ANNA, "in 1 hour check the oven")
+    exploding = _Exploding(world.delivery, times=1)
+    world.service.scheduler._delivery = exploding
+    world.clock.advance(timedelta(hours=1))
+    report = await world.service.scheduler.run_due()
+    assert (report.sent, report.retried, report.errors) == (0, 1, [])
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert reminder.status == Status.SCHEDULED and reminder.claim_token is None  # not stuck
+    assert reminder.fire_at - world.clock.now() == timedelta(seconds=15)
+    assert "transport bug" in (reminder.last_error or "")
+    world.clock.advance(timedelta(seconds=15))
+    assert (await world.service.scheduler.run_due()).sent == 1
+    assert world.delivery.texts() == ["⏰ check the oven"]
+
+
+async def test_a_database_error_after_the_send_does_not_send_twice(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.service.remind(ANNA, "in 1 hour take the cake out")
+    repo = world.service.repo
+    real = repo.delivered
+    broken = {"on": True}
+
+    async def delivered(*args, **kwargs):
+        if broken["on"]:
+            raise OSError("database is locked")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "delivered", delivered)
+    world.clock.advance(timedelta(hours=1))
+    assert (await world.service.scheduler.run_due()).sent == 1
+    assert "WAS SENT but recording it failed" in caplog.text
+    assert world.service.scheduler.unrecorded == 1
+    for _ in range(3):  # still broken: kept claimed, never sent again
+        world.clock.advance(timedelta(minutes=5))
+        await world.service.scheduler.run_due()
+    assert world.delivery.texts() == ["⏰ take the cake out"]
+    broken["on"] = False
+    await world.service.scheduler.run_due()
+    assert world.service.scheduler.unrecorded == 0
+    [reminder] = await repo.for_user(ANNA.user_id)
+    assert reminder.status == Status.DELIVERED
+    assert world.delivery.texts() == ["⏰ take the cake out"]
+
+
+async def test_a_blocked_chat_fails_its_other_due_reminders_and_recurring_ones_come_back(
+    world: World,
+) -> None:
+    await world.service.remind(ANNA, "in 1 hour feed the cat")
+    await world.service.remind(ANNA, "in 1 hour water the plants")
+    await world.service.remind(ANNA, "every day at 15:00 stretch")  # 14:00 UTC
+    await world.service.remind(ANNA, "in 3 days call grandma")
+    await world.service.remind(LI, "1小时后喝水")
+    world.delivery.blocked.add(ANNA.chat_id)
+    world.service.scheduler.options = SchedulerOptions(concurrency=1, max_per_second=None)
+    world.clock.advance(timedelta(hours=2))
+    report = await world.service.scheduler.run_due()
+    assert (report.sent, report.failed) == (1, 3)
+    assert len(world.delivery.refused) == 1  # one 403, not one per reminder
+    statuses = {r.text: r.status for r in await world.service.repo.for_user(ANNA.user_id)}
+    assert statuses == {
+        "feed the cat": Status.FAILED,
+        "water the plants": Status.FAILED,
+        "stretch": Status.FAILED,
+        "call grandma": Status.SCHEDULED,  # not due: it fails or not in its own time
+    }
+    assert ANNA.chat_id in world.service.scheduler.blocked_chats
+    # Anna unblocks the bot and writes again: the daily reminder resumes, one-offs stay past.
+    world.delivery.blocked.discard(ANNA.chat_id)
+    assert await world.service.chat_reachable(LI.chat_id) == 0
+    assert await world.service.chat_reachable(ANNA.chat_id) == 1
+    assert await world.service.chat_reachable(ANNA.chat_id) == 0  # once
+    reminders = {r.text: r for r in await world.service.repo.for_user(ANNA.user_id)}
+    stretch = reminders["stretch"]
+    assert stretch.status == Status.SCHEDULED and stretch.local_due().day == 29
+    assert stretch.attempts == 0 and stretch.last_error is None
+    assert reminders["feed the cat"].status == Status.FAILED
+    world.clock.set(stretch.due_at)
+    assert (await world.service.scheduler.run_due()).sent == 1
+    assert world.delivery.texts()[-1] == "⏰ stretch"
+
+
+async def test_blocked_chats_are_remembered_across_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "blocked.sqlite3"
+    world = await make_world(path)
+    await world.service.remind(ANNA, "every day at 15:00 stretch")
+    world.delivery.blocked.add(ANNA.chat_id)
+    world.clock.advance(timedelta(hours=2))
+    await world.service.scheduler.run_due()
+    await world.close()
+    world = await make_world(path, clock=world.clock, delivery=world.delivery)
+    try:
+        assert world.service.scheduler.blocked_chats == {ANNA.chat_id}
+        assert await world.service.chat_reachable(ANNA.chat_id) == 1
+    finally:
+        await world.close()
+
+
+async def test_every_three_hours_is_three_real_hours_across_the_fall_back(tmp_path: Path) -> None:
+    world = await make_world(tmp_path / "hourly.sqlite3")
+    world.clock.set(datetime(2026, 10, 24, 20, 0, tzinfo=UTC))  # 22:00 CEST
+    try:
+        notice = await world.service.remind(ANNA, "every 3 hours drink water")
+        assert "🔁 every 3 hours" in notice.text
+        fired: list[datetime] = []
+        for _ in range(4):
+            [reminder] = await world.service.repo.for_user(ANNA.user_id)
+            world.clock.set(reminder.due_at)
+            assert (await world.service.scheduler.run_due()).sent == 1
+            fired.append(reminder.due_at)
+        gaps = [later - earlier for earlier, later in itertools.pairwise(fired)]
+        assert gaps == [timedelta(hours=3)] * 3
+        local = [f"{moment.astimezone(reminder.zone):%H:%M%z}" for moment in fired]
+        assert local == ["01:00+0200", "03:00+0100", "06:00+0100", "09:00+0100"]
+    finally:
+        await world.close()

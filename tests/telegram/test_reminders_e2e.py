@@ -387,3 +387,78 @@ def test_telegram_errors_map_to_what_the_scheduler_decides() -> None:
     assert (flood.status, flood.retry_after) == (SendStatus.RETRY, 7.0)
     assert _failure(NetworkError("Bad Gateway")).status == SendStatus.RETRY
     assert _failure(BadRequest("Something odd")).status == SendStatus.RETRY
+
+
+async def test_an_unclear_time_is_asked_about_with_buttons(harness: BotHarness) -> None:
+    _, reply = await _say(harness, ANNA, "/remind tomorrow after work buy milk")
+    assert "What time do you mean for <b>buy milk</b>?" in reply["text"]
+    assert [label for label, _ in _buttons(reply)] == [
+        "✅ tomorrow, Sun 29 Nov at 17:00",
+        "✅ tomorrow, Sun 29 Nov at 18:00",
+        "✅ tomorrow, Sun 29 Nov at 19:00",
+        "✖️ Cancel",
+    ]
+    assert not await _reminders(harness, ANNA.id)
+    edited = await _tap(harness, ANNA, reply, _data(reply, "✅ tomorrow, Sun 29 Nov at 18:00"))
+    assert "I'll remind you: <b>buy milk</b>" in edited and "at 18:00" in edited
+    [reminder] = await _reminders(harness, ANNA.id)
+    assert reminder.due_at == datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
+
+
+async def test_leftover_words_and_date_order_are_asked(harness: BotHarness) -> None:
+    _, reply = await _say(harness, ANNA, "/remind every day except on holidays at 8 run")
+    assert "For <b>run</b> I understood tomorrow, Sun 29 Nov at 08:00" in reply["text"]
+    assert "but not “except on holidays”" in reply["text"]
+    assert [label for label, _ in _buttons(reply)] == ["✅ every day at 08:00", "✖️ Cancel"]
+    _, reply = await _say(harness, ANNA, "/remind 3/12 dentist")
+    labels = [label for label, _ in _buttons(reply)]
+    assert labels == ["✅ Thu 3 Dec at 09:00", "✅ Fri 12 Mar 2027 at 09:00", "✖️ Cancel"]
+    edited = await _tap(harness, ANNA, reply, _data(reply, "✖️"))
+    assert edited == "OK, no reminder."
+    _, reply = await _say(harness, ANNA, "/remind tomorrow at 25:00 call")
+    assert "couldn't find a time" in reply["text"]
+    assert not await _reminders(harness, ANNA.id)
+
+
+async def test_timezone_abbreviations_countries_and_reanchoring(harness: BotHarness) -> None:
+    _, reply = await _say(harness, ANNA, "/remind tomorrow at 9am call the bank")
+    assert "tomorrow, Sun 29 Nov at 09:00 (UTC)" in reply["text"]
+    _, reply = await _say(harness, ANNA, "/timezone India")
+    assert "<b>Asia/Kolkata</b>" in reply["text"]
+    assert (
+        "1 reminder(s) you set before choosing a time zone keep their clock time" in reply["text"]
+    )
+    [reminder] = await _reminders(harness, ANNA.id)
+    assert reminder.local_due().hour == 9 and reminder.timezone == "Asia/Kolkata"
+    _, reply = await _say(harness, ANNA, "/timezone EST")
+    assert (
+        "<b>America/New_York</b>" in reply["text"] and "keep their clock time" not in reply["text"]
+    )
+    _, reply = await _say(harness, ANNA, "/timezone MST")
+    assert "<b>America/Denver</b>" in reply["text"] and "America/Phoenix" in reply["text"]
+    edited = await _tap(harness, ANNA, reply, _data(reply, "America/Phoenix"))
+    assert "<b>America/Phoenix</b>" in edited
+    assert harness.services is not None
+    user = await harness.services.users.get(ANNA.id)
+    assert user is not None and user.timezone == "America/Phoenix"
+
+
+async def test_a_blocked_chat_gets_its_daily_reminder_back_after_writing_again(
+    harness: BotHarness,
+) -> None:
+    await _say(harness, ANNA, "/remind every day at 15:00 stretch")
+    await _say(harness, ANNA, "/remind in 3 hours feed the cat")
+    harness.api.blocked_chats.add(ANNA.id)
+    harness.clock.advance(timedelta(hours=3))
+    report = await harness.run_scheduler()
+    assert report.failed == 2
+    assert {r.status for r in await _reminders(harness, ANNA.id)} == {Status.FAILED}
+    harness.api.blocked_chats.discard(ANNA.id)
+    _, answer = await _say(harness, ANNA, "hello again")
+    assert answer["text"] == "You said: hello again"
+    by_text = {r.text: r for r in await _reminders(harness, ANNA.id)}
+    assert by_text["stretch"].status == Status.SCHEDULED
+    assert by_text["feed the cat"].status == Status.FAILED
+    harness.clock.set(by_text["stretch"].due_at)
+    assert (await harness.run_scheduler()).sent == 1
+    assert harness.api.texts(ANNA.id)[-1] == "⏰ stretch"

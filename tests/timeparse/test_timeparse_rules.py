@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -166,7 +167,7 @@ def test_hourly_and_minutely_rules_count_elapsed_time_across_dst(
     )
     found = occurrences(rule, start, start, 8)
     instants = [moment.astimezone(UTC) for moment in [start, *found]]
-    assert [b - a for a, b in zip(instants, instants[1:], strict=False)] == [step] * 8
+    assert [b - a for a, b in itertools.pairwise(instants)] == [step] * 8
     assert all(moment.tzinfo is not None and moment.utcoffset() is not None for moment in found)
 
 
