@@ -503,8 +503,8 @@ def _day_of_month(m: re.Match[str], scan: Scan) -> bool:
     if m["suf"] == "日" and not (m["d"].isdigit() or cue):
         return False
     counted = re.match(r"[线楼门床房车位码球机院层]", scan.after(m.end(), 1))
-    if m["suf"] != "日" and not m["d"].isdigit() and not cue and counted:
-        return False
+    if m["suf"] != "日" and counted and not m["shift"]:
+        return False  # "3号楼", "三号线": a building, a metro line
     shift = _MONTH_SHIFTS.get(m["shift"] or "")
     if shift and not set_slot(scan.frame, month_shift=shift):
         return False

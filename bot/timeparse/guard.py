@@ -47,7 +47,7 @@ _STRONG = [
     rf"(?<![\d:.]){L}\d{{1,2}}(?:[:.]\d{{2}})?\s*-?\s*(?:ish|am|pm|a\.m|p\.m)(?![A-Za-z])",
     rf"(?<![\d:.]){L}\d{{1,2}}h(?:\d{{2}})?{R}",
     r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])",
-    rf"{L}\d{{1,2}}(?:st|nd|rd|th){R}",
+    rf"{L}(?:on|by|until|till|from|and|or|&|,)\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th){R}",
     # exclusions, offsets from an event, repetitions
     rf"{L}(?:except|excluding|apart\s+from|other\s+than){R}",
     rf"{L}{_NUM_EN}\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|after|earlier|prior){R}",
@@ -96,6 +96,8 @@ _ADJACENT = [
     # limits the grammar did not take
     rf"{M}[\s,]*(?:but|until|till|til|through|thru){R}",
     rf"{L}(?:until|till|through|thru|except|but\s+not)[\s,]*{M}",
+    # an ordinal day next to a time: "<every month> the 4th"
+    rf"{M}[\s,]*(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th){R}",
     # a lone number right after a clock: "<at 9> 30", "<Monday> 5."
     rf"{M}\s*(?:[:.h]\s*)?\d{{1,2}}(?=\s*(?:$|[,.;!?，。]|{M}|and{R}|or{R}|to{R}|-))",
     # "国庆前一天", "周五后两天"

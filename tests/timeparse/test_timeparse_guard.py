@@ -78,6 +78,11 @@ CLEAN = [
     "every day at 8 until Friday",
     "every day at 8 for a week",
     "every day except weekends at 7",
+    "remind me on Saturday to call grandma for her 80th birthday",
+    "明天上午10点去3号楼开会",
+    "team meeting every Monday at 10am in room 5",
+    "后天中午12点和朋友吃饭",
+    "今晚8点看第3集",
 ]
 
 
