@@ -76,6 +76,8 @@ from bot.reminders.messages import due_message, summary_message
 from bot.reminders.model import Reminder
 from bot.reminders.recurrence import next_occurrence
 from bot.reminders.repository import BLOCKED_MARK, ReminderRepository
+from bot.timeparse.rules import counts_elapsed_time
+from bot.timeparse.rules import next_occurrence as rules_next_occurrence
 
 __all__ = ["RunReport", "Scheduler", "SchedulerOptions"]
 
@@ -390,6 +392,11 @@ class Scheduler:
         if reminder.rrule is None or reminder.dtstart is None:
             return None
         after = max(now, reminder.due_at)
+        if counts_elapsed_time(reminder.rrule) and "COUNT=" not in reminder.rrule.upper():
+            # "every 3 hours" steps on from the occurrence just sent: its instant is exact,
+            # while the stored wall-time DTSTART cannot tell the two 02:30s of a fall-back.
+            anchor = reminder.due_at.astimezone(reminder.zone)
+            return rules_next_occurrence(reminder.rrule, anchor, after)
         return next_occurrence(reminder.rrule, reminder.dtstart, reminder.timezone, after)
 
     # -- long overdue: one summary per chat ----------------------------------------------------

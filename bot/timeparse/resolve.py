@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -380,7 +380,7 @@ def _consistent(ctx: _Ctx, frame: Frame) -> bool:
 
 def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
     if frame.delta is not None:
-        return (ctx.now + frame.delta).astimezone(ctx.tz)
+        return (ctx.now.astimezone(UTC) + frame.delta).astimezone(ctx.tz)  # elapsed time
     readings, stated = _time_readings(frame, ctx)
     if len(frame.weekdays) > 1 or frame.more_days or frame.more_nth:
         ctx.flag("multi")
@@ -514,7 +514,8 @@ def _resolve_sub_daily(frame: Frame, ctx: _Ctx) -> Resolution | None:
     if frame.times or frame.day_offset is not None or frame.weekdays:
         first = _resolve_one_off(frame, ctx)
     else:
-        first = ctx.now.replace(second=0, microsecond=0) + step * frame.interval
+        start = ctx.now.replace(second=0, microsecond=0).astimezone(UTC)
+        first = (start + step * frame.interval).astimezone(ctx.tz)  # elapsed, across DST too
     if first is None:
         return None
     parts: dict[str, object] = {"FREQ": frame.freq, "INTERVAL": frame.interval}

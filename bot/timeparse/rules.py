@@ -20,6 +20,7 @@ from dateutil.rrule import rrulestr
 __all__ = [
     "WEEKDAY_CODES",
     "build_rule",
+    "counts_elapsed_time",
     "localize",
     "next_occurrence",
     "occurrences",
@@ -92,6 +93,11 @@ def _elapsed(parts: dict[str, str]) -> bool:
     change neither stretches nor shrinks an interval."""
     fixed = {"FREQ", "INTERVAL", "COUNT", "UNTIL"}
     return parts.get("FREQ") in _ELAPSED and set(parts) <= fixed
+
+
+def counts_elapsed_time(rule: str) -> bool:
+    """Whether ``rule`` steps in elapsed time ("every 3 hours") rather than wall time."""
+    return _elapsed(parse_rule(rule))
 
 
 def _iter_elapsed(parts: dict[str, str], dtstart: datetime, after: datetime) -> Iterator[datetime]:

@@ -540,3 +540,22 @@ async def test_every_three_hours_is_three_real_hours_across_the_fall_back(tmp_pa
         assert local == ["01:00+0200", "03:00+0100", "06:00+0100", "09:00+0100"]
     finally:
         await world.close()
+
+
+async def test_an_hourly_rule_starting_in_the_repeated_hour_keeps_its_phase(
+    tmp_path: Path,
+) -> None:
+    world = await make_world(tmp_path / "fold.sqlite3")
+    world.clock.set(datetime(2026, 10, 24, 22, 30, tzinfo=UTC))  # 00:30 CEST
+    try:
+        await world.service.remind(ANNA, "every 3 hours drink water")
+        fired: list[datetime] = []
+        for _ in range(3):
+            [reminder] = await world.service.repo.for_user(ANNA.user_id)
+            world.clock.set(reminder.due_at)
+            await world.service.scheduler.run_due()
+            fired.append(reminder.due_at)
+        # 02:30 CET is the second 02:30 of the night; the next ones are 3 real hours apart
+        assert fired == [datetime(2026, 10, 25, hour, 30, tzinfo=UTC) for hour in (1, 4, 7)]
+    finally:
+        await world.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -187,3 +187,14 @@ def test_limits_end_rules() -> None:
     assert len(occurrences(until, dtstart, dtstart.replace(hour=6), 9)) == 3
     hourly = "FREQ=HOURLY;INTERVAL=12;UNTIL=20260311T235959"
     assert len(occurrences(hourly, dtstart, dtstart.replace(hour=6), 9)) == 4
+
+
+@pytest.mark.parametrize("text", ["in 3 hours", "every 3 hours"])
+def test_offsets_from_now_are_elapsed_time_across_the_fall_back(text: str) -> None:
+    from datetime import UTC
+
+    now = datetime(2026, 10, 25, 0, 30, tzinfo=BERLIN)  # 22:30 UTC, CEST
+    result = parse_when(text, now, "Europe/Berlin")
+    assert result is not None
+    assert result.when.astimezone(UTC) - now.astimezone(UTC) == timedelta(hours=3)
+    assert result.when.isoformat() == "2026-10-25T02:30:00+01:00"
