@@ -71,14 +71,15 @@ def parse_when(
     leftover = find_leftover(scan)
     if leftover is not None and "unparsed" not in result.flags:
         result.flags.append("unparsed")
+    task = extract_task(source, frame.spans)
     choices = tuple(
-        _public(choice, None) for choice in _choices(frame, result, now, zone, default_time)
+        _public(choice, task) for choice in _choices(frame, result, now, zone, default_time)
     )
     flags = tuple(code for code in AMBIGUITY_ORDER if code in result.flags)
     return ParsedWhen(
         when=result.when,
         rrule=result.rrule,
-        task=extract_task(source, frame.spans),
+        task=task,
         ambiguity=flags[0] if flags else None,
         flags=flags,
         dtstart=result.dtstart,
@@ -90,6 +91,7 @@ def parse_when(
 
 
 def _public(result: Resolution, task: str | None) -> ParsedWhen:
+    """One reading offered as a choice (its own flags do not matter: it is picked)."""
     return ParsedWhen(
         when=result.when,
         rrule=result.rrule,

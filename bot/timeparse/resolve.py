@@ -8,7 +8,12 @@ Conventions (see ``model.AMBIGUITY_ORDER`` for the flags raised):
 - "next Friday"/"下周五": Friday of the next calendar week (weeks start on Monday);
 - "March 14"/"3月14日": this year, or next year once passed; "the 15th": this month or next;
 - a bare 1-12 hour: the first future reading today, otherwise 7-11 am, 12 noon, 1-6 pm;
-- a date without a time: ``default_time`` (09:00); a part of day alone: its usual time.
+- a date without a time: ``default_time`` (09:00); a part of day alone: its usual time;
+- "in 3 hours", "every 3 hours": elapsed time (a DST change does not stretch them);
+- "in 3 weeks on Friday": that Friday of the week the offset lands in; "Monday week": the
+  Monday after the coming one; "starting Monday, every day": the rule starts on Monday;
+- "until Friday", "for a week", "5 times": UNTIL (a local day, inclusive) or COUNT;
+- days named twice that disagree ("tomorrow ... on the 4th") are flagged ``unparsed``.
 """
 
 from __future__ import annotations
