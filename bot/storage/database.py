@@ -153,6 +153,12 @@ class Database:
         async with self._write_lock:
             return await self.run(transaction)
 
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file and empty it: after forgetting, so
+        that erased rows do not linger on disk in older WAL frames."""
+        async with self._write_lock:
+            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement outside any explicit transaction; return the last row id."""
         async with self._write_lock:
