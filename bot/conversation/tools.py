@@ -11,9 +11,26 @@ from bot.conversation.types import Incoming, Notice
 from bot.llm.types import ToolCall, ToolSpec
 from bot.storage import ChatRecord, UserRecord
 
-__all__ = ["Tool", "ToolContext", "ToolOutcome", "ToolRegistry"]
+__all__ = ["Tool", "ToolContext", "ToolOutcome", "ToolRegistry", "function_spec"]
 
 logger = logging.getLogger(__name__)
+
+
+def function_spec(
+    name: str,
+    description: str,
+    properties: dict[str, Any] | None = None,
+    required: list[str] | None = None,
+) -> ToolSpec:
+    """The OpenAI definition of a function tool taking an object with these ``properties``
+    (JSON schemas by name), of which ``required`` must be given."""
+    parameters: dict[str, Any] = {"type": "object", "properties": dict(properties or {})}
+    if required is not None:
+        parameters["required"] = required
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation import ToolContext, ToolOutcome
+from bot.conversation.tools import function_spec
 from bot.llm.types import ToolSpec
 from bot.people.model import Actor
 from bot.people.parsing import find_cadence, find_date
@@ -53,66 +54,60 @@ class RememberPersonTool(_PrivateTool):
 
     @property
     def spec(self) -> ToolSpec:
-        return {
-            "type": "function",
-            "function": {
-                "name": "remember_person",
-                "description": "Save or update someone in the user's life when the user shares "
-                "something lasting about a person they know: a birthday or other yearly date, "
-                "how they are related, another name they go by, news or preferences worth "
-                "keeping (a new job, loves orchids), or how often the user wants to stay in "
-                "touch. One call per person. The app shows a one-line confirmation with an Undo "
-                "button. Not for the user themselves or for public figures.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "name": {
-                            "type": "string",
-                            "description": "The person's name as the user says it ('Anna', "
-                            "'Tom'); for family without a name, the word the user uses "
-                            "('Mom', '妈妈').",
-                        },
-                        "relation": {
-                            "type": "string",
-                            "description": "How they relate to the user, in the user's "
-                            "language ('sister', 'colleague', '妈妈', '同事'), if said.",
-                        },
-                        "aliases": {
-                            "type": "array",
-                            "items": {"type": "string"},
-                            "description": "Other names the user uses for them, if said.",
-                        },
-                        "date": {
-                            "type": "string",
-                            "description": "A yearly date exactly as the user said it, copied "
-                            "from the message ('March 14', '1990-03-14', '农历八月十五', "
-                            "'农历闰四月初八'). Never convert or compute dates yourself.",
-                        },
-                        "date_kind": {
-                            "type": "string",
-                            "enum": ["birthday", "anniversary", "other"],
-                            "description": "What the date is (default birthday).",
-                        },
-                        "date_label": {
-                            "type": "string",
-                            "description": "For anniversary/other: a short name "
-                            "('wedding anniversary', 'name day').",
-                        },
-                        "note": {
-                            "type": "string",
-                            "description": "A short note worth remembering, in the user's "
-                            "language ('got a new job at Siemens', '喜欢兰花').",
-                        },
-                        "keep_in_touch": {
-                            "type": "string",
-                            "description": "Only if the user says how often they want to be in "
-                            "touch: their words ('every 2 weeks', '每月').",
-                        },
-                    },
-                    "required": ["name"],
+        return function_spec(
+            "remember_person",
+            "Save or update someone in the user's life when the user shares something lasting "
+            "about a person they know: a birthday or other yearly date, how they are related, "
+            "another name they go by, news or preferences worth keeping (a new job, loves "
+            "orchids), or how often the user wants to stay in touch. One call per person. The app "
+            "shows a one-line confirmation with an Undo button. Not for the user themselves or "
+            "for public figures.",
+            {
+                "name": {
+                    "type": "string",
+                    "description": "The person's name as the user says it ('Anna', "
+                    "'Tom'); for family without a name, the word the user uses "
+                    "('Mom', '妈妈').",
+                },
+                "relation": {
+                    "type": "string",
+                    "description": "How they relate to the user, in the user's "
+                    "language ('sister', 'colleague', '妈妈', '同事'), if said.",
+                },
+                "aliases": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Other names the user uses for them, if said.",
+                },
+                "date": {
+                    "type": "string",
+                    "description": "A yearly date exactly as the user said it, copied "
+                    "from the message ('March 14', '1990-03-14', '农历八月十五', "
+                    "'农历闰四月初八'). Never convert or compute dates yourself.",
+                },
+                "date_kind": {
+                    "type": "string",
+                    "enum": ["birthday", "anniversary", "other"],
+                    "description": "What the date is (default birthday).",
+                },
+                "date_label": {
+                    "type": "string",
+                    "description": "For anniversary/other: a short name "
+                    "('wedding anniversary', 'name day').",
+                },
+                "note": {
+                    "type": "string",
+                    "description": "A short note worth remembering, in the user's "
+                    "language ('got a new job at Siemens', '喜欢兰花').",
+                },
+                "keep_in_touch": {
+                    "type": "string",
+                    "description": "Only if the user says how often they want to be in "
+                    "touch: their words ('every 2 weeks', '每月').",
                 },
             },
-        }
+            ["name"],
+        )
 
     async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
         if context.chat.is_group:
@@ -180,33 +175,27 @@ class OfferContactTool(_PrivateTool):
 
     @property
     def spec(self) -> ToolSpec:
-        return {
-            "type": "function",
-            "function": {
-                "name": "offer_log_contact",
-                "description": "When the user mentions they talked to, called, met or spent "
-                "time with someone they care about ('had dinner with Anna', '昨天给妈妈打了电话'), "
-                "offer to log it so stay-in-touch reminders count from it. Nothing is logged "
-                "unless the user taps 'Log it'. At most once per mention.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "name": {"type": "string", "description": "Who, as the user said it."},
-                        "what": {
-                            "type": "string",
-                            "description": "What they did, short, in the user's language "
-                            "('had dinner', '打了电话').",
-                        },
-                        "when": {
-                            "type": "string",
-                            "description": "The user's words for when ('yesterday', '昨天'), "
-                            "if said; omit for today.",
-                        },
-                    },
-                    "required": ["name"],
+        return function_spec(
+            "offer_log_contact",
+            "When the user mentions they talked to, called, met or spent time with someone they "
+            "care about ('had dinner with Anna', '昨天给妈妈打了电话'), offer to log it so "
+            "stay-in-touch reminders count from it. Nothing is logged unless the user taps "
+            "'Log it'. At most once per mention.",
+            {
+                "name": {"type": "string", "description": "Who, as the user said it."},
+                "what": {
+                    "type": "string",
+                    "description": "What they did, short, in the user's language "
+                    "('had dinner', '打了电话').",
+                },
+                "when": {
+                    "type": "string",
+                    "description": "The user's words for when ('yesterday', '昨天'), "
+                    "if said; omit for today.",
                 },
             },
-        }
+            ["name"],
+        )
 
     async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
         if context.chat.is_group:
@@ -233,21 +222,15 @@ class LookupPersonTool(_PrivateTool):
 
     @property
     def spec(self) -> ToolSpec:
-        return {
-            "type": "function",
-            "function": {
-                "name": "lookup_person",
-                "description": "Look up a person the user told you about: relation, birthdays "
-                "and other dates (with the next Gregorian day, also for lunar dates), notes, "
-                "last contact and stay-in-touch cadence. Use it to answer questions like "
-                "'when is Mom's birthday?' or 'what does Anna like?'.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"name": {"type": "string", "description": "Name or relation."}},
-                    "required": ["name"],
-                },
-            },
-        }
+        return function_spec(
+            "lookup_person",
+            "Look up a person the user told you about: relation, birthdays and other dates (with "
+            "the next Gregorian day, also for lunar dates), notes, last contact and stay-in-touch "
+            "cadence. Use it to answer questions like 'when is Mom's birthday?' or 'what does "
+            "Anna like?'.",
+            {"name": {"type": "string", "description": "Name or relation."}},
+            ["name"],
+        )
 
     async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
         if context.chat.is_group:

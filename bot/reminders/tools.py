@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.conversation import ToolContext, ToolOutcome
+from bot.conversation.tools import function_spec
 from bot.llm.types import ToolSpec
 from bot.reminders.model import Reminder
 from bot.reminders.service import Actor, Plan, ReminderService, ReminderSettings
@@ -49,21 +50,6 @@ def actor_of(context: ToolContext) -> Actor:
     )
 
 
-def _function(name: str, description: str, required: list[str]) -> ToolSpec:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": description,
-            "parameters": {
-                "type": "object",
-                "properties": dict(_WORDS),
-                "required": required,
-            },
-        },
-    }
-
-
 async def _plan(
     service: ReminderService, context: ToolContext, arguments: dict[str, Any], origin: str
 ) -> tuple[Plan, ReminderSettings, datetime]:
@@ -87,11 +73,12 @@ class SetReminderTool:
 
     @property
     def spec(self) -> ToolSpec:
-        return _function(
+        return function_spec(
             "set_reminder",
             "Set a reminder when the user explicitly asks to be reminded ('remind me to...', "
             "'提醒我...'). Pass the user's own time words; the app resolves the date in the "
             "user's time zone and shows a confirmation with an Undo button.",
+            _WORDS,
             ["task", "when"],
         )
 
@@ -131,13 +118,14 @@ class OfferReminderTool:
 
     @property
     def spec(self) -> ToolSpec:
-        return _function(
+        return function_spec(
             "offer_reminder",
             "Offer a reminder when the user mentions a concrete commitment or plan with a "
             "time, without asking for a reminder ('I'll send Bob the report on Friday', "
             "'周五要把报告发给老王'). Nothing is created: the user sees the offer with "
             "'Remind me' / 'No thanks' buttons. Do not use it when the user asked for a "
             "reminder (use set_reminder), and offer at most once per commitment.",
+            _WORDS,
             ["task", "when"],
         )
 
@@ -167,15 +155,11 @@ class ListRemindersTool:
 
     @property
     def spec(self) -> ToolSpec:
-        return {
-            "type": "function",
-            "function": {
-                "name": "list_reminders",
-                "description": "List the user's upcoming reminders (in this chat) with their "
-                "local times. Changes are made by the user with /reminders.",
-                "parameters": {"type": "object", "properties": {}},
-            },
-        }
+        return function_spec(
+            "list_reminders",
+            "List the user's upcoming reminders (in this chat) with their local times. Changes "
+            "are made by the user with /reminders.",
+        )
 
     async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
         items = await self._service.upcoming(actor_of(context))
