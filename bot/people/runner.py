@@ -28,7 +28,6 @@ are mentioned as "just missed" (see :mod:`bot.people.digest`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import sqlite3
@@ -41,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.people.digest import Digest, DigestComposer, DigestUser, digest_settings, next_digest_at
+from bot.reminders.background import PassLoop, backoff, gather_bounded, retry_delay, seconds_until
 from bot.reminders.delivery import Delivery, Outgoing, SendResult, SendStatus
 from bot.storage import Database, from_db_time, to_db_time
 
@@ -106,10 +106,10 @@ class DigestRunner:
         self.options = options or RunnerOptions()
         self.composer = DigestComposer(db)
         self._delivery: Delivery | None = None
-        self._wake = asyncio.Event()
         self._run_lock = asyncio.Lock()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self._passes = PassLoop(
+            "people-digests", self._pass, what="digest", error_delay=30.0, log=logger
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -117,57 +117,30 @@ class DigestRunner:
         """Hand back claims left by a crash, then (by default) run the loop; return how many
         claims were recovered."""
         self._delivery = delivery
-        self._stopping = False
         recovered = await self._db.execute_rowcount(
             "UPDATE people_digests SET status = 'scheduled', claim_token = NULL"
             " WHERE status = 'claimed'"
         )
         if recovered:
             logger.warning("recovered %d digest claim(s) left by a crash", recovered)
-        if background:
-            self._task = asyncio.create_task(self._loop(), name="people-digests")
+        self._passes.start(background=background)
         return recovered
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        task, self._task = self._task, None
-        if task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(task), self.options.stop_timeout)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._passes.stop(self.options.stop_timeout)
 
     def wake(self) -> None:
         """Re-read the schedule now (a user's digest time changed)."""
-        self._wake.set()
+        self._passes.wake()
 
-    async def _loop(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            delay = self.options.max_idle
-            try:
-                await self.run_due()
-                delay = await self._seconds_to_next()
-            except Exception:
-                logger.exception("digest round failed; trying again shortly")
-                delay = 30.0
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
-
-    async def _seconds_to_next(self) -> float:
+    async def _pass(self) -> float:
+        """One round of the loop: send what is due; return the seconds to the next."""
+        await self.run_due()
         row = await self._db.fetchone(
             "SELECT MIN(next_at) AS at FROM people_digests WHERE status = 'scheduled'"
         )
-        if row is None or row["at"] is None:
-            return self.options.max_idle
-        seconds = (from_db_time(row["at"]) - self._clock.now()).total_seconds()
-        return min(max(seconds, 0.01), self.options.max_idle)
+        at = from_db_time(row["at"]) if row is not None and row["at"] is not None else None
+        return seconds_until(at, self._clock.now(), idle=self.options.max_idle, least=0.01)
 
     # -- scheduling rows -------------------------------------------------------------------
 
@@ -212,7 +185,7 @@ class DigestRunner:
             raise RuntimeError("the digest runner has no delivery; call start() first")
         async with self._run_lock:
             report = DigestReport()
-            while not self._stopping:
+            while not self._passes.stopping:
                 claims = await self._claim_batch()
                 if not claims:
                     break
@@ -313,18 +286,18 @@ class DigestRunner:
             (loud if digest.has_news else quiet).append((claim, digest))
         await self._finish_quiet(quiet, now)
         report.quiet += len(quiet)
-        semaphore = asyncio.Semaphore(max(1, self.options.concurrency))
+        await gather_bounded(
+            self.options.concurrency,
+            (self._send_or_release(claim, digest, report) for claim, digest in loud),
+        )
 
-        async def one(claim: _Claim, digest: Digest) -> None:
-            async with semaphore:
-                try:
-                    await self._send(claim, digest, report)
-                except Exception as error:
-                    logger.exception("digest for user %s failed", claim.user_id)
-                    report.errors.append(f"{claim.user_id}: {error!r}")
-                    await self._release(claim, self._clock.now(), str(error))
-
-        await asyncio.gather(*(one(claim, digest) for claim, digest in loud))
+    async def _send_or_release(self, claim: _Claim, digest: Digest, report: DigestReport) -> None:
+        try:
+            await self._send(claim, digest, report)
+        except Exception as error:
+            logger.exception("digest for user %s failed", claim.user_id)
+            report.errors.append(f"{claim.user_id}: {error!r}")
+            await self._release(claim, self._clock.now(), str(error))
 
     async def _send(self, claim: _Claim, digest: Digest, report: DigestReport) -> None:
         assert self._delivery is not None
@@ -356,8 +329,7 @@ class DigestRunner:
             )
 
     def backoff(self, attempts: int) -> timedelta:
-        factor = 2 ** max(0, min(attempts - 1, 20))
-        return min(self.options.backoff_base * factor, self.options.backoff_cap)
+        return backoff(attempts, self.options.backoff_base, self.options.backoff_cap)
 
     # -- finishing -------------------------------------------------------------------------
 
@@ -441,9 +413,7 @@ class DigestRunner:
         )  # fmt: skip
 
     async def _retry(self, claim: _Claim, result: SendResult, now: datetime) -> None:
-        delay = self.backoff(claim.attempts)
-        if result.retry_after:
-            delay = max(delay, timedelta(seconds=result.retry_after))
+        delay = retry_delay(self.backoff(claim.attempts), result)
         await self._db.execute(
             "UPDATE people_digests SET status = 'scheduled', claim_token = NULL, next_at = ?,"
             " last_error = ?, updated_at = ? WHERE user_id = ? AND claim_token = ?",

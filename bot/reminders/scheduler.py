@@ -63,7 +63,6 @@ people who are chatting meanwhile.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -71,6 +70,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.reminders.background import PassLoop, backoff, gather_bounded, retry_delay, seconds_until
 from bot.reminders.delivery import Delivery, SendResult, SendStatus
 from bot.reminders.messages import due_message, summary_message
 from bot.reminders.model import Reminder
@@ -129,13 +129,13 @@ class Scheduler:
         self._clock = clock
         self.options = options or SchedulerOptions()
         self._delivery: Delivery | None = None
-        self._wake = asyncio.Event()
         self._run_lock = asyncio.Lock()
         self._feed_lock = asyncio.Lock()
         self._buffer: deque[int] = deque()
         self._inflight: set[int] = set()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self._passes = PassLoop(
+            "reminder-scheduler", self._pass, what="scheduler", error_delay=5.0, log=logger
+        )
         self._on_sent = on_sent
         self._pace_lock = asyncio.Lock()
         self._next_slot = 0.0
@@ -145,40 +145,28 @@ class Scheduler:
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._passes.running
 
     async def start(self, delivery: Delivery, *, background: bool = True) -> int:
         """Recover stale claims, then (by default) run the loop; return the claims recovered."""
         self._delivery = delivery
-        self._stopping = False
         now = self._clock.now()
         recovered = await self._repo.recover_claims(now)
         if recovered:
             logger.warning("recovered %d reminder(s) claimed before a crash", recovered)
         await self._repo.purge_drafts(now)
         self.blocked_chats = await self._repo.blocked_chats()
-        if background:
-            self._task = asyncio.create_task(self._loop(), name="reminder-scheduler")
+        self._passes.start(background=background)
         return recovered
 
     async def stop(self) -> None:
         """Finish the sends in progress (up to ``stop_timeout``), then stop."""
-        self._stopping = True
-        self._wake.set()
-        task, self._task = self._task, None
-        if task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(task), self.options.stop_timeout)
-        except TimeoutError:
+        if not await self._passes.stop(self.options.stop_timeout):
             logger.warning("scheduler did not stop in time; unsent claims recover at start")
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     def wake(self) -> None:
         """Re-read the schedule now (a reminder was added, changed or snoozed)."""
-        self._wake.set()
+        self._passes.wake()
 
     async def run_due(self) -> RunReport:
         """Send everything due at the clock's current time; return what happened."""
@@ -198,27 +186,11 @@ class Scheduler:
 
     # -- the loop ------------------------------------------------------------------------------
 
-    async def _loop(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            delay = self.options.max_idle
-            try:
-                await self.run_due()
-                delay = await self._seconds_to_next()
-            except Exception:
-                logger.exception("scheduler round failed; trying again shortly")
-                delay = 5.0
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
-
-    async def _seconds_to_next(self) -> float:
+    async def _pass(self) -> float:
+        """One round of the loop: send what is due; return the seconds to the next."""
+        await self.run_due()
         next_at = await self._repo.next_fire_time()
-        if next_at is None:
-            return self.options.max_idle
-        seconds = (next_at - self._clock.now()).total_seconds()
-        return min(max(seconds, 0.005), self.options.max_idle)
+        return seconds_until(next_at, self._clock.now(), idle=self.options.max_idle, least=0.005)
 
     # -- one reminder at a time ----------------------------------------------------------------
 
@@ -235,7 +207,7 @@ class Scheduler:
     async def _take(self) -> int | None:
         """The next due id not already being handled; None when nothing is due (or stopping)."""
         async with self._feed_lock:
-            if self._stopping:
+            if self._passes.stopping:
                 return None
             if not self._buffer:
                 ids = await self._repo.due_ids(
@@ -356,9 +328,7 @@ class Scheduler:
             await self._repo.failed(reminder, now=now, error=result.error)
             report.failed += 1
             return
-        delay = self.backoff(reminder.attempts)
-        if result.retry_after:
-            delay = max(delay, timedelta(seconds=result.retry_after))
+        delay = retry_delay(self.backoff(reminder.attempts), result)
         logger.info("reminder %s: %s; retrying in %s", reminder.id, result.error, delay)
 
         async def later() -> object:
@@ -383,8 +353,7 @@ class Scheduler:
 
     def backoff(self, attempts: int) -> timedelta:
         """How long to wait after the ``attempts``-th failed send: base · 2^(n-1), capped."""
-        factor = 2 ** max(0, min(attempts - 1, 20))
-        return min(self.options.backoff_base * factor, self.options.backoff_cap)
+        return backoff(attempts, self.options.backoff_base, self.options.backoff_cap)
 
     @staticmethod
     def _next_due(reminder: Reminder, now: datetime) -> datetime | None:
@@ -416,13 +385,10 @@ class Scheduler:
                 break
         if not by_chat:
             return
-        semaphore = asyncio.Semaphore(max(1, self.options.concurrency))
-
-        async def one(chat_id: int, reminders: list[Reminder]) -> None:
-            async with semaphore:
-                await self._send_summary(chat_id, reminders, report)
-
-        await asyncio.gather(*(one(chat, items) for chat, items in by_chat.items()))
+        await gather_bounded(
+            self.options.concurrency,
+            (self._send_summary(chat, items, report) for chat, items in by_chat.items()),
+        )
 
     async def _send_summary(
         self, chat_id: int, reminders: list[Reminder], report: RunReport
