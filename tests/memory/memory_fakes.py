@@ -1,15 +1,14 @@
-"""Fakes for the memory tests: deterministic embedders and a scripted chat model."""
+"""Fakes for the memory tests: deterministic embedders (and the shared scripted chat model)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from bot.llm.types import ChatMessage, Completion, ToolCall, ToolSpec
+from bot.llm.types import Completion, ToolCall
+from tests.fakes.scripted_llm import ScriptedLLM
 
 __all__ = ["FailingEmbedder", "HashingEmbedder", "ScriptedLLM", "save_facts"]
 
@@ -58,32 +57,3 @@ def save_facts(*operations: dict[str, Any]) -> Completion:
             ToolCall(id="call-1", name="save_facts", arguments={"operations": list(operations)})
         ],
     )
-
-
-@dataclass
-class ScriptedLLM:
-    """Returns the scripted completions in order (or raises them if they are exceptions)."""
-
-    replies: list[Completion | BaseException] = field(default_factory=list)
-    requests: list[list[ChatMessage]] = field(default_factory=list)
-
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[ToolSpec] | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-    ) -> Completion:
-        self.requests.append(list(messages))
-        reply = self.replies.pop(0) if self.replies else Completion(text="")
-        if isinstance(reply, BaseException):
-            raise reply
-        return reply
-
-    def stream(self, messages: Sequence[ChatMessage], *, tools: Sequence[ToolSpec] | None = None):
-        raise NotImplementedError
-
-    @property
-    def last_prompt(self) -> str:
-        return "\n".join(str(message["content"]) for message in self.requests[-1])

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.conversation import Notice
-from bot.llm.client import LLMUnavailable
-from bot.llm.types import ChatMessage, Completion, StreamEvent, ToolSpec
 from bot.people import Actor, PeopleService
 from bot.people.runner import RunnerOptions
-from bot.reminders.delivery import Outgoing, SendResult, SendStatus
-from bot.storage import CORE_MIGRATIONS, Database, UserRepository
+from bot.storage import Database, UserRepository
+from tests.fakes import scripted_llm
 from tests.fakes.clock import FakeClock
+from tests.fakes.database import open_with_users
+from tests.fakes.delivery import FakeDelivery
 
 __all__ = [
     "ANNA",
@@ -40,48 +39,16 @@ def labels(notice: Notice) -> list[str]:
     return [button.label for row in notice.buttons for button in row]
 
 
-@dataclass
-class FakeDelivery:
-    """Records messages; ``plan`` scripts the next results."""
+class ScriptedLLM(scripted_llm.ScriptedLLM):
+    """The shared scripted model; the people tests call its script ``answers``."""
 
-    sent: list[Outgoing] = field(default_factory=list)
-    plan: list[SendResult] = field(default_factory=list)
+    @property
+    def answers(self) -> list[scripted_llm.Reply]:
+        return self.replies
 
-    async def send(self, message: Outgoing) -> SendResult:
-        if self.plan:
-            result = self.plan.pop(0)
-            if not result.sent:
-                return result
-        self.sent.append(message)
-        return SendResult(SendStatus.SENT, message_id=7000 + len(self.sent))
-
-
-@dataclass
-class ScriptedLLM:
-    """Answers plain requests from ``answers`` (an exception is raised), keeps the requests."""
-
-    answers: list[str | Exception] = field(default_factory=list)
-    requests: list[list[ChatMessage]] = field(default_factory=list)
-
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[ToolSpec] | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-    ) -> Completion:
-        self.requests.append(list(messages))
-        answer = self.answers.pop(0) if self.answers else "Hello!"
-        if isinstance(answer, Exception):
-            raise answer
-        return Completion(text=answer)
-
-    async def stream(
-        self, messages: Sequence[ChatMessage], *, tools: Sequence[ToolSpec] | None = None
-    ) -> AsyncIterator[StreamEvent]:  # pragma: no cover - not used by people
-        raise LLMUnavailable("no streaming here")
-        yield StreamEvent()
+    @answers.setter
+    def answers(self, script: list[scripted_llm.Reply]) -> None:
+        self.replies = script
 
 
 @dataclass
@@ -120,18 +87,8 @@ async def make_world(
     options: RunnerOptions | None = None,
 ) -> World:
     clock = clock or FakeClock(START)
-    db = await Database.open(path)
-    await db.migrate("core", CORE_MIGRATIONS)
-    users = UserRepository(db)
-    for actor, language in ((ANNA, "en"), (LI, "zh")):
-        await users.upsert(
-            user_id=actor.user_id,
-            first_name=actor.first_name,
-            username=None,
-            language=language,
-            now=clock.now(),
-        )
-    llm = ScriptedLLM()
+    db, users = await open_with_users(path, clock.now(), ((ANNA, "en"), (LI, "zh")))
+    llm = ScriptedLLM(default="Hello!")
     service = await PeopleService.open(
         db, users, clock, llm=llm, memory=memory, runner_options=options
     )

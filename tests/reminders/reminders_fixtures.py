@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.reminders import Actor, Outgoing, ReminderService, SendResult, SendStatus
+from bot.reminders import Actor, ReminderService
 from bot.reminders.scheduler import SchedulerOptions
-from bot.storage import CORE_MIGRATIONS, Database, UserRepository
+from bot.storage import Database, UserRepository
 from tests.fakes.clock import FakeClock
+from tests.fakes.database import open_with_users
+from tests.fakes.delivery import FakeDelivery
 
 __all__ = ["ANNA", "GROUP", "LI", "FakeDelivery", "World", "make_world"]
 
@@ -21,41 +22,6 @@ LI = Actor(user_id=202, chat_id=202, first_name="李雷", message_id=22)
 GROUP = Actor(
     user_id=101, chat_id=-100500, first_name="Anna", chat_type="supergroup", message_id=33
 )
-
-
-@dataclass
-class FakeDelivery:
-    """Records messages; ``plan`` scripts the next results; ``blocked`` chats answer 403."""
-
-    sent: list[Outgoing] = field(default_factory=list)
-    refused: list[Outgoing] = field(default_factory=list)
-    plan: list[SendResult] = field(default_factory=list)
-    blocked: set[int] = field(default_factory=set)
-    delay: float = 0.0
-    in_flight: int = 0
-    max_in_flight: int = 0
-
-    async def send(self, message: Outgoing) -> SendResult:
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            if self.plan:
-                result = self.plan.pop(0)
-                if not result.sent:
-                    self.refused.append(message)
-                    return result
-            if message.chat_id in self.blocked:
-                self.refused.append(message)
-                return SendResult(SendStatus.BLOCKED, error="Forbidden: bot was blocked")
-            self.sent.append(message)
-            return SendResult(SendStatus.SENT, message_id=5000 + len(self.sent))
-        finally:
-            self.in_flight -= 1
-
-    def texts(self) -> list[str]:
-        return [message.text for message in self.sent]
 
 
 @dataclass
@@ -84,17 +50,7 @@ async def make_world(
     default_timezone: str = "Europe/Berlin",
 ) -> World:
     clock = clock or FakeClock(START)
-    db = await Database.open(path)
-    await db.migrate("core", CORE_MIGRATIONS)
-    users = UserRepository(db)
-    for actor, language in ((ANNA, "en"), (LI, "zh")):
-        await users.upsert(
-            user_id=actor.user_id,
-            first_name=actor.first_name,
-            username=None,
-            language=language,
-            now=clock.now(),
-        )
+    db, users = await open_with_users(path, clock.now(), ((ANNA, "en"), (LI, "zh")))
     service = await ReminderService.open(
         db,
         users,

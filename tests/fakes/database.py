@@ -1,0 +1,39 @@
+"""A fresh database for the feature tests, with the core tables and a few users in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from bot.storage import CORE_MIGRATIONS, Database, UserRepository
+
+__all__ = ["open_with_users"]
+
+
+class _Person(Protocol):
+    @property
+    def user_id(self) -> int: ...
+
+    @property
+    def first_name(self) -> str: ...
+
+
+async def open_with_users(
+    path: Path, now: datetime, users: Iterable[tuple[_Person, str]]
+) -> tuple[Database, UserRepository]:
+    """Open the database at ``path``, migrate the core tables and add the (person, language)
+    ``users``."""
+    db = await Database.open(path)
+    await db.migrate("core", CORE_MIGRATIONS)
+    repository = UserRepository(db)
+    for person, language in users:
+        await repository.upsert(
+            user_id=person.user_id,
+            first_name=person.first_name,
+            username=None,
+            language=language,
+            now=now,
+        )
+    return db, repository
