@@ -48,6 +48,15 @@ class _PrivateTool:
     def available(self, context: ToolContext) -> bool:
         return not (context.chat.is_group or context.chat.id < 0)
 
+    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        """Declines in a group chat (should the model call it there anyway)."""
+        if context.chat.is_group:
+            return ToolOutcome(result=_PRIVATE)
+        return await self._run(context, arguments)
+
+    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+        raise NotImplementedError
+
 
 class RememberPersonTool(_PrivateTool):
     """``remember_person``: the user shared something lasting about someone they know."""
@@ -109,9 +118,7 @@ class RememberPersonTool(_PrivateTool):
             ["name"],
         )
 
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
-        if context.chat.is_group:
-            return ToolOutcome(result=_PRIVATE)
+    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
         name = _text(arguments, "name")
         if not name:
             return ToolOutcome(result="not saved: no name given.")
@@ -197,9 +204,7 @@ class OfferContactTool(_PrivateTool):
             ["name"],
         )
 
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
-        if context.chat.is_group:
-            return ToolOutcome(result=_PRIVATE)
+    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
         name = _text(arguments, "name")
         if not name:
             return ToolOutcome(result="not offered: no name given.")
@@ -232,9 +237,7 @@ class LookupPersonTool(_PrivateTool):
             ["name"],
         )
 
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
-        if context.chat.is_group:
-            return ToolOutcome(result=_PRIVATE)
+    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
         return ToolOutcome(
             result=await self._service.describe(actor_of(context), _text(arguments, "name"))
         )
