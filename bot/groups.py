@@ -1,9 +1,11 @@
 """Dazi in group chats, Telegram-free: membership, one introduction, and private-memory sharing.
 
 * **Membership.** When Dazi is added to a chat it becomes active and, the first time only, is
-  due to introduce itself; when removed (or blocked in private) the chat is marked inactive in
-  ``chats.active`` and nothing is sent there any more: :class:`ActiveChatDelivery` guards the
-  reminders' sends, and answers only ever follow a message Telegram delivered from the chat.
+  due to introduce itself (remembered in ``group_introductions``, which a group's forget-all
+  keeps: it says nothing about anyone); when removed (or blocked in private) the chat is
+  marked inactive in ``chats.active`` and nothing is sent there any more:
+  :class:`ActiveChatDelivery` guards the reminders' sends, and answers only ever follow a
+  message Telegram delivered from the chat.
 * **Sharing.** Nothing from a member's private chat with Dazi reaches a group, unless that member
   allowed it for that group (``/share on`` sent there). Even then only the member's own private
   memory is recalled, and only while answering that member. The choice is kept per member per
@@ -37,6 +39,21 @@ GROUP_MIGRATIONS: list[Migration] = [
         CREATE INDEX group_shares_user ON group_shares (user_id);
         """,
     ),
+    Migration(
+        2,
+        """
+        -- Groups Dazi has introduced itself in: not personal data, so the marker outlives a
+        -- group's /forget all (which deletes its chats row) and Dazi never introduces itself
+        -- twice, even when re-added or promoted after the group was forgotten.
+        CREATE TABLE group_introductions (
+            chat_id INTEGER PRIMARY KEY,            -- the group
+            introduced_at TEXT NOT NULL
+        );
+        INSERT OR IGNORE INTO group_introductions (chat_id, introduced_at)
+            SELECT id, json_extract(settings, '$.introduced_at') FROM chats
+            WHERE json_extract(settings, '$.introduced_at') IS NOT NULL;
+        """,
+    ),
 ]
 
 _INTRODUCED = "introduced_at"
@@ -65,10 +82,22 @@ class GroupService:
         chat = await self._chats.upsert(chat_id=chat_id, chat_type=chat_type, title=title, now=now)
         if not chat.active:
             await self._chats.set_active(chat_id, True)
-        if not chat.is_group or chat.settings.get(_INTRODUCED):
+        if not chat.is_group:
             return False
-        await self._chats.update_settings(chat_id, **{_INTRODUCED: to_db_time(now)})
-        return True
+        # Chats introduced before the table existed keep the mark in their settings.
+        introduced_at = chat.settings.get(_INTRODUCED) or to_db_time(now)
+        added = await self._db.execute_rowcount(
+            "INSERT OR IGNORE INTO group_introductions (chat_id, introduced_at) VALUES (?, ?)",
+            (chat_id, str(introduced_at)),
+        )
+        return bool(added) and not chat.settings.get(_INTRODUCED)
+
+    async def introduced(self, chat_id: int) -> bool:
+        """Whether Dazi already introduced itself in the group."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM group_introductions WHERE chat_id = ?", (chat_id,)
+        )
+        return row is not None
 
     async def left(self, *, chat_id: int, chat_type: str, title: str | None) -> None:
         """Dazi was removed from a group, or blocked in private: stop sending there."""
@@ -111,13 +140,20 @@ class GroupService:
     # -- data owner ----------------------------------------------------------------------------
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
-        """The groups a user shares with, or the members sharing in a group."""
+        """The groups a user shares with; or the members sharing in a group, and when Dazi
+        introduced itself there."""
         if chat_id < 0:
             rows = await self._db.fetchall(
                 "SELECT user_id, created_at FROM group_shares WHERE chat_id = ? ORDER BY user_id",
                 (chat_id,),
             )
-            return {"sharing_members": [dict(row) for row in rows]}
+            intro = await self._db.fetchone(
+                "SELECT introduced_at FROM group_introductions WHERE chat_id = ?", (chat_id,)
+            )
+            return {
+                "sharing_members": [dict(row) for row in rows],
+                "introduced_at": intro["introduced_at"] if intro else None,
+            }
         rows = await self._db.fetchall(
             "SELECT chat_id, created_at FROM group_shares WHERE user_id = ? ORDER BY chat_id",
             (user_id,),
@@ -125,16 +161,26 @@ class GroupService:
         return {"shared_with_groups": [dict(row) for row in rows]}
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
+        """Drop the sharing choices of the user, or of the group. The group's introduction
+        mark stays (see ``group_introductions``)."""
         column, value = ("chat_id", chat_id) if chat_id < 0 else ("user_id", user_id)
         return await self._db.execute_rowcount(
             f"DELETE FROM group_shares WHERE {column} = ?", (value,)
         )
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        return await self._db.execute_rowcount(
+        """Move the sharing choices (and the introduction mark) to the supergroup."""
+        moved = await self._db.execute_rowcount(
             "UPDATE OR IGNORE group_shares SET chat_id = ? WHERE chat_id = ?",
             (new_chat_id, old_chat_id),
         )
+        await self._db.execute(
+            "INSERT OR IGNORE INTO group_introductions (chat_id, introduced_at)"
+            " SELECT ?, introduced_at FROM group_introductions WHERE chat_id = ?",
+            (new_chat_id, old_chat_id),
+        )
+        await self._db.execute("DELETE FROM group_introductions WHERE chat_id = ?", (old_chat_id,))
+        return moved
 
 
 class ActiveChatDelivery:

@@ -7,9 +7,9 @@ reach another user's people.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.people.model import ImportantDate, Interaction, Note, Pending, Person, PersonCard
 from bot.people.parsing import DateWords
@@ -17,6 +17,8 @@ from bot.people.relations import canonical_relation
 from bot.storage import Database, from_db_time, to_db_time
 
 __all__ = ["PeopleRepository"]
+
+T = TypeVar("T")
 
 
 def _stamp(moment: datetime | None) -> str | None:
@@ -230,6 +232,7 @@ class PeopleRepository:
         )
 
     async def notes_of(self, person_id: int, limit: int = 50) -> list[Note]:
+        """The person's notes, newest first (``limit`` -1: all of them)."""
         rows = await self._db.fetchall(
             "SELECT * FROM person_notes WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ?",
             (person_id, limit),
@@ -281,13 +284,44 @@ class PeopleRepository:
         await self.refresh_contact(user_id, row["person_id"])
         return True
 
-    async def card(self, person: Person) -> PersonCard:
+    async def card(self, person: Person, *, limit: int = 50) -> PersonCard:
+        """The person with their dates, and their latest notes and contacts (``limit`` of
+        each; -1 for all of them, as the export wants)."""
         return PersonCard(
             person=person,
             dates=await self.dates_of(person.id),
-            notes=await self.notes_of(person.id),
-            interactions=await self.interactions_of(person.id),
+            notes=await self.notes_of(person.id, limit),
+            interactions=await self.interactions_of(person.id, limit),
         )
+
+    async def notes_for_user(self, user_id: int) -> list[tuple[Note, str]]:
+        """Every note of the user's people, with the person's name, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT n.*, p.name FROM person_notes n JOIN people p ON p.id = n.person_id"
+            " WHERE n.user_id = ? ORDER BY n.at, n.id",
+            (user_id,),
+        )
+        return [
+            (Note(row["id"], row["person_id"], row["text"], from_db_time(row["at"])), row["name"])
+            for row in rows
+        ]
+
+    async def contact_notes_for_user(self, user_id: int) -> list[tuple[Interaction, str]]:
+        """Every logged contact of the user's people that has a note, with the person's name."""
+        rows = await self._db.fetchall(
+            "SELECT i.*, p.name FROM person_interactions i JOIN people p ON p.id = i.person_id"
+            " WHERE i.user_id = ? AND i.note IS NOT NULL ORDER BY i.at, i.id",
+            (user_id,),
+        )
+        return [
+            (
+                Interaction(
+                    row["id"], row["person_id"], from_db_time(row["at"]), row["note"], row["source"]
+                ),
+                row["name"],
+            )
+            for row in rows
+        ]
 
     # -- pending button payloads -----------------------------------------------------------
 
@@ -339,13 +373,77 @@ class PeopleRepository:
         )
         return [Pending.from_row(row) for row in rows]
 
+    async def digest_schedule(self, user_id: int) -> dict[str, Any] | None:
+        """The user's digest schedule row (when the next is due, the last one sent)."""
+        row = await self._db.fetchone(
+            "SELECT next_at, timezone, status, attempts, last_local_date, last_sent_at,"
+            " last_error, updated_at FROM people_digests WHERE user_id = ?",
+            (user_id,),
+        )
+        return dict(row) if row else None
+
     async def delete_user(self, user_id: int) -> int:
         """Erase everything about a user's people (zeroed in the file, as memory does); return
         how many people went."""
+        return await self._erasing(self._delete_user(user_id))
+
+    async def delete_pending_in_chat(self, chat_id: int) -> int:
+        """Drop the pending buttons left in a chat (a group forgetting everything)."""
+        return await self._erasing(
+            self._db.execute_rowcount("DELETE FROM people_pending WHERE chat_id = ?", (chat_id,))
+        )
+
+    async def forget_items(
+        self,
+        user_id: int,
+        *,
+        note_ids: Sequence[int] = (),
+        contact_note_ids: Sequence[int] = (),
+        pending_ids: Sequence[int] = (),
+        person_ids: Sequence[int] = (),
+    ) -> dict[str, int]:
+        """Delete these notes, pending payloads and people (with their dates, notes and
+        contacts), and clear the notes of these contacts (the contact itself stays logged), all
+        only if they are the user's; return how many of each went."""
+        return await self._erasing(
+            self._forget_items(user_id, note_ids, contact_note_ids, pending_ids, person_ids)
+        )
+
+    async def _forget_items(
+        self,
+        user_id: int,
+        note_ids: Sequence[int],
+        contact_note_ids: Sequence[int],
+        pending_ids: Sequence[int],
+        person_ids: Sequence[int],
+    ) -> dict[str, int]:
+        statements = (
+            ("person_notes", "DELETE FROM person_notes", note_ids),
+            ("contact_notes", "UPDATE person_interactions SET note = NULL", contact_note_ids),
+            ("people_pending", "DELETE FROM people_pending", pending_ids),
+            ("people", "DELETE FROM people", person_ids),
+        )
+        counts: dict[str, int] = {}
+        async with self._db.transaction() as conn:
+            for kind, statement, ids in statements:
+                wanted = sorted({int(item) for item in ids})
+                counts[kind] = 0
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    marks = ", ".join("?" for _ in chunk)
+                    cursor = await conn.execute(
+                        f"{statement} WHERE user_id = ? AND id IN ({marks})", (user_id, *chunk)
+                    )
+                    counts[kind] += cursor.rowcount
+                    await cursor.close()
+        return counts
+
+    async def _erasing(self, work: Awaitable[T]) -> T:
+        """Run ``work`` with ``secure_delete`` on: deleted content is zeroed in the file."""
         previous = await self._db.fetchone("PRAGMA secure_delete")
         await self._db.execute("PRAGMA secure_delete = ON")
         try:
-            return await self._delete_user(user_id)
+            return await work
         finally:
             await self._db.execute(f"PRAGMA secure_delete = {int(previous[0]) if previous else 0}")
 

@@ -11,11 +11,13 @@ and every change is confirmed with an Undo that reverses exactly what it did.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.account import TopicExample, TopicMatcher, TopicMatches, payload_strings
 from bot.clock import Clock
 from bot.conversation import Button, Notice
 from bot.i18n import detect_language
@@ -566,13 +568,15 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
     # -- export, forget, migrate (for the AccountService) ------------------------------------
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
-        """Everything about the user's people, JSON-serialisable. People are private: a group
-        scope (negative ``chat_id``) has none."""
+        """Everything about the user's people, JSON-serialisable: every note and contact, the
+        pending buttons (undo records, questions, offers) and the digest schedule. People are
+        private: a group scope (negative ``chat_id``) has none, and the pending buttons its
+        members left there are theirs (in their own export), not the group's."""
         if chat_id < 0:
             return {"people": []}
         people = []
         for person in await self.repo.for_user(user_id):
-            card = await self.repo.card(person)
+            card = await self.repo.card(person, limit=-1)
             people.append(_exported(card))
         user = await self._user(user_id)
         settings = self.settings(user)
@@ -584,15 +588,93 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
                 "days_ahead": settings.lead_days,
                 "enabled": settings.enabled,
             },
+            "people_digest_schedule": await self.repo.digest_schedule(user_id),
+            "people_pending": [
+                {
+                    "id": item.id,
+                    "chat_id": item.chat_id,
+                    "kind": item.kind,
+                    "payload": item.payload,
+                    "expires_at": item.expires_at.isoformat(),
+                }
+                for item in await self.repo.pending_for(user_id)
+            ],
         }
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
         """Erase the user's people and everything about them; return how many people went.
-        A group scope holds no people, so forgetting a group removes nothing here."""
+        A group scope holds no people: forgetting a group only drops the pending buttons its
+        members left there."""
         if chat_id < 0:
-            return 0
+            self._editing = {k: v for k, v in self._editing.items() if k[0] != chat_id}
+            return await self.repo.delete_pending_in_chat(chat_id)
         self._editing = {key: value for key, value in self._editing.items() if key[1] != user_id}
         return await self.repo.delete_user(user_id)
+
+    async def preview_topic(
+        self, *, user_id: int, chat_id: int, topic: str, now: datetime
+    ) -> TopicMatches:
+        """Notes, contact notes and pending buttons that mention the topic; and, only as an
+        explicit extra choice, the people the topic names. A group scope has none."""
+        matcher = TopicMatcher(topic)
+        if chat_id < 0 or not matcher:
+            return TopicMatches()
+        notes = [
+            (note, name)
+            for note, name in await self.repo.notes_for_user(user_id)
+            if matcher.matches(note.text)
+        ]
+        contacts = [
+            (item, name)
+            for item, name in await self.repo.contact_notes_for_user(user_id)
+            if matcher.matches(item.note)
+        ]
+        pending = [
+            item
+            for item in await self.repo.pending_for(user_id)
+            if matcher.matches_any(payload_strings(item.payload))
+        ]
+        everyone = await self.repo.for_user(user_id)
+        named = {match.person_id for match in match_people(topic, everyone)}
+        people = [person for person in everyone if person.id in named]
+        return TopicMatches(
+            items={
+                "person_notes": tuple(note.id for note, _ in notes),
+                "contact_notes": tuple(item.id for item, _ in contacts),
+                "people_pending": tuple(item.id for item in pending),
+            },
+            optional={"people": tuple(person.id for person in people)},
+            examples={
+                "person_notes": tuple(
+                    TopicExample(f"{name}: {note.text}", note.at) for note, name in notes[:2]
+                ),
+                "contact_notes": tuple(
+                    TopicExample(f"{name}: {item.note}", item.at) for item, name in contacts[:2]
+                ),
+                "people": tuple(TopicExample(_plain_label(person)) for person in people),
+            },
+        )
+
+    async def forget_topic_items(
+        self, *, user_id: int, chat_id: int, items: Mapping[str, Sequence[int]]
+    ) -> dict[str, int]:
+        """Delete what :meth:`preview_topic` found (ids that are not the user's are ignored)."""
+        if chat_id < 0:
+            return {}
+        people = tuple(items.get("people", ()))
+        if people:
+            self._editing = {
+                key: value
+                for key, value in self._editing.items()
+                if not (key[1] == user_id and value[0] in people)
+            }
+        return await self.repo.forget_items(
+            user_id,
+            note_ids=items.get("person_notes", ()),
+            contact_note_ids=items.get("contact_notes", ()),
+            pending_ids=items.get("people_pending", ()),
+            person_ids=people,
+        )
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """A group became a supergroup: pending buttons there follow it."""
@@ -621,6 +703,11 @@ def display_name(text: str) -> str:
     if name.isascii() and name == name.lower():
         name = name[:1].upper() + name[1:]
     return name[:80] or "?"
+
+
+def _plain_label(person: Person) -> str:
+    """A person as named in a plain-text preview: "Tom (brother)"."""
+    return f"{person.name} ({person.relation})" if person.relation else person.name
 
 
 def _keys(person: Person) -> set[str]:

@@ -486,6 +486,34 @@ class ReminderRepository:
             await conn.execute("DELETE FROM reminder_drafts WHERE chat_id = ?", (chat_id,))
         return count
 
+    async def delete_owned(
+        self,
+        *,
+        owner_column: str,
+        owner_id: int,
+        reminder_ids: Sequence[int],
+        draft_ids: Sequence[int],
+    ) -> tuple[int, int]:
+        """Delete these reminders and drafts if they belong to the owner (``user_id`` or
+        ``chat_id`` column); return how many of each went."""
+        if owner_column not in ("user_id", "chat_id"):
+            raise ValueError(owner_column)
+        counts = []
+        async with self._db.transaction() as conn:
+            for table, ids in (("reminders", reminder_ids), ("reminder_drafts", draft_ids)):
+                wanted = sorted({int(item) for item in ids})
+                count = 0
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    cursor = await conn.execute(
+                        f"DELETE FROM {table} WHERE {owner_column} = ?"
+                        f" AND id IN ({', '.join('?' for _ in chunk)})",
+                        (owner_id, *chunk),
+                    )
+                    count += cursor.rowcount
+                counts.append(count)
+        return counts[0], counts[1]
+
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """Move a group's reminders to its new supergroup id (old message ids do not carry)."""
         async with self._db.transaction() as conn:

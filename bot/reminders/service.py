@@ -9,6 +9,7 @@ never by the language model.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -706,6 +707,21 @@ class ReminderService(ManageMixin, PreferencesMixin):
         count = await self.repo.delete_for_chat(chat_id)
         self.scheduler.wake()
         return count
+
+    async def forget_items(
+        self, owner_id: int, *, reminder_ids: Sequence[int], draft_ids: Sequence[int] = ()
+    ) -> tuple[int, int]:
+        """Delete these reminders and pending drafts of a user (of a group, for a negative id);
+        ids of anyone else's are ignored. Returns how many reminders and drafts went."""
+        column = "chat_id" if owner_id < 0 else "user_id"
+        reminders, drafts = await self.repo.delete_owned(
+            owner_column=column, owner_id=owner_id, reminder_ids=reminder_ids, draft_ids=draft_ids
+        )
+        gone = set(reminder_ids)
+        self._edits = {key: value for key, value in self._edits.items() if value[0] not in gone}
+        if reminders:
+            self.scheduler.wake()
+        return reminders, drafts
 
     async def chat_reachable(self, chat_id: int) -> int:
         """The chat wrote to the bot again (so it is no longer blocked): its recurring

@@ -247,6 +247,29 @@ async def test_added_introduces_once_and_removed_goes_quiet(harness: BotHarness)
     assert (await services(harness).chats.get(FAMILY.id)).active  # type: ignore[union-attr]
 
 
+async def test_no_second_introduction_after_the_group_forgot_everything(
+    harness: BotHarness,
+) -> None:
+    harness.api.admins.add(ANNA.id)
+    my_chat_member(harness, ANNA, FAMILY, "left", "member")
+    await harness.api.wait_for_messages(1, FAMILY.id)
+    await harness.settle()
+    question = await say(harness, ANNA, "/forget all", FAMILY)
+    done = await tap(harness, ANNA, question, data_of(question, "🗑"))
+    assert "everything about this group" in done["text"]
+    assert await services(harness).chats.get(FAMILY.id) is None
+    sent = len(harness.api.sent_messages(FAMILY.id))
+
+    my_chat_member(harness, ANNA, FAMILY, "member", "administrator")  # promoted
+    await harness.settle()
+    my_chat_member(harness, ANNA, FAMILY, "administrator", "left")  # removed, added back
+    my_chat_member(harness, ANNA, FAMILY, "left", "member")
+    await harness.settle()
+    assert len(harness.api.sent_messages(FAMILY.id)) == sent
+    assert len([t for t in _group_texts(harness) if "/share on" in t]) == 1
+    assert (await services(harness).chats.get(FAMILY.id)).active  # type: ignore[union-attr]
+
+
 async def test_chinese_intro(harness: BotHarness) -> None:
     group = FakeChat(-100888, "group", "家人")
     my_chat_member(harness, LI, group, "left", "member")

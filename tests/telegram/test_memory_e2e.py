@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.reminders import NewReminder
 from tests.fakes.harness import BotHarness
 from tests.fakes.llm import ToolCallReply
 from tests.fakes.telegram import FakeUser
@@ -213,3 +214,93 @@ async def test_forget_topic_also_scrubs_the_words_lent_to_later_messages(
     await tap(harness, ANNA, preview, data_of(preview, "✅"))
     nothing = await say(harness, ANNA, "/search ukulele")
     assert "I found nothing" in nothing["text"]
+
+
+async def test_forget_topic_reaches_reminders_and_people_notes(harness: BotHarness) -> None:
+    await say(harness, ANNA, "I want to learn the guitar")
+    await say(harness, ANNA, "/remind tomorrow at 9am guitar lesson")
+    await say(harness, ANNA, "/remind tomorrow at 10am dentist")
+    await say(harness, ANNA, "/note Tom plays the guitar in a band")
+    await say(harness, ANNA, "/note Tom loves orchids")
+    await say(harness, BOB, "/remind tomorrow at 9am guitar lesson")
+    preview = await say(harness, ANNA, "/forget guitar")
+    text = preview["text"]
+    assert "I would delete 2 message(s), 1 reminder(s) and 1 note(s) about people" in text
+    assert "• ⏰ 29 Nov 2026, 09:00 · guitar lesson" in text
+    assert "• 📝 28 Nov 2026, 12:00 · Tom: plays the guitar in a band" in text
+    assert [label for label, _ in buttons(preview)] == ["✅ Yes, delete", "✖️ Cancel"]
+    harness.api.push_callback(BOB, preview, data_of(preview, "✅"))
+    await harness.settle()
+    assert "belong" in harness.api.calls_of("answerCallbackQuery")[-1].params["text"]
+    done = await tap(harness, ANNA, preview, data_of(preview, "✅"))
+    assert done["text"] == (
+        "Done: I forgot 2 message(s), 1 reminder(s) and 1 note(s) about people about “guitar”."
+    )
+    svc = services(harness)
+    assert [r.text for r in await svc.reminders.repo.for_user(ANNA.id)] == ["dentist"]
+    assert [r.text for r in await svc.reminders.repo.for_user(BOB.id)] == ["guitar lesson"]
+    [tom] = await svc.people.repo.for_user(ANNA.id)
+    assert [note.text for note in (await svc.people.repo.card(tom)).notes] == ["loves orchids"]
+    again = await say(harness, ANNA, "/forget guitar")
+    assert "found nothing about “guitar”" in again["text"]
+
+
+async def test_forget_a_persons_name_offers_the_person_as_a_separate_choice(
+    harness: BotHarness,
+) -> None:
+    await say(harness, ANNA, "/birthday Tom 1990-03-14")
+    await say(harness, ANNA, "/note Tom loves orchids")
+    await say(harness, ANNA, "/note Mia plays chess")
+    await say(harness, ANNA, "Tom invited me to his concert")
+    preview = await say(harness, ANNA, "/forget Tom")
+    assert "“Tom” is also someone you told me about: Tom." in preview["text"]
+    labels = [label for label, _ in buttons(preview)]
+    assert labels == ["✅ Yes, delete", "👤 Also delete Tom", "✖️ Cancel"]
+    for _, data in buttons(preview):
+        assert len(data.encode()) <= 64
+    svc = services(harness)
+    done = await tap(harness, ANNA, preview, data_of(preview, "✅"))  # the words only
+    assert "person" not in done["text"]
+    assert {p.name for p in await svc.people.repo.for_user(ANNA.id)} == {"Tom", "Mia"}
+
+    preview = await say(harness, ANNA, "/forget Tom")
+    assert [label for label, _ in buttons(preview)] == ["👤 Delete Tom", "✖️ Cancel"]
+    assert "nothing else about “Tom”" in preview["text"] and "• 👤 Tom" in preview["text"]
+    harness.api.push_callback(BOB, preview, data_of(preview, "👤"))
+    await harness.settle()
+    assert {p.name for p in await svc.people.repo.for_user(ANNA.id)} == {"Tom", "Mia"}
+    done = await tap(harness, ANNA, preview, data_of(preview, "👤"))
+    assert "1 person(s)" in done["text"]
+    assert [p.name for p in await svc.people.repo.for_user(ANNA.id)] == ["Mia"]
+    row = await svc.db.fetchone("SELECT COUNT(*) AS n FROM person_dates WHERE user_id = ?", (101,))
+    assert row["n"] == 0
+    expired = await tap(harness, ANNA, preview, data_of(preview, "👤"))  # no second time
+    assert "expired" in expired["text"]
+
+
+async def test_forget_a_chinese_topic_everywhere(harness: BotHarness) -> None:
+    svc = services(harness)
+    await say(harness, LI, "我想学吉他，下个月开始上吉他课")
+    await say(harness, LI, "/note 小王 喜欢弹吉他")
+    await say(harness, LI, "今天天气很好")
+    now = harness.clock.now()
+    for text in ("下午去上吉他课", "明天去看牙医"):
+        await svc.reminders.repo.add(
+            NewReminder(
+                user_id=LI.id,
+                chat_id=LI.id,
+                text=text,
+                language="zh",
+                timezone="Asia/Shanghai",
+                due_at=now + timedelta(days=1),
+            ),
+            now=now,
+        )
+    preview = await say(harness, LI, "/forget 吉他")
+    assert "关于“吉他”，我会删除 " in preview["text"]
+    assert "1 个提醒和 1 条人物备注" in preview["text"]
+    done = await tap(harness, LI, preview, data_of(preview, "✅"))
+    assert done["text"].startswith("好了：关于“吉他”的 ")
+    assert [r.text for r in await svc.reminders.repo.for_user(LI.id)] == ["明天去看牙医"]
+    assert "天气" in (await say(harness, LI, "/search 天气"))["text"]
+    assert "没有找到" in (await say(harness, LI, "/search 吉他"))["text"]

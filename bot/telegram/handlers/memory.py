@@ -4,6 +4,12 @@ In a private chat these work on the user's own memory; in a group, on the group'
 member's private one). In groups, deleting (🗑, /forget) and /export are for admins. Buttons
 carry ``mem:<action>:<owner>[:...]`` (≤ 64 bytes) and only the person who asked may tap them.
 Everything is sent as plain text, so remembered words are never read as markup.
+
+``/forget <topic>`` previews what the topic takes from every store (memory, reminders, people's
+notes, pending buttons: see :meth:`bot.account.AccountService.preview_topic`), with counts per
+kind and a few examples; the ids stay here, on the server, under a short token, and the confirm
+button deletes exactly those. When the topic names a person, deleting that person is offered as
+a separate button, never included in the plain confirm.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.account import TopicExample, TopicPreview
 from bot.i18n import Catalog, detect_language
-from bot.memory import Fact, ForgetPreview, MemoryHit
+from bot.memory import Fact, MemoryHit
 from bot.services import Services
 from bot.telegram.handlers.common import Command, language_of, services
 from bot.telegram.handlers.groups import argument, is_group_admin
@@ -103,17 +110,35 @@ TEXTS = Catalog(
             "zh": "没有找到关于“{topic}”的内容。",
         },
         "forget_preview": {
-            "en": "About “{topic}” I would delete {messages} message(s) and {facts} fact(s), "
-            "for example:",
-            "zh": "关于“{topic}”，我会删除 {messages} 条消息和 {facts} 条记忆，例如：",
+            "en": "About “{topic}” I would delete {counts}, for example:",
+            "zh": "关于“{topic}”，我会删除 {counts}，例如：",
+        },
+        "forget_only_people": {
+            "en": "I found nothing else about “{topic}” to delete, but it is someone you told me "
+            "about:",
+            "zh": "关于“{topic}”没有找到别的可删除的内容，不过这是你跟我提过的人：",
+        },
+        "forget_people_choice": {
+            "en": "“{topic}” is also someone you told me about: {people}. Only if you choose "
+            "“{button}” do I delete them too, with their dates, notes and contacts.",
+            "zh": "“{topic}”也是你跟我提过的人：{people}。只有你选择“{button}”时，"
+            "我才会把这个人连同生日、备注和联系记录一起删除。",
         },
         "forget_confirm_question": {
             "en": "Delete them everywhere (search included)? This can't be undone.",
             "zh": "要从所有地方（包括搜索）删除吗？删除后无法恢复。",
         },
+        "forget_people_question": {
+            "en": "Delete them? This can't be undone.",
+            "zh": "要删除吗？删除后无法恢复。",
+        },
         "forget_done": {
-            "en": "Done: I forgot {messages} message(s) and {facts} fact(s) about “{topic}”.",
-            "zh": "好了：关于“{topic}”的 {messages} 条消息和 {facts} 条记忆已经删除。",
+            "en": "Done: I forgot {counts} about “{topic}”.",
+            "zh": "好了：关于“{topic}”的 {counts}已经删除。",
+        },
+        "forget_done_nothing": {
+            "en": "Done: nothing about “{topic}” was left to delete.",
+            "zh": "好了：关于“{topic}”已经没有可删除的内容了。",
         },
         "forget_all_question": {
             "en": "This deletes everything I have about you: {counts}, and your settings. "
@@ -169,14 +194,41 @@ TEXTS = Catalog(
             "zh": "这些按钮只有发起的人可以用。",
         },
         "button_confirm": {"en": "✅ Yes, delete", "zh": "✅ 确认删除"},
+        "button_confirm_people": {"en": "👤 Also delete {name}", "zh": "👤 连同{name}一起删除"},
+        "button_delete_people": {"en": "👤 Delete {name}", "zh": "👤 删除{name}"},
         "button_confirm_all": {"en": "🗑 Yes, delete everything", "zh": "🗑 确认全部删除"},
         "button_cancel": {"en": "✖️ Cancel", "zh": "✖️ 取消"},
         "count_messages": {"en": "{n} message(s)", "zh": "{n} 条消息"},
         "count_facts": {"en": "{n} fact(s)", "zh": "{n} 条记忆"},
         "count_reminders": {"en": "{n} reminder(s)", "zh": "{n} 个提醒"},
         "count_people": {"en": "{n} people", "zh": "{n} 个人物"},
+        "count_person": {"en": "{n} person(s)", "zh": "{n} 个人物"},
+        "count_person_notes": {"en": "{n} note(s) about people", "zh": "{n} 条人物备注"},
+        "count_contact_notes": {"en": "{n} contact note(s)", "zh": "{n} 条联系记录备注"},
+        "count_reminder_drafts": {
+            "en": "{n} pending reminder suggestion(s)",
+            "zh": "{n} 条待确认的提醒建议",
+        },
+        "count_people_pending": {
+            "en": "{n} pending people confirmation(s)",
+            "zh": "{n} 条待确认的人物操作",
+        },
+        "and": {"en": " and ", "zh": "和 "},
     }
 )
+
+#: The kinds of records a topic forget shows, in order, with their count label and marker.
+_TOPIC_KINDS = (
+    ("messages", "count_messages", ""),
+    ("facts", "count_facts", ""),
+    ("reminders", "count_reminders", "⏰ "),
+    ("person_notes", "count_person_notes", "📝 "),
+    ("contact_notes", "count_contact_notes", "📝 "),
+    ("reminder_drafts", "count_reminder_drafts", "⏳ "),
+    ("people_pending", "count_people_pending", "⏳ "),
+)
+#: Examples shown in a topic preview, in all.
+_TOPIC_EXAMPLES = 6
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -364,20 +416,21 @@ def _hit_line(number: int, hit: MemoryHit, zone: str, lang: str) -> str:
 
 
 class _Pending:
-    """Previews waiting for Confirm: what exactly to delete, by a short token (kept 15 min)."""
+    """Previews waiting for Confirm: exactly what to delete (every owner's ids, kept here on
+    the server), by a short token in the button, for the scope that asked (kept 15 min)."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[int, tuple[float, _Scope, ForgetPreview]] = OrderedDict()
+        self._items: OrderedDict[int, tuple[float, _Scope, TopicPreview]] = OrderedDict()
         self._tokens = itertools.count(1)
 
-    def put(self, scope: _Scope, preview: ForgetPreview) -> int:
+    def put(self, scope: _Scope, preview: TopicPreview) -> int:
         token = next(self._tokens)
         self._items[token] = (time.monotonic(), scope, preview)
         while len(self._items) > _PENDING_MAX:
             self._items.popitem(last=False)
         return token
 
-    def take(self, token: int, scope: _Scope) -> ForgetPreview | None:
+    def take(self, token: int, scope: _Scope) -> TopicPreview | None:
         item = self._items.get(token)
         if item is None or item[1] != scope:
             return None
@@ -389,6 +442,23 @@ class _Pending:
 
 def _pending(context: ContextTypes.DEFAULT_TYPE) -> _Pending:
     return context.application.bot_data.setdefault("memory_pending_forgets", _Pending())
+
+
+def _counts_text(counts: dict[str, int], lang: str, *, person: bool = False) -> str:
+    """The kinds that have records, in order: "2 message(s), 1 fact(s) and 1 reminder(s)"."""
+    kinds = [(kind, key) for kind, key, _ in _TOPIC_KINDS]
+    if person:
+        kinds.append(("people", "count_person"))
+    parts = [TEXTS(key, lang, n=counts[kind]) for kind, key in kinds if counts.get(kind)]
+    if len(parts) <= 1:
+        return "".join(parts)
+    separator = "、" if lang == "zh" else ", "
+    return separator.join(parts[:-1]) + TEXTS("and", lang) + parts[-1]
+
+
+def _example_line(example: TopicExample, marker: str, zone: str, lang: str) -> str:
+    when = f"{_local(example.at, zone, lang)} · " if example.at else ""
+    return f"• {marker}{when}{_clip(example.text, 100)}"
 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -413,42 +483,62 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _ask_forget_topic(
     message: Message, context: ContextTypes.DEFAULT_TYPE, scope: _Scope, topic: str, lang: str
 ) -> None:
+    """Show what the topic would take from every store (counts per kind, a few examples) with
+    Confirm / Cancel, and a separate button for the people the topic names, if any."""
     svc = services(context)
-    preview = await svc.memory.preview_forget_topic(**scope.keys, topic=topic, now=svc.clock.now())
+    preview = await svc.account.preview_topic(**scope.keys, topic=topic)
+    shown_topic = _clip(topic, 80)
     if preview.is_empty:
-        await message.reply_text(TEXTS("forget_nothing", lang, topic=_clip(topic, 80)))
+        await message.reply_text(TEXTS("forget_nothing", lang, topic=shown_topic))
         return
     zone = await _zone_of(svc, scope.user_id)
-    lines = [
-        TEXTS(
-            "forget_preview",
-            lang,
-            topic=_clip(topic, 80),
-            messages=len(preview.message_ids),
-            facts=len(preview.fact_ids),
-        )
-    ]
-    lines += [f"• {fact.text}" for fact in preview.facts[:2]]
-    for hit in preview.sample_messages[: max(0, 3 - min(2, len(preview.facts)))]:
-        lines.append(f"• {_local(hit.at, zone, lang)} · {_clip(hit.text, 100)}")
-    lines.append(TEXTS("forget_confirm_question", lang))
+    people = [example.text for example in preview.examples("people")]
+    names = ", ".join(people) if lang != "zh" else "、".join(people)
+    name = _clip(people[0], 24) if len(people) == 1 else shown_topic[:24]
+    lines: list[str] = []
+    if preview.has_items:
+        counts = _counts_text(preview.counts(), lang)
+        lines.append(TEXTS("forget_preview", lang, topic=shown_topic, counts=counts))
+        lines += _examples(preview, zone, lang)
+        if people:
+            button = TEXTS("button_confirm_people", lang, name=name)
+            lines.append(
+                TEXTS("forget_people_choice", lang, topic=shown_topic, people=names, button=button)
+            )
+        lines.append(TEXTS("forget_confirm_question", lang))
+    else:
+        lines.append(TEXTS("forget_only_people", lang, topic=shown_topic))
+        lines += [f"• 👤 {person}" for person in people]
+        lines.append(TEXTS("forget_people_question", lang))
     token = _pending(context).put(scope, preview)
     owner = scope.user_id
-    markup = _markup(
-        [
-            [
-                (TEXTS("button_confirm", lang), f"{PREFIX}fy:{owner}:{token}"),
-                (TEXTS("button_cancel", lang), f"{PREFIX}fn:{owner}:{token}"),
-            ]
-        ]
-    )
-    await message.reply_text("\n".join(lines), reply_markup=markup)
+    first: list[tuple[str, str]] = []
+    if preview.has_items:
+        first.append((TEXTS("button_confirm", lang), f"{PREFIX}fy:{owner}:{token}"))
+    if people:
+        key = "button_confirm_people" if preview.has_items else "button_delete_people"
+        first.append((TEXTS(key, lang, name=name), f"{PREFIX}fp:{owner}:{token}"))
+    cancel = (TEXTS("button_cancel", lang), f"{PREFIX}fn:{owner}:{token}")
+    rows = [[*first, cancel]] if len(first) == 1 else [first, [cancel]]
+    await message.reply_text("\n".join(lines), reply_markup=_markup(rows))
+
+
+def _examples(preview: TopicPreview, zone: str, lang: str) -> list[str]:
+    """A couple of examples of each kind, at most :data:`_TOPIC_EXAMPLES` in all."""
+    lines = []
+    facts_first = sorted(_TOPIC_KINDS, key=lambda kind: kind[0] != "facts")
+    for kind, _, marker in facts_first:
+        for example in preview.examples(kind)[:2]:
+            lines.append(_example_line(example, marker, zone, lang))
+    return lines[:_TOPIC_EXAMPLES]
 
 
 async def _ask_forget_all(
     message: Message, context: ContextTypes.DEFAULT_TYPE, scope: _Scope, lang: str
 ) -> None:
     counts = await services(context).account.counts(**scope.keys)
+    # The user's own words in groups go too (see bot.account.MemoryData).
+    counts["messages"] = counts.get("messages", 0) + counts.pop("group_messages", 0)
     shown = [
         TEXTS(f"count_{kind}", lang, n=counts.get(kind, 0))
         for kind in ("messages", "facts", "reminders", "people")
@@ -560,6 +650,31 @@ async def _on_forget_yes(
     lang: str,
     query: CallbackQuery,
 ) -> None:
+    await _forget_previewed(message, context, scope, args, lang, query, people=False)
+
+
+async def _on_forget_people(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    scope: _Scope,
+    args: list[int],
+    lang: str,
+    query: CallbackQuery,
+) -> None:
+    await _forget_previewed(message, context, scope, args, lang, query, people=True)
+
+
+async def _forget_previewed(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    scope: _Scope,
+    args: list[int],
+    lang: str,
+    query: CallbackQuery,
+    *,
+    people: bool,
+) -> None:
+    """Delete exactly what the preview showed (with the named people only when chosen)."""
     preview = _pending(context).take(args[0], scope) if args else None
     await _toast(query, "")
     if preview is None:
@@ -568,17 +683,15 @@ async def _on_forget_yes(
     if not await _may_delete(context, scope):
         await _edit(message, TEXTS("admins_only", lang), None)
         return
-    await services(context).memory.forget_items(
-        **scope.keys, message_ids=preview.message_ids, fact_ids=preview.fact_ids
+    counts = await services(context).account.forget_topic(
+        preview, **scope.keys, include_optional=people
     )
-    done = TEXTS(
-        "forget_done",
-        lang,
-        topic=_clip(preview.topic, 80),
-        messages=len(preview.message_ids),
-        facts=len(preview.fact_ids),
-    )
-    await _edit(message, done, None)
+    topic = _clip(preview.topic, 80)
+    if not any(counts.values()):
+        await _edit(message, TEXTS("forget_done_nothing", lang, topic=topic), None)
+        return
+    text = TEXTS("forget_done", lang, topic=topic, counts=_counts_text(counts, lang, person=True))
+    await _edit(message, text, None)
 
 
 async def _on_forget_no(
@@ -616,6 +729,7 @@ _ACTIONS: dict[str, _Action] = {
     "p": _on_page,
     "d": _on_delete,
     "fy": _on_forget_yes,
+    "fp": _on_forget_people,
     "fn": _on_forget_no,
     "ay": _on_forget_all,
     "n": _on_forget_no,
