@@ -50,7 +50,14 @@ from bot.clock import Clock
 from bot.memory import MemoryStore
 from bot.memory.text import is_cjk, tokenize, unique_terms
 from bot.reminders import ReminderService
-from bot.storage import ChatRecord, ChatRepository, UserRecord, UserRepository, from_db_time
+from bot.storage import (
+    ChatRecord,
+    ChatRepository,
+    Database,
+    UserRecord,
+    UserRepository,
+    from_db_time,
+)
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -396,10 +403,18 @@ class ReminderData:
 class AccountService:
     """Gathers, erases and moves the data of one user or one group across every owner."""
 
-    def __init__(self, *, users: UserRepository, chats: ChatRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        users: UserRepository,
+        chats: ChatRepository,
+        clock: Clock,
+        db: Database | None = None,
+    ) -> None:
         self._users = users
         self._chats = chats
         self._clock = clock
+        self._db = db
         self._owners: dict[str, DataOwner] = {}
         self._migrations = asyncio.Lock()
 
@@ -465,8 +480,14 @@ class AccountService:
                     await delete(user_id)
                     core += 1
         counts["core"] = core
+        await self._erase_from_disk()
         logger.info("forgot everything of scope %s: %s", chat_id if chat_id < 0 else "user", counts)
         return ForgetReport(counts)
+
+    async def _erase_from_disk(self) -> None:
+        """Deleted rows can survive in the write-ahead log until a checkpoint: force one."""
+        if self._db is not None:
+            await self._db.checkpoint()
 
     async def preview_topic(self, *, user_id: int, chat_id: int, topic: str) -> TopicPreview:
         """What forgetting a topic would delete from every owner that keeps words (memory,
@@ -506,6 +527,7 @@ class AccountService:
             done = await owner.forget_topic_items(user_id=user_id, chat_id=chat_id, items=items)
             for kind, count in done.items():
                 counts[kind] = counts.get(kind, 0) + count
+        await self._erase_from_disk()
         logger.info("forgot a topic in scope %s: %s", chat_id if chat_id < 0 else "user", counts)
         return counts
 

@@ -82,7 +82,7 @@ async def build_services(
     for tool in people_tools(people):
         conversation.tools.register(tool)
     # Every feature that keeps data about people registers here (see bot.account).
-    account = AccountService(users=users, chats=chats, clock=clock)
+    account = AccountService(users=users, chats=chats, clock=clock, db=db)
     account.register("memory", MemoryData(memory))
     account.register("reminders", ReminderData(reminders))
     account.register("groups", groups)

@@ -567,3 +567,28 @@ async def test_groups_introduced_before_the_table_keep_their_mark(tmp_path: Path
         assert await groups.joined(chat_id=-5, chat_type="group", title="New")
     finally:
         await db.close()
+
+
+async def test_forgetting_empties_the_write_ahead_log(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.account import AccountService
+    from bot.clock import SystemClock
+    from bot.memory import MemoryStore
+    from bot.storage import ChatRepository, Database, UserRepository
+
+    db = await Database.open(tmp_path / "wal.sqlite3")
+    memory = await MemoryStore.open(db)
+    account = AccountService(
+        users=UserRepository(db), chats=ChatRepository(db), clock=SystemClock(), db=db
+    )
+    from bot.account import MemoryData
+
+    account.register("memory", MemoryData(memory))
+    await memory.add_message(
+        user_id=5, chat_id=5, role="user", text="secret ukulele", at=datetime.now(UTC)
+    )
+    assert (tmp_path / "wal.sqlite3-wal").stat().st_size > 0
+    await account.forget_all(user_id=5, chat_id=5)
+    assert (tmp_path / "wal.sqlite3-wal").stat().st_size == 0
+    await db.close()
