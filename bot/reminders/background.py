@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 
 from bot.reminders.delivery import SendResult
@@ -17,6 +18,7 @@ __all__ = ["PassLoop", "backoff", "gather_bounded", "retry_delay", "seconds_unti
 logger = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class PassLoop:
     """Runs ``one_pass`` over and over in a background task until stopped.
 
@@ -26,23 +28,15 @@ class PassLoop:
     progress can end early.
     """
 
-    def __init__(
-        self,
-        name: str,
-        one_pass: Callable[[], Awaitable[float]],
-        *,
-        what: str,
-        error_delay: float,
-        log: logging.Logger = logger,
-    ) -> None:
-        self.name = name
-        self.stopping = False
-        self._one_pass = one_pass
-        self._what = what
-        self._error_delay = error_delay
-        self._log = log
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+    name: str
+    one_pass: Callable[[], Awaitable[float]]
+    _: KW_ONLY
+    what: str
+    error_delay: float
+    log: logging.Logger = logger
+    stopping: bool = field(default=False, init=False)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def running(self) -> bool:
@@ -78,10 +72,10 @@ class PassLoop:
         while not self.stopping:
             self._wake.clear()
             try:
-                delay = await self._one_pass()
+                delay = await self.one_pass()
             except Exception:
-                self._log.exception("%s round failed; trying again shortly", self._what)
-                delay = self._error_delay
+                self.log.exception("%s round failed; trying again shortly", self.what)
+                delay = self.error_delay
             if self.stopping:
                 break
             with contextlib.suppress(TimeoutError):
