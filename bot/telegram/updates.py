@@ -18,7 +18,7 @@ __all__ = ["PerChatUpdateProcessor", "incoming_from"]
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Handle different chats concurrently but each chat's updates strictly in arrival order."""
 
-    def __init__(self, max_concurrent_updates: int = 512) -> None:
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
