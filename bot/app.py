@@ -122,7 +122,12 @@ def _embedder(settings: Settings) -> OpenAIEmbedder | None:
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
     )
-    return OpenAIEmbedder(client, settings.embedding_model)
+    return OpenAIEmbedder(
+        client,
+        settings.embedding_model,
+        query_prefix=settings.embedding_query_prefix,
+        document_prefix=settings.embedding_document_prefix,
+    )
 
 
 async def close_services(services: Services) -> None:

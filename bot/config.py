@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     embedding_model: str | None = None
     embedding_base_url: str | None = None
     embedding_api_key: SecretStr | None = None
+    embedding_query_prefix: str = ""
+    embedding_document_prefix: str = ""
     memory_recall_tokens: int = Field(1200, ge=0)
 
     # Storage, time and logs

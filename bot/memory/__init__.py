@@ -3,7 +3,7 @@
 The embedded default needs nothing but SQLite: FTS5 with Porter stemming for English and jieba
 (rjieba) segmentation for Chinese, ranked with BM25 inside each user's own history, neighbouring
 turns, time hints and a small expansion table. An optional :class:`Embedder` adds dense vectors
-fused by reciprocal rank.
+(of each message with its preceding turn), whose similarities are fused with the lexical scores.
 """
 
 from bot.memory.embeddings import Embedder, OpenAIEmbedder

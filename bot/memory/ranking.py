@@ -12,7 +12,7 @@ history, and because the final score mixes in signals FTS5 cannot see:
 * the neighbouring turns: a question's answer often spans adjacent messages ("What did you
   buy?" / "Guitar strings!"), so a message inherits part of its neighbours' score;
 * the time window of a hint, and a mild preference for recent messages;
-* with an embedder, a dense ranking fused by reciprocal rank.
+* with an embedder, the normalised cosine similarities, fused by weight (see ``search.py``).
 """
 
 from __future__ import annotations
@@ -74,12 +74,16 @@ class RankingConfig:
     #: How many lexical candidates are rescored, and how many postings a term reads at most.
     pool_size: int = 120
     postings_cap: int = 4000
-    #: Reciprocal rank fusion constant, and the weight of the dense ranking against the
-    #: lexical one (1.0). Half trust by default: the lexical ranking with neighbours and dates
-    #: is strong on chat, and a weak embedding model drags fusion down; check a model with
-    #: ``benchmarks/memory_recall.py --embeddings --dense-weight W``.
-    rrf_k: int = 60
+    #: With an embedder: the dense share of a message's fused score (the lexical one gets the
+    #: rest), and the weight of its best neighbour's similarity against its own (1.0). The
+    #: plateau on LoCoMo with multilingual-e5-small was wide (weights 0.4-0.6, neighbour 0.3-1.0;
+    #: recall@10 0.83-0.84); check another model with ``benchmarks/memory_recall.py
+    #: --embeddings --dense-weight W --dense-neighbour-weight N``.
     dense_weight: float = 0.5
+    dense_neighbour_weight: float = 0.5
+    #: Reciprocal rank fusion constant (facts fuse their dense ranking by rank; their scores
+    #: come from a handful of short texts).
+    rrf_k: int = 60
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 
 A search reads, in one statement, the posting list of every query term within the scope (own
 words and context words, newest first, capped), scores the rows in Python, rescores the best
-few hundred with their lengths, neighbours and dates, and, with an embedder, fuses the dense
-ranking by reciprocal rank.
+few hundred with their lengths, neighbours and dates, and, with an embedder, fuses them with the
+cosine similarities of the lexical candidates and of the nearest vectors (see :meth:`_fuse`).
 
 Apart from :meth:`Searcher.embed_query`, the searcher is synchronous: it reads through a
 ``sqlite3.Connection`` in the database thread, so a caller runs a whole search, or a recall's
@@ -130,7 +130,7 @@ class Searcher:
         if query_vector is not None:
             dense = self._nearest(conn, "message", scope_id, query_vector, before_id)
             if dense:
-                ranked = self._fuse(conn, scope_id, plan, ranked, dense)
+                ranked = self._fuse(conn, scope_id, plan, ranked, dense, query_vector, before_id)
         return [candidate for candidate in ranked if candidate.id not in exclude][:k]
 
     def _lexical(
@@ -232,24 +232,58 @@ class Searcher:
         scope_id: int,
         plan: QueryPlan,
         lexical: list[Candidate],
-        dense: list[int],
+        dense: list[tuple[int, float]],
+        vector: list[float],
+        before_id: int | None,
     ) -> list[Candidate]:
-        """Weighted reciprocal rank fusion of the lexical and the dense ranking.
+        """Weighted fusion of normalised lexical and dense scores.
 
-        The lexical ranking already holds the time window; the dense one gets it here, on its
-        own share of the fused score.
+        The candidates are the lexical ones and the nearest vectors. A lexical score counts as its
+        share of the best one; a similarity counts by how far it rises above the candidates'
+        average towards their best (cosines of one model crowd into a narrow band, so their raw
+        values mean little), after mixing in the best neighbour's similarity, as the lexical
+        score does. Ranks alone (reciprocal rank fusion) would throw away how far apart the
+        candidates are, which measured clearly worse on LoCoMo.
         """
+        config = self._config
         by_id = {candidate.id: candidate for candidate in lexical}
-        for candidate in self.load(conn, scope_id, [i for i in dense if i not in by_id]):
+        for candidate in self.load(conn, scope_id, [i for i, _ in dense if i not in by_id]):
             by_id[candidate.id] = candidate
-        lexical_scores = fuse_reciprocal_rank([[c.id for c in lexical]], k=self._config.rrf_k)
-        dense_scores = fuse_reciprocal_rank(
-            [dense], k=self._config.rrf_k, weights=(self._config.dense_weight,)
-        )
+        similarity = dict(dense)
+        wanted = set(by_id)
+        if config.dense_neighbour_weight:
+            for candidate in by_id.values():
+                wanted.update(
+                    i
+                    for i in (candidate.prev_id, candidate.next_id)
+                    if i is not None and (before_id is None or i < before_id)
+                )
+        missing = [i for i in wanted if i not in similarity]
+        similarity.update(self._vectors.similarities(conn, "message", scope_id, vector, missing))
+        own = [similarity[i] for i in by_id if i in similarity]
+        if not own:
+            return lexical
+        floor = sum(own) / len(own)
+        span = (max(own) - floor) or 1.0
+        best_lexical = max((candidate.score for candidate in lexical), default=0.0) or 1.0
+        in_window = 1.0 + config.window_boost
         result = []
         for item, candidate in by_id.items():
-            dense_share = dense_scores.get(item, 0.0) * self._window_factor(plan, candidate.at)
-            candidate.score = lexical_scores.get(item, 0.0) + dense_share
+            cosine = similarity.get(item, floor)
+            if config.dense_neighbour_weight:
+                neighbour = max(
+                    similarity.get(candidate.prev_id or 0, floor),
+                    similarity.get(candidate.next_id or 0, floor),
+                )
+                cosine = (cosine + config.dense_neighbour_weight * neighbour) / (
+                    1.0 + config.dense_neighbour_weight
+                )
+            dense_score = max(0.0, (cosine - floor) / span)
+            if plan.window is not None:  # the lexical share holds the window already
+                dense_score *= self._window_factor(plan, candidate.at) / in_window
+            lexical_score = candidate.score / best_lexical  # 0 for dense-only candidates
+            weight = config.dense_weight
+            candidate.score = (1.0 - weight) * lexical_score + weight * dense_score
             result.append(candidate)
         result.sort(key=lambda c: (c.score, c.id), reverse=True)
         return result
@@ -277,7 +311,9 @@ class Searcher:
             if dense:
                 lexical = top_candidates(scores, self._config.pool_size)
                 scores = fuse_reciprocal_rank(
-                    [lexical, dense], k=self._config.rrf_k, weights=(1.0, self._config.dense_weight)
+                    [lexical, [item for item, _ in dense]],
+                    k=self._config.rrf_k,
+                    weights=(1.0, self._config.dense_weight),
                 )
         facts = self.facts_by_ids(conn, scope_id, top_candidates(scores, max(4 * k, 20)))
         if not include_superseded:
@@ -387,7 +423,9 @@ class Searcher:
         if self._embedder is None or self._vectors.backend is None or not query.strip():
             return None
         try:
-            vectors = await asyncio.wait_for(self._embedder.embed([query]), self._embed_timeout)
+            vectors = await asyncio.wait_for(
+                self._embedder.embed([query], query=True), self._embed_timeout
+            )
             return list(vectors[0])
         except Exception as error:  # the lexical ranking still answers
             logger.warning("query embedding failed (%s); searching lexically only", error)
@@ -400,9 +438,10 @@ class Searcher:
         scope_id: int,
         vector: list[float],
         before_id: int | None,
-    ) -> list[int]:
+    ) -> list[tuple[int, float]]:
+        """The scope's nearest items: (id, cosine similarity), best first."""
         nearest = self._vectors.nearest(conn, kind, scope_id, vector, self._config.pool_size)
-        return [item for item, _ in nearest if before_id is None or item < before_id]
+        return [(item, cosine) for item, cosine in nearest if before_id is None or item < before_id]
 
 
 def _count(conn: sqlite3.Connection, table: str, code: str, posting: TermPostings) -> int:

@@ -22,7 +22,7 @@ class HashingEmbedder:
         self.synonyms = synonyms or {}
         self.calls = 0
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
         self.calls += 1
         return [self._vector(text) for text in texts]
 
@@ -43,10 +43,10 @@ class FailingEmbedder(HashingEmbedder):
         super().__init__()
         self.down = True
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
         if self.down:
             raise ConnectionError("embedding server unreachable")
-        return await super().embed(texts)
+        return await super().embed(texts, query=query)
 
 
 def save_facts(*operations: dict[str, Any]) -> Completion:

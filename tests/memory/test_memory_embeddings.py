@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from memory_fakes import FailingEmbedder, HashingEmbedder
 
-from bot.memory import MemoryStore, NewMessage, OpenAIEmbedder
+from bot.memory import MemoryStore, NewMessage, OpenAIEmbedder, RankingConfig, StoreOptions
 from bot.memory.embeddings import VectorIndex
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
@@ -130,4 +130,121 @@ async def test_sqlite_vec_backend_when_loadable(tmp_path: Path) -> None:
     assert hits[0].message_id == ids["I finally bought a sedan last weekend"]
     await store.forget_all(user_id=1, chat_id=1)
     assert await index.nearest("message", 1, [1.0] * 64, 5) == []
+    await store.close()
+
+
+async def test_openai_embedder_prefixes_and_input_types() -> None:
+    api = _FakeEmbeddingsAPI()
+    client = SimpleNamespace(embeddings=api)
+    embedder = OpenAIEmbedder(
+        client,  # type: ignore[arg-type]
+        "e5",
+        query_prefix="query: ",
+        document_prefix="passage: ",
+        input_types=("query", "passage"),
+    )
+    await embedder.embed(["Anna: I bought a sedan"])
+    await embedder.embed(["what car?"], query=True)
+    assert [call["input"] for call in api.calls] == [
+        ["passage: Anna: I bought a sedan"],
+        ["query: what car?"],
+    ]
+    assert [call["extra_body"] for call in api.calls] == [
+        {"input_type": "passage"},
+        {"input_type": "query"},
+    ]
+    plain = OpenAIEmbedder(client, "text-embedding-3-small")  # type: ignore[arg-type]
+    await plain.embed(["x"], query=True)
+    assert api.calls[-1]["input"] == ["x"] and "extra_body" not in api.calls[-1]
+
+
+class _RecordingEmbedder(HashingEmbedder):
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.requests: list[tuple[bool, list[str]]] = []
+
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
+        self.requests.append((query, list(texts)))
+        return await super().embed(texts, query=query)
+
+
+async def test_messages_are_embedded_with_speaker_and_preceding_turn(tmp_path: Path) -> None:
+    embedder = _RecordingEmbedder()
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    turns = [
+        ("Anna", "what did you buy?", NOW - timedelta(days=2)),
+        ("Ben", "a sedan!", NOW - timedelta(days=2) + timedelta(minutes=1)),
+        (None, "new topic the next day", NOW - timedelta(days=1)),
+    ]
+    await store.add_messages(
+        NewMessage(user_id=1, chat_id=1, role="user", text=text, at=at, speaker=speaker)
+        for speaker, text, at in turns
+    )
+    await store.add_fact(user_id=1, chat_id=1, text="Ben drives a sedan", now=NOW)
+    await store.flush_embeddings()
+    documents = [text for query, texts in embedder.requests if not query for text in texts]
+    assert sorted(set(documents)) == [  # (a background flush may overlap ours)
+        "Anna: what did you buy?",
+        "Anna: what did you buy?\nBen: a sedan!",
+        "Ben drives a sedan",  # facts as they are
+        "new topic the next day",  # a day later: the earlier turns lend nothing
+    ]
+    embedder.requests.clear()
+    await store.search(user_id=1, query="which car", now=NOW)
+    assert embedder.requests == [(True, ["which car"])]  # the query is embedded as a query
+    await store.close()
+
+
+async def test_fusion_weighs_similarity_and_lifts_the_neighbours(tmp_path: Path) -> None:
+    embedder = HashingEmbedder(synonyms=CONCEPTS)
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    texts = [
+        "the garden needs watering",
+        "guess what I got",
+        "a shiny sedan",
+        "my sister visits in spring",
+        "we watched a documentary about whales",
+        "whales are huge",
+    ]
+    ids = await store.add_messages(  # hours apart: separate conversations, no context
+        NewMessage(user_id=1, chat_id=1, role="user", text=t, at=NOW - timedelta(hours=40 - 5 * i))
+        for i, t in enumerate(texts)
+    )
+    await store.flush_embeddings()
+    # No shared word: the dense share alone finds the sedan, then lifts its two neighbours
+    # (half their score is their best neighbour's similarity) above the rest.
+    hits = await store.search(user_id=1, query="automobile", now=NOW, k=3)
+    assert hits[0].message_id == ids[2]
+    assert {hit.message_id for hit in hits[1:]} == {ids[1], ids[3]}
+    assert hits[1].score > 0 and hits[2].score > 0
+    # Both signals agree: first; the dense share never outweighs a clear lexical winner.
+    hits = await store.search(user_id=1, query="documentary about whales", now=NOW, k=3)
+    assert hits[0].message_id == ids[4]
+    assert all(0.0 <= hit.score <= 1.0 for hit in hits)
+    # All lexical, no dense share: the lexical order stays.
+    lexical_only = await MemoryStore.open(
+        store.database,
+        embedder=embedder,
+        options=StoreOptions(ranking=RankingConfig(dense_weight=0.0)),
+    )
+    plain = await MemoryStore.open(store.database)
+    for query in ("whales", "garden sister"):
+        fused = [h.message_id for h in await lexical_only.search(user_id=1, query=query, now=NOW)]
+        alone = [h.message_id for h in await plain.search(user_id=1, query=query, now=NOW)]
+        assert fused[: len(alone)] == alone
+    await store.close()
+
+
+async def test_similarities_of_chosen_items(tmp_path: Path) -> None:
+    store = await MemoryStore.open(tmp_path / "m.db")
+    index = VectorIndex(store.database, vec_loaded=False)
+    await index.load()
+    db = store.database
+    items = [(1, 7, [1.0, 0.0]), (2, 7, [0.0, 2.0]), (3, 8, [1.0, 1.0])]
+    await db.run_write(lambda conn: index.write(conn, "message", items))
+    found = await db.run(
+        lambda conn: index.similarities(conn, "message", 7, [3.0, 0.0], [1, 2, 3, 4])
+    )
+    assert found == pytest.approx({1: 1.0, 2: 0.0})  # other scopes and unknown ids left out
+    assert await db.run(lambda conn: index.similarities(conn, "message", 7, [1.0], [1])) == {}
     await store.close()
