@@ -19,7 +19,6 @@ in one :meth:`Database.run`, after the optional query embedding.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall, select_for_budget
 from bot.memory.schema import MEMORY_MIGRATIONS
 from bot.memory.search import Candidate, Searcher
-from bot.memory.text import warm_up
 from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage
 from bot.storage import CORE_MIGRATIONS, Database, memory_scope
 
@@ -107,8 +105,6 @@ class MemoryStore:
             await db.migrate("memory", MEMORY_MIGRATIONS)
             vectors = VectorIndex(db, vec_loaded=await load_sqlite_vec(db.connection))
             await vectors.load()
-            # The first Chinese message would otherwise stall the event loop on the dictionary.
-            await asyncio.to_thread(warm_up)
         except BaseException:
             if owns_db:
                 await db.close()

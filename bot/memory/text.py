@@ -58,7 +58,8 @@ def _segmenter() -> ModuleType:
 
 
 def warm_up() -> None:
-    """Load the segmenter's dictionary now (call it off the event loop)."""
+    """Load the segmenter's dictionary now. Otherwise the first Chinese text loads it (about
+    0.1 s, once): a bot that never sees Chinese never spends the dictionary's ~30 MB."""
     _segmenter()
 
 
