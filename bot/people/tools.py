@@ -8,6 +8,7 @@ should one be called there anyway it declines and tells the model why.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from bot.conversation import ToolContext, ToolOutcome
@@ -39,7 +40,7 @@ def _text(arguments: dict[str, Any], key: str) -> str:
     return " ".join(str(value).split()) if value else ""
 
 
-class _PrivateTool:
+class _PrivateTool(ABC):
     """A people tool: offered to the model in private chats only."""
 
     def __init__(self, service: PeopleService) -> None:
@@ -54,8 +55,9 @@ class _PrivateTool:
             return ToolOutcome(result=_PRIVATE)
         return await self._run(context, arguments)
 
+    @abstractmethod
     async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
-        raise NotImplementedError
+        """What the tool does in a private chat."""
 
 
 class RememberPersonTool(_PrivateTool):
