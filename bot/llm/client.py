@@ -150,12 +150,16 @@ class OpenAIChat:
 
 async def _deltas(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
     """The ``delta`` of each server-sent event of a chat-completion stream."""
+    done = False
     async for line in lines:
-        if not line.startswith("data:"):
+        # After [DONE], read on to the end: a response left unread makes the HTTP pool close
+        # its connection, and every answer would pay for a new one (a TLS handshake, remotely).
+        if done or not line.startswith("data:"):
             continue
         data = line[5:].strip()
         if data == "[DONE]":
-            return
+            done = True
+            continue
         event = json.loads(data)
         if event.get("error"):
             raise LLMUnavailable("the model reported an error mid-stream")

@@ -62,6 +62,8 @@ class FakeLLM:
     response_delay: float = 0.0
     in_flight: int = 0
     max_in_flight: int = 0
+    #: The client ends (host, port) requests came from: one per TCP connection the bot opened.
+    peers: set[tuple[str, int]] = field(default_factory=set)
     _runner: web.AppRunner | None = None
     base_url: str = ""
 
@@ -101,6 +103,8 @@ class FakeLLM:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername"))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

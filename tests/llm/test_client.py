@@ -93,3 +93,22 @@ async def test_bad_tool_arguments_become_empty_arguments(sse_server) -> None:
     script.append(_event({"tool_calls": [call]}))
     _, completion = await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
     assert completion.tool_calls[0].arguments == {}
+
+
+async def test_answers_reuse_one_connection_to_the_model() -> None:
+    """A finished stream hands its connection back: no new (TLS) connection per answer."""
+    from tests.fakes.llm import FakeLLM
+
+    server = FakeLLM()
+    url = await server.start()
+    chat = OpenAIChat(api_key="", base_url=url, model="m")
+    try:
+        for _ in range(5):
+            _, completion = await _collect(chat)
+            assert completion.text == "You said: hi"
+        await chat.complete([{"role": "user", "content": "hi"}])
+    finally:
+        await chat.close()
+        await server.stop()
+    assert len(server.requests) == 6
+    assert len(server.peers) == 1
