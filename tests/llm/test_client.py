@@ -112,3 +112,49 @@ async def test_answers_reuse_one_connection_to_the_model() -> None:
         await server.stop()
     assert len(server.requests) == 6
     assert len(server.peers) == 1
+
+
+@pytest.mark.parametrize("answer", [{"choices": []}, {"choices": [{}]}, {"oops": 1}, [1, 2]])
+async def test_an_unreadable_answer_is_reported_as_unavailable(answer: object) -> None:
+    async def chat(request: web.Request) -> web.Response:
+        return web.json_response(answer)
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        chat_model = OpenAIChat(api_key="", base_url=f"http://127.0.0.1:{port}/v1", model="m")
+        with pytest.raises(LLMUnavailable):
+            await chat_model.complete([{"role": "user", "content": "hi"}])
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_connection_cut_mid_stream_is_reported_as_unavailable() -> None:
+    async def chat(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(_event({"content": "Hal"}).encode())
+        assert request.transport is not None
+        request.transport.close()  # the model's server dies mid-answer
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        chat_model = OpenAIChat(
+            api_key="", base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=0
+        )
+        with pytest.raises(LLMUnavailable):
+            await _collect(chat_model)
+    finally:
+        await runner.cleanup()
