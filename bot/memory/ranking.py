@@ -12,13 +12,18 @@ history, and because the final score mixes in signals FTS5 cannot see:
 * the neighbouring turns: a question's answer often spans adjacent messages ("What did you
   buy?" / "Guitar strings!"), so a message inherits part of its neighbours' score;
 * the time window of a hint, and a mild preference for recent messages;
-* with an embedder, the normalised cosine similarities, fused by weight (see ``search.py``).
+* with an embedder, the normalised cosine similarities, fused by weight (see ``search.py``);
+* last, a discount for the share of a message that asks rather than tells
+  (:func:`asking_share`): a past question ("What's your best camping memory?") echoes the
+  words of a question about the same thing, but the answer is what follows it, which inherits
+  the question's words through the neighbour share and so takes its place.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,10 +37,12 @@ __all__ = [
     "QueryTerm",
     "RankingConfig",
     "TermPostings",
+    "asking_share",
     "fuse_reciprocal_rank",
     "idf",
     "length_norm",
     "plan_query",
+    "question_factor",
     "raw_scores",
     "recency_factor",
     "top_candidates",
@@ -81,6 +88,13 @@ class RankingConfig:
     #: --embeddings --dense-weight W --dense-neighbour-weight N``.
     dense_weight: float = 0.5
     dense_neighbour_weight: float = 0.5
+    #: How much of its score a message loses for being a question: its final score is
+    #: multiplied by 1 - question_discount * (share of its text in questions). Not 1.0: a
+    #: question is sometimes the only trace of a topic ("Should I take the job in Berlin?").
+    #: On LoCoMo a quarter of the turns but a ninth of the evidence end in "?"; 0.5-0.8 raised
+    #: recall@10 alike (with e5-small 0.836 -> 0.851-0.853, without embeddings 0.784 ->
+    #: 0.801-0.807); 1.0 does as well with embeddings but worse without (0.794).
+    question_discount: float = 0.5
     #: Reciprocal rank fusion constant (facts fuse their dense ranking by rank; their scores
     #: come from a handful of short texts).
     rrf_k: int = 60
@@ -141,6 +155,37 @@ def plan_query(
     ranked = sorted(weights.items(), key=lambda item: -item[1])[: config.max_terms]
     terms = tuple(QueryTerm(word, weight) for word, weight in ranked)
     return QueryPlan(terms=terms, window=window)
+
+
+#: A sentence or clause with its closing punctuation, if any.
+_SENTENCE_RE = re.compile(r"[^.!?。！？…\n]+[.!?。！？…]*")
+#: How a question ends: a question mark, or (Chinese typed without one) the particle 吗.
+_ASKING_MARKS = ("?", "？", "吗")
+_QUESTION_END_RE = re.compile(r"(?:[?？]|吗)[\s\"'”’)）]*$")
+
+
+def asking_share(text: str) -> float:
+    """The share of a message's characters (0-1) in sentences that ask.
+
+    "Wow! What did you paint?" is mostly a question; "I painted a sunset. Like it?" mostly
+    tells. Questions are recognised by their mark ("?", "？") or by 吗 closing a Chinese clause.
+    """
+    if not any(mark in text for mark in _ASKING_MARKS):  # most messages: no sentence split
+        return 0.0
+    total = asking = 0
+    for match in _SENTENCE_RE.finditer(text):
+        sentence = match.group().strip()
+        total += len(sentence)
+        if _QUESTION_END_RE.search(sentence):
+            asking += len(sentence)
+    return asking / total if total else 0.0
+
+
+def question_factor(text: str, config: RankingConfig) -> float:
+    """The multiplier of a message's final score for how much of it asks (see the config)."""
+    if not config.question_discount:
+        return 1.0
+    return 1.0 - config.question_discount * asking_share(text)
 
 
 def idf(document_frequency: int, documents: int) -> float:

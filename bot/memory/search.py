@@ -4,6 +4,7 @@ A search reads, in one statement, the posting list of every query term within th
 words and context words, newest first, capped), scores the rows in Python, rescores the best
 few hundred with their lengths, neighbours and dates, and, with an embedder, fuses them with the
 cosine similarities of the lexical candidates and of the nearest vectors (see :meth:`_fuse`).
+Last, messages that ask rather than tell are discounted (:func:`ranking.question_factor`).
 
 Apart from :meth:`Searcher.embed_query`, the searcher is synchronous: it reads through a
 ``sqlite3.Connection`` in the database thread, so a caller runs a whole search, or a recall's
@@ -39,6 +40,7 @@ from bot.memory.ranking import (
     fuse_reciprocal_rank,
     length_norm,
     plan_query,
+    question_factor,
     raw_scores,
     recency_factor,
     top_candidates,
@@ -131,7 +133,12 @@ class Searcher:
             dense = self._nearest(conn, "message", scope_id, query_vector, before_id)
             if dense:
                 ranked = self._fuse(conn, scope_id, plan, ranked, dense, query_vector, before_id)
-        return [candidate for candidate in ranked if candidate.id not in exclude][:k]
+        ranked = [candidate for candidate in ranked if candidate.id not in exclude]
+        # After fusion and the neighbour shares: a question still lends its words to its answer.
+        for candidate in ranked:
+            candidate.score *= question_factor(candidate.text, self._config)
+        ranked.sort(key=lambda c: (c.score, c.id), reverse=True)
+        return ranked[:k]
 
     def _lexical(
         self,

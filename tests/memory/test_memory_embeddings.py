@@ -248,3 +248,18 @@ async def test_similarities_of_chosen_items(tmp_path: Path) -> None:
     assert found == pytest.approx({1: 1.0, 2: 0.0})  # other scopes and unknown ids left out
     assert await db.run(lambda conn: index.similarities(conn, "message", 7, [1.0], [1])) == {}
     await store.close()
+
+
+async def test_with_vectors_too_the_answer_outranks_the_echoing_question(tmp_path: Path) -> None:
+    embedder = HashingEmbedder(synonyms=CONCEPTS)
+    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    await fill(store)
+    question, answer = await store.add_messages(
+        NewMessage(user_id=1, chat_id=1, role="user", text=text, at=NOW - timedelta(minutes=m))
+        for text, m in (("Which car did you buy in the end?", 10), ("The blue sedan!", 9))
+    )
+    await store.flush_embeddings()
+    # The question matches the query best in words and in vector, but holds no answer.
+    hits = await store.search(user_id=1, query="which car did I buy", now=NOW, k=3)
+    assert [hit.message_id for hit in hits[:2]] == [answer, question]
+    await store.close()

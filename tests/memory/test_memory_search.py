@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.memory import MemoryStore, NewMessage
+from bot.memory import MemoryStore, NewMessage, RankingConfig, StoreOptions
+from bot.memory.ranking import asking_share
 
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
 
@@ -174,3 +175,39 @@ async def test_a_very_long_query_is_trimmed_not_rejected(store: MemoryStore) -> 
     assert (await store.search(user_id=1, query="zebra " + long_query, now=NOW))[
         0
     ].message_id == hit
+
+
+async def test_the_answer_outranks_the_question_that_echoes_the_query(
+    store: MemoryStore,
+) -> None:
+    await filler(store, 1, NOW - timedelta(days=30))
+    question, answer = await add(
+        store,
+        1,
+        ["What's your best camping memory?", "Seeing the Perseid meteor shower at the lake."],
+        NOW - timedelta(days=5),
+    )
+    # Asking is not telling: the past question shares the query's words, but the answer that
+    # follows it is what the user wants; the question stays in the results, just below.
+    hits = await store.search(user_id=1, query="what is my best camping memory?", now=NOW, k=3)
+    assert [hit.message_id for hit in hits[:2]] == [answer, question]
+    undiscounted = await MemoryStore.open(
+        store.database, options=StoreOptions(ranking=RankingConfig(question_discount=0.0))
+    )
+    hits = await undiscounted.search(user_id=1, query="best camping memory", now=NOW, k=3)
+    assert hits[0].message_id == question
+    # The same in Chinese, where a question may end in 吗 instead of a question mark.
+    zh_question, zh_answer = await add(
+        store, 1, ["你周末去爬山了吗", "去了，爬了香山，红叶特别漂亮"], NOW - timedelta(days=4)
+    )
+    hits = await store.search(user_id=1, query="周末去爬山了吗", now=NOW, k=3)
+    assert [hit.message_id for hit in hits[:2]] == [zh_answer, zh_question]
+
+
+def test_asking_share_counts_the_asking_sentences() -> None:
+    assert asking_share("I painted a sunset last week.") == 0.0
+    assert asking_share("Any more paintings coming up?") == 1.0
+    assert 0.0 < asking_share("I painted a sunset. Do you like it?") < 1.0
+    assert asking_share("我去过日本。你呢？") == pytest.approx(1 / 3)
+    assert asking_share("你去过日本吗") == 1.0
+    assert asking_share("") == 0.0
