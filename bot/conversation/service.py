@@ -327,7 +327,8 @@ class ConversationService:
                 elif event.delta:
                     written += event.delta
                     visible = strip_reasoning(written)
-                    if visible.strip():
+                    # Text that ends the answer is not previewed: the answer itself follows.
+                    if visible.strip() and not event.ends_answer:
                         yield TextDelta(shown + visible)
             shown += strip_reasoning(written)
             if completion is None or not completion.tool_calls:

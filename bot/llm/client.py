@@ -108,13 +108,16 @@ class OpenAIChat:
                 _CHAT_PATH, body=body, cast_to=httpx2.Response, stream=True
             )
             try:
-                async for delta in _deltas(response.aiter_lines()):
-                    content = delta.get("content")
-                    if content:
-                        text.append(content)
-                        yield StreamEvent(delta=content)
-                    for part in delta.get("tool_calls") or ():
-                        _merge_tool_call_part(calls, part)
+                async for deltas, ended in _delta_batches(response.aiter_text()):
+                    piece: list[str] = []
+                    for delta in deltas:
+                        if delta.get("content"):
+                            piece.append(delta["content"])
+                        for part in delta.get("tool_calls") or ():
+                            _merge_tool_call_part(calls, part)
+                    if piece:
+                        text.append("".join(piece))
+                        yield StreamEvent(delta=text[-1], ends_answer=ended and not calls)
             finally:
                 await response.aclose()
         except openai.OpenAIError as error:
@@ -160,25 +163,51 @@ class OpenAIChat:
         return body
 
 
-async def _deltas(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
-    """The ``delta`` of each server-sent event of a chat-completion stream."""
+async def _delta_batches(
+    chunks: AsyncIterator[str],
+) -> AsyncIterator[tuple[list[dict[str, Any]], bool]]:
+    """The ``delta`` of each server-sent event of a chat-completion stream, a network read at a
+    time, with whether the answer ended in that read.
+
+    Reading in batches means a slow reader handles a backlog of tokens at once, and an answer
+    that arrives whole is known to be whole (so nobody shows a preview of it).
+    """
+    pending = ""
     done = False
-    async for line in lines:
+    async for chunk in chunks:
+        lines = (pending + chunk).split("\n")
+        pending = lines.pop()
         # After [DONE], read on to the end: a response left unread makes the HTTP pool close
         # its connection, and every answer would pay for a new one (a TLS handshake, remotely).
-        if done or not line.startswith("data:"):
+        if not done:
+            deltas, ended, done = _parse_events(lines)
+            if deltas or ended:
+                yield deltas, ended
+    if pending and not done:  # a last line without its newline
+        deltas, ended, _ = _parse_events([pending])
+        if deltas or ended:
+            yield deltas, ended
+
+
+def _parse_events(lines: list[str]) -> tuple[list[dict[str, Any]], bool, bool]:
+    """(deltas, whether a choice finished, whether [DONE] came) of some complete SSE lines."""
+    deltas: list[dict[str, Any]] = []
+    ended = False
+    for line in lines:
+        if not line.startswith("data:"):
             continue
         data = line[5:].strip()
         if data == "[DONE]":
-            done = True
-            continue
+            return deltas, True, True
         event = json.loads(data)
         if event.get("error"):
             raise LLMUnavailable("the model reported an error mid-stream")
         for choice in event.get("choices") or ():
-            delta = choice.get("delta")
-            if delta:
-                yield delta
+            if choice.get("delta"):
+                deltas.append(choice["delta"])
+            if choice.get("finish_reason"):
+                ended = True
+    return deltas, ended, False
 
 
 def _merge_tool_call_part(calls: dict[int, dict[str, str]], part: dict[str, Any]) -> None:

@@ -38,6 +38,8 @@ class StreamEvent:
 
     delta: str = ""
     completion: Completion | None = None
+    #: This text is the answer's last: the finished completion follows at once, no tool call.
+    ends_answer: bool = False
 
 
 class LLM(Protocol):

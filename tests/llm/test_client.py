@@ -59,7 +59,7 @@ async def test_stream_glues_tool_call_pieces_and_text(sse_server) -> None:
         + "data: [DONE]\n\n"
     )
     deltas, completion = await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
-    assert deltas == ["Sure, ", "done."]
+    assert "".join(deltas) == "Sure, done."
     assert completion.text == "Sure, done."
     [call] = completion.tool_calls
     assert (call.id, call.name, call.arguments) == ("c1", "set_reminder", {"task": "call mom"})
@@ -158,3 +158,34 @@ async def test_a_connection_cut_mid_stream_is_reported_as_unavailable() -> None:
             await _collect(chat_model)
     finally:
         await runner.cleanup()
+
+
+def _finish(reason: str) -> str:
+    return "data: " + json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
+
+
+async def _events(chat: OpenAIChat) -> list[tuple[str, bool]]:
+    return [
+        (event.delta, event.ends_answer)
+        async for event in chat.stream([{"role": "user", "content": "hi"}])
+        if event.completion is None
+    ]
+
+
+async def test_an_answer_that_arrives_whole_is_known_to_be_whole(sse_server) -> None:
+    script, url = sse_server
+    script.append(_event({"content": "All "}) + _event({"content": "done."}) + _finish("stop"))
+    script[-1] += "\n\ndata: [DONE]\n\n"
+    assert await _events(OpenAIChat(api_key="", base_url=url, model="m")) == [("All done.", True)]
+
+
+async def test_a_tool_round_never_ends_the_answer(sse_server) -> None:
+    script, url = sse_server
+    call = {"index": 0, "id": "c", "function": {"name": "list_reminders", "arguments": "{}"}}
+    script.append(
+        _event({"content": "Let me look."}) + _event({"tool_calls": [call]}) + _finish("tool_calls")
+    )
+    script[-1] += "\n\n"
+    assert await _events(OpenAIChat(api_key="", base_url=url, model="m")) == [
+        ("Let me look.", False)
+    ]
