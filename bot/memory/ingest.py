@@ -12,11 +12,14 @@ they would have had had the deleted ones never been written (see
 
 Tokenizing happens on the event loop; everything the database does for a batch of messages
 (scope keys, ids, rows, index bodies, counters, embedding queue) is one synchronous function run
-in one :meth:`Database.run_write` round trip.
+in one :meth:`Database.run_write` round trip, shared by every message waiting at that moment
+(a group commit).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,37 +62,98 @@ class _Prepared:
     words: list[str]
 
 
+@dataclass(slots=True)
+class _Waiting:
+    """Messages of one :meth:`MessageWriter.add` call, waiting for the next group commit."""
+
+    prepared: list[_Prepared]
+    queue_embeddings: bool
+    done: asyncio.Future[list[int]]
+
+
 class MessageWriter:
-    """Inserts messages into the core table and the memory index."""
+    """Inserts messages into the core table and the memory index.
+
+    Writes are group-committed: the messages of every chat that arrive while a transaction is
+    on its way share the next one, so a busy minute costs a handful of round trips to the
+    database thread instead of two per message (and a quiet one costs what it did before).
+    """
 
     def __init__(self, db: Database, keys: ScopeKeys, policy: ContextPolicy) -> None:
         self._db = db
         self._keys = keys
         self._policy = policy
         # Read in the database thread during a write; changed only on the loop, after commit,
-        # before the write lock lets another write in.
+        # before the next group commit starts.
         self._recent: dict[int, _Recent] = {}
+        self._waiting: list[_Waiting] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def add(
         self, rows: Iterable[NewMessage | Mapping[str, Any]], *, queue_embeddings: bool
     ) -> list[int]:
-        """Store and index the messages in one transaction; return their ids in order."""
+        """Store and index the messages (committed when this returns); return their ids."""
         prepared = [
             _prepare(row if isinstance(row, NewMessage) else NewMessage(**row)) for row in rows
         ]
         if not prepared:
             return []
-        ids, recent = await self._db.run_write(
-            lambda conn: self._insert(conn, prepared, queue_embeddings=queue_embeddings)
-        )
+        waiting = _Waiting(prepared, queue_embeddings, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_waiting())
+        # Shielded: a caller that gives up does not take the others' commit down with it.
+        return await asyncio.shield(waiting.done)
+
+    async def flush(self) -> None:
+        """Wait until every message handed to :meth:`add` is committed (before closing)."""
+        while self._committer is not None:
+            await asyncio.shield(self._committer)
+
+    async def _commit_waiting(self) -> None:
+        group: list[_Waiting] = []
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    await self._commit(group)
+                except Exception:
+                    # Commit the callers one by one: one bad row must not lose the others'.
+                    for waiting in group:
+                        with contextlib.suppress(Exception):
+                            await self._commit([waiting])
+        except BaseException:  # cancelled (shutdown): nobody may wait forever
+            for waiting in [*group, *self._waiting]:
+                waiting.done.cancel()
+            raise
+        finally:
+            self._committer = None
+
+    async def _commit(self, group: Sequence[_Waiting]) -> None:
+        prepared = [item for waiting in group for item in waiting.prepared]
+        queued = [waiting.queue_embeddings for waiting in group for _ in waiting.prepared]
+        try:
+            ids, recent = await self._db.run_write(
+                lambda conn: self._insert(conn, prepared, queued)
+            )
+        except Exception as error:
+            if len(group) == 1 and not group[0].done.done():
+                group[0].done.set_exception(error)
+            raise
         self._remember(recent)  # only once committed
-        return ids
+        start = 0
+        for waiting in group:
+            end = start + len(waiting.prepared)
+            if not waiting.done.done():
+                waiting.done.set_result(ids[start:end])
+            start = end
 
     def _insert(
-        self, conn: sqlite3.Connection, prepared: Sequence[_Prepared], *, queue_embeddings: bool
+        self, conn: sqlite3.Connection, prepared: Sequence[_Prepared], queued: Sequence[bool]
     ) -> tuple[list[int], dict[int, _Recent]]:
         """Insert and index the messages (in the database thread, inside the transaction);
-        return their ids and the new latest words of their scopes, for the cache."""
+        return their ids and the new latest words of their scopes, for the cache.
+        ``queued[i]`` says whether message ``i`` waits for an embedding."""
         codes = self._keys.ensure(conn, {item.scope_id for item in prepared})
         first_id = _next_message_id(conn)
         ids = list(range(first_id, first_id + len(prepared)))
@@ -110,11 +174,10 @@ class MessageWriter:
             "UPDATE memory_scopes SET docs = docs + ?, terms = terms + ? WHERE scope_id = ?",
             [(docs, terms, scope_id) for scope_id, (docs, terms) in stats.items()],
         )
-        if queue_embeddings:
-            conn.executemany(
-                "INSERT OR IGNORE INTO memory_embed_queue (kind, item_id) VALUES ('message', ?)",
-                [(message_id,) for message_id in ids],
-            )
+        conn.executemany(
+            "INSERT OR IGNORE INTO memory_embed_queue (kind, item_id) VALUES ('message', ?)",
+            [(message_id,) for message_id, wait in zip(ids, queued, strict=True) if wait],
+        )
         return ids, recent
 
     def forget_recent(self, *scope_ids: int) -> None:

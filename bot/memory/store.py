@@ -127,7 +127,9 @@ class MemoryStore:
         return self._vectors
 
     async def close(self) -> None:
-        """Stop background embedding; close the database if this store opened it."""
+        """Finish pending writes, stop background embedding; close the database if this store
+        opened it."""
+        await self._writer.flush()
         if self._embeddings is not None:
             await self._embeddings.stop()
         if self._owns_db:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -113,3 +115,57 @@ async def test_invalid_messages_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         await store.add_message(user_id=1, chat_id=1, role="robot", text="x", at=T0)
     await store.close()
+
+
+async def test_messages_from_many_chats_at_once_share_round_trips(tmp_path: Path) -> None:
+    """A busy moment is group-committed: every message kept, found, and in few transactions."""
+    db = await Database.open(tmp_path / "busy.db")
+    store = await MemoryStore.open(db)
+    transactions = 0
+    run_write = db.run_write
+
+    async def counting(work):  # type: ignore[no-untyped-def]
+        nonlocal transactions
+        transactions += 1
+        return await run_write(work)
+
+    db.run_write = counting  # type: ignore[method-assign]
+    users = range(100, 140)
+    ids = await asyncio.gather(
+        *(
+            store.add_message(
+                user_id=user, chat_id=user, role="user", text=f"my locker code is {user}7", at=T0
+            )
+            for user in users
+        )
+    )
+    assert len(set(ids)) == len(ids) == 40
+    assert transactions <= 2
+    for user in users:
+        hits = await store.search(user_id=user, query="what is my locker code?", now=T0)
+        assert [hit.text for hit in hits] == [f"my locker code is {user}7"]
+    await store.close()
+    await db.close()
+
+
+async def test_a_message_that_cannot_be_stored_does_not_lose_the_others(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "poison.db")
+    store = await MemoryStore.open(db)
+    await db.execute(
+        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'"
+        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    results = await asyncio.gather(
+        *(
+            store.add_message(user_id=user, chat_id=user, role="user", text=text, at=T0)
+            for user, text in ((1, "first words"), (2, "poison"), (3, "third words"))
+        ),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert all(isinstance(result, int) for result in (results[0], results[2]))
+    for user, word in ((1, "first"), (3, "third")):
+        assert [hit.text for hit in await store.search(user_id=user, query=word, now=T0)]
+    assert not await store.search(user_id=2, query="poison", now=T0)
+    await store.close()
+    await db.close()
