@@ -10,6 +10,7 @@ import os
 import signal
 import sqlite3
 import sys
+from collections.abc import Awaitable, Callable
 
 from openai import AsyncOpenAI
 
@@ -18,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import ConversationOptions, ConversationService
 from bot.groups import GroupService
-from bot.llm.client import OpenAIChat
+from bot.llm.client import OpenAIChat, http_transport
 from bot.llm.types import LLM
 from bot.logs import setup_logging
 from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
@@ -40,15 +41,22 @@ async def build_services(
     clock = clock or SystemClock()
     db = await Database.open(settings.database_path)
     await db.migrate("core", CORE_MIGRATIONS)
-    llm = llm or OpenAIChat(
-        api_key=settings.openai_api_key.get_secret_value(),
-        base_url=settings.openai_base_url,
-        model=settings.llm_model,
-        timeout=settings.llm_timeout_seconds,
-        max_retries=settings.llm_max_retries,
-        temperature=settings.llm_temperature,
-    )
-    memory = await MemoryStore.open(db, embedder=_embedder(settings))
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if llm is None:
+        chat_model = OpenAIChat(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            model=settings.llm_model,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            temperature=settings.llm_temperature,
+        )
+        closers.append(chat_model.close)
+        llm = chat_model
+    embedder = _embedder(settings)
+    if embedder is not None:
+        closers.append(embedder.close)
+    memory = await MemoryStore.open(db, embedder=embedder)
     users, chats, messages = UserRepository(db), ChatRepository(db), MessageRepository(db)
     groups = await GroupService.open(db, chats, clock)
     conversation = ConversationService(
@@ -100,6 +108,7 @@ async def build_services(
         groups=groups,
         account=account,
         people=people,
+        closers=closers,
     )
 
 
@@ -121,6 +130,7 @@ def _embedder(settings: Settings) -> OpenAIEmbedder | None:
         base_url=settings.embedding_url,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
+        http_client=http_transport(),
     )
     return OpenAIEmbedder(
         client,
@@ -137,6 +147,8 @@ async def close_services(services: Services) -> None:
     await services.conversation.drain()
     await services.memory.close()
     await services.db.close()
+    for close in services.closers:
+        await close()
 
 
 async def run(settings: Settings) -> None:

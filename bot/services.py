@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from bot.account import AccountService
 from bot.clock import Clock
@@ -32,3 +33,5 @@ class Services:
     groups: GroupService
     account: AccountService
     people: PeopleService
+    #: Network clients the composition root opened, closed last at shutdown.
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

