@@ -57,6 +57,7 @@ from bot.storage import (
     UserRecord,
     UserRepository,
     from_db_time,
+    tg_message_ids,
 )
 
 __all__ = [
@@ -266,13 +267,12 @@ class MemoryData:
         document = {"messages": data["messages"], "facts": data["facts"]}
         if chat_id >= 0:
             rows = await self._memory.database.fetchall(
-                "SELECT id, chat_id, role, speaker, text, tg_message_id, reply_to_tg_id, thread, at"
+                "SELECT id, chat_id, role, speaker, text, tg_message_id, tg_part_ids,"
+                " reply_to_tg_id, thread, at"
                 " FROM messages WHERE user_id = ? AND scope_id < 0 ORDER BY id",
                 (user_id,),
             )
-            document["group_messages"] = [
-                {**dict(row), "at": from_db_time(row["at"]).isoformat()} for row in rows
-            ]
+            document["group_messages"] = [_exported_group_message(row) for row in rows]
         return document
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
@@ -583,3 +583,12 @@ def _chat_row(chat: ChatRecord) -> dict[str, Any]:
         "active": chat.active,
         "settings": dict(chat.settings),
     }
+
+
+def _exported_group_message(row: Any) -> dict[str, Any]:
+    """A user's own message in a group, as exported: every Telegram id, an ISO timestamp."""
+    message = dict(row)
+    part_ids = message.pop("tg_part_ids")
+    message["tg_message_ids"] = tg_message_ids(message["tg_message_id"], part_ids)
+    message["at"] = from_db_time(message["at"]).isoformat()
+    return message

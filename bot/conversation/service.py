@@ -191,6 +191,7 @@ class ConversationService:
             at=now,
             speaker="Dazi",
             tg_message_id=tg_message_ids[0] if tg_message_ids else None,
+            tg_part_ids=tg_message_ids[1:],
             reply_to_tg_id=incoming.tg_message_id,
             thread=thread,
         )

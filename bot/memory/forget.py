@@ -36,7 +36,7 @@ from bot.memory.index import (
 from bot.memory.ingest import MessageWriter
 from bot.memory.search import FACT_TABLE, MESSAGE_TABLE, Searcher, fact_from_row
 from bot.memory.types import ForgetPreview
-from bot.storage import Database, from_db_time
+from bot.storage import Database, from_db_time, tg_message_ids
 
 __all__ = ["Forgetter"]
 
@@ -124,8 +124,8 @@ class Forgetter:
 
         def export(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
             messages = conn.execute(
-                "SELECT id, chat_id, user_id, role, speaker, text, tg_message_id, reply_to_tg_id,"
-                " thread, at FROM messages WHERE scope_id = ? ORDER BY id",
+                "SELECT id, chat_id, user_id, role, speaker, text, tg_message_id, tg_part_ids,"
+                " reply_to_tg_id, thread, at FROM messages WHERE scope_id = ? ORDER BY id",
                 (scope_id,),
             ).fetchall()
             facts = conn.execute(
@@ -283,6 +283,7 @@ def _exported_message(row: Any) -> dict[str, Any]:
         "speaker": row["speaker"],
         "text": row["text"],
         "tg_message_id": row["tg_message_id"],
+        "tg_message_ids": tg_message_ids(row["tg_message_id"], row["tg_part_ids"]),
         "reply_to_tg_id": row["reply_to_tg_id"],
         "thread": row["thread"],
         "at": from_db_time(row["at"]).isoformat(),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -159,7 +160,8 @@ class MessageWriter:
         ids = list(range(first_id, first_id + len(prepared)))
         conn.executemany(
             "INSERT INTO messages (id, scope_id, chat_id, user_id, role, speaker, text,"
-            " tg_message_id, reply_to_tg_id, thread, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " tg_message_id, reply_to_tg_id, thread, at, tg_part_ids)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 _message_row(message_id, item)
                 for message_id, item in zip(ids, prepared, strict=True)
@@ -322,6 +324,7 @@ def _message_row(message_id: int, item: _Prepared) -> tuple[Any, ...]:
         message.reply_to_tg_id,
         message.thread,
         to_db_time(message.at),
+        json.dumps(list(message.tg_part_ids)) if message.tg_part_ids else None,
     )
 
 

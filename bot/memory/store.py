@@ -150,6 +150,7 @@ class MemoryStore:
         tg_message_id: int | None = None,
         reply_to_tg_id: int | None = None,
         thread: int = 1,
+        tg_part_ids: Sequence[int] = (),
     ) -> int:
         """Store one message in the core table, index it, and return its id.
 
@@ -167,6 +168,7 @@ class MemoryStore:
             tg_message_id=tg_message_id,
             reply_to_tg_id=reply_to_tg_id,
             thread=thread,
+            tg_part_ids=tuple(tg_part_ids),
         )
         return (await self.add_messages([message]))[0]
 

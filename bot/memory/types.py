@@ -36,6 +36,8 @@ class NewMessage:
     tg_message_id: int | None = None
     reply_to_tg_id: int | None = None
     thread: int = 1
+    #: The Telegram ids of an answer's later parts, when it was sent as several messages.
+    tg_part_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from bot.storage.repositories import (
     UserRecord,
     UserRepository,
     memory_scope,
+    tg_message_ids,
 )
 from bot.storage.schema import CORE_MIGRATIONS
 
@@ -24,5 +25,6 @@ __all__ = [
     "UserRepository",
     "from_db_time",
     "memory_scope",
+    "tg_message_ids",
     "to_db_time",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "UserRecord",
     "UserRepository",
     "memory_scope",
+    "tg_message_ids",
 ]
 
 
@@ -63,6 +64,8 @@ class MessageRecord:
     reply_to_tg_id: int | None
     thread: int
     at: datetime
+    #: An answer sent as several Telegram messages: the ids of the parts after the first.
+    tg_part_ids: tuple[int, ...] = ()
 
 
 class UserRepository:
@@ -276,9 +279,13 @@ class MessageRepository:
         return _message(row) if row else None
 
     async def find_by_tg_id(self, *, chat_id: int, tg_message_id: int) -> MessageRecord | None:
+        """The stored message that Telegram message is (or is a later part of)."""
         row = await self._db.fetchone(
-            "SELECT * FROM messages WHERE chat_id = ? AND tg_message_id = ? ORDER BY id DESC",
-            (chat_id, tg_message_id),
+            "SELECT * FROM messages WHERE chat_id = ? AND (tg_message_id = ? OR ("
+            " tg_part_ids IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM json_each(tg_part_ids) WHERE value = ?)))"
+            " ORDER BY id DESC",
+            (chat_id, tg_message_id, tg_message_id),
         )
         return _message(row) if row else None
 
@@ -296,4 +303,13 @@ def _message(row: Any) -> MessageRecord:
         reply_to_tg_id=row["reply_to_tg_id"],
         thread=row["thread"],
         at=from_db_time(row["at"]),
+        tg_part_ids=tuple(tg_message_ids(None, row["tg_part_ids"])),
     )
+
+
+def tg_message_ids(first: int | None, part_ids: str | None) -> list[int]:
+    """Every Telegram id of a stored message: the first, then its later parts' (stored JSON)."""
+    ids = [first] if first is not None else []
+    if part_ids:
+        ids.extend(int(part) for part in json.loads(part_ids))
+    return ids

@@ -50,4 +50,11 @@ CORE_MIGRATIONS: list[Migration] = [
         CREATE INDEX messages_user ON messages (user_id);
         """,
     ),
+    Migration(
+        2,
+        """
+        -- A long answer goes out as several Telegram messages: the ids after the first (JSON).
+        ALTER TABLE messages ADD COLUMN tg_part_ids TEXT;
+        """,
+    ),
 ]

@@ -107,8 +107,9 @@ async def test_answers_reuse_one_connection_to_the_model() -> None:
     chat = OpenAIChat(api_key="", base_url=url, model="m")
     try:
         for _ in range(5):
-            _, completion = await _collect(chat)
-            assert completion.text == "You said: hi"
+            events = [event async for event in chat.stream([{"role": "user", "content": "hi"}])]
+            assert events[-1].completion is not None
+            assert events[-1].completion.text == "You said: hi"
         await chat.complete([{"role": "user", "content": "hi"}])
     finally:
         await chat.close()

@@ -7,9 +7,11 @@ import html
 import re
 from html.parser import HTMLParser
 
+from bot.storage import MessageRepository
 from tests.fakes.harness import TEST_API_KEY, TEST_TOKEN, BotHarness
 from tests.fakes.llm import LLMError, LLMReply
 from tests.fakes.telegram import Failure, FakeChat, FakeUser
+from tests.telegram.memory_group_helpers import export_document
 
 ANNA = FakeUser(101, "Anna", "en")
 LI = FakeUser(202, "李雷", "zh-hans")
@@ -135,6 +137,26 @@ async def test_long_markdown_answer_is_split_into_valid_html_parts(harness: BotH
     visible = html.unescape(re.sub("<[^>]+>", "", "".join(parts)))
     assert "Part 0." in visible and "Part 19." in visible and "print(299)" in visible
     assert "<friends>" in visible
+
+
+async def test_a_split_answer_is_stored_with_the_ids_of_all_its_parts(
+    harness: BotHarness,
+) -> None:
+    harness.llm.then(LLMReply("\n\n".join(f"Paragraph {i}. " + "word " * 300 for i in range(8))))
+    harness.api.push_text(ANNA, "Tell me everything")
+    await harness.api.wait_for(lambda: len(harness.api.sent_messages(ANNA.id)) >= 3)
+    await harness.settle()
+    sent_ids = [call.result["message_id"] for call in harness.api.calls_of("sendMessage")]
+    assert len(sent_ids) >= 3
+    assert harness.services is not None
+    messages = MessageRepository(harness.services.db)
+    for tg_id in sent_ids:
+        stored = await messages.find_by_tg_id(chat_id=ANNA.id, tg_message_id=tg_id)
+        assert stored is not None and stored.role == "assistant"
+        assert [stored.tg_message_id, *stored.tg_part_ids] == sent_ids
+    exported, _ = await export_document(harness, ANNA)
+    [answer] = [m for m in exported["messages"] if m["role"] == "assistant"]
+    assert answer["tg_message_ids"] == sent_ids and answer["text"].startswith("Paragraph 0.")
 
 
 async def test_llm_failure_then_recovery(harness: BotHarness) -> None:
