@@ -197,6 +197,20 @@ class ConversationService:
         )
         self._count_exchange(incoming.chat_id)
 
+    async def record_sent(self, *, chat_id: int, text: str, tg_message_id: int | None) -> None:
+        """Keep a message Dazi sent on its own (a reminder, a nudge) in the chat's history."""
+        chat = await self._chats.get(chat_id)
+        await self._memory.add_message(
+            user_id=chat_id,  # a private chat's id is its user's; a group's scope is the group
+            chat_id=chat_id,
+            role="assistant",
+            text=text,
+            at=self._clock.now(),
+            speaker="Dazi",
+            tg_message_id=tg_message_id,
+            thread=chat.thread if chat else 1,
+        )
+
     def _count_exchange(self, chat_id: int) -> None:
         """Learn facts once enough was said, or once the chat goes quiet."""
         pending = self._unlearned.get(chat_id)

@@ -9,6 +9,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigError, Settings
+from bot.conversation.delivery import RememberedDelivery
 from bot.groups import ActiveChatDelivery
 from bot.services import Services
 from bot.telegram.application import announce_commands, build_application
@@ -23,9 +24,12 @@ class StartupError(Exception):
     """Telegram could not be reached at start; the message says what to check."""
 
 
-def reminder_delivery(bot: Bot, services: Services) -> ActiveChatDelivery:
-    """How reminders and digests reach Telegram: never to a chat Dazi was removed from."""
-    return ActiveChatDelivery(TelegramDelivery(bot), services.groups)
+def reminder_delivery(bot: Bot, services: Services) -> RememberedDelivery:
+    """How reminders and digests reach Telegram: never to a chat Dazi was removed from, and
+    kept in the chat's history once sent."""
+    return RememberedDelivery(
+        ActiveChatDelivery(TelegramDelivery(bot), services.groups), services.conversation
+    )
 
 
 async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> None:

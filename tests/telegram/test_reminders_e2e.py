@@ -462,3 +462,20 @@ async def test_a_blocked_chat_gets_its_daily_reminder_back_after_writing_again(
     harness.clock.set(by_text["stretch"].due_at)
     assert (await harness.run_scheduler()).sent == 1
     assert harness.api.texts(ANNA.id)[-1] == "⏰ stretch"
+
+
+async def test_a_delivered_reminder_is_part_of_the_conversation(harness: BotHarness) -> None:
+    """Answering a reminder in words works: the model sees the reminder in the history."""
+    await _say(harness, ANNA, "/remind tomorrow at 3pm call mom")
+    harness.clock.set(datetime(2026, 11, 29, 15, 0, tzinfo=UTC))
+    assert (await harness.run_scheduler()).sent == 1
+    due = harness.api.calls_of("sendMessage")[-1].result
+    await _say(harness, ANNA, "done, she says hi")
+    history = harness.llm.chat_requests[-1]["messages"]
+    turns = [(m["role"], m["content"]) for m in history if m["role"] != "system"]
+    assert turns[-2:] == [("assistant", "⏰ call mom"), ("user", "done, she says hi")]
+    assert harness.services is not None
+    stored = await harness.services.db.fetchone(
+        "SELECT role, tg_message_id FROM messages WHERE text = '⏰ call mom'"
+    )
+    assert stored is not None and tuple(stored) == ("assistant", due["message_id"])
