@@ -28,8 +28,9 @@ _THINK_BLOCK = re.compile(r"<think>.*?(</think>\s*|$)", re.DOTALL)
 
 def http_transport() -> httpx2.AsyncClient:
     """The SDK's aiohttp transport: its connection pool stays cheap with many chats talking at
-    once (the default pool checks every idle connection with system calls on each request,
-    ~1 ms a request at 200 in flight, against ~0.5 ms here at any load)."""
+    once. The default (httpx) pool checks every idle connection with system calls on each
+    request: ~0.7 ms of CPU per streamed request alone and ~1.6 ms with 200 in flight, against
+    ~0.5 ms here at any load (measured against a local server)."""
     return DefaultAioHttpClient()
 
 
