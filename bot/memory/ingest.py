@@ -119,6 +119,8 @@ class MessageWriter:
                 try:
                     await self._commit(group)
                 except Exception:
+                    if len(group) == 1:
+                        continue  # its caller has the error
                     # Commit the callers one by one: one bad row must not lose the others'.
                     for waiting in group:
                         with contextlib.suppress(Exception):

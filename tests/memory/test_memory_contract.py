@@ -169,3 +169,27 @@ async def test_a_message_that_cannot_be_stored_does_not_lose_the_others(tmp_path
     assert not await store.search(user_id=2, query="poison", now=T0)
     await store.close()
     await db.close()
+
+
+async def test_a_lone_message_that_fails_is_reported_once_and_not_stored(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "lone.db")
+    store = await MemoryStore.open(db)
+    await db.execute(
+        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'"
+        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    transactions = 0
+    run_write = db.run_write
+
+    async def counting(work):  # type: ignore[no-untyped-def]
+        nonlocal transactions
+        transactions += 1
+        return await run_write(work)
+
+    db.run_write = counting  # type: ignore[method-assign]
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.add_message(user_id=1, chat_id=1, role="user", text="poison", at=T0)
+    await store.close()
+    assert transactions == 1  # not retried behind the caller's back
+    assert (await db.fetchone("SELECT count(*) FROM messages"))[0] == 0
+    await db.close()
