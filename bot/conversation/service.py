@@ -180,34 +180,44 @@ class ConversationService:
         self, incoming: Incoming, *, text: str, tg_message_ids: Sequence[int]
     ) -> None:
         """Keep the answer that was sent (with its Telegram ids) and learn from the exchange."""
-        chat = await self._chats.get(incoming.chat_id)
-        thread = chat.thread if chat else 1
-        now = self._clock.now()
-        await self._memory.add_message(
+        await self._keep_own_message(
             user_id=incoming.user_id,
             chat_id=incoming.chat_id,
-            role="assistant",
             text=text,
-            at=now,
-            speaker="Dazi",
-            tg_message_id=tg_message_ids[0] if tg_message_ids else None,
-            tg_part_ids=tg_message_ids[1:],
+            tg_message_ids=tg_message_ids,
             reply_to_tg_id=incoming.tg_message_id,
-            thread=thread,
         )
         self._count_exchange(incoming.chat_id)
 
     async def record_sent(self, *, chat_id: int, text: str, tg_message_id: int | None) -> None:
         """Keep a message Dazi sent on its own (a reminder, a nudge) in the chat's history."""
+        await self._keep_own_message(
+            user_id=chat_id,  # a private chat's id is its user's; a group's scope is the group
+            chat_id=chat_id,
+            text=text,
+            tg_message_ids=[tg_message_id] if tg_message_id is not None else [],
+        )
+
+    async def _keep_own_message(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        tg_message_ids: Sequence[int],
+        reply_to_tg_id: int | None = None,
+    ) -> None:
         chat = await self._chats.get(chat_id)
         await self._memory.add_message(
-            user_id=chat_id,  # a private chat's id is its user's; a group's scope is the group
+            user_id=user_id,
             chat_id=chat_id,
             role="assistant",
             text=text,
             at=self._clock.now(),
             speaker="Dazi",
-            tg_message_id=tg_message_id,
+            tg_message_id=tg_message_ids[0] if tg_message_ids else None,
+            tg_part_ids=tg_message_ids[1:],
+            reply_to_tg_id=reply_to_tg_id,
             thread=chat.thread if chat else 1,
         )
 
