@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/dazi.sqlite3")
     default_timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    #: At shutdown, how long answers under way may take to finish before they are stopped.
+    shutdown_grace_seconds: float = Field(5.0, ge=0, le=30)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -14,6 +14,7 @@ from bot.groups import ActiveChatDelivery
 from bot.services import Services
 from bot.telegram.application import announce_commands, build_application
 from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.updates import park_updates
 
 __all__ = ["StartupError", "reminder_delivery", "serve"]
 
@@ -62,9 +63,10 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
         logger.info("Dazi is running as @%s", app.bot.username)
         await stop.wait()
         logger.info("stopping")
+        await app.updater.stop()  # fetch nothing more
+        await park_updates(app, settings.shutdown_grace_seconds)
         await services.reminders.stop()
         await services.people.stop()
-        await app.updater.stop()
         await app.stop()
     finally:
         try:

@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.telegram import announce_commands, build_application
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.runner import reminder_delivery
+from bot.telegram.updates import park_updates
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import FakeLLM
 from tests.fakes.telegram import FakeBotAPI
@@ -89,6 +90,7 @@ class BotHarness:
         if self.app is not None:
             assert self.app.updater is not None
             await self.app.updater.stop()
+            await park_updates(self.app, self.settings.shutdown_grace_seconds)
             await self.app.stop()
             await self.app.shutdown()
             self.app = None

@@ -1,0 +1,43 @@
+"""Per-chat turns: a chat's backlog costs the other chats nothing; shutdown is bounded."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.fakes.harness import BotHarness
+from tests.fakes.telegram import FakeUser
+
+ANNA = FakeUser(101, "Anna", "en")
+BORIS = FakeUser(202, "Boris", "en")
+
+
+async def test_a_thousand_queued_in_one_chat_do_not_delay_another(harness: BotHarness) -> None:
+    await harness.stop()
+    await harness.start(shutdown_grace_seconds=0.2)
+    harness.llm.response_delay = 0.05  # Anna's backlog alone takes 50 s to answer
+    for number in range(1000):
+        harness.api.push_text(ANNA, f"forwarded message {number}")
+    await harness.api.wait_for_messages(1, ANNA.id)
+    loop = asyncio.get_running_loop()
+    asked = loop.time()
+    harness.api.push_text(BORIS, "Are you there?")
+    [answer] = await harness.api.wait_for_messages(1, BORIS.id, timeout=2.0)
+    assert answer["text"] == "You said: Are you there?"
+    assert loop.time() - asked < 2.0
+    # Anna's answers keep their order, one at a time.
+    texts = harness.api.texts(ANNA.id)
+    assert texts == [f"You said: forwarded message {n}" for n in range(len(texts))]
+    assert len(texts) < 100
+
+
+async def test_shutdown_with_a_backlog_is_bounded(harness: BotHarness) -> None:
+    await harness.stop()
+    await harness.start(shutdown_grace_seconds=0.5)
+    harness.llm.response_delay = 0.05
+    for number in range(1000):
+        harness.api.push_text(ANNA, f"forwarded message {number}")
+    await harness.api.wait_for_messages(1, ANNA.id)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await harness.stop()
+    assert loop.time() - started < 3.0
