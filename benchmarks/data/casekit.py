@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -140,8 +139,9 @@ def next_monthday(n: Now, day: int, hh: int = 9, mm: int = 0) -> datetime:
     raise AssertionError
 
 
-def in_zone(n: Now, zone: tzinfo, hh: int, mm: int = 0, days: int | None = None,
-            weekday: int | None = None) -> datetime:
+def in_zone(
+    n: Now, zone: tzinfo, hh: int, mm: int = 0, days: int | None = None, weekday: int | None = None
+) -> datetime:
     """hh:mm in ``zone`` (next one, or ``days`` after the zone's today, or its next
     ``weekday``), shown in the user's zone."""
     there = n.local.astimezone(zone)
@@ -222,8 +222,6 @@ def none(category: str, text: str, nows: str = "A", ask: bool = False) -> T:
     return T(category, text, lambda n: None, nows, ask=ask)
 
 
-
-
 def bare(n: Now, hh: int, mm: int = 0, days: int | None = None) -> datetime:
     """A bare 1-12 hour: 7-11 read am first, 12 noon first, others pm first; the earliest
     future reading today, else tomorrow's earliest (or the preferred one on a named day)."""
@@ -255,8 +253,9 @@ def nth_weekday_of(year: int, month: int, nth: int, weekday: int) -> date:
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
 
 
-def monthly_nth(n: Now, nth: int, weekday: int, hh: int, mm: int = 0, count: int = 3
-                ) -> list[datetime]:
+def monthly_nth(
+    n: Now, nth: int, weekday: int, hh: int, mm: int = 0, count: int = 3
+) -> list[datetime]:
     out: list[datetime] = []
     year, month = n.today.year, n.today.month
     while len(out) < count:
@@ -267,8 +266,9 @@ def monthly_nth(n: Now, nth: int, weekday: int, hh: int, mm: int = 0, count: int
     return out
 
 
-def weekly(n: Now, days: list[int], hh: int, mm: int = 0, count: int = 3, step: int = 1
-           ) -> list[datetime]:
+def weekly(
+    n: Now, days: list[int], hh: int, mm: int = 0, count: int = 3, step: int = 1
+) -> list[datetime]:
     """A weekly rule on ``days`` (every ``step`` weeks from the first week with one)."""
     out: list[datetime] = []
     for i in range(0, 60):
@@ -285,8 +285,7 @@ def weekly(n: Now, days: list[int], hh: int, mm: int = 0, count: int = 3, step: 
     raise AssertionError
 
 
-def monthly(n: Now, day_of_month: int, hh: int = 9, mm: int = 0, count: int = 3
-            ) -> list[datetime]:
+def monthly(n: Now, day_of_month: int, hh: int = 9, mm: int = 0, count: int = 3) -> list[datetime]:
     out: list[datetime] = []
     months = 0
     while len(out) < count:

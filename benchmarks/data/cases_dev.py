@@ -52,8 +52,13 @@ from casekit import (
 
 ZONE = [
     T("zone", "5pm EST", lambda n: in_zone(n, fixed(-5), 17), "AEGK"),
-    T("zone", "call the bank at 9am EST", lambda n: in_zone(n, fixed(-5), 9), "AB",
-      task="call the bank"),
+    T(
+        "zone",
+        "call the bank at 9am EST",
+        lambda n: in_zone(n, fixed(-5), 9),
+        "AB",
+        task="call the bank",
+    ),
     T("zone", "Friday 9:00 GMT", lambda n: in_zone(n, fixed(0), 9, weekday=FRI), "AEK"),
     T("zone", "10am BST", lambda n: in_zone(n, fixed(1), 10), "AG"),
     T("zone", "3pm PST", lambda n: in_zone(n, fixed(-8), 15), "ABF"),
@@ -287,13 +292,20 @@ HOLIDAY = [
 ]
 
 RECURRENCE = [
-    T("recurrence", "every 2 weeks on Thursday at 5pm",
-      lambda n: weekly(n, [THU], 17, step=2), "AE"),
-    T("recurrence", "every first Monday of the month at 9am",
-      lambda n: monthly_nth(n, 1, MON, 9), "A"),
+    T(
+        "recurrence",
+        "every 2 weeks on Thursday at 5pm",
+        lambda n: weekly(n, [THU], 17, step=2),
+        "AE",
+    ),
+    T(
+        "recurrence",
+        "every first Monday of the month at 9am",
+        lambda n: monthly_nth(n, 1, MON, 9),
+        "A",
+    ),
     T("recurrence", "every morning at 7", lambda n: daily(nxt(n, 7), n), "AK"),
-    T("recurrence", "every Tuesday and Thursday at 6pm", lambda n: weekly(n, [TUE, THU], 18),
-      "AE"),
+    T("recurrence", "every Tuesday and Thursday at 6pm", lambda n: weekly(n, [TUE, THU], 18), "AE"),
     T("recurrence", "每個月1號", lambda n: monthly(n, 1), "A", grain="day"),
     T("recurrence", "每逢週三晚上8點", lambda n: weekly(n, [WED], 20), "AK"),
     T("recurrence", "each weekday at 7:15", lambda n: weekly(n, [0, 1, 2, 3, 4], 7, 15), "A"),
@@ -367,8 +379,12 @@ DST = [
     T("dst", "in 2 hours", lambda n: later(n, hours=2), "MN"),
     T("dst", "tomorrow at 9", lambda n: on(n, 1, 9), "DH"),
     T("dst", "Sunday at 2:30am", lambda n: wd(n, SUN, 2, 30), "D"),
-    T("dst", "every day at 2:30am",
-      lambda n: [on(n, 1, 2, 30), on(n, 2, 2, 30), on(n, 3, 2, 30)], "D"),
+    T(
+        "dst",
+        "every day at 2:30am",
+        lambda n: [on(n, 1, 2, 30), on(n, 2, 2, 30), on(n, 3, 2, 30)],
+        "D",
+    ),
     T("dst", "tomorrow at 2:30am", lambda n: on(n, 1, 2, 30), "H"),
     T("dst", "in 3 hours", lambda n: later(n, hours=3), "MN"),
     T("dst", "tomorrow at 8am", lambda n: on(n, 1, 8), "CD"),

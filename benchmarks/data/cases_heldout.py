@@ -129,8 +129,7 @@ COUNTING = [
     day("counting", "4 weeks from March 1st", lambda n: plus_days(yearly(n, 3, 1), n, 28), "AE"),
     day("counting", "下下周一", lambda n: plus_days(next_week(n, MON), n, 7), "AE"),
     day("counting", "下下個禮拜二", lambda n: plus_days(next_week(n, TUE), n, 7), "A"),
-    day("counting", "3 days after next Monday", lambda n: plus_days(next_week(n, MON), n, 3),
-        "AE"),
+    day("counting", "3 days after next Monday", lambda n: plus_days(next_week(n, MON), n, 3), "AE"),
     day("counting", "a week after Christmas", lambda n: ymd(n, 2027, 1, 1), "A"),
 ]
 
@@ -229,14 +228,17 @@ HOLIDAY = [
 
 RECURRENCE = [
     T("recurrence", "every other Friday at 4pm", lambda n: weekly(n, [FRI], 16, step=2), "AE"),
-    T("recurrence", "every 3rd Thursday of the month at 7pm",
-      lambda n: monthly_nth(n, 3, THU, 19), "A"),
+    T(
+        "recurrence",
+        "every 3rd Thursday of the month at 7pm",
+        lambda n: monthly_nth(n, 3, THU, 19),
+        "A",
+    ),
     T("recurrence", "every evening at 9", lambda n: daily(nxt(n, 21), n), "AE"),
     T("recurrence", "every Mon and Wed at 8am", lambda n: weekly(n, [MON, WED], 8), "A"),
     T("recurrence", "每月1号上午10点", lambda n: monthly(n, 1, 10), "AE"),
     T("recurrence", "每周三晚上8点", lambda n: weekly(n, [WED], 20), "AJ"),
-    T("recurrence", "every weekday at 9:30am", lambda n: weekly(n, [0, 1, 2, 3, 4], 9, 30),
-      "AE"),
+    T("recurrence", "every weekday at 9:30am", lambda n: weekly(n, [0, 1, 2, 3, 4], 9, 30), "AE"),
     T("recurrence", "each Saturday at 11", lambda n: weekly(n, [SAT], 11), "AE"),
     T("recurrence", "每天早上八点半", lambda n: daily(nxt(n, 8, 30), n), "AK"),
     T("recurrence", "每個禮拜五晚上七點", lambda n: weekly(n, [FRI], 19), "A"),

@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from casekit import NOWS, T  # noqa: E402
-from cases_dev import DEV  # noqa: E402
-from cases_heldout import HELDOUT  # noqa: E402
+from casekit import NOWS, T
+from cases_dev import DEV
+from cases_heldout import HELDOUT
 
 HERE = Path(__file__).resolve().parent
 
