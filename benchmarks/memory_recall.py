@@ -6,7 +6,7 @@ turns a minute apart), then every question is searched (``now`` = just after the
 Per question, recall@k is the share of its evidence turns among the top k hits (questions without
 evidence count 1); the figures are averaged overall and per category.
 
-    python benchmarks/memory_recall.py --data ../shared/data/locomo_dev.json [--embeddings]
+    python benchmarks/memory_recall.py [--data benchmarks/data/locomo_dev.json] [--embeddings]
 
 ``--embeddings`` reaches an OpenAI-compatible server at EMBEDDING_BASE_URL with EMBEDDING_MODEL
 (and EMBEDDING_API_KEY, EMBEDDING_QUERY_PREFIX and EMBEDDING_DOCUMENT_PREFIX, if set). With the
@@ -223,7 +223,7 @@ def print_report(result: dict[str, Any], label: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_data = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo_dev.json"
+    default_data = Path(__file__).resolve().parent / "data" / "locomo_dev.json"
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--embeddings", action="store_true", help="fuse dense vectors too")
     parser.add_argument(

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     #: At shutdown, how long answers under way may take to finish before they are stopped.
     shutdown_grace_seconds: float = Field(5.0, ge=0, le=30)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _unquote(cls, value: object) -> object:
+        """One pair of matching quotes around a value is not part of it: python-dotenv drops
+        them from a `.env` file, `docker run --env-file` keeps them, and both must mean the
+        same."""
+        if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] in "\"'":
+            return value[1:-1]
+        return value
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_looks_real(cls, value: SecretStr) -> SecretStr:

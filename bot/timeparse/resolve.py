@@ -514,10 +514,20 @@ def _monthday_parts(day: int) -> dict[str, object]:
 
 def _resolve_sub_daily(frame: Frame, ctx: _Ctx) -> Resolution | None:
     """Hourly/minutely rules ("every 2 hours", "每30分钟"): from a stated time, else one
-    interval from now."""
+    interval from now.
+
+    A rule is never in the past: when its stated start has come ("tonight every minute" said
+    at 20:00 or later), it starts at its first step strictly after now on the stated grid
+    (20:01 said at 20:00; "every 2 hours from 8am" said at 9am starts at 10am), like daily
+    rules do, and is not flagged "past"."""
     step = timedelta(hours=1) if frame.freq == "HOURLY" else timedelta(minutes=1)
     if frame.times or frame.day_offset is not None or frame.weekdays:
         first = _resolve_one_off(frame, ctx)
+        if first is not None and first <= ctx.now:
+            grid = build_rule({"FREQ": frame.freq, "INTERVAL": frame.interval})
+            first = next_occurrence(grid, first, ctx.now)
+            if "past" in ctx.flags:
+                ctx.flags.remove("past")
     else:
         start = ctx.now.replace(second=0, microsecond=0).astimezone(UTC)
         first = (start + step * frame.interval).astimezone(ctx.tz)  # elapsed, across DST too

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.timeparse import next_occurrence, parse_when, resolve_timezone
@@ -32,6 +33,8 @@ NOWS = st.datetimes(
 
 @settings(max_examples=300, deadline=None)
 @given(PHRASES, NOWS, ZONES)
+@example("tonight every minute", datetime(2026, 12, 2, 20, 0, tzinfo=UTC), "UTC")
+@example("tonight every minute", datetime(2026, 12, 2, 21, 30, 15, tzinfo=UTC), "UTC")
 def test_parse_when_never_raises_and_is_future(text: str, now: datetime, tz: str) -> None:
     result = parse_when(text, now, tz)
     if result is None:
@@ -58,3 +61,33 @@ def test_resolved_zones_exist(text: str, now: datetime) -> None:
 
     for zone in resolve_timezone(text, now):
         ZoneInfo(zone)
+
+
+@pytest.mark.parametrize(
+    ("said_at", "first"),
+    [
+        (datetime(2026, 12, 2, 19, 59, tzinfo=UTC), datetime(2026, 12, 2, 20, 0, tzinfo=UTC)),
+        # at its very start the rule begins with the next step: the first occurrence is never now
+        (datetime(2026, 12, 2, 20, 0, tzinfo=UTC), datetime(2026, 12, 2, 20, 1, tzinfo=UTC)),
+        (datetime(2026, 12, 2, 20, 0, 30, tzinfo=UTC), datetime(2026, 12, 2, 20, 1, tzinfo=UTC)),
+        (datetime(2026, 12, 2, 21, 0, tzinfo=UTC), datetime(2026, 12, 2, 21, 1, tzinfo=UTC)),
+    ],
+)
+def test_tonight_every_minute_starts_after_now_and_is_not_past(
+    said_at: datetime, first: datetime
+) -> None:
+    result = parse_when("tonight every minute", said_at, "UTC")
+    assert result is not None
+    assert result.when == first
+    assert result.rrule is not None
+    assert "past" not in result.flags
+
+
+def test_sub_daily_rule_keeps_its_grid_once_started() -> None:
+    # "every 2 hours starting today at 8am" said at 9am: 10am, not 9:01 or 8am
+    result = parse_when(
+        "today at 8am every 2 hours", datetime(2026, 12, 2, 9, 0, tzinfo=UTC), "UTC"
+    )
+    assert result is not None
+    assert result.when == datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    assert "past" not in result.flags
