@@ -1,4 +1,4 @@
-"""``python -m bot``: run Dazi with long polling."""
+"""``python -m bot``: run Dazi (long polling, or a webhook server when WEBHOOK_URL is set)."""
 
 from bot.app import main
 

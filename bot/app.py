@@ -1,4 +1,4 @@
-"""The composition root: settings -> storage -> services -> Telegram application -> polling."""
+"""The composition root: settings -> storage -> services -> Telegram application -> updates."""
 
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ async def close_services(services: Services) -> None:
 
 
 async def run(settings: Settings) -> None:
-    """Run the bot with long polling until SIGINT or SIGTERM."""
+    """Run the bot (long polling, or a webhook server) until SIGINT or SIGTERM."""
     try:
         services = await build_services(settings)
     except (OSError, sqlite3.Error) as error:
@@ -187,6 +187,7 @@ def main() -> None:
             settings.telegram_bot_token.get_secret_value(),
             settings.openai_api_key.get_secret_value(),
             settings.embedding_key,
+            settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
         ],
     )
     try:

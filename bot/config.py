@@ -6,14 +6,19 @@ Every setting is documented in `.env.example` and the README. A missing or inval
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
+
+#: What Telegram accepts as a webhook's secret_token.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 _TOKEN_HELP = (
     "get one from @BotFather in Telegram (send /newbot) and put it in .env as "
@@ -43,6 +48,11 @@ class Settings(BaseSettings):
     rate_overall_per_second: float = Field(30.0, gt=0)
     rate_private_chat_per_second: float = Field(1.0, gt=0)
     rate_group_per_minute: float = Field(20.0, gt=0)
+    # Webhook mode: Telegram posts updates to WEBHOOK_URL; unset = long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(8080, ge=1, le=65535)
 
     # The language model (any OpenAI-compatible endpoint)
     openai_api_key: SecretStr = SecretStr("")
@@ -89,6 +99,29 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (expected 123456789:AA...)")
         return SecretStr(token)
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                "must be the public HTTPS address Telegram posts to, "
+                "such as https://bot.example.com/telegram"
+            )
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule); "
+                "for example the output of: openssl rand -hex 32"
+            )
+        return value
+
     @field_validator("allowed_user_ids", mode="before")
     @classmethod
     def _parse_id_list(cls, value: object) -> object:
@@ -115,6 +148,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook server answers on: the path of WEBHOOK_URL."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def embedding_url(self) -> str | None:
@@ -144,6 +182,11 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(
             "OPENAI_API_KEY is missing: set it to your OpenAI key, or set OPENAI_BASE_URL to "
             "another OpenAI-compatible endpoint (DeepSeek, Qwen, Ollama, vLLM...)"
+        )
+    if settings.webhook_url and settings.webhook_secret is None:
+        raise ConfigError(
+            "WEBHOOK_SECRET is missing: webhook mode needs a secret so that nobody else can post "
+            "updates to your bot; set it to a random string (openssl rand -hex 32)"
         )
     return settings
 

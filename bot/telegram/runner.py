@@ -1,12 +1,15 @@
-"""Running the bot with long polling: start-up checks, background delivery, clean shutdown."""
+"""Running the bot: start-up checks, long polling or a webhook, background delivery, clean
+shutdown."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application
 
 from bot.config import ConfigError, Settings
 from bot.conversation.delivery import RememberedDelivery
@@ -15,8 +18,9 @@ from bot.services import Services
 from bot.telegram.application import announce_commands, build_application
 from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.updates import park_updates
+from bot.telegram.webhook import WebhookServer
 
-__all__ = ["StartupError", "reminder_delivery", "serve"]
+__all__ = ["StartupError", "reminder_delivery", "serve", "start_webhook"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +38,8 @@ def reminder_delivery(bot: Bot, services: Services) -> RememberedDelivery:
 
 
 async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> None:
-    """Poll Telegram and deliver reminders until ``stop`` is set.
+    """Receive updates (long polling, or a webhook when WEBHOOK_URL is set) and deliver
+    reminders until ``stop`` is set; then drain: updates already received are handled first.
 
     Raises ConfigError when Telegram rejects the token and StartupError when it cannot be
     reached, so that ``python -m bot`` can say so in one line.
@@ -55,21 +60,73 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
     try:
         await announce_commands(app)
         await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        webhook: WebhookServer | None = None
+        if settings.webhook_url:
+            webhook = await start_webhook(app, settings)
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         delivery = reminder_delivery(app.bot, services)
         await services.reminders.start(delivery)
         await services.people.start(delivery)
         logger.info("Dazi is running as @%s", app.bot.username)
         await stop.wait()
         logger.info("stopping")
-        await app.updater.stop()  # fetch nothing more
+        # Receive nothing more. A webhook request arriving from now on is refused, and Telegram
+        # retries it (at another replica, if any).
+        if webhook is not None:
+            await webhook.stop()
+        else:
+            assert app.updater is not None
+            await app.updater.stop()
         await park_updates(app, settings.shutdown_grace_seconds)
         await services.reminders.stop()
         await services.people.stop()
         await app.stop()
     finally:
         try:
+            if app.running:  # start-up failed half-way
+                await app.stop()
             await app.shutdown()
         except TelegramError as error:
             logger.warning("shutdown was not clean: %s", error)
+
+
+async def start_webhook(
+    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+) -> WebhookServer:
+    """Listen for Telegram's posts, then tell Telegram where to post (with the secret).
+
+    The webhook is set at every start (each replica sets the same one) and never deleted at
+    stop: the other replicas keep receiving while this one restarts.
+    """
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    server = WebhookServer(
+        app,
+        secret=secret,
+        path=settings.webhook_path,
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+    )
+    try:
+        await server.start()
+    except OSError as error:
+        raise StartupError(
+            f"cannot listen on {settings.webhook_listen}:{settings.webhook_port} "
+            f"({error.strerror}); choose a free WEBHOOK_PORT or another WEBHOOK_LISTEN address"
+        ) from None
+    try:
+        await app.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+    except TelegramError as error:
+        await server.stop()
+        raise StartupError(
+            f"Telegram refused WEBHOOK_URL {settings.webhook_url}: {error}"
+        ) from None
+    except BaseException:
+        await server.stop()
+        raise
+    logger.info("receiving updates at %s", settings.webhook_url)
+    return server
