@@ -52,14 +52,23 @@ _MINUTE_WORDS = {
     "ten": 10,
     "fifteen": 15,
     "twenty": 20,
+    "twenty-five": 25,
+    "twenty five": 25,
     "thirty": 30,
+    "thirty-five": 35,
+    "thirty five": 35,
     "forty": 40,
     "forty-five": 45,
     "forty five": 45,
     "fifty": 50,
+    "fifty-five": 55,
+    "fifty five": 55,
 }
 _MINUTE_WORD = "(?:" + "|".join(sorted(_MINUTE_WORDS, key=len, reverse=True)) + ")"
 _AMPM = r"(?:a\.m\.?|p\.m\.?|am|pm)"
+#: am/pm, also as one letter glued to the digits ("6p", "7:45a")
+_AMPM_GLUED = rf"(?:\s*{_AMPM}|(?<=\d)[ap])"
+_ISH = r"(?:\s*-?\s*ish(?![A-Za-z]))?"  # "5ish", "4pm-ish": about then, which is then
 _ON = rf"(?:{L}(?:on|by|until|till|through|thru|up\s+to|before|for|from|starting(?:\s+on)?)\s+)?"
 _AT = rf"(?:{L}(?:at|by|around|about|before|until|till|from|starting\s+at)\s+|@\s*)?"
 
@@ -80,9 +89,9 @@ def _weekdays_in(text: str) -> list[int]:
 
 
 def _ampm(token: str | None) -> str | None:
-    if not token:
+    if not token or not token.strip():
         return None
-    return "am" if token.lower().startswith("a") else "pm"
+    return "am" if token.strip().lower().startswith("a") else "pm"
 
 
 def _clock(hour: int, minute: int, ampm: str | None, raw_hour: str = "") -> ClockTime | None:
@@ -772,6 +781,14 @@ def _another_time(m: re.Match[str], scan: Scan) -> bool:
     return clock is not None and minute <= 59 and add_time(scan.frame, clock)
 
 
+def _compact_time(m: re.Match[str], scan: Scan) -> bool:
+    """ "at 1145", "at 0930", "at 2100": four digits are a 24-hour clock, three ("at 930")
+    an hour whose am/pm is still open."""
+    hour, minute = int(m["h"]), int(m["m"])
+    meridiem = "24h" if len(m["h"]) == 2 else None
+    return add_time(scan.frame, ClockTime(hour, minute, meridiem if hour else "24h"))
+
+
 def _word_hour(text: str) -> int | None:
     text = text.lower()
     return int(text) if text.isdigit() else _HOUR_WORDS.get(text)
@@ -876,25 +893,42 @@ _TIMES = [
         "time",
         rf"{_AT}{L}(?P<q>half|(?:a\s+)?quarter|\d{{1,2}}|ten|five|twenty|twenty[-\s]five)"
         rf"\s+(?:minutes?\s+)?(?P<dir>past|after|to|before|till)\s+"
-        rf"(?P<h>\d{{1,2}}|{_HOUR_WORD}|noon|midnight){R}(?:\s*(?P<ap>{_AMPM})(?![A-Za-z]))?",
+        rf"(?P<h>\d{{1,2}}|{_HOUR_WORD}|noon|midnight)(?:(?P<ap>{_AMPM_GLUED})(?![A-Za-z])|{R})",
         _relative_clock,
     ),
     _rule(
         "time",
-        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?\s*(?P<ap>{_AMPM})?"
-        rf"(?![A-Za-z0-9:])(?:\s+sharp{R})?",
+        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::\d{{2}})?(?P<ap>{_AMPM_GLUED})?"
+        rf"(?![A-Za-z0-9:]){_ISH}(?:\s+sharp{R})?",
         _colon_time,
     ),
     _rule(
         "time",
-        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?\s*(?P<ap>{_AMPM})(?![A-Za-z])"
-        rf"(?:\s+sharp{R})?",
+        rf"{_AT}(?<![\d:.])(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?(?P<ap>{_AMPM_GLUED})(?![A-Za-z])"
+        rf"{_ISH}(?:\s+sharp{R})?",
         _ampm_time,
     ),
     _rule(
         "time",
         rf"{_AT}(?<![\d:.]){L}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?{R}",
         _h_time,
+    ),
+    _rule(
+        "time",
+        rf"(?:{L}(?:at|by|around|before|until|till|from|starting\s+at)\s+|@\s*)(?<![\d:.])"
+        rf"(?P<h>[01]?\d|2[0-3])(?P<m>[0-5]\d)(?:\s*(?:h|hrs|hours){R})?{R}"
+        rf"(?!\s*(?:[:./\d]|people|persons|kg|km|miles|meters|m{R}|feet|ft|dollars|euros|yuan|usd))",
+        _compact_time,
+    ),
+    _rule(
+        "time",
+        rf"{L}(?P<h>\d{{1,2}})(?::(?P<m>[0-5]\d))?\s*-?\s*ish{R}",
+        _bare_hour,
+    ),
+    _rule(
+        "time",
+        rf"{L}(?P<h>{_HOUR_WORD})(?:[\s-]+(?P<mw>{_MINUTE_WORD}))?\s*(?P<ap>{_AMPM})(?![A-Za-z])",
+        _word_time,
     ),
     _rule(
         "time",
@@ -936,7 +970,7 @@ _TIMES = [
         "time",
         rf"{L}(?:(?:at|by|around|before|until|till)\s+)?(?:the\s+)?(?P<w>noon|midday|midnight"
         rf"|lunchtime|lunch\s+time|eod|cob|end\s+of\s+(?:the\s+)?(?:work\s*)?day"
-        rf"|close\s+of\s+business){R}",
+        rf"|close\s+of\s+business){R}{_ISH}",
         _named_time,
     ),
     _rule(
@@ -963,7 +997,7 @@ def _range_end(m: re.Match[str], scan: Scan) -> bool:
     clock_like = re.search(r"(?<![\d:.])(?:5|10|20|25)$", before) and re.match(
         r"\s+to\s", m.group(0)
     )
-    if clock_like and not m["ap"] and not re.search(r"(?:from|between)\s+\d+$", before, _F):
+    if clock_like and not re.search(r"(?:from|between)\s+\d+$", before, _F):
         return False
     scan.frame.range_meridiem = _ampm(m["ap"])
     return True

@@ -410,6 +410,12 @@ _REL_DAYS = {
     "大后天": (3, None),
     "大後天": (3, None),
     "大大后天": (4, None),
+    # Cantonese
+    "听日": (1, None),
+    "听朝": (1, "morning"),
+    "听晚": (1, "night"),
+    "后日": (2, None),
+    "琴日": (-1, None),
 }
 _REL_DAY = "(?:" + "|".join(sorted(_REL_DAYS, key=len, reverse=True)) + ")"
 
@@ -428,7 +434,7 @@ _RELATIVE_DAYS = [_rule("relday", _REL_DAY, _relday)]
 # --- weekdays -----------------------------------------------------------------------------
 
 _WEEK_MODS = {"这": 0, "这个": 0, "本": 0, "下": 1, "下个": 1, "下下": 2, "下下个": 2}
-_WEEK_MODS.update({"上": -1, "上个": -1})
+_WEEK_MODS.update({"上": -1, "上个": -1, "今个": 0})
 
 
 def _weekday(m: re.Match[str], scan: Scan) -> bool | int:
@@ -458,7 +464,7 @@ def _weekend(m: re.Match[str], scan: Scan) -> bool:
 _WEEKDAYS = [
     _rule(
         "weekday",
-        rf"(?P<until>{_UNTIL_WORD})?\s*(?P<mod>下下个?|下个?|这个?|本|上个?)?"
+        rf"(?P<until>{_UNTIL_WORD})?\s*(?P<mod>下下个?|下个?|这个?|今个|本|上个?)?"
         rf"(?P<days>{WW}{WD}(?:{_DAY_SEP}{WW}?{WD})*)(?![次回遍])(?P<tail>\s*为止)?",
         _weekday,
     ),
@@ -590,7 +596,7 @@ def _zh_hour(m: re.Match[str], scan: Scan) -> bool:
     minute = _zh_minute(m)
     if minute is None:
         return False
-    if m["cha"]:  # "两点差一刻": a quarter to two
+    if m["cha"] or m["pcha"]:  # "两点差一刻", "差一刻两点": a quarter to two
         if not 0 < minute < 60:
             return False
         hour, minute = (hour - 1) % 24, 60 - minute
@@ -605,6 +611,11 @@ def _zh_hour(m: re.Match[str], scan: Scan) -> bool:
 
 
 def _zh_minute(m: re.Match[str]) -> int | None:
+    if m["pcha"]:
+        if m["pcq"]:
+            return 15 if m["pcq"][0] in "一1" else 45
+        value = _num(m["pcm"])
+        return value if value is not None and value < 60 and not m["cha"] else None
     if m["cha"]:
         if m["cq"]:
             return 15 if m["cq"][0] in "一1" else 45
@@ -612,6 +623,9 @@ def _zh_minute(m: re.Match[str]) -> int | None:
         return value if value is not None and value < 60 else None
     if m["half"]:
         return 30
+    if m["zi"]:  # Cantonese "三点一个字": 3:05
+        count = _num(m["zi"])
+        return count * 5 if count is not None and 0 < count < 12 else None
     if m["q"]:
         return 15 if m["q"][0] in "一1" else 45
     if m["m"]:
@@ -671,9 +685,11 @@ _TIMES = [
     ),
     _rule(
         "time",
-        rf"(?:在|于)?(?P<p>{ZH_PERIOD})?\s*(?P<h>{ZH_NUM})\s*(?P<u>点钟?|點鐘?|时|時)\s*"
+        rf"(?:在|于)?(?P<p>{ZH_PERIOD})?\s*(?:(?P<pcha>差\s*(?:(?P<pcq>[一1三3]刻)|(?P<pcm>{ZH_NUM})"
+        rf"\s*分钟?))\s*)?(?P<h>{ZH_NUM})\s*(?P<u>点钟?|點鐘?|时|時)\s*"
         rf"(?:(?P<cha>差\s*(?:(?P<cq>[一1三3]刻)|(?P<cm>{ZH_NUM})\s*分钟?))|(?P<half>半)"
-        rf"|(?P<q>[一1三3]刻)|(?P<zheng>整)|(?P<m>[零〇]?{ZH_NUM})\s*分?钟?)?"
+        rf"|(?P<q>[一1三3]刻|[一1三3]个骨)|(?P<zi>{ZH_NUM})\s*个字|(?P<zheng>整)"
+        rf"|(?:过\s*)?(?P<m>[零〇]?{ZH_NUM})\s*分?钟?)?"
         r"(?:左右|前后|前後)?",
         _zh_hour,
     ),
@@ -746,7 +762,8 @@ _PERIODS = [
     ),
     _rule(
         "period",
-        r"凌晨|清晨|早晨|早上|上午|中午|正午|午后|下午|傍晚|黄昏|晚上|晚间|夜里|夜间|夜晚|半夜|深夜|午夜",
+        r"凌晨|清晨|早晨|早上|上午|中午|正午|午后|下午|下昼|晏昼|朝早|傍晚|黄昏|晚上|晚间|夜里|夜间|夜晚"
+        r"|半夜|深夜|午夜",
         _period,
     ),
 ]

@@ -112,13 +112,22 @@ EN_ORDINAL = (
 )
 
 
+#: Traditional characters of time words, folded one to one into the simplified ones the
+#: grammar is written in (so "下個禮拜三", "兩個鐘頭後", "國慶節" read like "下个礼拜三"...).
+_TRADITIONAL = str.maketrans(
+    "個鐘鍾後點時禮週號兩慶聖誕節聽這國頭過間東紐約晝兒淩開歲農曆陰舊與黃裡幾學課飯覺樣為連續總從勞動師婦陽雙離鬧見約臺灣亞來電話",
+    "个钟钟后点时礼周号两庆圣诞节听这国头过间东纽约昼儿凌开岁农历阴旧与黄里几学课饭觉样为连续总从劳动师妇阳双离闹见约台湾亚来电话",
+)
+
+
 def normalize(text: str) -> str:
-    """Fold full-width forms to ASCII one character at a time, so offsets stay aligned."""
+    """Fold full-width forms to ASCII and traditional time characters to simplified ones,
+    one character at a time, so offsets stay aligned with the original text."""
     out = []
     for ch in text:
         folded = unicodedata.normalize("NFKC", ch)
         out.append(folded if len(folded) == 1 else ch)
-    return "".join(out)
+    return "".join(out).translate(_TRADITIONAL)
 
 
 def cn_value(token: str) -> int | None:
