@@ -12,6 +12,8 @@ import re
 
 from bot.timeparse.lexicon import (
     EN_HOLIDAYS,
+    EN_ZONE_ABBREVIATIONS,
+    EN_ZONE_WORD,
     EN_MONTH,
     EN_PERIOD_NAMES,
     EN_WEEKDAY,
@@ -1132,6 +1134,58 @@ _SPECIALS = [
     ),
 ]
 
+# --- explicit zones ------------------------------------------------------------------------
+
+
+def _zone_key(abbr: str, sign: str | None, hours: str | None, minutes: str | None) -> str | None:
+    """IANA name or "+480"-style offset minutes for "EST", "UTC+8", "GMT-05:30"."""
+    if sign and hours:
+        offset = int(hours) * 60 + int(minutes or 0)
+        if abbr.lower() not in ("utc", "gmt") or offset > 14 * 60:
+            return None
+        return f"{sign}{offset}"
+    value = EN_ZONE_ABBREVIATIONS[abbr.lower()]
+    return value if isinstance(value, str) else f"{round(value * 60):+d}"
+
+
+def _next_to_time(scan: Scan, start: int, end: int) -> bool:
+    return bool(scan.frame.times) and scan.touches_mask(start, end)
+
+
+def _zone_abbreviation(m: re.Match[str], scan: Scan) -> bool:
+    """ "5pm EST", "Friday 9:00 GMT", "3pm UTC+8", "9am Pacific time": right after a time."""
+    if not _next_to_time(scan, m.start(), m.end()):
+        return False
+    key = _zone_key(m["abbr"], m["sign"], m["oh"], m["om"])
+    label = re.sub(r"\s+time$", "", m.group(0).strip(), flags=_F)
+    return key is not None and set_slot(scan.frame, zone=(label, key))
+
+
+def _zone_place(m: re.Match[str], scan: Scan) -> bool:
+    """ "4 pm Tokyo time", "noon New York time": a city's clock."""
+    if not _next_to_time(scan, m.start(), m.end()):
+        return False
+    from bot.timeparse.zones import place_zone  # zones builds on the grammar
+
+    key = place_zone(m["place"])
+    return key is not None and set_slot(scan.frame, zone=(m["place"], key))
+
+
+_ZONES = [
+    _rule(
+        "zone",
+        rf"{L}(?:in\s+)?(?P<abbr>{EN_ZONE_WORD})(?:\s*(?P<sign>[+-])\s*(?P<oh>\d{{1,2}})"
+        rf"(?::?(?P<om>\d{{2}}))?)?(?:\s+time)?{R}",
+        _zone_abbreviation,
+    ),
+    _rule(
+        "zone",
+        rf"{L}(?:in\s+)?(?P<place>[A-Z][A-Za-z.'-]+(?:\s+[A-Z][A-Za-z.'-]+)?)\s+time{R}",
+        _zone_place,
+    ),
+    _rule("zone", rf"{L}(?:in\s+)?(?P<place>[A-Z][A-Za-z.'-]+)\s+time{R}", _zone_place),
+]
+
 STAGES: dict[str, list[Rule]] = {
     "recurrence": _RECURRENCE,
     "full_dates": _FULL_DATES,
@@ -1143,4 +1197,5 @@ STAGES: dict[str, list[Rule]] = {
     "times": _TIMES,
     "periods": _PERIODS,
     "specials": _SPECIALS,
+    "zones": _ZONES,
 }

@@ -15,6 +15,7 @@ from bot.timeparse.lexicon import (
     ZH_PERIODS,
     ZH_WEEK_WORD,
     ZH_WEEKDAY_CHAR,
+    ZH_ZONE_NAMES,
     zh_weekday,
 )
 from bot.timeparse.model import ClockTime
@@ -799,6 +800,24 @@ _SPECIALS = [
     _rule("special", r"明年|年底|年末", _year_end),
 ]
 
+# --- explicit zones ------------------------------------------------------------------------
+
+
+def _zone(m: re.Match[str], scan: Scan) -> bool:
+    """ "北京时间晚上8点", "纽约时间明天早上9点", "美东时间": next to a time."""
+    if not (scan.frame.times and scan.touches_mask(m.start(), m.end())):
+        return False
+    place = m["place"]
+    key = ZH_ZONE_NAMES.get(place)
+    if key is None:
+        from bot.timeparse.zones import place_zone  # zones builds on the grammar
+
+        key = place_zone(place)
+    return key is not None and set_slot(scan.frame, zone=(place + "时间", key))
+
+
+_ZONES = [_rule("zone", r"(?P<place>[\u4e00-\u9fff]{2,5}?)(?:时间|时区)", _zone)]
+
 STAGES: dict[str, list[Rule]] = {
     "recurrence": _RECURRENCE,
     "full_dates": _FULL_DATES,
@@ -810,4 +829,5 @@ STAGES: dict[str, list[Rule]] = {
     "times": _TIMES,
     "periods": _PERIODS,
     "specials": _SPECIALS,
+    "zones": _ZONES,
 }

@@ -8,6 +8,8 @@ Parts of day are mapped to canonical period names used by the resolver:
 from __future__ import annotations
 
 __all__ = [
+    "EN_ZONE_ABBREVIATIONS",
+    "EN_ZONE_WORD",
     "EN_HOLIDAYS",
     "EN_MONTH",
     "EN_PERIOD_NAMES",
@@ -19,6 +21,7 @@ __all__ = [
     "ZH_PERIODS",
     "ZH_WEEKDAY_CHAR",
     "ZH_WEEK_WORD",
+    "ZH_ZONE_NAMES",
     "en_month",
     "en_weekday",
     "is_weekday_abbreviation",
@@ -157,3 +160,69 @@ def zh_weekday(char: str) -> int:
     if char.isdigit():
         return (int(char) - 1) % 7
     return _ZH_WEEKDAY_VALUES[char]
+
+
+#: Zone abbreviations said after a time ("5pm EST").  A standard or summer abbreviation is
+#: that fixed offset (hours), as written: "EST" in July is still UTC-5.  The season-free
+#: forms ("ET", "PT") are the zone, with its daylight saving.  CST (China or US Central) and
+#: IST (India, Ireland or Israel) are read as China and India, the common meaning for our
+#: users, and confirmed in the user's own time like every other zone.
+EN_ZONE_ABBREVIATIONS: dict[str, float | str] = {
+    "utc": 0,
+    "gmt": 0,
+    "z": 0,
+    "wet": 0,
+    "west": 1,
+    "bst": 1,
+    "cet": 1,
+    "cest": 2,
+    "eet": 2,
+    "eest": 3,
+    "msk": 3,
+    "ist": 5.5,
+    "sgt": 8,
+    "hkt": 8,
+    "cst": 8,
+    "awst": 8,
+    "jst": 9,
+    "kst": 9,
+    "acst": 9.5,
+    "aest": 10,
+    "aedt": 11,
+    "nzst": 12,
+    "nzdt": 13,
+    "hst": -10,
+    "akst": -9,
+    "akdt": -8,
+    "pst": -8,
+    "pdt": -7,
+    "mst": -7,
+    "mdt": -6,
+    "cdt": -5,
+    "est": -5,
+    "edt": -4,
+    "ast": -4,
+    "et": "America/New_York",
+    "ct": "America/Chicago",
+    "mt": "America/Denver",
+    "pt": "America/Los_Angeles",
+    "eastern": "America/New_York",
+    "central": "America/Chicago",
+    "mountain": "America/Denver",
+    "pacific": "America/Los_Angeles",
+}
+EN_ZONE_WORD = (
+    "(?:"
+    + "|".join(sorted((k for k in EN_ZONE_ABBREVIATIONS if len(k) > 1), key=len, reverse=True))
+    + ")"
+)
+#: Chinese zone names that are not a city: "美东时间", "北京时间" is a city.
+ZH_ZONE_NAMES = {
+    "美东": "America/New_York",
+    "美中": "America/Chicago",
+    "美西": "America/Los_Angeles",
+    "格林尼治": "UTC",
+    "格林威治": "UTC",
+    "协调世界": "UTC",
+    "世界标准": "UTC",
+}

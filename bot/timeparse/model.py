@@ -101,6 +101,8 @@ class Frame:
     byday: list[int] = field(default_factory=list)  # weekdays of a weekly rule
     until: tuple[str, int, int, int] | None = None  # ("weekday", wd, 0, 0) / ("date", y, m, d)
     span: tuple[int, str] | None = None  # "for a week": (1, "w"); units d/w/mo/times
+    # a named zone the time is read in: (label as written, IANA name or "+480" offset minutes)
+    zone: tuple[str, str] | None = None
 
     def has_time(self) -> bool:
         """Whether any slot that pins a moment was filled."""
@@ -142,6 +144,8 @@ class ParsedWhen:
     unparsed: str | None = None  # time-like words the grammar could not place
     choices: tuple[datetime, ...] = ()  # the readings to offer when one must be chosen
     relative: bool = False  # an exact offset from now ("in 20 minutes"), not a wall time
+    zone: str | None = None  # the zone the user named ("EST", "北京时间"), as written
+    zone_when: datetime | None = None  # ``when`` on that zone's clock (None without a zone)
 
     @property
     def needs_question(self) -> bool:

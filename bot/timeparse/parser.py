@@ -37,6 +37,7 @@ _STAGES = (
     "times",
     "periods",
     "specials",
+    "zones",
 )
 RULES: tuple[Rule, ...] = tuple(
     rule
@@ -65,9 +66,18 @@ def parse_when(
     scan = Scan(normalize(source), month_first=month_first(tz))
     run_rules(scan, RULES)
     frame = scan.frame
-    result = resolve(frame, now, zone, default_time)
+    named = _named_zone(frame)
+    result = resolve(frame, now, named or zone, default_time)
     if result is None:
         return None
+    zone_when = None
+    if named is not None:
+        zone_when = result.when
+        result.when = result.when.astimezone(zone)
+        if result.dtstart is not None:
+            result.dtstart = result.dtstart.astimezone(zone)
+        if result.rrule is not None and "unparsed" not in result.flags:
+            result.flags.append("unparsed")  # a rule runs on the user's clock: ask
     leftover = find_leftover(scan)
     if leftover is not None and "unparsed" not in result.flags:
         result.flags.append("unparsed")
@@ -87,7 +97,27 @@ def parse_when(
         unparsed=leftover,
         choices=choices,
         relative=frame.delta is not None and frame.freq is None,
+        zone=frame.zone[0] if named is not None and frame.zone else None,
+        zone_when=zone_when,
     )
+
+
+_HALF_HOUR_ZONES = {330: "Asia/Kolkata", 345: "Asia/Kathmandu", 570: "Australia/Darwin"}
+
+
+def _named_zone(frame: Frame) -> ZoneInfo | None:
+    """The zone the user named next to the time ("5pm EST": UTC-5, ``Etc/GMT+5``), if any.
+    An offset from now ("in 2 hours EST") needs none."""
+    if frame.zone is None or frame.delta is not None:
+        return None
+    key = frame.zone[1]
+    if key[0] not in "+-":
+        return ZoneInfo(key)
+    minutes = int(key)
+    if minutes % 60:
+        half = _HALF_HOUR_ZONES.get(minutes)
+        return ZoneInfo(half) if half else None
+    return ZoneInfo("UTC") if minutes == 0 else ZoneInfo(f"Etc/GMT{-minutes // 60:+d}")
 
 
 def _public(result: Resolution, task: str | None) -> ParsedWhen:

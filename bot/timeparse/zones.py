@@ -35,7 +35,14 @@ from bot.timeparse.numbers import cn_value, normalize
 from bot.timeparse.resolve import period_reading
 from bot.timeparse.scanner import MASK, Scan, run_rules
 
-__all__ = ["ALIASES", "ALTERNATIVES", "canonical", "resolve_timezone", "timezone_alternatives"]
+__all__ = [
+    "ALIASES",
+    "ALTERNATIVES",
+    "canonical",
+    "place_zone",
+    "resolve_timezone",
+    "timezone_alternatives",
+]
 
 _SKIP_AREAS = ("Etc/", "SystemV/", "US/", "Brazil/", "Canada/", "Chile/", "Mexico/")
 _SKIP_NAMES = {"localtime", "Factory"}
@@ -642,6 +649,16 @@ def _lookup_name(query: str) -> list[str]:
     if "," in folded:
         return _lookup_name(folded.split(",")[0])
     return []
+
+
+def place_zone(name: str) -> str | None:
+    """The one IANA zone of a city or country name ("Tokyo", "纽约", "New York"), None when
+    the name is unknown or has several zones (a time "in US time" must be asked about)."""
+    folded = _fold(name)
+    if len(folded) < 2 or folded in _ABBREVIATIONS:
+        return None
+    found = _lookup_name(name)
+    return found[0] if len(found) == 1 else None
 
 
 def _query(text: str) -> str:
