@@ -12,12 +12,12 @@ import re
 
 from bot.timeparse.lexicon import (
     EN_HOLIDAYS,
-    EN_ZONE_ABBREVIATIONS,
-    EN_ZONE_WORD,
     EN_MONTH,
     EN_PERIOD_NAMES,
     EN_WEEKDAY,
     EN_WEEKDAY_FULL,
+    EN_ZONE_ABBREVIATIONS,
+    EN_ZONE_WORD,
     en_month,
     en_weekday,
     is_weekday_abbreviation,
@@ -418,7 +418,9 @@ _FULL_DATES = [
     _rule(
         "date",
         rf"{_ON}(?<![\d/.:])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?"
-        r"(?![\d/])(?!\s*(?:cups?|of|tsp|tbsp|inch|in|mile|km)(?![A-Za-z]))",
+        r"(?![\d/])(?!\s*(?:cups?|of|tsp|tbsp|teaspoons?|tablespoons?|inch(?:es)?|in|miles?|km|kg"
+        r"|g|lbs?|pounds?|oz|ounces?|l|ml|liters?|litres?|cm|mm|m|h|hrs?|hours?|mins?|minutes?|s"
+        r"|secs?|seconds?|days?|weeks?|months?|years?|pieces?|slices?|of)(?![A-Za-z]))",
         _numeric_date,
     ),
     _rule(
@@ -434,25 +436,51 @@ _UNIT_WORD = (
     r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?"
     r"|years?|yrs?)"
 )
-_QTY = rf"(?:half\s+an?|half|{EN_NUM})"
+_FRACTION = r"(?:\d+\s+)?\d+/\d+"  # "1/4", "1 1/2"
+_QUARTERS = r"(?:(?:a|one|two|three|1|2|3)\s+)?quarters?"
+_QTY = (
+    rf"(?:{_FRACTION}(?:\s+of)?(?:\s+an?)?|{_QUARTERS}\s+of\s+an?|{_QUARTERS}(?=\s+h)"
+    rf"|an?\s+half|half\s+an?|half|{EN_NUM}(?:\s+and\s+(?:a\s+)?half)?)"
+)
 _PART = (
     rf"(?:{_QTY}(?:\s+and\s+a\s+half)?\s*-?\s*{_UNIT_WORD}(?:\s+and\s+a\s+half)?"
-    r"|\d+(?:\.\d+)?\s?(?:h|m|min|s|d|w)(?:\s?\d+\s?m(?:in)?)?)"
+    r"|(?:\d+(?:\.\d+)?|(?:\d+\s+)?\d+/\d+)\s?(?:h|m|min|s|d|w)(?:\s?\d+\s?m(?:in)?|(?<=h)[0-5]\d)?)"
 )
 _DURATION = rf"{_PART}(?:\s*(?:,|and)?\s*{_PART})*"
 _PART_RE = re.compile(
     rf"(?P<q>{_QTY})(?P<h1>\s+and\s+a\s+half)?\s*-?\s*(?P<u>{_UNIT_WORD})(?P<h2>\s+and\s+a\s+half)?"
-    r"|(?P<cq>\d+(?:\.\d+)?)\s?(?P<cu>h|min|m|s|d|w)(?:\s?(?P<cm>\d+)\s?m(?:in)?)?",
+    r"|(?P<cq>\d+(?:\.\d+)?|(?:\d+\s+)?\d+/\d+)\s?(?P<cu>h|min|m|s|d|w)(?:\s?(?P<cm>\d+)\s?m(?:in)?|(?<=h)(?P<cm2>[0-5]\d))?",
     _F,
 )
 _UNIT_KEYS = {"se": "s", "s": "s", "mi": "m", "m": "m", "ho": "h", "hr": "h", "h": "h"}
 _UNIT_KEYS.update({"da": "d", "d": "d", "we": "w", "wk": "w", "w": "w", "mo": "mo", "y": "y"})
 
 
+def _fraction_value(text: str) -> float | None:
+    """ "1/4" -> 0.25, "1 1/2" -> 1.5 (a zero denominator or a fraction over 100 is none)."""
+    m = re.fullmatch(r"(?:(\d+)\s+)?(\d+)/(\d+)", text.strip())
+    if not m or int(m[3]) == 0 or int(m[2]) > 100:
+        return None
+    return int(m[1] or 0) + int(m[2]) / int(m[3])
+
+
+_QUARTER_COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "1": 1, "2": 2, "3": 3}
+
+
 def _quantity(text: str) -> float | None:
-    text = text.lower().strip()
-    if text.startswith("half"):
+    text = re.sub(r"\s+", " ", text.lower().strip())
+    text = re.sub(r" of(?: an?)?$| an?$", "", text) if "/" in text or "quarter" in text else text
+    if "/" in text:
+        return _fraction_value(text)
+    if "quarter" in text:
+        count = _QUARTER_COUNTS.get(text.split()[0], 1) if " " in text else 1
+        return count / 4
+    if text.startswith("half") or text in ("a half", "an half"):
         return 0.5
+    half = re.match(r"(.+) and (?:a )?half$", text)
+    if half:
+        whole = en_value(half[1])
+        return None if whole is None else whole + 0.5
     return en_value(text)
 
 
@@ -462,9 +490,12 @@ def _duration_parts(text: str) -> list[tuple[float, str]] | None:
     for m in _PART_RE.finditer(text):
         if m["cq"]:
             unit = m["cu"].lower()
-            parts.append((float(m["cq"]), "m" if unit.startswith("m") else unit))
-            if m["cm"]:
-                parts.append((float(m["cm"]), "m"))
+            amount = _fraction_value(m["cq"]) if "/" in m["cq"] else float(m["cq"])
+            if amount is None:
+                return None
+            parts.append((amount, "m" if unit.startswith("m") else unit))
+            if m["cm"] or m["cm2"]:
+                parts.append((float(m["cm"] or m["cm2"]), "m"))
             continue
         qty = _quantity(m["q"])
         if qty is None:
@@ -919,7 +950,7 @@ _TIMES = [
         "time",
         rf"(?:{L}(?:at|by|around|before|until|till|from|starting\s+at)\s+|@\s*)(?<![\d:.])"
         rf"(?P<h>[01]?\d|2[0-3])(?P<m>[0-5]\d)(?:\s*(?:h|hrs|hours){R})?{R}"
-        rf"(?!\s*(?:[:./\d]|people|persons|kg|km|miles|meters|m{R}|feet|ft|dollars|euros|yuan|usd))",
+        rf"(?!\s*(?:[-:./\d]|people|persons|kg|km|miles|meters|m{R}|feet|ft|dollars|euros|yuan|usd))",
         _compact_time,
     ),
     _rule(

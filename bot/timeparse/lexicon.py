@@ -8,13 +8,13 @@ Parts of day are mapped to canonical period names used by the resolver:
 from __future__ import annotations
 
 __all__ = [
-    "EN_ZONE_ABBREVIATIONS",
-    "EN_ZONE_WORD",
     "EN_HOLIDAYS",
     "EN_MONTH",
     "EN_PERIOD_NAMES",
     "EN_WEEKDAY",
     "EN_WEEKDAY_FULL",
+    "EN_ZONE_ABBREVIATIONS",
+    "EN_ZONE_WORD",
     "PERIOD_DEFAULTS",
     "ZH_HOLIDAYS",
     "ZH_PERIOD",

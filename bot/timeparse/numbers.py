@@ -70,12 +70,14 @@ _EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
 _EN_WORDS = {word: i for i, word in enumerate(_EN_UNITS)}
 _EN_WORDS.update(_EN_TENS)
 _EN_WORDS.update({"a": 1, "an": 1, "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12})
+# vague amounts, read as the usual small number: a couple = a pair = 2, a few = 3
+_EN_WORDS.update({"a couple": 2, "couple": 2, "a pair of": 2, "pair of": 2, "a few": 3, "few": 3})
 
 _TENS_RE = "|".join(_EN_TENS)
 _UNITS_RE = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 EN_NUM = (
     rf"(?:\d+(?:\.\d+)?|(?:{_TENS_RE})(?:[-\s](?:{_UNITS_RE}))?|{_UNITS_RE}"
-    r"|a\s+couple\s+of|couple\s+of|a\s+dozen|an?)"
+    r"|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+pair\s+of|pair\s+of|a\s+few|few|a\s+dozen|an?)"
 )
 
 _ORDINAL_WORDS = [
