@@ -15,12 +15,13 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.i18n import LANGUAGES, Catalog, pick_language
 from bot.services import Services
 from bot.telegram.handlers import FEATURES, basics
+from bot.telegram.polling import TolerantBot
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
 
@@ -52,22 +53,20 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = None,
 ) -> Application:
     """Wire the handlers of every feature into an Application talking to Telegram."""
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .concurrent_updates(PerChatUpdateProcessor())
-        .rate_limiter(
-            rate_limiter
-            or ChatRateLimiter(
-                overall_per_second=settings.rate_overall_per_second,
-                private_per_second=settings.rate_private_chat_per_second,
-                group_per_minute=settings.rate_group_per_minute,
-            )
-        )
+    bot = TolerantBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        # PTB's defaults: a pool for the handlers' calls, one connection for getUpdates.
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter
+        or ChatRateLimiter(
+            overall_per_second=settings.rate_overall_per_second,
+            private_per_second=settings.rate_private_chat_per_second,
+            group_per_minute=settings.rate_group_per_minute,
+        ),
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(PerChatUpdateProcessor())
     app = builder.build()
     app.bot_data["services"] = services
     app.add_handler(TypeHandler(Update, ignore_edits), group=-2)
