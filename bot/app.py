@@ -23,6 +23,7 @@ from bot.llm.client import OpenAIChat, http_transport
 from bot.llm.types import LLM
 from bot.logs import setup_logging
 from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
+from bot.memory.tools import memory_tools
 from bot.people import PeopleService, people_tools
 from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
@@ -82,6 +83,8 @@ async def build_services(
         # Reminder waves use at most 80% of the bot's message budget; chat keeps the rest.
         scheduler_options=SchedulerOptions(max_per_second=settings.rate_overall_per_second * 0.8),
     )
+    for search_tool in memory_tools(memory, private_memory_allowed=groups.shares):
+        conversation.tools.register(search_tool)
     for tool in reminder_tools(reminders):
         conversation.tools.register(tool)
     people = await PeopleService.open(

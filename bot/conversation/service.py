@@ -35,7 +35,9 @@ __all__ = ["ConversationOptions", "ConversationService"]
 
 logger = logging.getLogger(__name__)
 
-_MAX_TOOL_ROUNDS = 3
+#: Rounds of tool calls in one answer: a few memory searches, each following the last, and an
+#: action (see bot.memory.tools.MAX_SEARCHES_PER_TURN).
+_MAX_TOOL_ROUNDS = 5
 
 #: Answers whether a user allowed their private memory in a group: (user_id, chat_id) -> bool.
 PrivateMemoryPolicy = Callable[[int, int], Awaitable[bool]]

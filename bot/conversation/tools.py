@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -43,6 +43,8 @@ class ToolContext:
     now: datetime
     language: str
     timezone: str
+    #: Calls per tool name in this turn, for tools that bound themselves (a few searches).
+    turn_calls: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -384,6 +384,11 @@ class _Application:
             self.result.skipped += 1
             return
         for fact_id in replaced:
-            if await self._store.retract_fact(**self._scope, fact_id=fact_id, now=self._now):
+            if await self._store.retract_fact(
+                **self._scope,
+                fact_id=fact_id,
+                now=self._now,
+                source_message_ids=self._sources(operation),
+            ):
                 self._replaced.add(fact_id)
                 self.result.retracted.append(fact_id)

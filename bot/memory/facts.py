@@ -108,23 +108,34 @@ class FactBook:
                 subject if subject is not None else old[0].subject,
                 kind or old[0].kind,
             )
+            ended_at, ended_by = _ending(conn, scope_id, source_message_ids, now)
             conn.executemany(
-                "UPDATE memory_facts SET status = 'superseded', superseded_by = ?, updated_at = ?"
-                " WHERE id = ? AND scope_id = ?",
-                [(new_id, to_db_time(now), fact.id, scope_id) for fact in old],
+                "UPDATE memory_facts SET status = 'superseded', superseded_by = ?, updated_at = ?,"
+                " valid_until = ?, ended_by_message_id = ? WHERE id = ? AND scope_id = ?",
+                [(new_id, to_db_time(now), ended_at, ended_by, fact.id, scope_id) for fact in old],
             )
             return _get(conn, scope_id, new_id)
 
         return await self._db.run_write(supersede)
 
-    async def retract(self, scope_id: int, fact_id: int, now: datetime) -> bool:
-        """Mark an active fact as no longer true, keeping it as history."""
-        changed = await self._db.execute_rowcount(
-            "UPDATE memory_facts SET status = 'deleted', updated_at = ?"
-            " WHERE id = ? AND scope_id = ? AND status = 'active'",
-            (to_db_time(now), fact_id, scope_id),
-        )
-        return changed > 0
+    async def retract(
+        self, scope_id: int, fact_id: int, now: datetime, source_message_ids: Sequence[int] = ()
+    ) -> bool:
+        """Mark an active fact as no longer true, keeping it as history (with the time it
+        ended and the message that said so, if given)."""
+
+        def retract(conn: sqlite3.Connection) -> bool:
+            ended_at, ended_by = _ending(conn, scope_id, source_message_ids, now)
+            return (
+                conn.execute(
+                    "UPDATE memory_facts SET status = 'deleted', updated_at = ?, valid_until = ?,"
+                    " ended_by_message_id = ? WHERE id = ? AND scope_id = ? AND status = 'active'",
+                    (to_db_time(now), ended_at, ended_by, fact_id, scope_id),
+                ).rowcount
+                > 0
+            )
+
+        return await self._db.run_write(retract)
 
     async def delete(self, scope_id: int, fact_id: int) -> bool:
         """Erase a fact and the older versions it replaced; False if it is not in the scope."""
@@ -180,6 +191,23 @@ class FactBook:
                 (fact_id,),
             )
         return fact_id
+
+
+def _ending(
+    conn: sqlite3.Connection, scope_id: int, message_ids: Sequence[int], now: datetime
+) -> tuple[str, int | None]:
+    """When a fact stopped being true and the message that said so: the latest of the given
+    messages of the scope, or ``now`` and nobody when none is given."""
+    wanted = clean_ids(message_ids)
+    if wanted:
+        row = conn.execute(
+            "SELECT id, at FROM messages WHERE scope_id = ?"
+            f" AND id IN ({placeholders(len(wanted))}) ORDER BY at DESC, id DESC LIMIT 1",
+            (scope_id, *wanted),
+        ).fetchone()
+        if row is not None:
+            return str(row[1]), int(row[0])
+    return to_db_time(now), None
 
 
 def _get(conn: sqlite3.Connection, scope_id: int, fact_id: int) -> Fact | None:

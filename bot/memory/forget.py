@@ -198,6 +198,17 @@ class Forgetter:
             "DELETE FROM messages WHERE id = ? AND scope_id = ?",
             [(message_id, scope_id) for message_id in message_ids],
         )
+        # A fact that outlived the message which ended it keeps its end, not the pointer.
+        gone = set(message_ids)
+        ended = conn.execute(
+            "SELECT id, ended_by_message_id FROM memory_facts"
+            " WHERE scope_id = ? AND ended_by_message_id IS NOT NULL",
+            (scope_id,),
+        ).fetchall()
+        conn.executemany(
+            "UPDATE memory_facts SET ended_by_message_id = NULL WHERE id = ?",
+            [(row[0],) for row in ended if row[1] in gone],
+        )
         conn.execute(
             "UPDATE memory_scopes SET docs = max(docs - ?, 0), terms = max(terms - ?, 0)"
             " WHERE scope_id = ?",

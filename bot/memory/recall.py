@@ -13,6 +13,7 @@ short timeline::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.llm.tokens import estimate_tokens
 from bot.memory.types import Fact, MemoryHit
 
-__all__ = ["Recall", "select_for_budget"]
+__all__ = ["Recall", "asks_about_the_past", "select_for_budget"]
 
 #: A message longer than this is cut in the prompt (the whole text stays in memory).
 _MAX_MESSAGE_CHARS = 400
@@ -29,6 +30,14 @@ _FACT_SHARE = 0.4
 #: Tokens of the "[2026-03-14 Sat] Name: " prefix and of the section headers.
 _LINE_OVERHEAD = 12
 _HEADER_COST = 8
+
+#: Words of a question about what used to be true: then history facts are recalled too.
+_PAST_RE = re.compile(
+    r"\b(?:before|used to|previous(?:ly)?|former(?:ly)?|earlier|old|ex|anymore|any more|"
+    r"no longer|originally|at first|back then|past)\b"
+    r"|以前|之前|原来|原先|过去|曾经|从前|先前|上一[个份任]|前任|旧的|不再",
+    re.IGNORECASE,
+)
 
 _HEADERS = {
     "en": ("Known facts:", "Earlier messages:"),
@@ -65,11 +74,26 @@ class Recall:
         lines: list[str] = []
         if self.facts:
             lines.append(facts_header)
-            lines.extend(f"- {fact.text}" for fact in self.facts)
+            lines.extend(f"- {_fact_text(fact, tz, language)}" for fact in self.facts)
         if self.messages:
             lines.append(messages_header)
             lines.extend(_message_line(hit, tz, language) for hit in self.messages)
         return "\n".join(lines)
+
+
+def asks_about_the_past(query: str) -> bool:
+    """Whether a question asks what used to be true ("where did I live before?", "我以前住哪")."""
+    return _PAST_RE.search(query) is not None
+
+
+def _fact_text(fact: Fact, tz: ZoneInfo, language: str) -> str:
+    """A fact, marked with the day it stopped being true if it did (history, not the truth)."""
+    if fact.is_active:
+        return fact.text
+    ended = (fact.valid_until or fact.updated_at).astimezone(tz)
+    if language == "zh":
+        return f"{fact.text}（{ended:%Y-%m-%d} 起已不再成立）"
+    return f"{fact.text} (no longer true since {ended:%Y-%m-%d})"
 
 
 def _message_line(hit: MemoryHit, tz: ZoneInfo, language: str) -> str:

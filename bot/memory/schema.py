@@ -74,4 +74,14 @@ MEMORY_MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    Migration(
+        2,
+        """
+        -- Validity of a fact: when it stopped being true (superseded or retracted), and the
+        -- message that said so (the user's "I moved to Berlin"). NULL while the fact holds.
+        ALTER TABLE memory_facts ADD COLUMN valid_until TEXT;
+        ALTER TABLE memory_facts ADD COLUMN ended_by_message_id INTEGER;
+        UPDATE memory_facts SET valid_until = updated_at WHERE status != 'active';
+        """,
+    ),
 ]

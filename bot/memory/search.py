@@ -19,7 +19,7 @@ import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.memory.common import column, placeholders
@@ -45,10 +45,11 @@ from bot.memory.ranking import (
     recency_factor,
     top_candidates,
 )
+from bot.memory.timehints import TimeWindow
 from bot.memory.types import Fact, MemoryHit
 from bot.storage import from_db_time, to_db_time
 
-__all__ = ["Candidate", "Searcher", "fact_from_row"]
+__all__ = ["Candidate", "SearchFilter", "Searcher", "fact_from_row"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,45 @@ _TOPIC_MATCH_SHARE = 0.5
 _TOPIC_MATCH_LIMIT = 5_000
 #: Score of a message inside the query's time window that shares no word with the query.
 _WINDOW_FLOOR = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Hard limits on what a search may return (the model's ``search_memory`` tool sets them).
+
+    ``since``/``until`` bound the message time (``until`` exclusive) and become the query's time
+    window; ``person`` keeps messages said by or mentioning someone (a case-insensitive match on
+    the speaker and the text).
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    person: str | None = None
+    #: Only messages written before this moment (e.g. not the question being answered), without
+    #: making it a time window of the query.
+    written_before: datetime | None = None
+
+    @property
+    def window(self) -> TimeWindow | None:
+        """The time range as a window (open ends reach far into the past or future)."""
+        if self.since is None and self.until is None:
+            return None
+        start = self.since or datetime(1970, 1, 1, tzinfo=UTC)
+        end = self.until or datetime(9999, 1, 1, tzinfo=UTC)
+        return TimeWindow(start, end, "")
+
+    def keeps(self, candidate: Candidate) -> bool:
+        if self.since is not None and candidate.at < self.since:
+            return False
+        if self.until is not None and candidate.at >= self.until:
+            return False
+        if self.written_before is not None and candidate.at >= self.written_before:
+            return False
+        if self.person:
+            name = self.person.casefold()
+            said = (candidate.speaker or "").casefold()
+            return name in said or name in candidate.text.casefold()
+        return True
 
 
 @dataclass(slots=True)
@@ -123,17 +163,28 @@ class Searcher:
         before_id: int | None = None,
         exclude: frozenset[int] = frozenset(),
         query_vector: list[float] | None = None,
+        where: SearchFilter | None = None,
     ) -> list[Candidate]:
-        """The k best messages of the scope for the query, best first."""
+        """The k best messages of the scope for the query, best first (only those ``where``
+        keeps, if given)."""
         code = self._keys.code(conn, scope_id)
         if code is None or k <= 0:
             return []
-        ranked = self._lexical(conn, scope_id, code, plan, now, before_id)
+        ids: tuple[int, int] | None = None
+        if where is not None and where.window is not None:
+            # A time range is also a plan window: its messages join the pool and get the boost.
+            plan = replace(plan, window=where.window)
+            ids = self._id_range(conn, scope_id, where.window)
+            if ids is None:
+                return []
+        ranked = self._lexical(conn, scope_id, code, plan, now, before_id, ids)
         if query_vector is not None:
-            dense = self._nearest(conn, "message", scope_id, query_vector, before_id)
+            dense = self._nearest(conn, "message", scope_id, query_vector, before_id, ids)
             if dense:
                 ranked = self._fuse(conn, scope_id, plan, ranked, dense, query_vector, before_id)
         ranked = [candidate for candidate in ranked if candidate.id not in exclude]
+        if where is not None:
+            ranked = [candidate for candidate in ranked if where.keeps(candidate)]
         # After fusion and the neighbour shares: a question still lends its words to its answer.
         for candidate in ranked:
             candidate.score *= question_factor(candidate.text, self._config)
@@ -148,11 +199,14 @@ class Searcher:
         plan: QueryPlan,
         now: datetime,
         before_id: int | None,
+        ids: tuple[int, int] | None = None,
     ) -> list[Candidate]:
         config = self._config
         documents, average_length = self._keys.stats(conn, scope_id)
         postings = self._postings(conn, MESSAGE_TABLE, code, plan, before_id)
         scores = raw_scores(postings, documents, config)
+        if ids is not None:  # a hard time range: rank only the messages that may be returned
+            scores = {row: score for row, score in scores.items() if ids[0] <= row <= ids[1]}
         pool = top_candidates(scores, config.pool_size)
         if plan.window is not None:
             pool.extend(self._window_ids(conn, scope_id, plan, before_id, exclude=set(pool)))
@@ -171,6 +225,17 @@ class Searcher:
         candidates = [candidate for candidate in candidates if candidate.score > 0]
         candidates.sort(key=lambda c: (c.score, c.id), reverse=True)
         return candidates
+
+    @staticmethod
+    def _id_range(
+        conn: sqlite3.Connection, scope_id: int, window: TimeWindow
+    ) -> tuple[int, int] | None:
+        """The lowest and highest id of the scope's messages inside the window (None if none)."""
+        row = conn.execute(
+            "SELECT min(id), max(id) FROM messages WHERE scope_id = ? AND at >= ? AND at < ?",
+            (scope_id, to_db_time(window.start), to_db_time(window.end)),
+        ).fetchone()
+        return None if row is None or row[0] is None else (int(row[0]), int(row[1]))
 
     def _time_factor(self, plan: QueryPlan, at: datetime, now: datetime) -> float:
         factor = recency_factor((now - at).total_seconds() / 86400.0, self._config)
@@ -445,10 +510,15 @@ class Searcher:
         scope_id: int,
         vector: list[float],
         before_id: int | None,
+        ids: tuple[int, int] | None = None,
     ) -> list[tuple[int, float]]:
-        """The scope's nearest items: (id, cosine similarity), best first."""
+        """The scope's nearest items: (id, cosine similarity), best first (within ``ids``)."""
         nearest = self._vectors.nearest(conn, kind, scope_id, vector, self._config.pool_size)
-        return [(item, cosine) for item, cosine in nearest if before_id is None or item < before_id]
+        return [
+            (item, cosine)
+            for item, cosine in nearest
+            if (before_id is None or item < before_id) and (ids is None or ids[0] <= item <= ids[1])
+        ]
 
 
 def _count(conn: sqlite3.Connection, table: str, code: str, posting: TermPostings) -> int:
@@ -484,4 +554,6 @@ def fact_from_row(row: Mapping[str, Any] | Any) -> Fact:
         source_message_ids=sources,
         created_at=from_db_time(row["created_at"]),
         updated_at=from_db_time(row["updated_at"]),
+        valid_until=from_db_time(row["valid_until"]) if row["valid_until"] else None,
+        ended_by_message_id=row["ended_by_message_id"],
     )

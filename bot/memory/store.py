@@ -34,9 +34,9 @@ from bot.memory.forget import Forgetter
 from bot.memory.index import ScopeKeys
 from bot.memory.ingest import ContextPolicy, MessageWriter
 from bot.memory.ranking import RankingConfig
-from bot.memory.recall import Recall, select_for_budget
+from bot.memory.recall import Recall, asks_about_the_past, select_for_budget
 from bot.memory.schema import MEMORY_MIGRATIONS
-from bot.memory.search import Candidate, Searcher
+from bot.memory.search import Candidate, Searcher, SearchFilter
 from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage
 from bot.storage import CORE_MIGRATIONS, Database, memory_scope
 
@@ -197,19 +197,40 @@ class MemoryStore:
         now: datetime | None = None,
         chat_id: int | None = None,
         before_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        person: str | None = None,
+        written_before: datetime | None = None,
     ) -> list[MemoryHit]:
         """The k past messages that best answer a natural question, best first.
 
         The scope is the user's private memory, or the group's when ``chat_id`` is a group;
-        ``before_id`` keeps only messages stored before that id.
+        ``before_id`` keeps only messages stored before that id. ``since``/``until`` (exclusive)
+        keep only messages of that time, and ``person`` those said by or naming someone;
+        ``written_before`` drops messages from that moment on without ranking by time.
         """
         scope_id = memory_scope(user_id=user_id, chat_id=user_id if chat_id is None else chat_id)
         vector = await self._searcher.embed_query(query)
         now = aware(now or utcnow())
         plan = self._searcher.plan(query, now)
+        where = None
+        if since or until or written_before or (person and person.strip()):
+            where = SearchFilter(
+                since=aware(since) if since else None,
+                until=aware(until) if until else None,
+                person=person.strip() if person and person.strip() else None,
+                written_before=aware(written_before) if written_before else None,
+            )
         ranked = await self._db.run(
             lambda conn: self._searcher.messages(
-                conn, scope_id, plan, now, k=k, before_id=before_id, query_vector=vector
+                conn,
+                scope_id,
+                plan,
+                now,
+                k=k,
+                before_id=before_id,
+                query_vector=vector,
+                where=where,
             )
         )
         return [candidate.hit() for candidate in ranked]
@@ -225,15 +246,28 @@ class MemoryStore:
         exclude_message_ids: Iterable[int] = (),
     ) -> Recall:
         """The facts and past messages most relevant to ``query`` that fit ``budget_tokens``,
-        leaving out ``exclude_message_ids`` (the recent turns the prompt already holds)."""
+        leaving out ``exclude_message_ids`` (the recent turns the prompt already holds).
+
+        Facts that are no longer true come too when the question asks about the past ("where
+        did I live before?"), marked as such; otherwise only what holds now.
+        """
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
         now = aware(now)
         vector = await self._searcher.embed_query(query)
         plan = self._searcher.plan(query, now)
         exclude = frozenset(exclude_message_ids)
 
+        history = asks_about_the_past(query)
+
         def search(conn: sqlite3.Connection) -> tuple[list[Fact], list[Candidate]]:
-            facts = self._searcher.facts(conn, scope_id, plan, k=_RECALL_FACTS, query_vector=vector)
+            facts = self._searcher.facts(
+                conn,
+                scope_id,
+                plan,
+                k=_RECALL_FACTS,
+                include_superseded=history,
+                query_vector=vector,
+            )
             messages = self._searcher.messages(
                 conn,
                 scope_id,
@@ -309,7 +343,8 @@ class MemoryStore:
         subject: str | None = None,
         kind: str | None = None,
     ) -> Fact | None:
-        """Replace active facts with a new one; the old ones stay, superseded, pointing at it.
+        """Replace active facts with a new one; the old ones stay, superseded, pointing at it,
+        valid until the time of the latest source message (else ``now``), which they also name.
 
         Returns the new fact, or None when none of the given facts is active in the scope.
         """
@@ -326,11 +361,18 @@ class MemoryStore:
         return fact
 
     async def retract_fact(
-        self, *, user_id: int, chat_id: int, fact_id: int, now: datetime
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        fact_id: int,
+        now: datetime,
+        source_message_ids: Sequence[int] = (),
     ) -> bool:
-        """Mark an active fact as no longer true (status 'deleted'), keeping it as history."""
+        """Mark an active fact as no longer true (status 'deleted'), keeping it as history,
+        with the message that said so (``source_message_ids``, the latest counts) and its time."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
-        return await self._facts.retract(scope_id, fact_id, aware(now))
+        return await self._facts.retract(scope_id, fact_id, aware(now), source_message_ids)
 
     async def delete_fact(self, *, user_id: int, chat_id: int, fact_id: int) -> bool:
         """Erase a fact the user wants gone, with the older versions it replaced.

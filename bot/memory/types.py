@@ -55,6 +55,10 @@ class Fact:
     created_at: datetime
     updated_at: datetime
     score: float = 0.0
+    #: When the fact stopped being true (superseded or retracted); None while it holds.
+    valid_until: datetime | None = None
+    #: The message that changed it ("I moved to Berlin"), when known.
+    ended_by_message_id: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -72,6 +76,8 @@ class Fact:
             "source_message_ids": list(self.source_message_ids),
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "ended_by_message_id": self.ended_by_message_id,
         }
 
 
