@@ -264,7 +264,7 @@ class MemoryData:
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
         data = await self._memory.export(user_id=user_id, chat_id=chat_id)
-        document = {"messages": data["messages"], "facts": data["facts"]}
+        document = {"messages": data["messages"], "facts": data["facts"], "media": data["media"]}
         if chat_id >= 0:
             rows = await self._memory.database.fetchall(
                 "SELECT id, chat_id, role, speaker, text, tg_message_id, tg_part_ids,"
@@ -273,6 +273,17 @@ class MemoryData:
                 (user_id,),
             )
             document["group_messages"] = [_exported_group_message(row) for row in rows]
+            media = await self._memory.database.fetchall(
+                "SELECT m.message_id, m.kind, m.file_id, m.duration, m.file_name, m.part,"
+                " COALESCE(NULLIF(m.content, ''), s.text) AS content FROM memory_media AS m"
+                " JOIN messages AS s ON s.id = m.message_id"
+                " WHERE s.user_id = ? AND s.scope_id < 0 ORDER BY m.message_id",
+                (user_id,),
+            )
+            document["group_media"] = [
+                {key: value for key, value in dict(row).items() if value is not None}
+                for row in media
+            ]
         return document
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:

@@ -22,6 +22,7 @@ from bot.groups import GroupService
 from bot.llm.client import OpenAIChat, http_transport
 from bot.llm.types import LLM
 from bot.logs import setup_logging
+from bot.media import MediaLimits, MediaService, MediaUsage, Speaker, Transcriber
 from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
 from bot.memory.tools import memory_tools
 from bot.people import PeopleService, people_tools
@@ -92,12 +93,14 @@ async def build_services(
     )
     for tool in people_tools(people):
         conversation.tools.register(tool)
+    media = await _media(settings, db, chats, clock, llm, closers)
     # Every feature that keeps data about people registers here (see bot.account).
     account = AccountService(users=users, chats=chats, clock=clock, db=db)
     account.register("memory", MemoryData(memory))
     account.register("reminders", ReminderData(reminders))
     account.register("groups", groups)
     account.register("people", people)
+    account.register("media", media.usage)
     _freeze_startup_heap()
     return Services(
         settings=settings,
@@ -111,6 +114,7 @@ async def build_services(
         groups=groups,
         account=account,
         people=people,
+        media=media,
         closers=closers,
     )
 
@@ -122,6 +126,61 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
     # Fewer young-generation passes: a message allocates thousands of short-lived objects.
     gc.set_threshold(5_000, 10, 10)
+
+
+async def _media(
+    settings: Settings,
+    db: Database,
+    chats: ChatRepository,
+    clock: Clock,
+    llm: LLM,
+    closers: list[Callable[[], Awaitable[None]]],
+) -> MediaService:
+    """Voice, photos, documents and spoken answers; each endpoint only when its model is set."""
+    transcriber = speaker = None
+    if settings.transcription_model:
+        transcriber = Transcriber(
+            model=settings.transcription_model,
+            api_key=settings.transcription_key,
+            base_url=settings.transcription_url,
+            retries=settings.llm_max_retries,
+        )
+        closers.append(transcriber.close)
+    if settings.speech_model:
+        speaker = Speaker(
+            model=settings.speech_model,
+            voice=settings.speech_voice,
+            api_key=settings.speech_key,
+            base_url=settings.speech_url,
+            retries=min(settings.llm_max_retries, 1),
+        )
+        closers.append(speaker.close)
+    vision_llm: LLM | None = llm if settings.vision else None
+    if settings.vision_model and settings.vision_model != settings.llm_model:
+        eye = OpenAIChat(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            model=settings.vision_model,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        )
+        closers.append(eye.close)
+        vision_llm = eye
+    return MediaService(
+        clock=clock,
+        chats=chats,
+        usage=await MediaUsage.open(db),
+        transcriber=transcriber,
+        speaker=speaker,
+        vision_llm=vision_llm,
+        vision_in_answer=vision_llm is llm,
+        limits=MediaLimits(
+            max_audio_seconds=settings.media_max_audio_minutes * 60,
+            daily_audio_minutes=settings.media_daily_audio_minutes,
+            daily_images=settings.media_daily_images,
+            exempt_user_ids=settings.allowed_user_ids,
+        ),
+    )
 
 
 def _embedder(settings: Settings) -> OpenAIEmbedder | None:
@@ -191,6 +250,8 @@ def main() -> None:
             settings.openai_api_key.get_secret_value(),
             settings.embedding_key,
             settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
+            settings.transcription_key,
+            settings.speech_key,
         ],
     )
     try:

@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     embedding_document_prefix: str = ""
     memory_recall_tokens: int = Field(1200, ge=0)
 
+    # Voice, photos and documents (each endpoint falls back to the chat model's URL and key)
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    transcription_model: str | None = None
+    transcription_base_url: str | None = None
+    transcription_api_key: SecretStr | None = None
+    vision: bool = True
+    vision_model: str | None = None
+    speech_model: str | None = None
+    speech_voice: str = "alloy"
+    speech_base_url: str | None = None
+    speech_api_key: SecretStr | None = None
+    media_max_audio_minutes: float = Field(10.0, gt=0)
+    media_daily_audio_minutes: float = Field(30.0, ge=0)
+    media_daily_images: int = Field(30, ge=0)
+
     # Storage, time and logs
     database_path: Path = Path("data/dazi.sqlite3")
     default_timezone: str = "UTC"
@@ -164,6 +179,27 @@ class Settings(BaseSettings):
         """The embeddings endpoint's key: its own, else the chat model's."""
         own = self.embedding_api_key.get_secret_value() if self.embedding_api_key else ""
         return own or self.openai_api_key.get_secret_value()
+
+    @property
+    def transcription_url(self) -> str | None:
+        return self.transcription_base_url or self.openai_base_url
+
+    @property
+    def transcription_key(self) -> str:
+        return _own_or_chat(self.transcription_api_key, self.openai_api_key)
+
+    @property
+    def speech_url(self) -> str | None:
+        return self.speech_base_url or self.openai_base_url
+
+    @property
+    def speech_key(self) -> str:
+        return _own_or_chat(self.speech_api_key, self.openai_api_key)
+
+
+def _own_or_chat(own: SecretStr | None, chat: SecretStr) -> str:
+    value = own.get_secret_value() if own else ""
+    return value or chat.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.groups import GroupService
+from bot.media import MediaService
 from bot.memory import MemoryStore
 from bot.people import PeopleService
 from bot.reminders import ReminderService
@@ -33,5 +34,6 @@ class Services:
     groups: GroupService
     account: AccountService
     people: PeopleService
+    media: MediaService
     #: Network clients the composition root opened, closed last at shutdown.
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

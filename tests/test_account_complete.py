@@ -19,7 +19,8 @@ import pytest
 from bot.account import AccountService, MemoryData, ReminderData, TopicMatcher, TopicPreview
 from bot.account import TopicMatches as Matches
 from bot.groups import GROUP_MIGRATIONS, GroupService
-from bot.memory import MemoryStore
+from bot.media import MediaUsage
+from bot.memory import MediaRecord, MemoryStore
 from bot.people import PeopleService
 from bot.people.parsing import DateWords
 from bot.reminders import NewReminder, ReminderService
@@ -80,6 +81,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     account.register("reminders", ReminderData(reminders))
     account.register("groups", groups)
     account.register("people", people)
+    account.register("media", await MediaUsage.open(db))
     yield World(db, clock, users, chats, memory, embedder, reminders, groups, people, account)
     await memory.close()
     await db.close()
@@ -345,6 +347,11 @@ PRIVATE_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
     "people_digests": lambda d: d["people_digest_schedule"]["timezone"] == "UTC",
     "group_shares": lambda d: [g["chat_id"] for g in d["shared_with_groups"]] == [GROUP],
     "group_introductions": lambda d: True,  # a group's only (see the group test)
+    "memory_media": lambda d: (
+        [m["file_id"] for m in d["media"]] == ["voice-ZEBRA"]
+        and [m["file_id"] for m in d["group_media"]] == ["photo-ZEBRA"]
+    ),
+    "media_usage": lambda d: d["media_usage"][0]["images"] == 1,
 }
 
 
@@ -370,6 +377,12 @@ async def _rows_of(
     if ids is not None:
         marks = ", ".join(str(int(i)) for i in ids) or "NULL"
         row = await db.fetchone(f"SELECT COUNT(*) AS n FROM {table} WHERE rowid IN ({marks})")
+        return row["n"]
+    if table == "memory_media":
+        marks = ", ".join(str(int(i)) for i in messages) or "NULL"
+        row = await db.fetchone(
+            f"SELECT COUNT(*) AS n FROM memory_media WHERE message_id IN ({marks})"
+        )
         return row["n"]
     if table == "memory_embed_queue":
         items = [("message", i) for i in messages] + [("fact", i) for i in facts]
@@ -421,6 +434,18 @@ async def _fill_everything(world: World) -> None:
     await memory.add_message(
         user_id=BOB, chat_id=GROUP, role="user", text="Bob in the group", at=now, speaker="B"
     )
+    spoken = await memory.add_message(
+        user_id=ANNA, chat_id=ANNA, role="user", text="ZEBRA spoken", at=now
+    )
+    await memory.attach_media(
+        [
+            MediaRecord(spoken, "voice", "voice-ZEBRA", duration=3.0, content="ZEBRA spoken"),
+            MediaRecord(said, "photo", "photo-ZEBRA", content="a ZEBRA on a poster"),
+        ]
+    )
+    usage = await MediaUsage.open(world.db)
+    await usage.add(ANNA, now, audio_seconds=3.0, images=1)
+    await usage.add(BOB, now, images=2)
     await memory.add_fact(
         user_id=BOB, chat_id=GROUP, text="ZEBRA group fact", source_message_ids=[said], now=now
     )
@@ -500,6 +525,7 @@ GROUP_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
     "reminder_drafts": lambda d: len(d["pending_reminders"]) == 2,
     "group_shares": lambda d: [m["user_id"] for m in d["sharing_members"]] == [ANNA, BOB],
     "group_introductions": lambda d: d["introduced_at"] is not None,
+    "memory_media": lambda d: [m["kind"] for m in d["media"]] == ["photo"],
 }
 #: A member's pending people buttons in the group are theirs, in their own export.
 MEMBERS_ONLY = {"people_pending"}

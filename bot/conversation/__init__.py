@@ -2,9 +2,18 @@
 
 from bot.conversation.service import ConversationOptions, ConversationService
 from bot.conversation.tools import Tool, ToolContext, ToolOutcome, ToolRegistry
-from bot.conversation.types import Button, Incoming, Notice, ReplyDone, ReplyEvent, TextDelta
+from bot.conversation.types import (
+    Attachment,
+    Button,
+    Incoming,
+    Notice,
+    ReplyDone,
+    ReplyEvent,
+    TextDelta,
+)
 
 __all__ = [
+    "Attachment",
     "Button",
     "ConversationOptions",
     "ConversationService",

@@ -22,7 +22,7 @@ from bot.conversation.types import Incoming, Notice, ReplyDone, ReplyEvent, Text
 from bot.i18n import detect_language, pick_language
 from bot.llm.client import LLMUnavailable, strip_reasoning
 from bot.llm.types import LLM, ChatMessage, Completion
-from bot.memory import FactExtractor, MemoryStore
+from bot.memory import FactExtractor, MediaRecord, MemoryStore, NewMessage
 from bot.storage import (
     ChatRecord,
     ChatRepository,
@@ -139,9 +139,57 @@ class ConversationService:
             reply_to_tg_id=incoming.reply_to_tg_id,
             thread=chat.thread,
         )
+        if incoming.attachments:
+            await self._store_attachments(incoming, message_id)
         if self._facts is not None and incoming.chat_id not in self._unlearned:
             self._unlearned[incoming.chat_id] = _Unlearned(incoming.user_id, message_id)
         return message_id
+
+    async def _store_attachments(self, incoming: Incoming, message_id: int) -> None:
+        """Note the message's media; a document's text goes in parts to thread 0, where search
+        and recall find it but the conversation's recent turns (and fact learning) do not."""
+        records: list[MediaRecord] = []
+        for attachment in incoming.attachments:
+            records.append(
+                MediaRecord(
+                    message_id=message_id,
+                    kind=attachment.kind,
+                    file_id=attachment.file_id,
+                    file_unique_id=attachment.file_unique_id,
+                    duration=attachment.duration,
+                    file_name=attachment.file_name,
+                    mime_type=attachment.mime_type,
+                    content=attachment.content,
+                )
+            )
+            if not attachment.chunks:
+                continue
+            chunk_ids = await self._memory.add_messages(
+                NewMessage(
+                    user_id=incoming.user_id,
+                    chat_id=incoming.chat_id,
+                    role="user",
+                    text=chunk,
+                    at=incoming.at,
+                    speaker=incoming.first_name,
+                    sender_id=incoming.user_id,
+                    thread=0,
+                )
+                for chunk in attachment.chunks
+            )
+            records.extend(
+                MediaRecord(
+                    message_id=chunk_id,
+                    kind=attachment.kind,
+                    file_id=attachment.file_id,
+                    file_unique_id=attachment.file_unique_id,
+                    file_name=attachment.file_name,
+                    mime_type=attachment.mime_type,
+                    part=number,
+                )
+                for number, chunk_id in enumerate(chunk_ids, start=1)
+            )
+        await self._memory.attach_media(records)
 
     async def reply(
         self, incoming: Incoming, *, already_stored: bool = False
@@ -310,6 +358,8 @@ class ConversationService:
         if shared:
             prompt.append({"role": "system", "content": shared})
         prompt.extend(history_messages(recent, is_group=chat.is_group, budget_tokens=budget))
+        if incoming.attachments:
+            _show_attachments(prompt, incoming)
         return prompt
 
     async def _shared_private_memory(
@@ -370,6 +420,26 @@ class ConversationService:
             if shown.strip() and not shown.endswith("\n"):
                 shown += "\n\n"
         yield Completion(text=shown, tool_calls=[])
+
+
+def _show_attachments(prompt: list[ChatMessage], incoming: Incoming) -> None:
+    """Give the model what the newest user turn carried: its images as image parts, a
+    document's text (both for this answer only; memory keeps the text form)."""
+    turn = next((m for m in reversed(prompt) if m["role"] == "user"), None)
+    if turn is None:
+        return
+    text = str(turn["content"])
+    extra = [a.prompt_text for a in incoming.attachments if a.prompt_text]
+    if extra:
+        text = "\n\n".join([text, *extra])
+    images = [url for a in incoming.attachments for url in a.images]
+    if not images:
+        turn["content"] = text
+        return
+    turn["content"] = [
+        {"type": "text", "text": text},
+        *({"type": "image_url", "image_url": {"url": url}} for url in images),
+    ]
 
 
 def _assistant_with_calls(completion: Completion) -> ChatMessage:

@@ -5,12 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["Button", "Incoming", "Notice", "ReplyDone", "ReplyEvent", "TextDelta"]
+__all__ = ["Attachment", "Button", "Incoming", "Notice", "ReplyDone", "ReplyEvent", "TextDelta"]
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A voice note, photo or document that came with a message, once understood.
+
+    The bytes are never kept: memory stores the file id and ``content``; ``images`` and
+    ``prompt_text`` are for the answer to this message only.
+    """
+
+    kind: str  # voice, audio, video_note, photo, document
+    file_id: str
+    file_unique_id: str | None = None
+    duration: float | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    #: What was understood (transcript, description), kept with the file id.
+    content: str = ""
+    #: Images for the model, as data URLs (already downscaled).
+    images: tuple[str, ...] = ()
+    #: Text the model reads to answer (a document's), beyond what the message text holds.
+    prompt_text: str = ""
+    #: A document's text in parts, stored apart from the conversation for search and recall.
+    chunks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A text message someone sent, as the services see it."""
+    """A message someone sent, as the services see it (media already turned into text)."""
 
     chat_id: int
     chat_type: str
@@ -23,6 +47,7 @@ class Incoming:
     username: str | None = None
     language_code: str | None = None
     chat_title: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def is_group(self) -> bool:

@@ -9,6 +9,7 @@ turns, time hints and a small expansion table. An optional :class:`Embedder` add
 from bot.memory.embeddings import Embedder, OpenAIEmbedder
 from bot.memory.extractor import ExtractionResult, FactExtractor
 from bot.memory.ingest import ContextPolicy
+from bot.memory.media import MediaRecord
 from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall
 from bot.memory.store import MemoryStore, StoreOptions
@@ -21,6 +22,7 @@ __all__ = [
     "Fact",
     "FactExtractor",
     "ForgetPreview",
+    "MediaRecord",
     "MemoryHit",
     "MemoryStore",
     "NewMessage",

@@ -84,4 +84,23 @@ MEMORY_MIGRATIONS: list[Migration] = [
         UPDATE memory_facts SET valid_until = updated_at WHERE status != 'active';
         """,
     ),
+    Migration(
+        3,
+        """
+        -- What a message carried besides text (voice note, photo, document): never the bytes,
+        -- the Telegram file id and what was understood. Goes with its message when forgotten.
+        CREATE TABLE memory_media (
+            message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,                     -- voice, audio, video_note, photo, document
+            file_id TEXT NOT NULL,                  -- Telegram's, to send the file again
+            file_unique_id TEXT,
+            duration REAL,                          -- seconds, for sound
+            file_name TEXT,
+            mime_type TEXT,
+            part INTEGER,                           -- a document chunk's number, 1-based
+            content TEXT NOT NULL DEFAULT ''        -- transcript, description or text
+        );
+        CREATE INDEX memory_media_message ON memory_media (message_id);
+        """,
+    ),
 ]

@@ -33,6 +33,7 @@ from bot.memory.facts import FactBook
 from bot.memory.forget import Forgetter
 from bot.memory.index import ScopeKeys
 from bot.memory.ingest import ContextPolicy, MessageWriter
+from bot.memory.media import MediaRecord, export_media, insert_media
 from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall, asks_about_the_past, select_for_budget
 from bot.memory.schema import MEMORY_MIGRATIONS
@@ -178,6 +179,11 @@ class MemoryStore:
         ids = await self._writer.add(rows, queue_embeddings=self._embeddings is not None)
         self._kick_embeddings()
         return ids
+
+    async def attach_media(self, records: Sequence[MediaRecord]) -> None:
+        """Note what stored messages carried (voice, photo, document): bot.memory.media."""
+        if records:
+            await self._db.run_write(lambda conn: insert_media(conn, records))
 
     async def get_messages(
         self, *, user_id: int, chat_id: int, message_ids: Sequence[int]
@@ -447,7 +453,10 @@ class MemoryStore:
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
         """Everything remembered in the scope: messages and facts, JSON-serialisable."""
-        return await self._forgetter.export(memory_scope(user_id=user_id, chat_id=chat_id))
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        data = await self._forgetter.export(scope_id)
+        data["media"] = await self._db.run(lambda conn: export_media(conn, scope_id))
+        return data
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """Move a group's memory to its new id (Telegram upgraded it to a supergroup)."""

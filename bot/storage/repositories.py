@@ -268,9 +268,11 @@ class MessageRepository:
         return [_message(row) for row in rows]
 
     async def ids_since(self, *, chat_id: int, first_id: int) -> list[int]:
-        """Ids of a chat's messages from ``first_id`` on, oldest first."""
+        """Ids of a chat's conversation messages from ``first_id`` on, oldest first (thread 0
+        holds a shared document's text, kept for search and recall, not a conversation turn)."""
         rows = await self._db.fetchall(
-            "SELECT id FROM messages WHERE chat_id = ? AND id >= ? ORDER BY id", (chat_id, first_id)
+            "SELECT id FROM messages WHERE chat_id = ? AND id >= ? AND thread > 0 ORDER BY id",
+            (chat_id, first_id),
         )
         return [row["id"] for row in rows]
 

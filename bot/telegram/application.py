@@ -56,6 +56,7 @@ def build_application(
     bot = TolerantBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
         # PTB's defaults: a pool for the handlers' calls, one connection for getUpdates.
         request=request or HTTPXRequest(connection_pool_size=256),
         get_updates_request=request or HTTPXRequest(connection_pool_size=1),

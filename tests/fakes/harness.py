@@ -49,6 +49,7 @@ class BotHarness:
     async def start(self, **overrides: Any) -> BotHarness:
         self.overrides.update(overrides)
         defaults: dict[str, Any] = {
+            "telegram_file_base_url": await self.api.start_file_server(),
             "telegram_bot_token": TEST_TOKEN,
             "openai_api_key": TEST_API_KEY,
             "openai_base_url": self.llm.base_url,
@@ -97,6 +98,7 @@ class BotHarness:
         if self.services is not None:
             await close_services(self.services)
             self.services = None
+        await self.api.stop_file_server()
 
     async def restart(self) -> None:
         await self.stop()

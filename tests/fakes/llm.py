@@ -1,5 +1,6 @@
 """A fake OpenAI-compatible server on loopback: chat completions (plain and streamed, with tool
-calls) and embeddings. Tests script its answers and read the requests it received."""
+calls, with image parts), embeddings, transcriptions (multipart) and speech. Tests script its
+answers and read the requests it received."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["FakeLLM", "LLMError", "LLMReply", "ToolCallReply"]
+__all__ = ["FAKE_OPUS", "FakeLLM", "LLMError", "LLMReply", "ToolCallReply", "Upload"]
+
+#: What the fake speech endpoint answers: the start of an OGG/Opus stream, then filler.
+FAKE_OPUS = b"OggS\x00\x02" + b"\x00" * 20 + b"OpusHead" + b"\x01" * 200
 
 
 @dataclass
@@ -38,6 +42,16 @@ class LLMError:
 
     status: int = 500
     message: str = "upstream failure"
+
+
+@dataclass
+class Upload:
+    """A file the bot posted to /audio/transcriptions, with the form's other fields."""
+
+    file_name: str
+    content_type: str
+    data: bytes
+    fields: dict[str, str]
 
 
 Scripted = LLMReply | ToolCallReply | LLMError
@@ -64,6 +78,15 @@ class FakeLLM:
     max_in_flight: int = 0
     #: The client ends (host, port) requests came from: one per TCP connection the bot opened.
     peers: set[tuple[str, int]] = field(default_factory=set)
+    #: Transcripts to answer, in order (an LLMError fails that request); then ``transcript``.
+    transcripts: list[str | LLMError] = field(default_factory=list)
+    transcript: str = ""
+    uploads: list[Upload] = field(default_factory=list)
+    #: Speech requests (their JSON bodies); ``speech_error`` fails every one while set.
+    speech_requests: list[dict[str, Any]] = field(default_factory=list)
+    speech_error: LLMError | None = None
+    #: Answer chat requests that carry images with this error (a model without image input).
+    image_error: LLMError | None = None
     _runner: web.AppRunner | None = None
     base_url: str = ""
 
@@ -71,6 +94,8 @@ class FakeLLM:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/v1/embeddings", self._embeddings)
+        app.router.add_post("/v1/audio/transcriptions", self._transcription)
+        app.router.add_post("/v1/audio/speech", self._speech)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -100,9 +125,48 @@ class FakeLLM:
         """Every message of every request the server received, streamed or not."""
         return "\n".join(_joined(body) for body in self.requests)
 
+    @property
+    def image_requests(self) -> list[dict[str, Any]]:
+        """Chat requests (streamed or not) with at least one image part."""
+        return [body for body in self.requests if image_parts(body)]
+
+    async def _transcription(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form["file"]
+        assert isinstance(upload, web.FileField), "the audio must come as a multipart file"
+        fields = {key: str(value) for key, value in form.items() if key != "file"}
+        self.uploads.append(
+            Upload(upload.filename, upload.content_type, upload.file.read(), fields)
+        )
+        answer: str | LLMError = self.transcripts.pop(0) if self.transcripts else self.transcript
+        if isinstance(answer, LLMError):
+            return web.json_response(
+                {"error": {"message": answer.message, "type": "server_error"}},
+                status=answer.status,
+                headers={"retry-after-ms": "10"},
+            )
+        return web.json_response({"text": answer})
+
+    async def _speech(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.speech_requests.append(body)
+        if self.speech_error is not None:
+            return web.json_response(
+                {"error": {"message": self.speech_error.message, "type": "server_error"}},
+                status=self.speech_error.status,
+                headers={"retry-after-ms": "10"},
+            )
+        return web.Response(body=FAKE_OPUS, content_type="audio/ogg")
+
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
+        if self.image_error is not None and image_parts(body):
+            error = self.image_error
+            return web.json_response(
+                {"error": {"message": error.message, "type": "invalid_request_error"}},
+                status=error.status,
+            )
         if request.transport is not None:
             self.peers.add(request.transport.get_extra_info("peername"))
         self.in_flight += 1
@@ -136,7 +200,7 @@ class FakeLLM:
         last_user = next(
             (m for m in reversed(body["messages"]) if m["role"] == "user"), {"content": ""}
         )
-        return LLMReply(f"You said: {last_user['content']}")
+        return LLMReply(f"You said: {_text_of(last_user['content'])}")
 
     async def _stream(self, request: web.Request, answer: Scripted) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
@@ -184,8 +248,25 @@ def hashed_embedding(text: str, dims: int = 64) -> list[float]:
     return [v / norm for v in vector]
 
 
+def image_parts(body: dict[str, Any]) -> list[str]:
+    """The image URLs of a chat request's messages (OpenAI ``image_url`` content parts)."""
+    return [
+        part["image_url"]["url"]
+        for message in body.get("messages", [])
+        if isinstance(message.get("content"), list)
+        for part in message["content"]
+        if part.get("type") == "image_url"
+    ]
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return "\n".join(part.get("text", "") for part in content if part.get("type") == "text")
+    return str(content or "")
+
+
 def _joined(body: dict[str, Any]) -> str:
-    return "\n".join(str(message.get("content") or "") for message in body["messages"])
+    return "\n".join(_text_of(message.get("content")) for message in body["messages"])
 
 
 async def _send_event(response: web.StreamResponse, payload: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from aiohttp import web
 from telegram.request import BaseRequest, RequestData
 
 __all__ = ["ApiCall", "Failure", "FakeBotAPI", "FakeChat", "FakeUser"]
@@ -102,6 +103,11 @@ class FakeBotAPI(BaseRequest):
         self.delivered_update_id = 0
         self.sent_count = 0
         self._clock = clock or (lambda: datetime.now(UTC))
+        #: Files users sent, by file id: what getFile and the file server serve.
+        self.files: dict[str, bytes] = {}
+        self.file_downloads: list[str] = []
+        self.file_base_url = ""
+        self._file_runner: web.AppRunner | None = None
         self.bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -159,6 +165,45 @@ class FakeBotAPI(BaseRequest):
         if failure is not None:
             return failure.code, _error(failure)
         return 200, _ok(call.result)
+
+    # -- files, served over real HTTP on loopback like api.telegram.org/file ----------------
+
+    async def start_file_server(self) -> str:
+        """Serve ``self.files`` at ``file_base_url`` (the bot's TELEGRAM_FILE_BASE_URL)."""
+        if self._file_runner is None:
+            app = web.Application()
+            app.router.add_get("/file/{token}/{path:.+}", self._serve_file)
+            self._file_runner = web.AppRunner(app, access_log=None)
+            await self._file_runner.setup()
+            site = web.TCPSite(self._file_runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.file_base_url = f"http://127.0.0.1:{port}/file/bot"
+        return self.file_base_url
+
+    async def stop_file_server(self) -> None:
+        if self._file_runner is not None:
+            await self._file_runner.cleanup()
+            self._file_runner = None
+
+    async def _serve_file(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["path"].removeprefix("files/")
+        data = self.files.get(file_id)
+        self.file_downloads.append(file_id)
+        if data is None:
+            return web.Response(status=404)
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        await response.prepare(request)
+        for start in range(0, len(data), 256 * 1024):
+            await response.write(data[start : start + 256 * 1024])
+        await response.write_eof()
+        return response
+
+    def add_file(self, data: bytes, *, file_id: str | None = None) -> dict[str, Any]:
+        """Keep a file a user is about to send; returns its id fields and size."""
+        file_id = file_id or f"file-{len(self.files) + 1}"
+        self.files[file_id] = data
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(data)}
 
     # -- driving the bot from a test ---------------------------------------------------------
 
@@ -263,6 +308,19 @@ class FakeBotAPI(BaseRequest):
         return self._bot_message(
             params["chat_id"], document={"file_id": "doc", "file_unique_id": "d"}
         )
+
+    def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params["file_id"]
+        data = self.files.get(file_id)
+        result: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+        if data is not None:
+            result["file_size"] = len(data)
+        result["file_path"] = f"files/{file_id}"
+        return result
+
+    def _api_sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        voice = {"file_id": "sent-voice", "file_unique_id": "sv", "duration": 1}
+        return self._bot_message(params["chat_id"], voice=voice)
 
     def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         user = {"id": params["user_id"], "is_bot": False, "first_name": "x"}

@@ -1,8 +1,17 @@
 """Handlers, one module per feature area. Each has ``COMMANDS`` and ``register(app)``."""
 
-from bot.telegram.handlers import basics, chat, groups, memory, people, reminders, settings
+from bot.telegram.handlers import (
+    basics,
+    chat,
+    groups,
+    media,
+    memory,
+    people,
+    reminders,
+    settings,
+)
 
 #: In registration order; the free-text chat handler comes last so commands win.
-FEATURES = [basics, memory, reminders, people, settings, groups, chat]
+FEATURES = [basics, memory, reminders, people, settings, media, groups, chat]
 
 __all__ = ["FEATURES"]

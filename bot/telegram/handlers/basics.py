@@ -1,4 +1,4 @@
-"""/start, /help and /new, and a friendly word for messages Dazi cannot read yet."""
+"""/start, /help and /new, and a friendly word for messages Dazi cannot read yet (stickers...)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,9 @@ TEXTS = Catalog(
             "zh": "好的，我们重新开始！之前聊过的我都还记得，随时可以问我。",
         },
         "not_text": {
-            "en": "I can only read text for now. Could you tell me in words?",
-            "zh": "我现在还只能看懂文字，可以用文字告诉我吗？",
+            "en": "I can't understand this kind of message yet. Send me text, a voice "
+            "message, a photo or a document.",
+            "zh": "这类消息我还看不懂。可以发文字、语音、照片或文件给我。",
         },
     }
 )

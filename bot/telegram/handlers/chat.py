@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
-from telegram import Message, MessageEntity, Update
+from telegram import Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.conversation import Incoming, ReplyDone, TextDelta
 from bot.telegram.handlers.common import Command, services
+from bot.telegram.render import html_to_plain, render_parts
 from bot.telegram.streaming import ReplyStreamer
 from bot.telegram.updates import incoming_from
 
-__all__ = ["COMMANDS", "register"]
+__all__ = ["COMMANDS", "addressed", "answer", "register"]
+
+logger = logging.getLogger(__name__)
 
 COMMANDS: list[Command] = []
 
@@ -27,7 +32,7 @@ async def chat_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None or message.from_user is None or not message.text:
         return
     incoming = incoming_from(message)
-    if incoming.is_group and not _addressed(message, context):
+    if incoming.is_group and not addressed(message, context):
         conversation = services(context).conversation
         _, chat = await conversation.register(incoming)
         await conversation.store_incoming(incoming, chat)
@@ -35,8 +40,15 @@ async def chat_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await answer(message, incoming, context)
 
 
-async def answer(message: Message, incoming: Incoming, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stream the conversation service's answer to ``incoming`` into its chat."""
+async def answer(
+    message: Message,
+    incoming: Incoming,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    spoke: bool = False,
+) -> None:
+    """Stream the conversation service's answer to ``incoming`` into its chat; then, when the
+    chat wants voice answers (or ``spoke`` and it leaves that to the user), say it too."""
     conversation = services(context).conversation
     private = message.chat.type == ChatType.PRIVATE
     streamer = ReplyStreamer(
@@ -57,6 +69,29 @@ async def answer(message: Message, incoming: Incoming, context: ContextTypes.DEF
                 sent = await streamer.finish(text, event.notices)
                 if not event.failed:
                     await conversation.record_reply(incoming, text=text, tg_message_ids=sent)
+                    await _speak(message, text, context, spoke=spoke)
+
+
+async def _speak(
+    message: Message, text: str, context: ContextTypes.DEFAULT_TYPE, *, spoke: bool
+) -> None:
+    """The answer as a voice note too, when wanted; if speech fails the text answer stands."""
+    media = services(context).media
+    if not text.strip() or not await media.wants_voice(message.chat.id, spoke=spoke):
+        return
+    audio = await media.speak(html_to_plain("\n".join(render_parts(text))))
+    if audio is None:
+        return
+    try:
+        await context.bot.send_voice(
+            message.chat.id,
+            audio,
+            filename="dazi.ogg",
+            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+            message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
+    except TelegramError as error:  # e.g. the user does not accept voice messages
+        logger.info("voice answer not sent to chat %s: %s", message.chat.id, error)
 
 
 def compact(text: str, limit: int | None) -> str:
@@ -71,8 +106,9 @@ def compact(text: str, limit: int | None) -> str:
     return head.rstrip() + "…"
 
 
-def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """In groups Dazi speaks only when @-mentioned or when someone replies to it."""
+def addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In groups Dazi speaks only when @-mentioned (in the text or a media caption) or when
+    someone replies to it."""
     replied = message.reply_to_message
     if replied is not None and replied.from_user and replied.from_user.id == context.bot.id:
         return True
@@ -80,14 +116,14 @@ def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
         entity.type == MessageEntity.TEXT_MENTION
         and entity.user
         and entity.user.id == context.bot.id
-        for entity in message.entities
+        for entity in (*message.entities, *message.caption_entities)
     ):
         return True
     username = context.bot.username
     if not username:
         return False
     mention = re.compile(rf"@{re.escape(username)}(?!\w)", re.IGNORECASE)
-    return mention.search(message.text or "") is not None
+    return mention.search(message.text or message.caption or "") is not None
 
 
 def register(app: Application) -> None:

@@ -1,0 +1,170 @@
+"""Reading shared files: plain text, Markdown, PDF (pypdfium2, Google's PDFium) and Word (.docx,
+python-docx); and cutting their text into parts that search and recall can find.
+
+Which reader a file gets is decided by its name's extension, else its MIME type, through
+:data:`READERS`; a file no reader takes is :class:`UnsupportedDocument` ("I can't read this kind
+of file yet"), one a reader fails on is :class:`UnreadableDocument`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "READERS",
+    "DocumentText",
+    "UnreadableDocument",
+    "UnsupportedDocument",
+    "chunk_text",
+    "read_document",
+]
+
+
+class UnsupportedDocument(Exception):
+    """No reader for this kind of file."""
+
+
+class UnreadableDocument(Exception):
+    """A reader failed: the file is corrupted, encrypted, or holds no text."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentText:
+    """The text of a document and what it was read as."""
+
+    text: str
+    kind: str  # "text", "pdf", "docx"
+    pages: int | None = None
+
+
+def _read_text(data: bytes) -> DocumentText:
+    for encoding in ("utf-8-sig", "utf-16", "gb18030"):
+        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue
+        try:
+            return DocumentText(data.decode(encoding), "text")
+        except UnicodeDecodeError:
+            continue
+    if b"\x00" in data[:4096]:
+        raise UnreadableDocument("binary data")
+    return DocumentText(data.decode("latin-1"), "text")
+
+
+#: PDFium is not thread-safe: one document at a time.
+_PDFIUM = threading.Lock()
+
+
+def _read_pdf(data: bytes) -> DocumentText:
+    with _PDFIUM:
+        return _read_pdf_locked(data)
+
+
+def _read_pdf_locked(data: bytes) -> DocumentText:
+    import pypdfium2 as pdfium  # imported on first use: PDFium is a large native library
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise UnreadableDocument(str(error)) from error
+    try:
+        pages: list[str] = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            try:
+                pages.append(textpage.get_text_bounded())
+            finally:
+                textpage.close()
+                page.close()
+        return DocumentText("\n\n".join(pages).replace("\r\n", "\n"), "pdf", pages=len(pages))
+    finally:
+        pdf.close()
+
+
+def _read_docx(data: bytes) -> DocumentText:
+    import docx  # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as error:
+        raise UnreadableDocument(type(error).__name__) from error
+    except Exception as error:  # a zip that is not a Word file fails deep inside lxml or zipfile
+        raise UnreadableDocument(type(error).__name__) from error
+    lines = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append(" | ".join(cell.text for cell in row.cells))
+    return DocumentText("\n".join(lines), "docx")
+
+
+Reader = Callable[[bytes], DocumentText]
+
+#: Reader by file extension, and by MIME type for files sent without a telling name.
+READERS: dict[str, Reader] = {
+    ".txt": _read_text,
+    ".text": _read_text,
+    ".md": _read_text,
+    ".markdown": _read_text,
+    ".csv": _read_text,
+    ".log": _read_text,
+    ".pdf": _read_pdf,
+    ".docx": _read_docx,
+    "text/plain": _read_text,
+    "text/markdown": _read_text,
+    "text/csv": _read_text,
+    "application/pdf": _read_pdf,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _read_docx,
+}
+
+
+def reader_for(file_name: str | None, mime_type: str | None) -> Reader | None:
+    """The reader of a file, by extension first, then MIME type; None when none fits."""
+    if file_name and "." in file_name:
+        reader = READERS.get("." + file_name.rsplit(".", 1)[1].lower())
+        if reader is not None:
+            return reader
+    return READERS.get((mime_type or "").lower())
+
+
+def read_document(data: bytes, *, file_name: str | None, mime_type: str | None) -> DocumentText:
+    """The text of a document; raises Unsupported- or UnreadableDocument."""
+    reader = reader_for(file_name, mime_type)
+    if reader is None:
+        raise UnsupportedDocument(file_name or mime_type or "file")
+    document = reader(data)
+    text = _tidy(document.text)
+    if not text:
+        raise UnreadableDocument("no text in it")
+    return DocumentText(text, document.kind, document.pages)
+
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"\n\s*\n\s*\n+")
+
+
+def _tidy(text: str) -> str:
+    return _BLANKS.sub("\n\n", _SPACES.sub(" ", text.replace("\x00", ""))).strip()
+
+
+def chunk_text(text: str, size: int = 1200) -> Iterator[str]:
+    """Parts of about ``size`` characters, cut at paragraph, then sentence, then word ends."""
+    start = 0
+    length = len(text)
+    while start < length:
+        end = min(start + size, length)
+        if end < length:
+            window = text[start:end]
+            for stops in (("\n\n",), ("\n", ". ", "。", "! ", "? ", "！", "？"), (" ",)):
+                cut = max(window.rfind(stop) + len(stop) for stop in stops)
+                if cut > size // 2:
+                    end = start + cut
+                    break
+        piece = text[start:end].strip()
+        if piece:
+            yield piece
+        start = end
