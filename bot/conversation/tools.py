@@ -1,36 +1,114 @@
-"""Tools the model may call during a conversation; features register theirs here."""
+"""Tools the model may call during a conversation; features register theirs here.
+
+A tool declares its arguments once, as a pydantic model (a :class:`ToolArguments` subclass):
+the JSON schema the model is offered is generated from it, and every call's arguments are
+validated against it before the tool runs. A call that does not fit (a list where a string
+belongs, a missing field, an unknown one) never reaches the tool: the model gets a short error
+saying what to fix.
+
+    class SearchArguments(ToolArguments):
+        query: str = Field(min_length=1, max_length=300, description="What to look for.")
+
+    class SearchMemoryTool(Tool[SearchArguments]):
+        name = "search_memory"
+        description = "Search what the user said before."
+        arguments = SearchArguments
+
+        async def run(self, context: ToolContext, arguments: SearchArguments) -> ToolOutcome:
+            ...  # arguments.query is a string of 1 to 300 characters here
+"""
 
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from bot.conversation.types import Incoming, Notice
 from bot.llm.types import ToolCall, ToolSpec
 from bot.storage import ChatRecord, UserRecord
 
-__all__ = ["Tool", "ToolContext", "ToolOutcome", "ToolRegistry", "function_spec"]
+__all__ = [
+    "NoArguments",
+    "Tool",
+    "ToolArguments",
+    "ToolContext",
+    "ToolOutcome",
+    "ToolRegistry",
+    "arguments_error",
+    "function_spec",
+]
 
 logger = logging.getLogger(__name__)
 
 
-def function_spec(
-    name: str,
-    description: str,
-    properties: dict[str, Any] | None = None,
-    required: list[str] | None = None,
-) -> ToolSpec:
-    """The OpenAI definition of a function tool taking an object with these ``properties``
-    (JSON schemas by name), of which ``required`` must be given."""
-    parameters: dict[str, Any] = {"type": "object", "properties": dict(properties or {})}
-    if required is not None:
-        parameters["required"] = required
+class ToolArguments(BaseModel):
+    """The arguments of one tool: validated strictly enough that only what the schema promises
+    reaches a tool (no list or number where a string belongs), leniently about ``null`` for an
+    optional field, which small models send for "not given"."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_not_given(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON schema of the tool's ``parameters`` (pydantic's, without its titles)."""
+        schema: dict[str, Any] = _without_titles(cls.model_json_schema())
+        return schema
+
+
+class NoArguments(ToolArguments):
+    """For a tool that takes nothing."""
+
+
+def _without_titles(schema: Any) -> Any:
+    """Drop pydantic's generated ``title`` keywords (noise in the prompt), keep everything else.
+    A property *named* "title" has a schema (a dict) as its value, so it is kept."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_titles(value)
+            for key, value in schema.items()
+            if not (key == "title" and isinstance(value, str))
+        }
+    if isinstance(schema, list):
+        return [_without_titles(item) for item in schema]
+    return schema
+
+
+def function_spec(name: str, description: str, arguments: type[ToolArguments]) -> ToolSpec:
+    """The OpenAI definition of a function tool whose parameters are ``arguments``."""
     return {
         "type": "function",
-        "function": {"name": name, "description": description, "parameters": parameters},
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": arguments.json_schema(),
+        },
     }
+
+
+def arguments_error(tool: str, error: ValidationError) -> str:
+    """A short message telling the model what was wrong with its arguments (never their values,
+    which may be long)."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False)[:4]:
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        problems.append(f"{where}: {item['msg']}")
+    return (
+        f"error: the arguments do not match the {tool} schema ({'; '.join(problems)}). "
+        "Nothing was done. Call it again with arguments as described, or answer without it."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,50 +133,68 @@ class ToolOutcome:
     notice: Notice | None = None
 
 
-class Tool(Protocol):
-    """A function the model can call. ``spec`` is the OpenAI tool definition.
+Arguments = TypeVar("Arguments", bound=ToolArguments)
 
-    A tool may also define ``available(context) -> bool``: when it returns False (say, a
-    private-only tool in a group chat) the model is not offered the tool there at all."""
+
+class Tool(ABC, Generic[Arguments]):
+    """A function the model can call: a name, a description and a :class:`ToolArguments`
+    model, from which the definition offered to the model is generated.
+
+    ``available(context)`` returning False (say, a private-only tool in a group chat) keeps
+    the tool from being offered there at all."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    arguments: type[Arguments]
 
     @property
-    def spec(self) -> ToolSpec: ...
+    def spec(self) -> ToolSpec:
+        return function_spec(self.name, self.description, self.arguments)
 
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome: ...
+    def available(self, context: ToolContext) -> bool:
+        return True
+
+    async def call(self, context: ToolContext, raw: Mapping[str, Any]) -> ToolOutcome:
+        """Validate the model's arguments and run the tool; a mismatch is told to the model."""
+        try:
+            arguments = self.arguments.model_validate(dict(raw))
+        except ValidationError as error:
+            logger.info("tool %s called with arguments that do not fit its schema", self.name)
+            return ToolOutcome(result=arguments_error(self.name, error))
+        return await self.run(context, arguments)
+
+    @abstractmethod
+    async def run(self, context: ToolContext, arguments: Arguments) -> ToolOutcome:
+        """Do what the tool does, with arguments that match its schema."""
 
 
 class ToolRegistry:
     """The tools on offer; a failing tool is reported to the model, never raised to the user."""
 
     def __init__(self) -> None:
-        self._tools: dict[str, Tool] = {}
+        self._tools: dict[str, Tool[Any]] = {}
 
-    def register(self, tool: Tool) -> None:
-        self._tools[tool.spec["function"]["name"]] = tool
+    def register(self, tool: Tool[Any]) -> None:
+        self._tools[tool.name] = tool
 
     def specs(self, context: ToolContext | None = None) -> list[ToolSpec]:
         """The tools to offer; with a context, only those available there."""
         return [
-            tool.spec
-            for tool in self._tools.values()
-            if context is None or _available(tool, context)
+            tool.spec for tool in self._tools.values() if context is None or tool.available(context)
         ]
 
     def __bool__(self) -> bool:
         return bool(self._tools)
+
+    def __iter__(self) -> Iterator[Tool[Any]]:
+        return iter(list(self._tools.values()))
 
     async def run(self, context: ToolContext, call: ToolCall) -> ToolOutcome:
         tool = self._tools.get(call.name)
         if tool is None:
             return ToolOutcome(result=f"error: there is no tool named {call.name}")
         try:
-            return await tool.run(context, call.arguments)
+            return await tool.call(context, call.arguments)
         except Exception:
             logger.exception("tool %s failed", call.name)
             return ToolOutcome(result="error: the tool failed; tell the user it did not work")
-
-
-def _available(tool: Tool, context: ToolContext) -> bool:
-    """Whether a tool is on offer in this context (tools without ``available`` always are)."""
-    check = getattr(tool, "available", None)
-    return True if check is None else bool(check(context))

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation.tools import ToolContext, ToolOutcome, function_spec
-from bot.llm.types import ToolSpec
+from pydantic import Field
+
+from bot.conversation.tools import Tool, ToolArguments, ToolContext, ToolOutcome
 from bot.memory.store import MemoryStore
 from bot.memory.timehints import parse_time_window
 from bot.memory.types import Fact, MemoryHit
@@ -41,42 +41,38 @@ _MAX_QUERY_CHARS = 300
 PrivateMemoryPolicy = Callable[[int, int], Awaitable[bool]]
 
 _NAME = "search_memory"
-_SPEC = function_spec(
-    _NAME,
-    "Search the long-term memory of past conversations with this user (or this group) when "
-    "the remembered lines you were given do not already answer. Call it again with what you "
-    "learned to follow one memory to the next (e.g. first find when something happened, then "
-    "search that time). Each result line is dated. At most "
-    f"{MAX_SEARCHES_PER_TURN} searches per answer.",
-    {
-        "query": {
-            "type": "string",
-            "description": "What to look for, in a few words, in the user's language "
-            "(e.g. 'sister trip', 'new job', '搬家').",
-        },
-        "when": {
-            "type": "string",
-            "description": "Optional: the time to search, copied from the user's words "
-            "(e.g. 'last weekend', 'in March', 'last year', '上个月', '上周末'). Never compute "
-            "dates yourself for this field.",
-        },
-        "start_date": {
-            "type": "string",
-            "description": "Optional: search only from this date, YYYY-MM-DD (e.g. a date "
-            "taken from an earlier result).",
-        },
-        "end_date": {
-            "type": "string",
-            "description": "Optional: search only up to this date (inclusive), YYYY-MM-DD.",
-        },
-        "person": {
-            "type": "string",
-            "description": "Optional: only what this person said or what mentions them "
-            "(a name as the user says it).",
-        },
-    },
-    required=["query"],
-)
+
+
+class SearchMemoryArguments(ToolArguments):
+    query: str = Field(
+        max_length=2000,
+        description="What to look for, in a few words, in the user's language "
+        "(e.g. 'sister trip', 'new job', '搬家').",
+    )
+    when: str = Field(
+        "",
+        max_length=200,
+        description="Optional: the time to search, copied from the user's words "
+        "(e.g. 'last weekend', 'in March', 'last year', '上个月', '上周末'). Never compute "
+        "dates yourself for this field.",
+    )
+    start_date: str = Field(
+        "",
+        max_length=40,
+        description="Optional: search only from this date, YYYY-MM-DD (e.g. a date "
+        "taken from an earlier result).",
+    )
+    end_date: str = Field(
+        "",
+        max_length=40,
+        description="Optional: search only up to this date (inclusive), YYYY-MM-DD.",
+    )
+    person: str = Field(
+        "",
+        max_length=200,
+        description="Optional: only what this person said or what mentions them "
+        "(a name as the user says it).",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +82,18 @@ class _Range:
     label: str
 
 
-class SearchMemoryTool:
+class SearchMemoryTool(Tool[SearchMemoryArguments]):
     """The ``search_memory`` tool over a :class:`MemoryStore` (see the module docstring)."""
+
+    name = _NAME
+    description = (
+        "Search the long-term memory of past conversations with this user (or this group) when "
+        "the remembered lines you were given do not already answer. Call it again with what you "
+        "learned to follow one memory to the next (e.g. first find when something happened, then "
+        "search that time). Each result line is dated. At most "
+        f"{MAX_SEARCHES_PER_TURN} searches per answer."
+    )
+    arguments = SearchMemoryArguments
 
     def __init__(
         self, store: MemoryStore, *, private_memory_allowed: PrivateMemoryPolicy | None = None
@@ -95,11 +101,7 @@ class SearchMemoryTool:
         self._store = store
         self._private_allowed = private_memory_allowed
 
-    @property
-    def spec(self) -> ToolSpec:
-        return _SPEC
-
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run(self, context: ToolContext, arguments: SearchMemoryArguments) -> ToolOutcome:
         used = context.turn_calls.get(_NAME, 0)
         if used >= MAX_SEARCHES_PER_TURN:
             return ToolOutcome(
@@ -107,8 +109,8 @@ class SearchMemoryTool:
                 "answer is reached. Answer with what you found, and say what you could not find."
             )
         context.turn_calls[_NAME] = used + 1
-        query = _text(arguments.get("query"))[:_MAX_QUERY_CHARS]
-        person = _text(arguments.get("person"))[:100] or None
+        query = _text(arguments.query)[:_MAX_QUERY_CHARS]
+        person = _text(arguments.person)[:100] or None
         zone = ZoneInfo(context.timezone)
         now_local = context.now.astimezone(zone)
         span = _range(arguments, now_local)
@@ -200,15 +202,15 @@ def memory_tools(
     return [SearchMemoryTool(store, private_memory_allowed=private_memory_allowed)]
 
 
-def _text(value: Any) -> str:
-    return " ".join(str(value).split()) if isinstance(value, (str, int, float)) else ""
+def _text(value: str) -> str:
+    return " ".join(value.split())
 
 
-def _range(arguments: dict[str, Any], now_local: datetime) -> _Range | str:
+def _range(arguments: SearchMemoryArguments, now_local: datetime) -> _Range | str:
     """The time range the arguments ask for, or an error message for the model."""
     since: datetime | None = None
     until: datetime | None = None
-    when = _text(arguments.get("when"))
+    when = _text(arguments.when)
     if when:
         window = parse_time_window(when, now_local)
         if window is None:
@@ -217,8 +219,8 @@ def _range(arguments: dict[str, Any], now_local: datetime) -> _Range | str:
                 "week', '上个月') or give start_date/end_date as YYYY-MM-DD."
             )
         since, until = window.start, window.end
-    for key in ("start_date", "end_date"):
-        raw = _text(arguments.get(key))
+    for key, raw in (("start_date", arguments.start_date), ("end_date", arguments.end_date)):
+        raw = _text(raw)
         if not raw:
             continue
         try:

@@ -8,12 +8,13 @@ should one be called there anyway it declines and tells the model why.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from typing import Any
+from abc import abstractmethod
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field
 
 from bot.conversation import ToolContext, ToolOutcome
-from bot.conversation.tools import function_spec
-from bot.llm.types import ToolSpec
+from bot.conversation.tools import Tool, ToolArguments
 from bot.people.model import Actor
 from bot.people.parsing import find_cadence, find_date
 from bot.people.service import PeopleService
@@ -35,12 +36,15 @@ def actor_of(context: ToolContext) -> Actor:
     )
 
 
-def _text(arguments: dict[str, Any], key: str) -> str:
-    value = arguments.get(key)
-    return " ".join(str(value).split()) if value else ""
+def _squashed(text: str) -> str:
+    """One line, single spaces: what the model copied may carry newlines and runs of spaces."""
+    return " ".join(text.split())
 
 
-class _PrivateTool(ABC):
+Arguments = TypeVar("Arguments", bound=ToolArguments)
+
+
+class _PrivateTool(Tool[Arguments]):
     """A people tool: offered to the model in private chats only."""
 
     def __init__(self, service: PeopleService) -> None:
@@ -49,89 +53,91 @@ class _PrivateTool(ABC):
     def available(self, context: ToolContext) -> bool:
         return not (context.chat.is_group or context.chat.id < 0)
 
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run(self, context: ToolContext, arguments: Arguments) -> ToolOutcome:
         """Declines in a group chat (should the model call it there anyway)."""
         if context.chat.is_group:
             return ToolOutcome(result=_PRIVATE)
         return await self._run(context, arguments)
 
     @abstractmethod
-    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def _run(self, context: ToolContext, arguments: Arguments) -> ToolOutcome:
         """What the tool does in a private chat."""
 
 
-class RememberPersonTool(_PrivateTool):
+class RememberPersonArguments(ToolArguments):
+    name: str = Field(
+        max_length=200,
+        description="The person's name as the user says it ('Anna', 'Tom'); for family "
+        "without a name, the word the user uses ('Mom', '妈妈').",
+    )
+    relation: str = Field(
+        "",
+        max_length=200,
+        description="How they relate to the user, in the user's language ('sister', "
+        "'colleague', '妈妈', '同事'), if said.",
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Other names the user uses for them, if said.",
+    )
+    date: str = Field(
+        "",
+        max_length=200,
+        description="A yearly date exactly as the user said it, copied from the message "
+        "('March 14', '1990-03-14', '农历八月十五', '农历闰四月初八'). Never convert or "
+        "compute dates yourself.",
+    )
+    date_kind: Literal["birthday", "anniversary", "other"] = Field(
+        "birthday", description="What the date is (default birthday)."
+    )
+    date_label: str = Field(
+        "",
+        max_length=200,
+        description="For anniversary/other: a short name ('wedding anniversary', 'name day').",
+    )
+    note: str = Field(
+        "",
+        max_length=2000,
+        description="A short note worth remembering, in the user's language ('got a new job "
+        "at Siemens', '喜欢兰花').",
+    )
+    keep_in_touch: str = Field(
+        "",
+        max_length=200,
+        description="Only if the user says how often they want to be in touch: their words "
+        "('every 2 weeks', '每月').",
+    )
+
+
+class RememberPersonTool(_PrivateTool[RememberPersonArguments]):
     """``remember_person``: the user shared something lasting about someone they know."""
 
-    @property
-    def spec(self) -> ToolSpec:
-        return function_spec(
-            "remember_person",
-            "Save or update someone in the user's life when the user shares something lasting "
-            "about a person they know: a birthday or other yearly date, how they are related, "
-            "another name they go by, news or preferences worth keeping (a new job, loves "
-            "orchids), or how often the user wants to stay in touch. One call per person. The app "
-            "shows a one-line confirmation with an Undo button. Not for the user themselves or "
-            "for public figures.",
-            {
-                "name": {
-                    "type": "string",
-                    "description": "The person's name as the user says it ('Anna', "
-                    "'Tom'); for family without a name, the word the user uses "
-                    "('Mom', '妈妈').",
-                },
-                "relation": {
-                    "type": "string",
-                    "description": "How they relate to the user, in the user's "
-                    "language ('sister', 'colleague', '妈妈', '同事'), if said.",
-                },
-                "aliases": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "description": "Other names the user uses for them, if said.",
-                },
-                "date": {
-                    "type": "string",
-                    "description": "A yearly date exactly as the user said it, copied "
-                    "from the message ('March 14', '1990-03-14', '农历八月十五', "
-                    "'农历闰四月初八'). Never convert or compute dates yourself.",
-                },
-                "date_kind": {
-                    "type": "string",
-                    "enum": ["birthday", "anniversary", "other"],
-                    "description": "What the date is (default birthday).",
-                },
-                "date_label": {
-                    "type": "string",
-                    "description": "For anniversary/other: a short name "
-                    "('wedding anniversary', 'name day').",
-                },
-                "note": {
-                    "type": "string",
-                    "description": "A short note worth remembering, in the user's "
-                    "language ('got a new job at Siemens', '喜欢兰花').",
-                },
-                "keep_in_touch": {
-                    "type": "string",
-                    "description": "Only if the user says how often they want to be in "
-                    "touch: their words ('every 2 weeks', '每月').",
-                },
-            },
-            ["name"],
-        )
+    name = "remember_person"
+    description = (
+        "Save or update someone in the user's life when the user shares something lasting "
+        "about a person they know: a birthday or other yearly date, how they are related, "
+        "another name they go by, news or preferences worth keeping (a new job, loves "
+        "orchids), or how often the user wants to stay in touch. One call per person. The app "
+        "shows a one-line confirmation with an Undo button. Not for the user themselves or "
+        "for public figures."
+    )
+    arguments = RememberPersonArguments
 
-    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
-        name = _text(arguments, "name")
+    async def _run(self, context: ToolContext, arguments: RememberPersonArguments) -> ToolOutcome:
+        name = _squashed(arguments.name)
         if not name:
             return ToolOutcome(result="not saved: no name given.")
         op: dict[str, Any] = {"kind": "remember", "name": name[:80], "lang": context.language}
         problems = self._fill(op, arguments)
-        if len(op) == 3 and not arguments.get("relation") and not arguments.get("aliases"):
+        relation = _squashed(arguments.relation)
+        aliases = [_squashed(alias) for alias in arguments.aliases if alias.strip()][:5]
+        if len(op) == 3 and not relation and not aliases:
             return ToolOutcome(result="not saved: " + ("; ".join(problems) or "nothing to save."))
-        if relation := _text(arguments, "relation"):
+        if relation:
             op["relation"] = relation[:60]
-        if aliases := arguments.get("aliases"):
-            op["aliases"] = [str(alias) for alias in aliases if str(alias).strip()][:5]
+        if aliases:
+            op["aliases"] = [alias[:80] for alias in aliases]
         op["one_line"] = True
         notice, change = await self._service.perform(actor_of(context), op)
         if change is None:
@@ -147,10 +153,10 @@ class RememberPersonTool(_PrivateTool):
         return ToolOutcome(result=result + " Acknowledge briefly.", notice=notice)
 
     @staticmethod
-    def _fill(op: dict[str, Any], arguments: dict[str, Any]) -> list[str]:
+    def _fill(op: dict[str, Any], arguments: RememberPersonArguments) -> list[str]:
         """Read the date, note and cadence into the operation; return what could not be read."""
         problems = []
-        if words := _text(arguments, "date"):
+        if words := _squashed(arguments.date):
             found = find_date(words)
             if found is None:
                 problems.append(f"the date '{words}' could not be read; ask the user for it")
@@ -162,15 +168,12 @@ class RememberPersonTool(_PrivateTool):
                     "calendar": found.calendar,
                     "is_leap_month": found.is_leap_month,
                 }
-                kind = _text(arguments, "date_kind")
-                op["date_kind"] = (
-                    kind if kind in ("birthday", "anniversary", "other") else "birthday"
-                )
-                if label := _text(arguments, "date_label"):
+                op["date_kind"] = arguments.date_kind
+                if label := _squashed(arguments.date_label):
                     op["date_label"] = label[:40]
-        if note := _text(arguments, "note"):
+        if note := _squashed(arguments.note):
             op["note"] = note[:500]
-        if words := _text(arguments, "keep_in_touch"):
+        if words := _squashed(arguments.keep_in_touch):
             cadence = find_cadence(words)
             if cadence is None:
                 problems.append(f"how often ('{words}') could not be read")
@@ -179,42 +182,41 @@ class RememberPersonTool(_PrivateTool):
         return problems
 
 
-class OfferContactTool(_PrivateTool):
+class OfferContactArguments(ToolArguments):
+    name: str = Field(max_length=200, description="Who, as the user said it.")
+    what: str = Field(
+        "",
+        max_length=500,
+        description="What they did, short, in the user's language ('had dinner', '打了电话').",
+    )
+    when: str = Field(
+        "",
+        max_length=200,
+        description="The user's words for when ('yesterday', '昨天'), if said; omit for today.",
+    )
+
+
+class OfferContactTool(_PrivateTool[OfferContactArguments]):
     """``offer_log_contact``: the user mentioned talking to someone; offer, never log."""
 
-    @property
-    def spec(self) -> ToolSpec:
-        return function_spec(
-            "offer_log_contact",
-            "When the user mentions they talked to, called, met or spent time with someone they "
-            "care about ('had dinner with Anna', '昨天给妈妈打了电话'), offer to log it so "
-            "stay-in-touch reminders count from it. Nothing is logged unless the user taps "
-            "'Log it'. At most once per mention.",
-            {
-                "name": {"type": "string", "description": "Who, as the user said it."},
-                "what": {
-                    "type": "string",
-                    "description": "What they did, short, in the user's language "
-                    "('had dinner', '打了电话').",
-                },
-                "when": {
-                    "type": "string",
-                    "description": "The user's words for when ('yesterday', '昨天'), "
-                    "if said; omit for today.",
-                },
-            },
-            ["name"],
-        )
+    name = "offer_log_contact"
+    description = (
+        "When the user mentions they talked to, called, met or spent time with someone they "
+        "care about ('had dinner with Anna', '昨天给妈妈打了电话'), offer to log it so "
+        "stay-in-touch reminders count from it. Nothing is logged unless the user taps "
+        "'Log it'. At most once per mention."
+    )
+    arguments = OfferContactArguments
 
-    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
-        name = _text(arguments, "name")
+    async def _run(self, context: ToolContext, arguments: OfferContactArguments) -> ToolOutcome:
+        name = _squashed(arguments.name)
         if not name:
             return ToolOutcome(result="not offered: no name given.")
         notice = await self._service.offer_contact(
             actor_of(context),
             name=name[:80],
-            what=_text(arguments, "what")[:200],
-            when=_text(arguments, "when"),
+            what=_squashed(arguments.what)[:200],
+            when=_squashed(arguments.when),
             lang=context.language,
         )
         return ToolOutcome(
@@ -224,29 +226,30 @@ class OfferContactTool(_PrivateTool):
         )
 
 
-class LookupPersonTool(_PrivateTool):
+class LookupPersonArguments(ToolArguments):
+    name: str = Field(max_length=200, description="Name or relation.")
+
+
+class LookupPersonTool(_PrivateTool[LookupPersonArguments]):
     """``lookup_person``: what the user told Dazi about someone (dates, notes, contact)."""
 
-    @property
-    def spec(self) -> ToolSpec:
-        return function_spec(
-            "lookup_person",
-            "Look up a person the user told you about: relation, birthdays and other dates (with "
-            "the next Gregorian day, also for lunar dates), notes, last contact and stay-in-touch "
-            "cadence. Use it to answer questions like 'when is Mom's birthday?' or 'what does "
-            "Anna like?'.",
-            {"name": {"type": "string", "description": "Name or relation."}},
-            ["name"],
-        )
+    name = "lookup_person"
+    description = (
+        "Look up a person the user told you about: relation, birthdays and other dates (with "
+        "the next Gregorian day, also for lunar dates), notes, last contact and stay-in-touch "
+        "cadence. Use it to answer questions like 'when is Mom's birthday?' or 'what does "
+        "Anna like?'."
+    )
+    arguments = LookupPersonArguments
 
-    async def _run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def _run(self, context: ToolContext, arguments: LookupPersonArguments) -> ToolOutcome:
         return ToolOutcome(
-            result=await self._service.describe(actor_of(context), _text(arguments, "name"))
+            result=await self._service.describe(actor_of(context), _squashed(arguments.name))
         )
 
 
 def people_tools(
     service: PeopleService,
-) -> list[RememberPersonTool | OfferContactTool | LookupPersonTool]:
+) -> list[_PrivateTool[Any]]:
     """Every people tool, for ``ToolRegistry.register``."""
     return [RememberPersonTool(service), OfferContactTool(service), LookupPersonTool(service)]

@@ -7,11 +7,12 @@ The model only fills structured fields (the task, and the user's own words for t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated
+
+from pydantic import Field
 
 from bot.conversation import ToolContext, ToolOutcome
-from bot.conversation.tools import function_spec
-from bot.llm.types import ToolSpec
+from bot.conversation.tools import NoArguments, Tool, ToolArguments
 from bot.reminders.model import Reminder
 from bot.reminders.service import Actor, Plan, ReminderService, ReminderSettings
 from bot.reminders.texts import format_moment
@@ -19,24 +20,39 @@ from bot.timeparse import describe_rule
 
 __all__ = ["ListRemindersTool", "OfferReminderTool", "SetReminderTool", "reminder_tools"]
 
-_WORDS = {
-    "task": {
-        "type": "string",
-        "description": "What to remind about, short, in the user's language and words, "
+Task = Annotated[
+    str,
+    Field(
+        max_length=500,
+        description="What to remind about, short, in the user's language and words, "
         "without the time (e.g. 'call mom', '给妈妈打电话').",
-    },
-    "when": {
-        "type": "string",
-        "description": "The time exactly as the user said it, copied from their message "
+    ),
+]
+When = Annotated[
+    str,
+    Field(
+        max_length=200,
+        description="The time exactly as the user said it, copied from their message "
         "(e.g. 'tomorrow at 3pm', 'in 20 minutes', '明天下午三点', 'on Friday'). Never "
         "compute or convert dates yourself.",
-    },
-    "recurrence": {
-        "type": "string",
-        "description": "Only for repeating reminders: the user's words for the repetition "
+    ),
+]
+Recurrence = Annotated[
+    str,
+    Field(
+        max_length=200,
+        description="Only for repeating reminders: the user's words for the repetition "
         "(e.g. 'every other Monday', 'every weekday', '每天'). Omit for one-off reminders.",
-    },
-}
+    ),
+]
+
+
+class ReminderWords(ToolArguments):
+    """The user's words for a reminder: what, when and (maybe) how often."""
+
+    task: Task
+    when: When
+    recurrence: Recurrence = ""
 
 
 def actor_of(context: ToolContext) -> Actor:
@@ -51,38 +67,35 @@ def actor_of(context: ToolContext) -> Actor:
 
 
 async def _plan(
-    service: ReminderService, context: ToolContext, arguments: dict[str, Any], origin: str
+    service: ReminderService, context: ToolContext, words: ReminderWords, origin: str
 ) -> tuple[Plan, ReminderSettings, datetime]:
     """Resolve the tool's words (or, failing that, the user's whole message)."""
     return await service.plan_from_words(
         actor_of(context),
-        task=str(arguments.get("task") or "").strip(),
-        when=str(arguments.get("when") or "").strip(),
-        recurrence=str(arguments.get("recurrence") or "").strip() or None,
+        task=words.task,
+        when=words.when,
+        recurrence=words.recurrence or None,
         fallback_text=context.incoming.text,
         language=context.language,
         origin=origin,
     )
 
 
-class SetReminderTool:
+class SetReminderTool(Tool[ReminderWords]):
     """``set_reminder``: the user asked to be reminded."""
+
+    name = "set_reminder"
+    description = (
+        "Set a reminder when the user explicitly asks to be reminded ('remind me to...', "
+        "'提醒我...'). Pass the user's own time words; the app resolves the date in the "
+        "user's time zone and shows a confirmation with an Undo button."
+    )
+    arguments = ReminderWords
 
     def __init__(self, service: ReminderService) -> None:
         self._service = service
 
-    @property
-    def spec(self) -> ToolSpec:
-        return function_spec(
-            "set_reminder",
-            "Set a reminder when the user explicitly asks to be reminded ('remind me to...', "
-            "'提醒我...'). Pass the user's own time words; the app resolves the date in the "
-            "user's time zone and shows a confirmation with an Undo button.",
-            _WORDS,
-            ["task", "when"],
-        )
-
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run(self, context: ToolContext, arguments: ReminderWords) -> ToolOutcome:
         actor = actor_of(context)
         plan, settings, now = await _plan(self._service, context, arguments, "chat")
         if plan.kind == "unparsed":
@@ -110,26 +123,23 @@ class SetReminderTool:
         return ToolOutcome(result=_created(reminder_line(reminder, now)), notice=notice)
 
 
-class OfferReminderTool:
+class OfferReminderTool(Tool[ReminderWords]):
     """``offer_reminder``: the user mentioned a commitment; offer, never create."""
+
+    name = "offer_reminder"
+    description = (
+        "Offer a reminder when the user mentions a concrete commitment or plan with a "
+        "time, without asking for a reminder ('I'll send Bob the report on Friday', "
+        "'周五要把报告发给老王'). Nothing is created: the user sees the offer with "
+        "'Remind me' / 'No thanks' buttons. Do not use it when the user asked for a "
+        "reminder (use set_reminder), and offer at most once per commitment."
+    )
+    arguments = ReminderWords
 
     def __init__(self, service: ReminderService) -> None:
         self._service = service
 
-    @property
-    def spec(self) -> ToolSpec:
-        return function_spec(
-            "offer_reminder",
-            "Offer a reminder when the user mentions a concrete commitment or plan with a "
-            "time, without asking for a reminder ('I'll send Bob the report on Friday', "
-            "'周五要把报告发给老王'). Nothing is created: the user sees the offer with "
-            "'Remind me' / 'No thanks' buttons. Do not use it when the user asked for a "
-            "reminder (use set_reminder), and offer at most once per commitment.",
-            _WORDS,
-            ["task", "when"],
-        )
-
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run(self, context: ToolContext, arguments: ReminderWords) -> ToolOutcome:
         actor = actor_of(context)
         settings = await self._service.settings_of(actor.user_id)
         if not settings.offers:
@@ -147,21 +157,20 @@ class OfferReminderTool:
         )
 
 
-class ListRemindersTool:
+class ListRemindersTool(Tool[NoArguments]):
     """``list_reminders``: what is coming up, so the model can answer questions about it."""
+
+    name = "list_reminders"
+    description = (
+        "List the user's upcoming reminders (in this chat) with their local times. Changes "
+        "are made by the user with /reminders."
+    )
+    arguments = NoArguments
 
     def __init__(self, service: ReminderService) -> None:
         self._service = service
 
-    @property
-    def spec(self) -> ToolSpec:
-        return function_spec(
-            "list_reminders",
-            "List the user's upcoming reminders (in this chat) with their local times. Changes "
-            "are made by the user with /reminders.",
-        )
-
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run(self, context: ToolContext, arguments: NoArguments) -> ToolOutcome:
         items = await self._service.upcoming(actor_of(context))
         if not items:
             return ToolOutcome(result="no upcoming reminders")
@@ -187,8 +196,6 @@ def _created(line: str) -> str:
     )
 
 
-def reminder_tools(
-    service: ReminderService,
-) -> list[SetReminderTool | OfferReminderTool | ListRemindersTool]:
+def reminder_tools(service: ReminderService) -> list[Tool[ReminderWords] | Tool[NoArguments]]:
     """Every reminders tool, for ``ToolRegistry.register``."""
     return [SetReminderTool(service), OfferReminderTool(service), ListRemindersTool(service)]

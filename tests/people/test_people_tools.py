@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.conversation import Incoming, ToolContext, ToolOutcome, ToolRegistry
+from bot.conversation import Incoming, Tool, ToolContext, ToolOutcome, ToolRegistry
+from bot.conversation.tools import NoArguments
 from bot.llm.types import ToolSpec
 from bot.people import people_tools
 from bot.storage import ChatRecord, UserRecord
@@ -46,7 +47,7 @@ def test_specs_are_well_formed(world: World) -> None:
 
 
 async def test_remember_with_every_field(world: World) -> None:
-    outcome = await _tools(world)["remember_person"].run(
+    outcome = await _tools(world)["remember_person"].call(
         _context(),
         {
             "name": "Anna",
@@ -67,7 +68,7 @@ async def test_remember_with_every_field(world: World) -> None:
 
 
 async def test_an_anniversary_with_a_label(world: World) -> None:
-    outcome = await _tools(world)["remember_person"].run(
+    outcome = await _tools(world)["remember_person"].call(
         _context(),
         {"name": "Lea", "date": "June 3", "date_kind": "anniversary", "date_label": "Wedding"},
     )
@@ -75,11 +76,11 @@ async def test_an_anniversary_with_a_label(world: World) -> None:
 
 
 async def test_unreadable_words_are_reported_to_the_model(world: World) -> None:
-    outcome = await _tools(world)["remember_person"].run(
+    outcome = await _tools(world)["remember_person"].call(
         _context(), {"name": "Tom", "date": "sometime in spring", "note": "has a dog"}
     )
     assert "could not be read; ask the user" in outcome.result
-    outcome = await _tools(world)["remember_person"].run(_context(), {"name": "Bob"})
+    outcome = await _tools(world)["remember_person"].call(_context(), {"name": "Bob"})
     assert outcome.result.startswith("not saved") and outcome.notice is None
 
 
@@ -89,19 +90,19 @@ async def test_tools_decline_in_groups(world: World) -> None:
         ("offer_log_contact", {"name": "Anna"}),
         ("lookup_person", {"name": "Anna"}),
     ):
-        outcome = await _tools(world)[name].run(_context(-100500), arguments)
+        outcome = await _tools(world)[name].call(_context(-100500), arguments)
         assert "private" in outcome.result and outcome.notice is None
     assert await world.service.repo.for_user(ANNA.user_id) == []
 
 
-class _Anywhere:
-    """A tool without ``available``: offered everywhere."""
+class _Anywhere(Tool[NoArguments]):
+    """A tool without its own ``available``: offered everywhere."""
 
-    @property
-    def spec(self) -> ToolSpec:
-        return {"type": "function", "function": {"name": "anywhere", "parameters": {}}}
+    name = "anywhere"
+    description = "Offered everywhere."
+    arguments = NoArguments
 
-    async def run(self, context: ToolContext, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run(self, context: ToolContext, arguments: NoArguments) -> ToolOutcome:
         return ToolOutcome(result="ok")
 
 
@@ -124,7 +125,7 @@ async def test_offer_asks_which_namesake(world: World) -> None:
     await world.service.repo.add(
         user_id=ANNA.user_id, name="Tom", now=world.clock.now(), relation="brother"
     )
-    outcome = await _tools(world)["offer_log_contact"].run(
+    outcome = await _tools(world)["offer_log_contact"].call(
         _context(), {"name": "Tom", "what": "had lunch", "when": "yesterday"}
     )
     assert outcome.notice is not None
@@ -141,8 +142,8 @@ async def test_offer_asks_which_namesake(world: World) -> None:
 async def test_lookup_tells_the_model_dates_and_notes(world: World) -> None:
     await world.say(ANNA, "birthday", "Mom lunar 8/15")
     await world.say(ANNA, "note", "Mom loves tulips")
-    text = (await _tools(world)["lookup_person"].run(_context(), {"name": "mother"})).result
+    text = (await _tools(world)["lookup_person"].call(_context(), {"name": "mother"})).result
     assert "Mom" in text and "lunar 8/15" in text and "Wed 15 Sep 2027" in text
     assert "loves tulips" in text
-    missing = (await _tools(world)["lookup_person"].run(_context(), {"name": "Zed"})).result
+    missing = (await _tools(world)["lookup_person"].call(_context(), {"name": "Zed"})).result
     assert missing.startswith("no person called 'Zed'")

@@ -54,7 +54,7 @@ async def test_specs_ask_for_the_users_own_words(world: World) -> None:
 
 async def test_set_reminder_resolves_the_time_itself(world: World) -> None:
     context = await _context(world, "remind me to call mom tomorrow at 3pm")
-    outcome = await SetReminderTool(world.service).run(
+    outcome = await SetReminderTool(world.service).call(
         context, {"task": "call mom", "when": "tomorrow at 3pm"}
     )
     assert outcome.result.startswith("set: #1 'call mom' at tomorrow, Sun 29 Nov at 15:00")
@@ -65,7 +65,7 @@ async def test_set_reminder_resolves_the_time_itself(world: World) -> None:
 
 async def test_set_reminder_with_recurrence_words(world: World) -> None:
     context = await _context(world, "remind me every other Monday at 9 to water the plants")
-    outcome = await SetReminderTool(world.service).run(
+    outcome = await SetReminderTool(world.service).call(
         context,
         {"task": "water the plants", "when": "at 9am", "recurrence": "every other Monday"},
     )
@@ -74,7 +74,7 @@ async def test_set_reminder_with_recurrence_words(world: World) -> None:
 
 async def test_set_reminder_falls_back_to_the_users_message(world: World) -> None:
     context = await _context(world, "提醒我明天下午三点给妈妈打电话", "zh")
-    outcome = await SetReminderTool(world.service).run(
+    outcome = await SetReminderTool(world.service).call(
         context, {"task": "给妈妈打电话", "when": "2026-11-29T15:00 (computed)"}
     )
     assert outcome.notice is not None and "明天 11月29日（周日）15:00" in outcome.notice.text
@@ -82,14 +82,14 @@ async def test_set_reminder_falls_back_to_the_users_message(world: World) -> Non
 
 async def test_set_reminder_without_a_time_creates_nothing(world: World) -> None:
     context = await _context(world, "remind me to call mom")
-    outcome = await SetReminderTool(world.service).run(context, {"task": "call mom", "when": ""})
+    outcome = await SetReminderTool(world.service).call(context, {"task": "call mom", "when": ""})
     assert outcome.result.startswith("not set") and outcome.notice is None
     assert not await world.service.repo.for_user(ANNA.user_id)
 
 
 async def test_set_reminder_in_the_past_asks(world: World) -> None:
     context = await _context(world, "remind me today at 8am to stretch")
-    outcome = await SetReminderTool(world.service).run(
+    outcome = await SetReminderTool(world.service).call(
         context, {"task": "stretch", "when": "today at 8am"}
     )
     assert "in the past" in outcome.result and outcome.notice is not None
@@ -99,7 +99,7 @@ async def test_set_reminder_in_the_past_asks(world: World) -> None:
 
 async def test_offer_creates_nothing_until_confirmed(world: World) -> None:
     context = await _context(world, "I'll send Bob the report on Friday")
-    outcome = await OfferReminderTool(world.service).run(
+    outcome = await OfferReminderTool(world.service).call(
         context, {"task": "send Bob the report", "when": "on Friday"}
     )
     assert outcome.result.startswith("offered") and outcome.notice is not None
@@ -116,18 +116,18 @@ async def test_offer_creates_nothing_until_confirmed(world: World) -> None:
 async def test_offers_can_be_declined_or_switched_off(world: World) -> None:
     context = await _context(world, "I'll call the bank on Monday")
     tool = OfferReminderTool(world.service)
-    outcome = await tool.run(context, {"task": "call the bank", "when": "on Monday"})
+    outcome = await tool.call(context, {"task": "call the bank", "when": "on Monday"})
     assert outcome.notice is not None
     no = outcome.notice.buttons[0][1].data
     reply = await world.service.act(ANNA, no)
     assert reply.edit is not None and reply.edit.text == "OK, no reminder."
-    outcome = await tool.run(context, {"task": "call the bank", "when": "on Monday"})
+    outcome = await tool.call(context, {"task": "call the bank", "when": "on Monday"})
     assert outcome.notice is not None
     never = outcome.notice.buttons[1][0].data
     reply = await world.service.act(ANNA, never)
     assert reply.edit is not None and "won't offer" in reply.edit.text
     context = await _context(world, "I'll pay rent on the 1st")
-    outcome = await tool.run(context, {"task": "pay rent", "when": "on the 1st"})
+    outcome = await tool.call(context, {"task": "pay rent", "when": "on the 1st"})
     assert outcome.notice is None and "turned reminder offers off" in outcome.result
     assert not await world.service.repo.for_user(ANNA.user_id)
 
@@ -135,15 +135,15 @@ async def test_offers_can_be_declined_or_switched_off(world: World) -> None:
 async def test_list_tool(world: World) -> None:
     context = await _context(world, "what reminders do I have?")
     tool = ListRemindersTool(world.service)
-    assert (await tool.run(context, {})).result == "no upcoming reminders"
+    assert (await tool.call(context, {})).result == "no upcoming reminders"
     await world.service.remind(ANNA, "tomorrow at 3pm call mom")
-    result = (await tool.run(context, {})).result
+    result = (await tool.call(context, {})).result
     assert "#1 'call mom' at tomorrow, Sun 29 Nov at 15:00 (Europe/Berlin)" in result
 
 
 async def test_an_expired_offer_creates_nothing(world: World) -> None:
     context = await _context(world, "I'll renew my passport next month")
-    outcome = await OfferReminderTool(world.service).run(
+    outcome = await OfferReminderTool(world.service).call(
         context, {"task": "renew the passport", "when": "in 20 days"}
     )
     assert outcome.notice is not None
