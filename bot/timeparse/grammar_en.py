@@ -291,7 +291,24 @@ _EXCEPT = _rule(
     _except,
 )
 
+def _counted_weekday(m: re.Match[str], scan: Scan) -> bool:
+    """ "two Tuesdays from now", "the third Friday from now": the n-th one after today."""
+    count = en_value(m["n"]) if m["n"] else ordinal_value(m["o"])
+    if count is None or not _whole(count) or not 1 <= count <= 52:
+        return False
+    if not set_slot(scan.frame, weekdays=[en_weekday(m["wd"])]):
+        return False
+    scan.frame.strict_weekday = True
+    return count == 1 or set_slot(scan.frame, shift_days=7 * (int(count) - 1))
+
+
 _RECURRENCE = [
+    _rule(
+        "weekday",
+        rf"{L}(?:the\s+)?(?:(?P<n>{EN_NUM})|(?P<o>{EN_ORDINAL}))\s+(?P<wd>{EN_WEEKDAY})s?\s+"
+        rf"(?:from\s+(?:now|today)|away|out|later|hence){R}",
+        _counted_weekday,
+    ),
     _rule(
         "recur",
         rf"{L}(?:(?P<every>every|each)\s+|on\s+)?(?P<the>the\s+)?(?P<ords>{_NTH_LIST})\s+"
@@ -406,7 +423,38 @@ def _dotted_date(m: re.Match[str], scan: Scan) -> bool:
     return set_date(scan.frame, int(m["y"]), month, day)
 
 
+def _moving_holiday(m: re.Match[str], scan: Scan) -> bool:
+    """Holidays whose date moves with the year: Easter, Thanksgiving, Mother's Day..."""
+    name = re.sub(r"[\s'’]+", "", m["mh"].lower())
+    key = next(key for prefix, key in _MOVING_HOLIDAYS if name.startswith(prefix))
+    shift = 0
+    if m["n"]:
+        count = en_value(m["n"].split()[0]) if m["n"].lower() != "day" else 1
+        if count is None or not _whole(count):
+            return False
+        shift = int(count) * (-1 if m["dir"].lower() == "before" else 1)
+    if shift and not set_slot(scan.frame, shift_days=shift):
+        return False
+    return set_slot(scan.frame, holiday=key)
+
+
+_MOVING_HOLIDAYS = (
+    ("goodfriday", "good_friday"),
+    ("eastermonday", "easter_monday"),
+    ("easter", "easter"),
+    ("thanksgiving", "thanksgiving"),
+    ("mother", "mothers_day"),
+    ("father", "fathers_day"),
+)
+
 _FULL_DATES = [
+    _rule(
+        "date",
+        rf"{_ON}{L}(?:(?:the\s+|a\s+)?(?P<n>day|{EN_NUM}\s+days?)\s+(?P<dir>before|after)\s+)?"
+        rf"(?:on\s+)?(?P<mh>good\s+friday|easter(?:\s+(?:sunday|monday|day))?"
+        rf"|thanksgiving(?:\s+day)?|mother['’]?s['’]?\s+day|father['’]?s['’]?\s+day){R}",
+        _moving_holiday,
+    ),
     _rule(
         "date",
         rf"{_ON}(?<![\d.])(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})"
@@ -432,6 +480,10 @@ _FULL_DATES = [
 
 # --- durations --------------------------------------------------------------------------
 
+_HOLIDAY_WORDS = (
+    r"(?:christmas|xmas|new\s+year|valentine|halloween|easter|good\s+friday|thanksgiving"
+    r"|mother['’]?s|father['’]?s)"
+)
 _UNIT_WORD = (
     r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?"
     r"|years?|yrs?)"
@@ -516,6 +568,18 @@ def _duration(m: re.Match[str], scan: Scan) -> bool:
     return parts is not None and apply_duration(scan.frame, parts)
 
 
+def _offset_from(m: re.Match[str], scan: Scan) -> bool | int:
+    """ "3 weeks from June 1st", "a week from tomorrow", "2 days after Friday": whole days
+    or weeks counted from the day named next (consumed here, the day by its own rule)."""
+    parts = _duration_parts(m["dur"])
+    if parts is None or any(unit not in ("d", "w") or not _whole(q) for q, unit in parts):
+        return False
+    days = sum(int(q) * (7 if unit == "w" else 1) for q, unit in parts)
+    if m["dir"].lower() == "before":
+        days = -days
+    return days != 0 and set_slot(scan.frame, shift_days=days) and m.end("dir")
+
+
 def _span(m: re.Match[str], scan: Scan) -> bool:
     """How long a rule lasts: "for a week", "for the next 3 days", "5 times"."""
     if scan.frame.freq is None:
@@ -534,6 +598,13 @@ def _span(m: re.Match[str], scan: Scan) -> bool:
 
 
 _DURATIONS = [
+    _rule(
+        "duration",
+        rf"{L}(?P<dur>{_DURATION})\s+(?P<dir>from|after|before)\s+(?=(?:the\s+|next\s+|this\s+)?"
+        rf"(?:tomorrow|tmrw?|today|{EN_WEEKDAY}|{EN_MONTH}|\d{{1,2}}(?:st|nd|rd|th)|{_HOLIDAY_WORDS})"
+        rf"{R})",
+        _offset_from,
+    ),
     _rule(
         "span",
         rf"{L}for\s+(?:the\s+next\s+|another\s+)?(?:(?P<n>{EN_NUM})\s+)?"
@@ -673,9 +744,10 @@ def _month_day(m: re.Match[str], scan: Scan) -> bool:
     day = _day_value(m["d"])
     if day is None or not 1 <= day <= 31:
         return False
-    if m["mon"].lower().startswith("may") and not m["d"].strip()[0].isdigit():
-        return False
-    year = int(m["y"]) if m["y"] else None
+    spelled = not m["d"].strip()[0].isdigit()
+    if m["mon"].lower().startswith("may") and spelled and " of " not in m.group(0).lower():
+        return False  # "you may first..." is not May
+    year = int(m["y"].lstrip("'’")) if m["y"] else None
     if _until_word(m, scan):
         return _until_date(m, scan, year, en_month(m["mon"]), day)
     return set_date(scan.frame, year, en_month(m["mon"]), day)
@@ -713,23 +785,34 @@ def _holiday(m: re.Match[str], scan: Scan) -> bool:
 
 _HOLIDAY = "|".join(EN_HOLIDAYS)
 
+
+def _last_day_of(m: re.Match[str], scan: Scan) -> bool:
+    """ "the last day of October", "last day of February" (28 or 29 as the year has it)."""
+    return set_date(scan.frame, None, en_month(m["mon"]), -1)
+
+
 _DATES = [
     _rule(
         "date",
-        rf"{_ON}{L}(?:(?:the\s+)?(?P<n>day|{EN_NUM}\s+days?)\s+(?P<dir>before|after)\s+)?"
+        rf"{_ON}{L}(?:the\s+)?last\s+day\s+of\s+(?P<mon>{EN_MONTH}){R}",
+        _last_day_of,
+    ),
+    _rule(
+        "date",
+        rf"{_ON}{L}(?:(?:the\s+|a\s+)?(?P<n>day|{EN_NUM}\s+days?)\s+(?P<dir>before|after)\s+)?"
         rf"(?:the\s+)?(?:on\s+)?(?P<h>{_HOLIDAY}){R}",
         _holiday,
     ),
     _rule(
         "date",
-        rf"{_ON}{L}(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{EN_MONTH})"
-        rf"(?:,?\s+(?P<y>\d{{4}}))?{R}",
+        rf"{_ON}{L}(?:the\s+)?(?P<d>{_DAY})\s+(?:day\s+)?(?:of\s+)?(?P<mon>{EN_MONTH})"
+        rf"(?:,?\s+(?P<y>\d{{4}}|['’]\d{{2}}))?{R}",
         _month_day,
     ),
     _rule(
         "date",
         rf"{_ON}{L}(?P<mon>{EN_MONTH})\s+(?:the\s+)?(?P<d>{_DAY}){R}{_NOT_TIME}"
-        rf"(?:,?\s+(?P<y>\d{{4}}){R})?",
+        rf"(?:,?\s+(?P<y>\d{{4}}|['’]\d{{2}}){R})?",
         _month_day,
     ),
     _rule(

@@ -263,6 +263,17 @@ _LUNAR_FESTIVALS = {
     "除夕": (12, 30),
 }
 _LUNAR_FESTIVAL = "|".join(sorted(_LUNAR_FESTIVALS, key=len, reverse=True))
+#: Festivals by name: their date is known for every year, so it is not asked about.
+_FESTIVAL_KEYS = {
+    "春节": "spring_festival",
+    "元宵": "lantern",
+    "端午": "dragon_boat",
+    "七夕": "qixi",
+    "中秋": "mid_autumn",
+    "重阳": "double_ninth",
+    "除夕": "lunar_new_years_eve",
+    "清明": "qingming",
+}
 
 
 class _LunarMatch:
@@ -281,7 +292,13 @@ class _LunarMatch:
 def _lunar_date(m: _LunarMatch, scan: Scan) -> bool:
     """ "农历八月十五", "正月初一", "中秋": a lunar date (asked about, never guessed)."""
     if m["fest"]:
-        month, day = _LUNAR_FESTIVALS[m["fest"]]
+        count = _num(m["n"]) if m["n"] else 0
+        if count is None or count > 60:
+            return False
+        shift = -count if m["dir"] == "前" else count
+        if shift and not set_slot(scan.frame, shift_days=shift):
+            return False
+        return set_slot(scan.frame, holiday=_FESTIVAL_KEYS[(m["fest"] or "")[:2]])
     else:
         month = _LUNAR_MONTHS.get(m["m"]) or _num(m["m"])
         raw = m["d"]
@@ -297,7 +314,7 @@ _FULL_DATES = [
         "date",
         rf"(?:(?:农历|阴历|旧历)\s*(?P<m>{ZH_NUM}|正|冬|腊)\s*月\s*(?P<d>初?{ZH_NUM})\s*[日号]?"
         rf"|(?P<m2>正|腊)月\s*(?P<d2>初?{ZH_NUM}))"
-        rf"|(?P<fest>{_LUNAR_FESTIVAL})",
+        rf"|(?P<fest>{_LUNAR_FESTIVAL}|清明)节?(?:(?P<dir>前|后)\s*(?P<n>{ZH_NUM})\s*天)?",
         lambda m, scan: _lunar_date(_LunarMatch(m), scan),
     ),
     _rule(
@@ -311,9 +328,12 @@ _FULL_DATES = [
 # --- durations ----------------------------------------------------------------------------
 
 _UNIT = r"(?:秒钟?|分钟|分|刻钟|小时|钟头|钟|天|日|周|星期|礼拜|月|年)"
-_PART = rf"(?:(?:{ZH_NUM}|半)\s*个?\s*半?\s*{_UNIT}\s*半?)"
+_PART = (
+    rf"(?:(?:{ZH_NUM}|半)\s*个?\s*半?\s*{_UNIT}\s*半?"
+    r"|(?<![\d一二三四五六七八九十两])个半\s*(?:钟头|钟|小时))"
+)
 _PART_RE = re.compile(
-    rf"(?P<n>{ZH_NUM}|半)\s*(?P<ge>个)?\s*(?P<half>半)?\s*(?P<u>{_UNIT})\s*(?P<half2>半)?"
+    rf"(?P<n>{ZH_NUM}|半)?\s*(?P<ge>个)?\s*(?P<half>半)?\s*(?P<u>{_UNIT})\s*(?P<half2>半)?"
 )
 _UNIT_SECONDS = {"秒": 1, "秒钟": 1, "分钟": 60, "分": 60, "刻钟": 900}
 _UNIT_SECONDS.update({"小时": 3600, "钟头": 3600, "钟": 3600})
@@ -326,7 +346,9 @@ def _duration_parts(text: str) -> list[tuple[float, str]] | None:
         unit = m["u"]
         if unit in ("月", "钟") and not m["ge"]:
             return None  # "3月" is March, "3钟" is nothing
-        qty: float | None = 0.5 if m["n"] == "半" else _num(m["n"])
+        if m["n"] is None and not (m["ge"] and m["half"]):
+            return None
+        qty: float | None = 0.5 if m["n"] == "半" else _num(m["n"]) if m["n"] else 1  # 个半钟
         if qty is None:
             return None
         if m["half"] or m["half2"]:
@@ -552,7 +574,24 @@ def _until(m: re.Match[str], scan: Scan) -> bool:
 _HOLIDAY = "|".join(sorted(ZH_HOLIDAYS, key=len, reverse=True))
 
 
+def _last_day(m: re.Match[str], scan: Scan) -> bool:
+    """ "十月最后一天", "下个月最后一天", "这个月的最后一天"."""
+    if m["m"]:
+        month = _num(m["m"])
+        return month is not None and 1 <= month <= 12 and set_date(scan.frame, None, month, -1)
+    shift = _MONTH_SHIFTS.get(m["shift"])
+    if shift and not set_slot(scan.frame, month_shift=shift):
+        return False
+    return set_date(scan.frame, None, None, -1)
+
+
 _DATES = [
+    _rule(
+        "date",
+        rf"(?:(?P<shift>这个月|本月|下下个?月|下个?月|次月)|(?<![\d个])(?P<m>{ZH_NUM})\s*月份?)\s*的?"
+        r"\s*最后一天",
+        _last_day,
+    ),
     _rule(
         "date",
         rf"{_UNTIL_HEAD}(?<![\d一二三四五六七八九十第周])(?P<h>{_HOLIDAY})节?"

@@ -101,6 +101,9 @@ class Frame:
     byday: list[int] = field(default_factory=list)  # weekdays of a weekly rule
     until: tuple[str, int, int, int] | None = None  # ("weekday", wd, 0, 0) / ("date", y, m, d)
     span: tuple[int, str] | None = None  # "for a week": (1, "w"); units d/w/mo/times
+    shift_days: int | None = None  # "3 weeks from June 1st", "2 days after Friday": days on
+    strict_weekday: bool = False  # "two Tuesdays from now": today does not count
+    holiday: str | None = None  # a holiday whose date depends on the year ("easter", "中秋")
     # a named zone the time is read in: (label as written, IANA name or "+480" offset minutes)
     zone: tuple[str, str] | None = None
 
@@ -118,6 +121,7 @@ class Frame:
                 bool(self.anchor),
                 self.period is not None,
                 self.special is not None,
+                self.holiday is not None,
                 self.freq is not None,
                 self.week_shift is not None and self.week_shift > 0,
                 bool(self.month_shift),

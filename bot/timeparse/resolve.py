@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
 from bot.timeparse.lexicon import PERIOD_DEFAULTS
@@ -191,6 +192,56 @@ def _flexible(ctx: _Ctx, readings: list[Reading], stated: bool) -> datetime:
     return when or ctx.at(ctx.today + timedelta(days=1), readings[0])
 
 
+def holiday_date(name: str, year: int) -> date | None:
+    """The date of a holiday that moves with the year (None outside the calendar's range)."""
+    if name in ("easter", "good_friday", "easter_monday"):
+        shift = {"easter": 0, "good_friday": -2, "easter_monday": 1}[name]
+        return easter(year) + timedelta(days=shift)
+    if name == "thanksgiving":  # US: the fourth Thursday of November
+        return _nth_weekday_date(year, 11, 4, 3)
+    if name == "mothers_day":  # the second Sunday of May (US, China, Hong Kong, Taiwan...)
+        return _nth_weekday_date(year, 5, 2, 6)
+    if name == "fathers_day":
+        return _nth_weekday_date(year, 6, 3, 6)
+    if name == "qingming":  # the solar term, April 4 or 5 (this formula holds 2001-2099)
+        short = year % 100
+        return date(year, 4, int(short * 0.2422 + 4.81) - short // 4)
+    if name == "lunar_new_years_eve":
+        spring = holiday_date("spring_festival", year)
+        return None if spring is None else spring - timedelta(days=1)
+    from lunardate import LunarDate
+
+    month, day = _LUNAR_FESTIVAL_DAYS[name]
+    try:
+        solar: date = LunarDate(year, month, day).to_solar_date()
+    except ValueError:
+        return None
+    return solar
+
+
+_LUNAR_FESTIVAL_DAYS = {
+    "spring_festival": (1, 1),
+    "lantern": (1, 15),
+    "dragon_boat": (5, 5),
+    "qixi": (7, 7),
+    "mid_autumn": (8, 15),
+    "double_ninth": (9, 9),
+}
+
+
+def _holiday(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    """The next occurrence of a moving holiday (the shifted day must be ahead too); the
+    shift itself is applied by the caller."""
+    assert frame.holiday is not None
+    for year in range(ctx.today.year - 1, ctx.today.year + 3):
+        day = holiday_date(frame.holiday, year)
+        if day is None:
+            continue
+        if _first_future(ctx, [day + timedelta(days=frame.shift_days or 0)], readings) is not None:
+            return _on_fixed_day(ctx, day, readings)
+    return None
+
+
 def _weekday_days(frame: Frame, ctx: _Ctx) -> tuple[list[date], bool]:
     """Candidate dates for the frame's weekdays; the bool says whether they are pinned
     (a week was named), so a passed one is "past" rather than rolled a week."""
@@ -201,7 +252,10 @@ def _weekday_days(frame: Frame, ctx: _Ctx) -> tuple[list[date], bool]:
         if frame.loose_next and any(wd > today.weekday() for wd in frame.weekdays):
             ctx.flag("next")
         return days, True
-    days = sorted(today + timedelta(days=(wd - today.weekday()) % 7) for wd in frame.weekdays)
+    gaps = [(wd - today.weekday()) % 7 for wd in frame.weekdays]
+    if frame.strict_weekday:  # "two Tuesdays from now" said on a Tuesday
+        gaps = [gap or 7 for gap in gaps]
+    days = sorted(today + timedelta(days=gap) for gap in gaps)
     return days + [d + timedelta(days=7) for d in days], False
 
 
@@ -330,13 +384,33 @@ def _weekday_after_delta(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> da
     return _on_fixed_day(ctx, day, readings)
 
 
+def _weekday_monthday(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
+    """ "Tuesday the 14th": the next 14th that is a Tuesday, among the next three months'
+    (further away, the user more likely got one of them wrong: that is asked about)."""
+    assert frame.day is not None
+    for months in range(frame.month_shift or 0, (frame.month_shift or 0) + 3):
+        day = _add_months(ctx.today, months, frame.day)
+        if day is None or day.weekday() != frame.weekdays[0]:
+            continue
+        when = _first_future(ctx, [day], readings)
+        if when:
+            return when
+    return None
+
+
 def _one_off_day(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | None:
     """Pick the date the frame names (most specific source first) and put the time on it."""
     today = ctx.today
+    if frame.holiday is not None:
+        return _holiday(ctx, frame, readings)
     if frame.day is not None and frame.month is not None and frame.year is not None:
         return _on_fixed_day(ctx, _month_day(frame.year, frame.month, frame.day), readings)
     if frame.day is not None and frame.month is not None:
         return _yearless(ctx, frame, readings)
+    if frame.day is not None and len(frame.weekdays) == 1 and not frame.more_days:
+        when = _weekday_monthday(ctx, frame, readings)
+        if when is not None:
+            return when
     if frame.day is not None:
         return _day_of_month(ctx, frame, readings)
     if frame.nth_weekday is not None:
@@ -392,6 +466,9 @@ def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
     if frame.lunar:
         return _lunar(ctx, frame, readings)
     when = _one_off_day(ctx, frame, readings)
+    if when is not None and frame.shift_days and ctx.base_day is not None:
+        # "3 weeks from June 1st": the day named, then the days counted from it
+        return _on_fixed_day(ctx, ctx.base_day + timedelta(days=frame.shift_days), readings)
     if when is not None:
         if not _consistent(ctx, frame):
             ctx.flag("unparsed")  # "tomorrow ... on the 4th", "Friday ... tomorrow"
@@ -613,6 +690,8 @@ def resolve(frame: Frame, now: datetime, tz: ZoneInfo, default_time: time) -> Re
     if frame.freq is not None:
         if frame.lunar:
             ctx.flag("lunar")
+        elif frame.holiday is not None:  # "every Easter": a rule cannot say it; ask
+            ctx.flag("lunar" if frame.holiday in _LUNAR_FESTIVAL_DAYS else "unparsed")
         return _resolve_rule(frame, ctx)
     when = _resolve_one_off(frame, ctx)
     if when is None:

@@ -53,7 +53,7 @@ ONE_OFF = [
     ("明天下班后7点", "2026-11-26 19:00", (), None),  # the clock time settles it
     ("tomorrow at 7 after work", "2026-11-26 19:00", (), None),
     ("农历八月十五吃月饼", "2027-09-15 09:00", ("lunar",), "吃月饼"),
-    ("中秋节", "2027-09-15 09:00", ("lunar",), None),
+    ("中秋节", "2027-09-15 09:00", ("day_only",), None),  # a festival's date is known: not asked
     ("tomorrow at 9 and 5", "2026-11-26 09:00", ("multi",), None),
     ("1号和15号交房租", "2026-12-01 09:00", ("multi",), "交房租"),
 ]
@@ -291,6 +291,18 @@ def test_rules_on_the_users_day_offer_rules() -> None:
     assert [c.rrule for c in result.choices] == [
         f"FREQ=DAILY;BYHOUR={hour};BYMINUTE=0" for hour in (17, 18, 19)
     ]
+
+
+def test_named_festivals_are_not_asked_about() -> None:
+    for text in ("中秋节", "春节前三天", "清明", "Easter", "Thanksgiving"):
+        result = parse_when(text, NOW, BERLIN)
+        assert result is not None and not result.needs_question, text
+
+
+@pytest.mark.parametrize("text", ["每年中秋节", "every Easter"])
+def test_yearly_moving_holidays_are_asked_about(text: str) -> None:
+    result = parse_when(text, NOW, BERLIN)
+    assert result is not None and result.needs_question
 
 
 def test_yearly_lunar_dates_are_asked_about_without_a_gregorian_guess() -> None:
