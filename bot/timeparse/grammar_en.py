@@ -291,6 +291,7 @@ _EXCEPT = _rule(
     _except,
 )
 
+
 def _counted_weekday(m: re.Match[str], scan: Scan) -> bool:
     """ "two Tuesdays from now", "the third Friday from now": the n-th one after today."""
     count = en_value(m["n"]) if m["n"] else ordinal_value(m["o"])

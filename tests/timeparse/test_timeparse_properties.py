@@ -91,3 +91,115 @@ def test_sub_daily_rule_keeps_its_grid_once_started() -> None:
     assert result is not None
     assert result.when == datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
     assert "past" not in result.flags
+
+
+# --- relative phrases: never in the past, never years away (issue 12) ---------------------
+
+_EN_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+_ZH_UNITS = {"分钟": 60, "个小时": 3600, "小时": 3600, "个钟头": 3600, "天": 86400, "周": 7 * 86400}
+_ZH_UNITS.update({"個鐘頭": 3600, "日": 86400, "个星期": 7 * 86400, "個禮拜": 7 * 86400})
+_EN_WORDS = {1: "a", 2: "two", 3: "three", 5: "five", 10: "ten", 12: "twelve", 20: "twenty"}
+
+
+@st.composite
+def relative_phrases(draw: st.DrawFn) -> tuple[str, int]:
+    """A relative phrase and the seconds it names ("in 3 days", "two hours from now",
+    "5分钟后", "in 1/4 h", "in three quarters of an hour"); whole days and weeks are a
+    multiple of 86400, minutes and hours are not (see ``_exact``)."""
+    kind = draw(st.sampled_from(["en", "en_words", "en_from_now", "zh", "fraction"]))
+    if kind == "fraction":
+        text, seconds = draw(
+            st.sampled_from(
+                [
+                    ("in 1/4 h", 900),
+                    ("in 1/2 hour", 1800),
+                    ("in 3/4 of an hour", 2700),
+                    ("in three quarters of an hour", 2700),
+                    ("in a quarter of an hour", 900),
+                    ("in half an hour", 1800),
+                    ("in 1 1/2 hours", 5400),
+                    ("in 2.5 hours", 9000),
+                    ("in a few minutes", 180),
+                    ("in a couple of hours", 7200),
+                    ("半个小时后", 1800),
+                    ("一刻钟后", 900),
+                    ("三刻钟后", 2700),
+                    ("個半鐘後", 5400),
+                ]
+            )
+        )
+        return text, seconds
+    if kind.startswith("en"):
+        unit = draw(st.sampled_from(sorted(_EN_UNITS)))
+        amount = draw(st.integers(1, 59 if unit in ("minute", "hour") else 20))
+        number = _EN_WORDS.get(amount, str(amount)) if kind == "en_words" else str(amount)
+        if number in ("a",) and unit == "hour":
+            number = "an"
+        plural = "" if amount == 1 else "s"
+        if kind == "en_from_now":
+            return f"{number} {unit}{plural} from now", amount * _EN_UNITS[unit]
+        return f"in {number} {unit}{plural}", amount * _EN_UNITS[unit]
+    unit = draw(st.sampled_from(sorted(_ZH_UNITS)))
+    amount = draw(st.integers(1, 59 if _ZH_UNITS[unit] < 86400 else 20))
+    suffix = draw(st.sampled_from(["后", "以后", "之后", "後"]))
+    return f"{amount}{unit}{suffix}", amount * _ZH_UNITS[unit]
+
+
+def _exact(text: str) -> bool:
+    return any(unit in text for unit in ("minute", "hour", " h", "分钟", "小时", "钟", "鐘"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(relative_phrases(), NOWS, ZONES)
+def test_relative_phrases_are_ahead_and_never_years_away(
+    phrase: tuple[str, int], now: datetime, tz: str
+) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    text, seconds = phrase
+    result = parse_when(text, now, tz)
+    assert result is not None, text
+    assert not result.needs_question, (text, result.flags)
+    assert result.when > now, text
+    if _exact(text):  # minutes and hours: elapsed time, to the minute
+        assert abs((result.when - now).total_seconds() - seconds) <= 60, text
+    else:  # days and weeks: that calendar day (at the default hour), never another month
+        local_now = now.astimezone(ZoneInfo(tz))
+        assert result.when.astimezone(ZoneInfo(tz)).date() == (
+            local_now.date() + timedelta(seconds=seconds)
+        ), text
+    assert result.when - now < timedelta(days=150), text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "next Friday",
+            "Friday",
+            "on Wed at 3",
+            "two Tuesdays from now",
+            "a week from tomorrow",
+            "下周五",
+            "周三",
+            "下個禮拜三",
+            "聽日早上九點",
+            "tomorrow at 2:30am",
+            "5pm EST",
+            "北京时间晚上8点",
+            "quarter past 4pm",
+            "6p",
+            "at 1145",
+        ]
+    ),
+    NOWS,
+    ZONES,
+)
+def test_near_phrases_are_ahead_and_within_three_weeks(text: str, now: datetime, tz: str) -> None:
+    from datetime import timedelta
+
+    result = parse_when(text, now, tz)
+    assert result is not None, text
+    assert result.when > now, text
+    assert result.when - now <= timedelta(days=21), text
