@@ -91,8 +91,8 @@ async def build_services(
     people = await PeopleService.open(
         db, users, clock, llm=llm, memory=memory, default_timezone=settings.default_timezone
     )
-    for tool in people_tools(people):
-        conversation.tools.register(tool)
+    for people_tool in people_tools(people):
+        conversation.tools.register(people_tool)
     media = await _media(settings, db, chats, clock, llm, closers)
     # Every feature that keeps data about people registers here (see bot.account).
     account = AccountService(users=users, chats=chats, clock=clock, db=db)

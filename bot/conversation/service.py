@@ -198,7 +198,7 @@ class ConversationService:
         user, chat = await self.register(incoming)
         if not already_stored:
             await self.store_incoming(incoming, chat)
-        language = detect_language(incoming.text, fallback=user.language)  # type: ignore[arg-type]
+        language = detect_language(incoming.text, fallback=user.language)
         timezone = self.timezone_of(user)
         context = ToolContext(
             user=user,

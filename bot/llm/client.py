@@ -86,7 +86,7 @@ class OpenAIChat:
         """Ask for one whole answer."""
         body = self._body(messages, tools=tools, temperature=temperature, max_tokens=max_tokens)
         try:
-            data = await self._client.post(_CHAT_PATH, body=body, cast_to=object)
+            data: Any = await self._client.post(_CHAT_PATH, body=body, cast_to=object)
         except openai.OpenAIError as error:
             raise LLMUnavailable(_describe(error)) from error
         try:

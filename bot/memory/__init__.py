@@ -13,7 +13,7 @@ from bot.memory.media import MediaRecord
 from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall
 from bot.memory.store import MemoryStore, StoreOptions
-from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage
+from bot.memory.types import Fact, ForgetPreview, MemoryHit, MemoryKeys, NewMessage
 
 __all__ = [
     "ContextPolicy",
@@ -24,6 +24,7 @@ __all__ = [
     "ForgetPreview",
     "MediaRecord",
     "MemoryHit",
+    "MemoryKeys",
     "MemoryStore",
     "NewMessage",
     "OpenAIEmbedder",

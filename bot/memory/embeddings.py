@@ -41,6 +41,8 @@ _VEC_TABLES = {"message": "memory_vec_message", "fact": "memory_vec_fact"}
 _BLOB_SCAN_LIMIT = 20_000
 #: A queued item: (kind, item id, scope, text); text None once the item is gone.
 _QueuedItem = tuple[str, int, int | None, str | None]
+#: A queued item whose message or fact still exists: (kind, item id, scope, text).
+_LiveItem = tuple[str, int, int, str]
 #: Items embedded per embedder call, and the pause after a failed call.
 _EMBED_BATCH = 64
 _RETRY_AFTER_SECONDS = 60.0
@@ -124,13 +126,14 @@ async def load_sqlite_vec(connection: aiosqlite.Connection) -> bool:
     return True
 
 
-def _unit(vector: Sequence[float]) -> array:
+def _unit(vector: Sequence[float]) -> array[float]:
     norm = math.sqrt(sum(value * value for value in vector)) or 1.0
     return array("f", (value / norm for value in vector))
 
 
-def _dot(left: array, right: array) -> float:
-    return sum(map(operator.mul, left, right))
+def _dot(left: array[float], right: array[float]) -> float:
+    product: float = sum(map(operator.mul, left, right))
+    return product
 
 
 class VectorIndex:
@@ -241,6 +244,7 @@ class VectorIndex:
 
     async def count(self, kind: str, item_ids: Sequence[int] | None = None) -> int:
         """How many vectors of a kind are stored (of these items, if given)."""
+        params: list[object]
         if self.backend == "vec0" and self._vec_loaded:
             table, column = _VEC_TABLES[kind], "rowid"
             where, params = "", []
@@ -384,7 +388,11 @@ class EmbeddingQueue:
             batch = await self._next_batch()
             if not batch:
                 return done
-            live = [item for item in batch if item[3] is not None]
+            live: list[_LiveItem] = [
+                (kind, item_id, scope_id, text)
+                for kind, item_id, scope_id, text in batch
+                if scope_id is not None and text is not None
+            ]
             try:
                 vectors = await self._embedder.embed([item[3] for item in live]) if live else []
                 if len(vectors) != len(live):
@@ -400,7 +408,7 @@ class EmbeddingQueue:
         self,
         conn: sqlite3.Connection,
         batch: Sequence[_QueuedItem],
-        live: Sequence[_QueuedItem],
+        live: Sequence[_LiveItem],
         vectors: Sequence[Sequence[float]],
     ) -> None:
         """Write the vectors of the live items and take the whole batch off the queue."""

@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.llm.types import LLM, ChatMessage, ToolSpec
 from bot.memory.store import MemoryStore
-from bot.memory.types import Fact, MemoryHit
+from bot.memory.types import Fact, MemoryHit, MemoryKeys
 from bot.storage import memory_scope
 
 __all__ = ["SAVE_FACTS_TOOL", "ExtractionResult", "FactExtractor"]
@@ -283,7 +283,7 @@ class _Application:
         facts: Sequence[Fact],
     ) -> None:
         self._store = store
-        self._scope = {"user_id": user_id, "chat_id": chat_id}
+        self._scope = MemoryKeys(user_id=user_id, chat_id=chat_id)
         self._now = now
         self._messages = list(messages)
         self._facts = list(facts)

@@ -305,6 +305,7 @@ def _prepare(message: NewMessage) -> _Prepared:
     if message.at.tzinfo is None:
         raise ValueError("message times must be timezone-aware")
     scope_id = memory_scope(user_id=message.user_id, chat_id=message.chat_id)
+    sender: int | None
     if message.sender_id is not None:
         sender = message.sender_id
     else:

@@ -213,7 +213,11 @@ class Searcher:
         candidates = self.load(conn, scope_id, pool)
         for candidate in candidates:
             own = scores.get(candidate.id, 0.0)
-            neighbour = max(scores.get(candidate.prev_id, 0.0), scores.get(candidate.next_id, 0.0))
+            before, after = candidate.prev_id, candidate.next_id
+            neighbour = max(
+                0.0 if before is None else scores.get(before, 0.0),
+                0.0 if after is None else scores.get(after, 0.0),
+            )
             score = own * length_norm(candidate.length, average_length, config)
             score += config.neighbour_weight * neighbour
             # A message of the asked-about time matches even without shared words ("what did

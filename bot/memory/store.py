@@ -100,7 +100,7 @@ class MemoryStore:
         shared Database (only migrated). Either way the core and memory schemas are brought up
         to date."""
         owns_db = not isinstance(path_or_db, Database)
-        db = await Database.open(path_or_db) if owns_db else path_or_db
+        db = path_or_db if isinstance(path_or_db, Database) else await Database.open(path_or_db)
         try:
             await db.migrate("core", CORE_MIGRATIONS)
             await db.migrate("memory", MEMORY_MIGRATIONS)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-__all__ = ["Fact", "ForgetPreview", "MemoryHit", "NewMessage"]
+__all__ = ["Fact", "ForgetPreview", "MemoryHit", "MemoryKeys", "NewMessage"]
+
+
+class MemoryKeys(TypedDict):
+    """Whose memory a call works on, as keyword arguments of the store's methods."""
+
+    user_id: int
+    chat_id: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ payload (undo, question, offer) is consumed by the first tap, so a double tap do
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -19,36 +20,60 @@ from bot.people.model import Actor, Pending, Person, Reply
 from bot.people.texts import KIND_ICONS, TEXTS
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    pass
 
-    from bot.clock import Clock
-    from bot.people.repository import PeopleRepository
-    from bot.storage import Database, UserRepository
+if TYPE_CHECKING:
+    from bot.people.service import PeopleService
 
-__all__ = ["SNOOZE", "ActionsMixin"]
+__all__ = ["SNOOZE", "PeopleButtons"]
 
 #: How long "Snooze" keeps a stay-in-touch nudge quiet.
 SNOOZE = timedelta(days=7)
 _EDIT_NOTES = 5
 
 
-class ActionsMixin:
-    """The buttons (part of ``PeopleService``)."""
+class PeopleButtons:
+    """The buttons (a collaborator of PeopleService)."""
 
-    repo: PeopleRepository
-    _db: Database
-    _users: UserRepository
-    _clock: Clock
-    _editing: dict[tuple[int, int], tuple[int, datetime]]
+    def __init__(self, service: PeopleService) -> None:
+        self._service = service
+        #: What each button does, by its action's name (see ``bot.people.buttons``).
+        self._handlers: dict[str, Callable[[Actor, Action, str], Awaitable[Reply]]] = {
+            "undo": self._on_undo,
+            "pick": self._on_pick,
+            "log": self._on_log,
+            "drop": self._on_drop,
+            "nolog": self._on_nolog,
+            "here": self._on_here,
+            "card": self._on_card,
+            "pg": self._on_pg,
+            "dr": self._on_dr,
+            "dra": self._on_dr,  # "Another draft"
+            "done": self._on_done,
+            "sent": self._on_sent,
+            "met": self._on_met,
+            "snz": self._on_snz,
+            "edit": self._on_edit,
+            "rmd": self._on_rmd,
+            "rmn": self._on_rmn,
+            "nocad": self._on_nocad,
+            "back": self._on_back,
+            "del": self._on_del,
+            "delok": self._on_delok,
+            "dgt": self._on_dgt,
+            "dgl": self._on_dgl,
+            "dgo": self._on_dgo,
+            "dgp": self._on_dgp,
+        }
 
     async def act(self, actor: Actor, data: str) -> Reply:
         """Carry out the button with callback ``data`` for the actor who tapped it."""
         action = parse(data)
-        user = await self._user(actor.user_id)
-        lang = self._lang(user)
+        user = await self._service._user(actor.user_id)
+        lang = self._service._lang(user)
         if action is None:
             return Reply(toast=TEXTS("gone", lang))
-        handler = getattr(self, f"_on_{action.name}", None)
+        handler = self._handlers.get(action.name)
         if handler is None:
             return Reply(toast=TEXTS("gone", lang))
         return await handler(actor, action, lang)
@@ -57,13 +82,17 @@ class ActionsMixin:
 
     async def _take(self, actor: Actor, pending_id: int, kind: str) -> Pending | Reply:
         """The pending payload for this tap, consumed; or the Reply that says why not."""
-        lang = self._lang(await self._user(actor.user_id))
-        pending = await self.repo.get_pending(pending_id)
-        if pending is None or pending.kind != kind or pending.expires_at < self._clock.now():
+        lang = self._service._lang(await self._service._user(actor.user_id))
+        pending = await self._service.repo.get_pending(pending_id)
+        if (
+            pending is None
+            or pending.kind != kind
+            or pending.expires_at < self._service._clock.now()
+        ):
             return Reply(toast=TEXTS("gone", lang))
         if pending.user_id != actor.user_id:
             return Reply(toast=TEXTS("not_yours", lang), alert=True)
-        if not await self.repo.take_pending(pending_id):
+        if not await self._service.repo.take_pending(pending_id):
             return Reply(toast=TEXTS("gone", lang))
         return pending
 
@@ -71,7 +100,7 @@ class ActionsMixin:
         pending = await self._take(actor, action.target, "undo")
         if isinstance(pending, Reply):
             return pending
-        done = await self.undo(actor.user_id, pending.payload)
+        done = await self._service.undo(actor.user_id, pending.payload)
         return Reply(edit=Notice(TEXTS("undone" if done else "gone", lang)))
 
     async def _on_pick(self, actor: Actor, action: Action, lang: str) -> Reply:
@@ -91,10 +120,10 @@ class ActionsMixin:
         person_id = int(choice) if choice.isdigit() else 0
         if person_id and person_id not in payload.get("options", []):
             return Reply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
-        person = await self.repo.get(actor.user_id, person_id) if person_id else None
+        person = await self._service.repo.get(actor.user_id, person_id) if person_id else None
         if person_id and person is None:
             return Reply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
-        notice, _ = await self.apply(actor, person, payload["op"])
+        notice, _ = await self._service.apply(actor, person, payload["op"])
         return Reply(edit=notice)
 
     async def _on_drop(self, actor: Actor, action: Action, lang: str) -> Reply:
@@ -114,35 +143,33 @@ class ActionsMixin:
         if isinstance(pending, Reply):
             return pending
         payload = pending.payload
-        notice = await self.command(actor, payload["command"], payload["text"], here=True)
+        notice = await self._service.command(actor, payload["command"], payload["text"], here=True)
         return Reply(edit=notice)
 
     # -- a person --------------------------------------------------------------------------
 
     async def _person(self, actor: Actor, person_id: int, lang: str) -> Person | Reply:
-        person = await self.repo.get(actor.user_id, person_id)
+        person = await self._service.repo.get(actor.user_id, person_id)
         return person if person is not None else Reply(toast=TEXTS("gone", lang))
 
     async def _on_card(self, actor: Actor, action: Action, lang: str) -> Reply:
         person = await self._person(actor, action.target, lang)
         if isinstance(person, Reply):
             return person
-        return Reply(send=await self.card_view(actor, person, lang=lang))
+        return Reply(send=await self._service.card_view(actor, person, lang=lang))
 
     async def _on_pg(self, actor: Actor, action: Action, lang: str) -> Reply:
-        return Reply(edit=await self.people_view(actor, page=action.target, lang=lang))
+        return Reply(edit=await self._service.people_view(actor, page=action.target, lang=lang))
 
     async def _on_dr(self, actor: Actor, action: Action, lang: str) -> Reply:
         person = await self._person(actor, action.target, lang)
         if isinstance(person, Reply):
             return person
-        return Reply(send=await self.draft(actor, person, lang=lang))
-
-    _on_dra = _on_dr  # "Another draft"
+        return Reply(send=await self._service.draft(actor, person, lang=lang))
 
     async def _contact(self, actor: Actor, person: Person, source: str) -> None:
-        now = self._clock.now()
-        await self.repo.add_interaction(person, at=now, note=None, source=source)
+        now = self._service._clock.now()
+        await self._service.repo.add_interaction(person, at=now, note=None, source=source)
 
     async def _on_done(self, actor: Actor, action: Action, lang: str) -> Reply:
         person = await self._person(actor, action.target, lang)
@@ -163,9 +190,9 @@ class ActionsMixin:
         if isinstance(person, Reply):
             return person
         await self._contact(actor, person, "card")
-        fresh = await self.repo.get(actor.user_id, person.id) or person
+        fresh = await self._service.repo.get(actor.user_id, person.id) or person
         return Reply(
-            edit=await self.card_view(actor, fresh, lang=lang),
+            edit=await self._service.card_view(actor, fresh, lang=lang),
             toast=TEXTS("done_toast", lang, name=person.name),
         )
 
@@ -173,10 +200,10 @@ class ActionsMixin:
         person = await self._person(actor, action.target, lang)
         if isinstance(person, Reply):
             return person
-        now = self._clock.now()
+        now = self._service._clock.now()
         until = now + SNOOZE
-        await self.repo.snooze(actor.user_id, person.id, until)
-        zone = ZoneInfo(self._zone(await self._user(actor.user_id)))
+        await self._service.repo.snooze(actor.user_id, person.id, until)
+        zone = ZoneInfo(self._service._zone(await self._service._user(actor.user_id)))
         local = until.astimezone(zone).date()
         day = day_words(local, now.astimezone(zone).date(), lang)
         return Reply(
@@ -188,7 +215,7 @@ class ActionsMixin:
     async def edit_menu(self, actor: Actor, person: Person, lang: str) -> Notice:
         """How to change a person by writing, and buttons to remove a date, a note, a cadence."""
         rows: list[tuple[Button, ...]] = []
-        for item in await self.repo.dates_of(person.id):
+        for item in await self._service.repo.dates_of(person.id):
             label = TEXTS(
                 "button_remove_date",
                 lang,
@@ -196,7 +223,7 @@ class ActionsMixin:
                 date=date_words(item, lang),
             )
             rows.append((button(label[:60], "rmd", item.id),))
-        for note in (await self.repo.notes_of(person.id))[:_EDIT_NOTES]:
+        for note in (await self._service.repo.notes_of(person.id))[:_EDIT_NOTES]:
             text = note.text if len(note.text) <= 24 else note.text[:23] + "…"
             rows.append((button(TEXTS("button_remove_note", lang, text=text), "rmn", note.id),))
         if person.cadence_days:
@@ -208,27 +235,27 @@ class ActionsMixin:
         person = await self._person(actor, action.target, lang)
         if isinstance(person, Reply):
             return person
-        self.start_editing(actor, person.id)
+        self._service.start_editing(actor, person.id)
         return Reply(edit=await self.edit_menu(actor, person, lang))
 
     async def _after_removal(self, actor: Actor, person_id: int, lang: str) -> Reply:
-        person = await self.repo.get(actor.user_id, person_id)
+        person = await self._service.repo.get(actor.user_id, person_id)
         if person is None:
             return Reply(toast=TEXTS("removed", lang))
         return Reply(edit=await self.edit_menu(actor, person, lang), toast=TEXTS("removed", lang))
 
     async def _on_rmd(self, actor: Actor, action: Action, lang: str) -> Reply:
-        item = await self.repo.get_date(actor.user_id, action.target)
-        if item is None or not await self.repo.delete_date(actor.user_id, item.id):
+        item = await self._service.repo.get_date(actor.user_id, action.target)
+        if item is None or not await self._service.repo.delete_date(actor.user_id, item.id):
             return Reply(toast=TEXTS("gone", lang))
         return await self._after_removal(actor, item.person_id, lang)
 
     async def _on_rmn(self, actor: Actor, action: Action, lang: str) -> Reply:
-        row = await self._db.fetchone(
+        row = await self._service._db.fetchone(
             "SELECT person_id FROM person_notes WHERE id = ? AND user_id = ?",
             (action.target, actor.user_id),
         )
-        if row is None or not await self.repo.delete_note(actor.user_id, action.target):
+        if row is None or not await self._service.repo.delete_note(actor.user_id, action.target):
             return Reply(toast=TEXTS("gone", lang))
         return await self._after_removal(actor, row["person_id"], lang)
 
@@ -236,15 +263,15 @@ class ActionsMixin:
         person = await self._person(actor, action.target, lang)
         if isinstance(person, Reply):
             return person
-        await self.repo.set_cadence(person, None, now=self._clock.now())
+        await self._service.repo.set_cadence(person, None, now=self._service._clock.now())
         return await self._after_removal(actor, person.id, lang)
 
     async def _on_back(self, actor: Actor, action: Action, lang: str) -> Reply:
-        self._editing.pop((actor.chat_id, actor.user_id), None)
+        self._service._editing.pop((actor.chat_id, actor.user_id), None)
         person = await self._person(actor, action.target, lang)
         if isinstance(person, Reply):
             return person
-        return Reply(edit=await self.card_view(actor, person, lang=lang))
+        return Reply(edit=await self._service.card_view(actor, person, lang=lang))
 
     async def _on_del(self, actor: Actor, action: Action, lang: str) -> Reply:
         person = await self._person(actor, action.target, lang)
@@ -262,8 +289,8 @@ class ActionsMixin:
         person = await self._person(actor, action.target, lang)
         if isinstance(person, Reply):
             return person
-        await self.repo.delete(actor.user_id, person.id)
-        self._editing.pop((actor.chat_id, actor.user_id), None)
+        await self._service.repo.delete(actor.user_id, person.id)
+        self._service._editing.pop((actor.chat_id, actor.user_id), None)
         return Reply(edit=Notice(TEXTS("deleted", lang, name=md(person.name))))
 
     # -- digest settings -------------------------------------------------------------------
@@ -272,17 +299,17 @@ class ActionsMixin:
         raw = action.arg
         if len(raw) == 4 and raw.isdigit() and int(raw[:2]) < 24 and int(raw[2:]) < 60:
             chosen = time(int(raw[:2]), int(raw[2:]))
-            await self.update_digest(actor, people_digest_time=f"{chosen:%H:%M}")
-        return Reply(edit=await self.digest_view(actor, lang=lang))
+            await self._service.update_digest(actor, people_digest_time=f"{chosen:%H:%M}")
+        return Reply(edit=await self._service.digest_view(actor, lang=lang))
 
     async def _on_dgl(self, actor: Actor, action: Action, lang: str) -> Reply:
         if 0 <= action.target <= 30:
-            await self.update_digest(actor, people_lead_days=action.target)
-        return Reply(edit=await self.digest_view(actor, lang=lang))
+            await self._service.update_digest(actor, people_lead_days=action.target)
+        return Reply(edit=await self._service.digest_view(actor, lang=lang))
 
     async def _on_dgo(self, actor: Actor, action: Action, lang: str) -> Reply:
-        await self.update_digest(actor, people_digest=action.arg == "on")
-        return Reply(edit=await self.digest_view(actor, lang=lang))
+        await self._service.update_digest(actor, people_digest=action.arg == "on")
+        return Reply(edit=await self._service.digest_view(actor, lang=lang))
 
     async def _on_dgp(self, actor: Actor, action: Action, lang: str) -> Reply:
-        return Reply(send=await self.digest_preview(actor, lang=lang))
+        return Reply(send=await self._service.digest_preview(actor, lang=lang))

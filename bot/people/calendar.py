@@ -63,17 +63,19 @@ def lunar_on(lunar_year: int, month: int, day: int, leap: bool = False) -> date:
     if leap and LunarDate.leap_month_for_year(lunar_year) != month:
         leap = False
     try:
-        return LunarDate(lunar_year, month, day, leap).to_solar_date()
+        solar: date = LunarDate(lunar_year, month, day, leap).to_solar_date()
     except ValueError:
-        if day == 30:
-            return LunarDate(lunar_year, month, 29, leap).to_solar_date()
-        raise
+        if day != 30:
+            raise
+        solar = LunarDate(lunar_year, month, 29, leap).to_solar_date()
+    return solar
 
 
 @lru_cache(maxsize=4096)
 def lunar_year_of(day: date) -> int:
     """The lunar year a Gregorian day belongs to (January days often to the previous one)."""
-    return LunarDate.from_solar_date(day.year, day.month, day.day).year
+    year: int = LunarDate.from_solar_date(day.year, day.month, day.day).year
+    return year
 
 
 def next_occurrence(

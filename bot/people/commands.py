@@ -14,6 +14,7 @@ person who asked can use.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,14 +31,14 @@ from bot.people.texts import TEXTS
 from bot.people.views import card_notice, digest_message, list_notice
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
-    from bot.people.repository import PeopleRepository
-    from bot.people.runner import DigestRunner
-    from bot.storage import UserRepository
+    pass
+
+if TYPE_CHECKING:
+    from bot.people.service import PeopleService
 
 __all__ = [
     "COMMAND_NAMES",
-    "CommandsMixin",
+    "PeopleCommands",
     "Subject",
     "parse_edit",
     "read_subject",
@@ -204,35 +205,43 @@ def _date_fields(found: Any) -> dict[str, Any]:
     return {key: data[key] for key in ("month", "day", "year", "calendar", "is_leap_month")}
 
 
-class CommandsMixin:
-    """The commands (part of ``PeopleService``)."""
+class PeopleCommands:
+    """The commands (a collaborator of PeopleService)."""
 
-    repo: PeopleRepository
-    runner: DigestRunner
-    _users: UserRepository
-    _clock: Clock
-    _editing: dict[tuple[int, int], tuple[int, datetime]]
+    def __init__(self, service: PeopleService) -> None:
+        self._service = service
+        #: What each command does, by its name.
+        self._commands: dict[str, Callable[[Actor, str, str], Awaitable[Notice]]] = {
+            "people": self._cmd_people,
+            "person": self._cmd_person,
+            "draft": self._cmd_draft,
+            "birthday": self._cmd_birthday,
+            "note": self._cmd_note,
+            "keepintouch": self._cmd_keepintouch,
+            "met": self._cmd_met,
+            "digest": self._cmd_digest,
+        }
 
     # -- dispatch --------------------------------------------------------------------------
 
     async def command(self, actor: Actor, name: str, text: str, *, here: bool = False) -> Notice:
         """Run ``/<name> <text>`` for the actor; in a group only with ``here`` (the user asked
         to show it there), else a privacy hint with a button."""
-        user = await self._user(actor.user_id)
-        lang = self._lang(user, text)
+        user = await self._service._user(actor.user_id)
+        lang = self._service._lang(user, text)
         if actor.is_group and not here:
             return await self._private_hint(actor, name, text, lang)
-        await self._schedule(user, actor.user_id)
-        handler = getattr(self, f"_cmd_{name}")
+        await self._service._schedule(user, actor.user_id)
+        handler = self._commands[name]
         return await handler(actor, text.strip(), lang)
 
     async def _private_hint(self, actor: Actor, name: str, text: str, lang: str) -> Notice:
-        pending_id = await self.repo.add_pending(
+        pending_id = await self._service.repo.add_pending(
             user_id=actor.user_id,
             chat_id=actor.chat_id,
             kind="here",
             payload={"command": name, "text": text},
-            now=self._clock.now(),
+            now=self._service._clock.now(),
             lifetime=_HERE_LIFETIME,
         )
         return Notice(
@@ -241,7 +250,7 @@ class CommandsMixin:
         )
 
     async def _remember(self, actor: Actor, lang: str, **op: Any) -> Notice:
-        notice, _ = await self.perform(actor, {"kind": "remember", "lang": lang, **op})
+        notice, _ = await self._service.perform(actor, {"kind": "remember", "lang": lang, **op})
         return notice
 
     # -- the commands ----------------------------------------------------------------------
@@ -252,37 +261,39 @@ class CommandsMixin:
 
     async def people_view(self, actor: Actor, *, page: int = 0, lang: str | None = None) -> Notice:
         """Everyone, the next birthday, who is due for a call; a button per person."""
-        user = await self._user(actor.user_id)
-        people = await self.repo.for_user(actor.user_id)
-        dates = await self.repo.dates_for_user(actor.user_id)
+        user = await self._service._user(actor.user_id)
+        people = await self._service.repo.for_user(actor.user_id)
+        dates = await self._service.repo.dates_for_user(actor.user_id)
         return list_notice(
             people,
             dates,
-            now=self._clock.now(),
-            timezone=self._zone(user),
-            lang=lang or self._lang(user),
+            now=self._service._clock.now(),
+            timezone=self._service._zone(user),
+            lang=lang or self._service._lang(user),
             page=page,
         )
 
     async def card_view(self, actor: Actor, person: Person, *, lang: str | None = None) -> Notice:
-        user = await self._user(actor.user_id)
+        user = await self._service._user(actor.user_id)
         return card_notice(
-            await self.repo.card(person),
-            now=self._clock.now(),
-            timezone=self._zone(user),
-            lang=lang or self._lang(user),
+            await self._service.repo.card(person),
+            now=self._service._clock.now(),
+            timezone=self._service._zone(user),
+            lang=lang or self._service._lang(user),
         )
 
     async def _cmd_person(self, actor: Actor, text: str, lang: str) -> Notice:
         if not text:
             return Notice(TEXTS("usage_person", lang))
-        notice, _ = await self.perform(actor, {"kind": "show", "name": text, "lang": lang})
+        notice, _ = await self._service.perform(actor, {"kind": "show", "name": text, "lang": lang})
         return notice
 
     async def _cmd_draft(self, actor: Actor, text: str, lang: str) -> Notice:
         if not text:
             return Notice(TEXTS("usage_draft", lang))
-        notice, _ = await self.perform(actor, {"kind": "draft", "name": text, "lang": lang})
+        notice, _ = await self._service.perform(
+            actor, {"kind": "draft", "name": text, "lang": lang}
+        )
         return notice
 
     async def _cmd_birthday(self, actor: Actor, text: str, lang: str) -> Notice:
@@ -304,7 +315,7 @@ class CommandsMixin:
         )
 
     async def _cmd_note(self, actor: Actor, text: str, lang: str) -> Notice:
-        subject = read_subject(text, await self.repo.for_user(actor.user_id))
+        subject = read_subject(text, await self._service.repo.for_user(actor.user_id))
         if not subject.who or not subject.rest:
             return Notice(TEXTS("usage_note", lang))
         return await self._remember_about(actor, subject, lang, note=subject.rest[:1000])
@@ -313,9 +324,9 @@ class CommandsMixin:
         """Remember something about the subject; when it is a fuller name than a known person
         ("Anna Smith", only "Anna" known), ask: that person, or someone new."""
         if subject.shorter:
-            _, found = await self.candidates(actor.user_id, subject.shorter)
+            _, found = await self._service.candidates(actor.user_id, subject.shorter)
             if found:
-                return await self._ask_which(
+                return await self._service._ask_which(
                     actor, found, {"kind": "remember", "name": subject.who, "lang": lang, **op}
                 )
         return await self._remember(actor, lang, name=subject.who, **op)
@@ -337,11 +348,11 @@ class CommandsMixin:
         return await self._remember(actor, lang, name=who, cadence=days)
 
     async def _cmd_met(self, actor: Actor, text: str, lang: str) -> Notice:
-        subject = read_subject(text, await self.repo.for_user(actor.user_id))
+        subject = read_subject(text, await self._service.repo.for_user(actor.user_id))
         if not subject.who:
             return Notice(TEXTS("usage_met", lang))
-        user = await self._user(actor.user_id)
-        at, note = self.contact_time(subject.rest, self._zone(user))
+        user = await self._service._user(actor.user_id)
+        at, note = self.contact_time(subject.rest, self._service._zone(user))
         met = {"at": at.isoformat(), "note": note, "source": "command"}
         return await self._remember_about(actor, subject, lang, met=met)
 
@@ -350,7 +361,7 @@ class CommandsMixin:
         Tuesday", "三天前", "上周二" (see :mod:`bot.people.past`), and the words left over.
         Today (or no such words): now. Another day: noon local time that day. Never later
         than now."""
-        now: datetime = self._clock.now()
+        now: datetime = self._service._clock.now()
         zone = ZoneInfo(timezone)
         today = now.astimezone(zone).date()
         found = find_past(words, today) if words else None
@@ -376,14 +387,14 @@ class CommandsMixin:
 
     async def update_digest(self, actor: Actor, **changes: Any) -> None:
         """Store digest settings (time, days ahead, on/off) and move the schedule."""
-        await self._users.update_settings(actor.user_id, **changes)
-        user = await self._user(actor.user_id)
-        await self._schedule(user, actor.user_id, force=True)
+        await self._service._users.update_settings(actor.user_id, **changes)
+        user = await self._service._user(actor.user_id)
+        await self._service._schedule(user, actor.user_id, force=True)
 
     async def digest_view(self, actor: Actor, *, lang: str | None = None) -> Notice:
-        user = await self._user(actor.user_id)
-        lang = lang or self._lang(user)
-        settings = self.settings(user)
+        user = await self._service._user(actor.user_id)
+        lang = lang or self._service._lang(user)
+        settings = self._service.settings(user)
         text = TEXTS(
             "digest_settings",
             lang,
@@ -420,8 +431,8 @@ class CommandsMixin:
 
     async def digest_preview(self, actor: Actor, *, lang: str | None = None) -> Notice:
         """Today's digest as it stands (nothing is marked as announced)."""
-        user = await self._user(actor.user_id)
-        digest = await self.runner.preview(self.digest_user(user, actor.user_id))
+        user = await self._service._user(actor.user_id)
+        digest = await self._service.runner.preview(self._service.digest_user(user, actor.user_id))
         if not digest.dates and not digest.overdue:
             return Notice(TEXTS("digest_nothing", lang or digest.user.language))
         message = digest_message(digest)
@@ -430,37 +441,37 @@ class CommandsMixin:
     # -- editing by writing ----------------------------------------------------------------
 
     def start_editing(self, actor: Actor, person_id: int) -> None:
-        until = self._clock.now() + _EDIT_WINDOW
-        self._editing[(actor.chat_id, actor.user_id)] = (person_id, until)
+        until = self._service._clock.now() + _EDIT_WINDOW
+        self._service._editing[(actor.chat_id, actor.user_id)] = (person_id, until)
 
     def editing(self, chat_id: int, user_id: int, text: str = "") -> bool:
         """Whether the user's next message in the chat edits a person (and reads as an edit,
         or is /cancel); other messages go on to the conversation."""
-        entry = self._editing.get((chat_id, user_id))
+        entry = self._service._editing.get((chat_id, user_id))
         if entry is None:
             return False
-        if entry[1] < self._clock.now():
-            self._editing.pop((chat_id, user_id), None)
+        if entry[1] < self._service._clock.now():
+            self._service._editing.pop((chat_id, user_id), None)
             return False
         return text.strip().startswith("/cancel") or parse_edit(text) is not None
 
     async def apply_edit(self, actor: Actor, text: str) -> Notice:
         """Apply an edit the user wrote to the person being edited."""
-        user = await self._user(actor.user_id)
-        lang = self._lang(user, text)
-        entry = self._editing.get((actor.chat_id, actor.user_id))
+        user = await self._service._user(actor.user_id)
+        lang = self._service._lang(user, text)
+        entry = self._service._editing.get((actor.chat_id, actor.user_id))
         if text.strip().startswith("/cancel"):
-            self._editing.pop((actor.chat_id, actor.user_id), None)
+            self._service._editing.pop((actor.chat_id, actor.user_id), None)
             return Notice(TEXTS("edit_done", lang))
         fields = parse_edit(text)
-        person = await self.repo.get(actor.user_id, entry[0]) if entry else None
+        person = await self._service.repo.get(actor.user_id, entry[0]) if entry else None
         if person is None:
-            self._editing.pop((actor.chat_id, actor.user_id), None)
+            self._service._editing.pop((actor.chat_id, actor.user_id), None)
             return Notice(TEXTS("gone", lang))
         if fields is None:
             return Notice(TEXTS("edit_unknown", lang))
         self.start_editing(actor, person.id)
-        notice, _ = await self.apply(
+        notice, _ = await self._service.apply(
             actor, person, {"kind": "remember", "name": person.name, "lang": lang, **fields}
         )
         return notice

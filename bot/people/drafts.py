@@ -19,12 +19,12 @@ from bot.people.texts import TEXTS
 from bot.people.views import kind_name, next_of
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
-    from bot.llm.types import LLM
-    from bot.memory import MemoryStore
-    from bot.people.repository import PeopleRepository
+    pass
 
-__all__ = ["DraftsMixin", "draft_prompt"]
+if TYPE_CHECKING:
+    from bot.people.service import PeopleService
+
+__all__ = ["PeopleDrafts", "draft_prompt"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,20 +104,18 @@ def occasion_of(card: PersonCard, today: date, lang: str = "en") -> str:
     return "just reaching out to stay in touch."
 
 
-class DraftsMixin:
-    """Drafts (part of ``PeopleService``)."""
+class PeopleDrafts:
+    """Drafts (a collaborator of PeopleService)."""
 
-    repo: PeopleRepository
-    _clock: Clock
-    _llm: LLM | None
-    _memory: MemoryStore | None
+    def __init__(self, service: PeopleService) -> None:
+        self._service = service
 
     async def draft(self, actor: Actor, person: Person, *, lang: str) -> Notice:
         """A drafted message for the user to copy or edit, with Another / I sent it."""
-        user = await self._user(actor.user_id)
-        timezone = self._zone(user)
-        now = self._clock.now()
-        card = await self.repo.card(person)
+        user = await self._service._user(actor.user_id)
+        timezone = self._service._zone(user)
+        now = self._service._clock.now()
+        card = await self._service.repo.card(person)
         memories, facts = await self._recollect(actor.user_id, person, now)
         today = now.astimezone(ZoneInfo(timezone)).date()
         prompt = draft_prompt(
@@ -141,10 +139,10 @@ class DraftsMixin:
         return Notice(md_block(text), buttons)
 
     async def _write(self, prompt: list[ChatMessage]) -> str:
-        if self._llm is None:
+        if self._service._llm is None:
             return ""
         try:
-            completion = await self._llm.complete(prompt, temperature=0.8, max_tokens=400)
+            completion = await self._service._llm.complete(prompt, temperature=0.8, max_tokens=400)
         except Exception as error:  # LLMUnavailable, or anything a client may raise
             logger.warning("draft failed: %s", error)
             return ""
@@ -154,14 +152,14 @@ class DraftsMixin:
         self, user_id: int, person: Person, now: datetime
     ) -> tuple[list[tuple[datetime, str]], list[str]]:
         """Recent memories and facts mentioning the person, from the user's private scope."""
-        if self._memory is None:
+        if self._service._memory is None:
             return [], []
         query = " ".join([person.name, *person.aliases])
         try:
-            hits = await self._memory.search(
+            hits = await self._service._memory.search(
                 user_id=user_id, chat_id=user_id, query=query, k=12, now=now
             )
-            facts = await self._memory.search_facts(
+            facts = await self._service._memory.search_facts(
                 user_id=user_id, chat_id=user_id, query=query, k=5, now=now
             )
         except Exception:

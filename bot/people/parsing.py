@@ -230,9 +230,9 @@ def _words(text: str) -> DateWords | None:
             if found:
                 return found
     for match in _ZH_DATE.finditer(text):
-        month, day = zh_number(match["m"]), zh_number(match["d"])
-        if month is not None and day is not None:
-            found = _gregorian(month, day, _year(match["y"]), match)
+        zh_month, zh_day = zh_number(match["m"]), zh_number(match["d"])
+        if zh_month is not None and zh_day is not None:
+            found = _gregorian(zh_month, zh_day, _year(match["y"]), match)
             if found:
                 return found
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 __all__ = [
     "RELATION_WORDS",
@@ -105,13 +106,17 @@ class Match:
     strength: int
 
 
-class _Named:
+class _Named(Protocol):
     """What matching reads of a person (see :class:`bot.people.model.Person`)."""
 
-    id: int
-    name: str
-    aliases: Sequence[str]
-    relation_key: str | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> Sequence[str]: ...
+    @property
+    def relation_key(self) -> str | None: ...
 
 
 def match_people(query: str, people: Iterable[_Named]) -> list[Match]:

@@ -23,12 +23,12 @@ from bot.conversation import Button, Notice
 from bot.i18n import detect_language
 from bot.llm.types import LLM
 from bot.memory import MemoryStore
-from bot.people.actions import ActionsMixin
+from bot.people.actions import PeopleButtons
 from bot.people.buttons import button
 from bot.people.calendar import next_occurrence
-from bot.people.commands import CommandsMixin
+from bot.people.commands import PeopleCommands
 from bot.people.digest import DigestUser, digest_settings
-from bot.people.drafts import DraftsMixin
+from bot.people.drafts import PeopleDrafts
 from bot.people.format import (
     ago,
     cadence_words,
@@ -38,7 +38,7 @@ from bot.people.format import (
     md,
     person_label,
 )
-from bot.people.model import Actor, DigestSettings, ImportantDate, Person
+from bot.people.model import Actor, DigestSettings, ImportantDate, Person, Reply
 from bot.people.parsing import DateWords, find_date
 from bot.people.relations import (
     RELATION_WORDS,
@@ -75,7 +75,7 @@ class Change:
     undo: dict[str, Any] = field(default_factory=dict)
 
 
-class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
+class PeopleService:
     """Everything about people that is not Telegram."""
 
     def __init__(
@@ -105,6 +105,9 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
         )
         #: (chat id, user id) -> (person id, until): the next message edits that person.
         self._editing: dict[tuple[int, int], tuple[int, datetime]] = {}
+        self.commands = PeopleCommands(self)
+        self.buttons = PeopleButtons(self)
+        self.drafts = PeopleDrafts(self)
 
     @classmethod
     async def open(
@@ -121,6 +124,47 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
 
     async def stop(self) -> None:
         await self.runner.stop()
+
+    # -- commands, buttons and drafts (see PeopleCommands, PeopleButtons, PeopleDrafts) --------
+
+    async def command(self, actor: Actor, name: str, text: str, *, here: bool = False) -> Notice:
+        return await self.commands.command(actor, name, text, here=here)
+
+    async def act(self, actor: Actor, data: str) -> Reply:
+        return await self.buttons.act(actor, data)
+
+    async def people_view(self, actor: Actor, *, page: int = 0, lang: str | None = None) -> Notice:
+        return await self.commands.people_view(actor, page=page, lang=lang)
+
+    async def card_view(self, actor: Actor, person: Person, *, lang: str | None = None) -> Notice:
+        return await self.commands.card_view(actor, person, lang=lang)
+
+    async def edit_menu(self, actor: Actor, person: Person, lang: str) -> Notice:
+        return await self.buttons.edit_menu(actor, person, lang)
+
+    async def digest_view(self, actor: Actor, *, lang: str | None = None) -> Notice:
+        return await self.commands.digest_view(actor, lang=lang)
+
+    async def digest_preview(self, actor: Actor, *, lang: str | None = None) -> Notice:
+        return await self.commands.digest_preview(actor, lang=lang)
+
+    async def update_digest(self, actor: Actor, **changes: Any) -> None:
+        await self.commands.update_digest(actor, **changes)
+
+    def contact_time(self, words: str, timezone: str) -> tuple[datetime, str]:
+        return self.commands.contact_time(words, timezone)
+
+    def start_editing(self, actor: Actor, person_id: int) -> None:
+        self.commands.start_editing(actor, person_id)
+
+    def editing(self, chat_id: int, user_id: int, text: str = "") -> bool:
+        return self.commands.editing(chat_id, user_id, text)
+
+    async def apply_edit(self, actor: Actor, text: str) -> Notice:
+        return await self.commands.apply_edit(actor, text)
+
+    async def draft(self, actor: Actor, person: Person, *, lang: str) -> Notice:
+        return await self.drafts.draft(actor, person, lang=lang)
 
     # -- who, where, which language -----------------------------------------------------------
 
@@ -142,7 +186,7 @@ class PeopleService(CommandsMixin, ActionsMixin, DraftsMixin):
             text = f"{text[: found.start]} {text[found.end :]}"
         if len(text.split()) < 3:
             return fallback
-        return detect_language(text, fallback=fallback)  # type: ignore[arg-type]
+        return detect_language(text, fallback=fallback)
 
     def settings(self, user: UserRecord | None) -> DigestSettings:
         return digest_settings(user.settings if user else {}, self._zone(user))

@@ -92,7 +92,7 @@ def seconds_until(at: datetime | None, now: datetime, *, idle: float, least: flo
 
 def backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
     """How long to wait after the ``attempts``-th failed send: base · 2^(n-1), capped."""
-    factor = 2 ** max(0, min(attempts - 1, 20))
+    factor: int = 2 ** max(0, min(attempts - 1, 20))
     return min(base * factor, cap)
 
 

@@ -3,51 +3,51 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
 from bot.conversation import Button, Notice
 from bot.i18n import detect_language
 from bot.reminders.buttons import Action, button
 from bot.reminders.model import Reminder, Status
 from bot.reminders.readings import lang_of, page_number, shorten, with_time
 from bot.reminders.recurrence import next_occurrence
-from bot.reminders.repository import ReminderRepository
-from bot.reminders.scheduler import Scheduler
 from bot.reminders.texts import TEXTS, format_moment, md, mention
 from bot.reminders.types import ActionReply, Actor, Plan
 from bot.timeparse import describe_rule
 
-__all__ = ["PAGE_SIZE", "ManageMixin"]
+if TYPE_CHECKING:
+    from bot.reminders.service import ReminderService
+
+__all__ = ["PAGE_SIZE", "ReminderLists"]
 
 PAGE_SIZE = 8
 _EDIT_WINDOW = timedelta(minutes=15)
 
 
-class ManageMixin:
-    """The list and the changes a user makes to a reminder (part of ``ReminderService``)."""
+class ReminderLists:
+    """The /reminders list and the changes a user makes to a reminder (a collaborator of
+    ``ReminderService``, which it reaches for users, plans and the scheduler)."""
 
-    repo: ReminderRepository
-    scheduler: Scheduler
-    _clock: Clock
-    _edits: dict[tuple[int, int], tuple[int, datetime]]
+    def __init__(self, service: ReminderService) -> None:
+        self._service = service
 
     # -- the list ------------------------------------------------------------------------------
 
     async def upcoming(self, actor: Actor) -> list[Reminder]:
         """A group's reminders in a group; the user's own in a private chat."""
         if actor.is_group:
-            return await self.repo.upcoming(chat_id=actor.chat_id)
-        return await self.repo.upcoming(chat_id=actor.chat_id, user_id=actor.user_id)
+            return await self._service.repo.upcoming(chat_id=actor.chat_id)
+        return await self._service.repo.upcoming(chat_id=actor.chat_id, user_id=actor.user_id)
 
     async def list_view(self, actor: Actor, page: int = 0) -> Notice:
         """``/reminders``: upcoming reminders with their next local time, a button each."""
-        user = await self._user(actor)
+        user = await self._service._user(actor)
         lang = lang_of(user)
         items = await self.upcoming(actor)
         if not items:
             return Notice(TEXTS("list_empty", lang))
-        now = self._clock.now()
+        now = self._service._clock.now()
         pages = (len(items) + PAGE_SIZE - 1) // PAGE_SIZE
         page = min(max(page, 0), pages - 1)
         shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -78,12 +78,12 @@ class ManageMixin:
             line += TEXTS("list_paused", lang)
         return line
 
-    async def _on_list(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_list(self, actor: Actor, action: Action) -> ActionReply:
         return ActionReply(edit=await self.list_view(actor, action.target))
 
     async def detail_view(self, actor: Actor, reminder: Reminder, page: int = 0) -> Notice:
-        lang = lang_of(await self._user(actor))
-        now = self._clock.now()
+        lang = lang_of(await self._service._user(actor))
+        now = self._service._clock.now()
         when = format_moment(reminder.local_due(), now, lang)
         when += TEXTS("zone_line", lang, zone=reminder.timezone)
         text = TEXTS("detail", lang, task=md(reminder.text), when=when)
@@ -110,52 +110,52 @@ class ManageMixin:
             ),
         )
 
-    async def _on_view(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._owned(actor, action.target, chat_may_act=True)
+    async def on_view(self, actor: Actor, action: Action) -> ActionReply:
+        reminder, refusal = await self._service._owned(actor, action.target, chat_may_act=True)
         if reminder is None:
             return refusal or ActionReply()
         return ActionReply(edit=await self.detail_view(actor, reminder, page_number(action.arg)))
 
-    async def _on_pause(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._owned(actor, action.target)
+    async def on_pause(self, actor: Actor, action: Action) -> ActionReply:
+        reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
             return refusal or ActionReply()
-        await self.repo.set_status(
+        await self._service.repo.set_status(
             reminder.id,
             Status.PAUSED,
-            now=self._clock.now(),
+            now=self._service._clock.now(),
             only_from=(Status.SCHEDULED, Status.CLAIMED),
         )
-        self.scheduler.wake()
-        updated = await self.repo.get(reminder.id) or reminder
+        self._service.scheduler.wake()
+        updated = await self._service.repo.get(reminder.id) or reminder
         lang = reminder.language
         return ActionReply(
             edit=await self.detail_view(actor, updated, page_number(action.arg)),
             toast=TEXTS("paused", lang, task=shorten(reminder.text)).replace("**", ""),
         )
 
-    async def _on_resume(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._owned(actor, action.target)
+    async def on_resume(self, actor: Actor, action: Action) -> ActionReply:
+        reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
             return refusal or ActionReply()
-        now = self._clock.now()
+        now = self._service._clock.now()
         due = reminder.due_at
         if reminder.rrule and reminder.dtstart and due <= now:
             due = next_occurrence(reminder.rrule, reminder.dtstart, reminder.timezone, now) or due
         if due <= now:
             return ActionReply(toast=TEXTS("resume_past", reminder.language), alert=True)
         if reminder.status == Status.PAUSED:
-            await self.repo.reschedule(reminder.id, due_at=due, now=now)
-            self.scheduler.wake()
-        updated = await self.repo.get(reminder.id) or reminder
+            await self._service.repo.reschedule(reminder.id, due_at=due, now=now)
+            self._service.scheduler.wake()
+        updated = await self._service.repo.get(reminder.id) or reminder
         return ActionReply(edit=await self.detail_view(actor, updated, page_number(action.arg)))
 
-    async def _on_del(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._owned(actor, action.target)
+    async def on_del(self, actor: Actor, action: Action) -> ActionReply:
+        reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
             return refusal or ActionReply()
-        await self.repo.delete(reminder.id)
-        self.scheduler.wake()
+        await self._service.repo.delete(reminder.id)
+        self._service.scheduler.wake()
         lang = reminder.language
         rest = await self.upcoming(actor)
         if rest:
@@ -166,15 +166,15 @@ class ManageMixin:
 
     # -- editing by reply ----------------------------------------------------------------------
 
-    async def _on_edit(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._owned(actor, action.target)
+    async def on_edit(self, actor: Actor, action: Action) -> ActionReply:
+        reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
             return refusal or ActionReply()
-        self._edits[(actor.chat_id, actor.user_id)] = (
+        self._service._edits[(actor.chat_id, actor.user_id)] = (
             reminder.id,
-            self._clock.now() + _EDIT_WINDOW,
+            self._service._clock.now() + _EDIT_WINDOW,
         )
-        lang = lang_of(await self._user(actor))
+        lang = lang_of(await self._service._user(actor))
         text = TEXTS("edit_prompt", lang, task=md(reminder.text))
         if actor.is_group:  # the mention makes the forced reply apply to this person only
             text = f"{mention(actor.user_id, actor.first_name)} {text}"
@@ -182,33 +182,33 @@ class ManageMixin:
 
     def awaiting_edit(self, chat_id: int, user_id: int) -> bool:
         """Whether the user's next message in the chat is the new time of a reminder."""
-        entry = self._edits.get((chat_id, user_id))
+        entry = self._service._edits.get((chat_id, user_id))
         if entry is None:
             return False
-        if entry[1] < self._clock.now():
-            self._edits.pop((chat_id, user_id), None)
+        if entry[1] < self._service._clock.now():
+            self._service._edits.pop((chat_id, user_id), None)
             return False
         return True
 
     def cancel_edit(self, actor: Actor) -> None:
-        self._edits.pop((actor.chat_id, actor.user_id), None)
+        self._service._edits.pop((actor.chat_id, actor.user_id), None)
 
     async def apply_edit(self, actor: Actor, text: str) -> Notice:
         """The user's answer to "when should I remind you?": re-time (and maybe re-word) it."""
-        user = await self._user(actor)
+        user = await self._service._user(actor)
         lang = detect_language(text, fallback=lang_of(user))
         key = (actor.chat_id, actor.user_id)
-        entry = self._edits.get(key)
+        entry = self._service._edits.get(key)
         if text.strip().lower() in ("/cancel", "cancel", "取消") or entry is None:
-            self._edits.pop(key, None)
+            self._service._edits.pop(key, None)
             return Notice(TEXTS("edit_cancelled", lang))
-        reminder = await self.repo.get(entry[0])
+        reminder = await self._service.repo.get(entry[0])
         if reminder is None:
-            self._edits.pop(key, None)
+            self._service._edits.pop(key, None)
             return Notice(TEXTS("gone", lang))
-        settings = self._settings(user)
-        now = self._clock.now()
-        plan = self.plan(text, actor=actor, settings=settings, language=lang, now=now)
+        settings = self._service._settings(user)
+        now = self._service._clock.now()
+        plan = self._service.plan(text, actor=actor, settings=settings, language=lang, now=now)
         if plan.kind == "unparsed" or plan.spec is None:
             return Notice(TEXTS("edit_unparsed", lang))
         if plan.kind == "ask":  # never re-time on a reading the user did not confirm
@@ -218,10 +218,10 @@ class ManageMixin:
                 plan.spec.due_at.astimezone(ZoneInfo(settings.timezone)), now, lang
             )
             return Notice(TEXTS("past_no_alternative", lang, when=when))
-        self._edits.pop(key, None)
+        self._service._edits.pop(key, None)
         updated = await self._retime(reminder, plan, now)
-        self.scheduler.wake()
-        return await self._confirmation(
+        self._service.scheduler.wake()
+        return await self._service._confirmation(
             updated, actor=actor, settings=settings, now=now, title="updated"
         )
 
@@ -237,7 +237,7 @@ class ManageMixin:
             rrule = with_time(reminder.rrule, local.hour, local.minute)
             dtstart = local.replace(tzinfo=None)
             due = next_occurrence(rrule, dtstart, spec.timezone, now) or spec.due_at
-        await self.repo.reschedule(
+        await self._service.repo.reschedule(
             reminder.id,
             due_at=due,
             now=now,
@@ -248,6 +248,6 @@ class ManageMixin:
             keep_rule=False,
             floating=spec.floating and not rrule,
         )
-        updated = await self.repo.get(reminder.id)
+        updated = await self._service.repo.get(reminder.id)
         assert updated is not None
         return updated

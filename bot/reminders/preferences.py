@@ -3,41 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
 from bot.conversation import Notice
 from bot.i18n import detect_language
 from bot.reminders.buttons import Action, button
 from bot.reminders.readings import lang_of, parse_clock
 from bot.reminders.recurrence import localize, next_occurrence
-from bot.reminders.repository import ReminderRepository
-from bot.reminders.scheduler import Scheduler
 from bot.reminders.texts import TEXTS, format_moment, md
 from bot.reminders.types import ActionReply, Actor
-from bot.storage import UserRepository
 from bot.timeparse import resolve_timezone
 from bot.timeparse.zones import timezone_alternatives
 
-__all__ = ["PreferencesMixin"]
+if TYPE_CHECKING:
+    from bot.reminders.service import ReminderService
+
+__all__ = ["ReminderPreferences"]
 
 
-class PreferencesMixin:
-    """Time zone and settings (part of ``ReminderService``)."""
+class ReminderPreferences:
+    """Time zone and settings (a collaborator of ``ReminderService``)."""
 
-    repo: ReminderRepository
-    scheduler: Scheduler
-    _clock: Clock
-    _users: UserRepository
+    def __init__(self, service: ReminderService) -> None:
+        self._service = service
 
     # -- time zones ----------------------------------------------------------------------------
 
     async def timezone_command(self, actor: Actor, text: str) -> Notice:
         """``/timezone [zone | city | offset | current local time]``."""
-        user = await self._user(actor)
+        user = await self._service._user(actor)
         lang = detect_language(text, fallback=lang_of(user)) if text.strip() else lang_of(user)
-        settings = self._settings(user)
-        now = self._clock.now()
+        settings = self._service._settings(user)
+        now = self._service._clock.now()
         if not text.strip():
             local = now.astimezone(ZoneInfo(settings.timezone))
             default = "" if settings.timezone_set else TEXTS("tz_default", lang)
@@ -74,13 +72,13 @@ class PreferencesMixin:
 
     async def set_timezone(self, actor: Actor, zone: str, *, lang: str | None = None) -> Notice:
         """Store the zone; recurring reminders keep their local wall time in the new zone."""
-        user = await self._user(actor)
+        user = await self._service._user(actor)
         lang = lang or lang_of(user)
         ZoneInfo(zone)  # raises for an unknown zone
-        previous = self._settings(user)
+        previous = self._service._settings(user)
         old = previous.timezone
-        await self._users.set_timezone(actor.user_id, zone)
-        now = self._clock.now()
+        await self._service._users.set_timezone(actor.user_id, zone)
+        now = self._service._clock.now()
         reanchored = await self._reanchor_floating(actor.user_id, old, zone, now)
         moved = await self._follow_timezone(actor.user_id, old, zone)
         text = TEXTS("tz_set", lang, zone=zone, time=f"{now.astimezone(ZoneInfo(zone)):%H:%M}")
@@ -108,16 +106,16 @@ class PreferencesMixin:
         a zone the user chose)."""
         moved: list[datetime] = []
         if old != new:
-            for reminder in await self.repo.floating_of(user_id):
+            for reminder in await self._service.repo.floating_of(user_id):
                 if reminder.timezone != old:
                     continue
                 wall = reminder.local_due().replace(tzinfo=None)
                 due = localize(wall, ZoneInfo(new))
-                if await self.repo.reanchor(reminder.id, new, due_at=due, now=now):
+                if await self._service.repo.reanchor(reminder.id, new, due_at=due, now=now):
                     moved.append(due)
-        await self.repo.clear_floating(user_id)
+        await self._service.repo.clear_floating(user_id)
         if moved:
-            self.scheduler.wake()
+            self._service.scheduler.wake()
         return sorted(moved)
 
     async def _follow_timezone(self, user_id: int, old: str, new: str) -> int:
@@ -129,20 +127,22 @@ class PreferencesMixin:
         """
         if old == new:
             return 0
-        now = self._clock.now()
-        await self.repo.rezone_one_offs(user_id, old, new, now=now)
+        now = self._service._clock.now()
+        await self._service.repo.rezone_one_offs(user_id, old, new, now=now)
         moved = 0
-        for reminder in await self.repo.recurring_of(user_id):
+        for reminder in await self._service.repo.recurring_of(user_id):
             if reminder.timezone != old or reminder.dtstart is None or reminder.rrule is None:
                 continue
             due = next_occurrence(reminder.rrule, reminder.dtstart, new, now)
-            if due is not None and await self.repo.rezone(reminder.id, new, due_at=due, now=now):
+            if due is not None and await self._service.repo.rezone(
+                reminder.id, new, due_at=due, now=now
+            ):
                 moved += 1
         if moved:
-            self.scheduler.wake()
+            self._service.scheduler.wake()
         return moved
 
-    async def _on_tz(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_tz(self, actor: Actor, action: Action) -> ActionReply:
         try:
             notice = await self.set_timezone(actor, action.arg)
         except (ValueError, KeyError):
@@ -153,9 +153,9 @@ class PreferencesMixin:
 
     async def settings_view(self, actor: Actor) -> Notice:
         """``/settings``: time zone, default time of day, next-step offers."""
-        user = await self._user(actor)
+        user = await self._service._user(actor)
         lang = lang_of(user)
-        settings = self._settings(user)
+        settings = self._service._settings(user)
         offers = TEXTS("on" if settings.offers else "off", lang)
         text = TEXTS(
             "settings",
@@ -188,24 +188,26 @@ class PreferencesMixin:
         if words and words[0].lower() in ("time", "时间", "default") and len(words) == 2:
             chosen = parse_clock(words[1])
             if chosen is None:
-                lang = lang_of(await self._user(actor))
+                lang = lang_of(await self._service._user(actor))
                 return Notice(TEXTS("settings_bad_time", lang, text=md(words[1][:40])))
-            await self._users.update_settings(
+            await self._service._users.update_settings(
                 actor.user_id, reminder_default_time=f"{chosen:%H:%M}"
             )
         elif words and words[0].lower() in ("offers", "提议") and len(words) == 2:
             on = words[1].strip().lower() in ("on", "yes", "开", "打开")
-            await self._users.update_settings(actor.user_id, reminder_offers=on)
+            await self._service._users.update_settings(actor.user_id, reminder_offers=on)
         return await self.settings_view(actor)
 
-    async def _on_offers(self, actor: Actor, action: Action) -> ActionReply:
-        await self._users.update_settings(actor.user_id, reminder_offers=action.arg == "on")
+    async def on_offers(self, actor: Actor, action: Action) -> ActionReply:
+        await self._service._users.update_settings(
+            actor.user_id, reminder_offers=action.arg == "on"
+        )
         return ActionReply(edit=await self.settings_view(actor))
 
-    async def _on_dt(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_dt(self, actor: Actor, action: Action) -> ActionReply:
         chosen = parse_clock(action.arg[:2] + ":" + action.arg[2:])
         if chosen is not None:
-            await self._users.update_settings(
+            await self._service._users.update_settings(
                 actor.user_id, reminder_default_time=f"{chosen:%H:%M}"
             )
         return ActionReply(edit=await self.settings_view(actor))

@@ -9,7 +9,7 @@ never by the language model.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -20,10 +20,10 @@ from bot.conversation import Button, Notice
 from bot.i18n import detect_language
 from bot.reminders.buttons import Action, button, parse
 from bot.reminders.delivery import Delivery
-from bot.reminders.manage import ManageMixin
+from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
 from bot.reminders.model import Reminder, Status
-from bot.reminders.preferences import PreferencesMixin
+from bot.reminders.preferences import ReminderPreferences
 from bot.reminders.readings import (
     drafts_exported,
     exported,
@@ -52,7 +52,7 @@ _CHOICE_LIFETIME = timedelta(days=2)
 _SNOOZES = {"10m": timedelta(minutes=10), "1h": timedelta(hours=1)}
 
 
-class ReminderService(ManageMixin, PreferencesMixin):
+class ReminderService:
     """Everything about reminders that is not Telegram."""
 
     def __init__(
@@ -71,6 +71,29 @@ class ReminderService(ManageMixin, PreferencesMixin):
         self.repo = ReminderRepository(db)
         self.scheduler = Scheduler(self.repo, clock, scheduler_options)
         self._edits: dict[tuple[int, int], tuple[int, datetime]] = {}
+        self.lists = ReminderLists(self)
+        self.preferences = ReminderPreferences(self)
+        #: What each button does, by its action's name (see ``bot.reminders.buttons``).
+        self._buttons: dict[str, Callable[[Actor, Action], Awaitable[ActionReply]]] = {
+            "undo": self._on_undo,
+            "done": self._on_done,
+            "snz": self._on_snz,
+            "pick": self._on_pick,
+            "offer": self._on_offer,
+            "drop": self._on_drop,
+            "nooffer": self._on_nooffer,
+            "never": self._on_never,
+            "alt": self._on_alt,
+            "list": self.lists.on_list,
+            "view": self.lists.on_view,
+            "pause": self.lists.on_pause,
+            "resume": self.lists.on_resume,
+            "del": self.lists.on_del,
+            "edit": self.lists.on_edit,
+            "tz": self.preferences.on_tz,
+            "offers": self.preferences.on_offers,
+            "dt": self.preferences.on_dt,
+        }
 
     @classmethod
     async def open(
@@ -86,6 +109,38 @@ class ReminderService(ManageMixin, PreferencesMixin):
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+
+    # -- the list, edits and preferences (see ReminderLists and ReminderPreferences) -----------
+
+    async def upcoming(self, actor: Actor) -> list[Reminder]:
+        return await self.lists.upcoming(actor)
+
+    async def list_view(self, actor: Actor, page: int = 0) -> Notice:
+        return await self.lists.list_view(actor, page)
+
+    async def detail_view(self, actor: Actor, reminder: Reminder, page: int = 0) -> Notice:
+        return await self.lists.detail_view(actor, reminder, page)
+
+    def awaiting_edit(self, chat_id: int, user_id: int) -> bool:
+        return self.lists.awaiting_edit(chat_id, user_id)
+
+    def cancel_edit(self, actor: Actor) -> None:
+        self.lists.cancel_edit(actor)
+
+    async def apply_edit(self, actor: Actor, text: str) -> Notice:
+        return await self.lists.apply_edit(actor, text)
+
+    async def timezone_command(self, actor: Actor, text: str) -> Notice:
+        return await self.preferences.timezone_command(actor, text)
+
+    async def set_timezone(self, actor: Actor, zone: str, *, lang: str | None = None) -> Notice:
+        return await self.preferences.set_timezone(actor, zone, lang=lang)
+
+    async def settings_view(self, actor: Actor) -> Notice:
+        return await self.preferences.settings_view(actor)
+
+    async def settings_command(self, actor: Actor, text: str) -> Notice:
+        return await self.preferences.settings_command(actor, text)
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -458,7 +513,7 @@ class ReminderService(ManageMixin, PreferencesMixin):
         action = parse(data)
         if action is None:
             return ActionReply()
-        handler = getattr(self, f"_on_{action.name}", None)
+        handler = self._buttons.get(action.name)
         if handler is None:
             return ActionReply()
         return await handler(actor, action)

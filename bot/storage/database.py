@@ -10,12 +10,12 @@ import asyncio
 import logging
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import aiosqlite
 
@@ -45,6 +45,26 @@ def from_db_time(value: str) -> datetime:
     """Parse a stored timestamp back into an aware UTC datetime."""
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def run_in_connection_thread(
+    connection: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]
+) -> T:
+    """Run ``work(raw sqlite3 connection)`` in aiosqlite's connection thread, in one hop.
+
+    aiosqlite (up to 0.22) has no public way to do this; its public calls cost one hop to its
+    thread and back per statement. This thin wrapper is the only place in Dazi that reaches
+    into aiosqlite's internals (``Connection._execute``, which queues a callable for the
+    connection thread, and ``Connection._conn``, the sqlite3 connection); pyproject.toml bounds
+    aiosqlite below 0.23 so that an upgrade is a deliberate step, and
+    tests/storage/test_database.py checks the wrapper against the installed version.
+    """
+    queue_call = cast(
+        Callable[[Callable[[sqlite3.Connection], T], sqlite3.Connection], Awaitable[T]],
+        connection._execute,
+    )
+    raw: sqlite3.Connection = connection._conn
+    return await queue_call(work, raw)
 
 
 class Database:
@@ -134,8 +154,7 @@ class Database:
         Each awaited aiosqlite call is a hop to its thread and back (about 60 µs of CPU); hot
         paths that issue several statements per message put them in one ``work`` function.
         """
-        # aiosqlite's own primitive: queue a callable for its connection thread.
-        return await self._conn._execute(work, self._conn._conn)
+        return await run_in_connection_thread(self._conn, work)
 
     async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Like :meth:`run`, inside one write transaction (committed, or rolled back on error)."""
@@ -182,7 +201,7 @@ class Database:
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> aiosqlite.Row | None:
         rows = await self._conn.execute_fetchall(sql, params)
-        return rows[0] if rows else None
+        return next(iter(rows), None)
 
     async def fetchall(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
     BaseRateLimiter,
@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.i18n import LANGUAGES, Catalog, pick_language
 from bot.services import Services
 from bot.telegram.handlers import FEATURES, basics
+from bot.telegram.handlers.common import App
 from bot.telegram.polling import TolerantBot
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
@@ -50,8 +51,8 @@ def build_application(
     services: Services,
     *,
     request: BaseRequest | None = None,
-    rate_limiter: BaseRateLimiter | None = None,
-) -> Application:
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> App:
     """Wire the handlers of every feature into an Application talking to Telegram."""
     bot = TolerantBot(
         settings.telegram_bot_token.get_secret_value(),
@@ -80,7 +81,7 @@ def build_application(
     return app
 
 
-async def announce_commands(app: Application) -> None:
+async def announce_commands(app: App) -> None:
     """Set the command menu in English (the default) and Chinese; a failure is only logged."""
     commands = basics.all_commands()
     for lang in LANGUAGES:

@@ -678,7 +678,8 @@ class _Splitter:
 
     def parts(self) -> list[str]:
         out: list[str] = []
-        event, offset, stack = 0, 0, ()
+        stack: tuple[_Tag, ...] = ()
+        event, offset = 0, 0
         while event < len(self.events):
             cut = self.fill(event, offset, stack)
             if (cut.event, cut.offset) <= (event, offset):  # never expected; never loop

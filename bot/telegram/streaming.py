@@ -14,7 +14,14 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+)
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -47,7 +54,7 @@ async def send_rendered(
     markdown: str,
     *,
     reply_to: int | None = None,
-    reply_markup: InlineKeyboardMarkup | None = None,
+    reply_markup: InlineKeyboardMarkup | ForceReply | None = None,
     message_thread_id: int | None = None,
 ) -> list[Message]:
     """Send Markdown as Telegram HTML in as many parts as needed; plain text if HTML is refused.
@@ -77,7 +84,7 @@ async def _send_html(
     html: str,
     *,
     reply_to: int | None,
-    reply_markup: InlineKeyboardMarkup | None,
+    reply_markup: InlineKeyboardMarkup | ForceReply | None,
     message_thread_id: int | None,
 ) -> Message:
     reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None

@@ -299,10 +299,9 @@ def _lunar_date(m: _LunarMatch, scan: Scan) -> bool:
         if shift and not set_slot(scan.frame, shift_days=shift):
             return False
         return set_slot(scan.frame, holiday=_FESTIVAL_KEYS[(m["fest"] or "")[:2]])
-    else:
-        month = _LUNAR_MONTHS.get(m["m"]) or _num(m["m"])
-        raw = m["d"]
-        day = _num(raw[1:] if raw.startswith("初") else raw)
+    month_text, raw = m["m"], m["d"] or ""
+    month = _LUNAR_MONTHS.get(month_text or "") or _num(month_text)
+    day = _num(raw[1:] if raw.startswith("初") else raw)
     if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 30):
         return False
     scan.frame.lunar = True

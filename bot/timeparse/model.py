@@ -146,7 +146,7 @@ class ParsedWhen:
     dtstart: datetime | None = None
     grain: str = "minute"  # "day" when only a date was given and the default time was used
     unparsed: str | None = None  # time-like words the grammar could not place
-    choices: tuple[datetime, ...] = ()  # the readings to offer when one must be chosen
+    choices: tuple[ParsedWhen, ...] = ()  # the readings to offer when one must be chosen
     relative: bool = False  # an exact offset from now ("in 20 minutes"), not a wall time
     zone: str | None = None  # the zone the user named ("EST", "北京时间"), as written
     zone_when: datetime | None = None  # ``when`` on that zone's clock (None without a zone)

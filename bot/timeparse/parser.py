@@ -7,7 +7,6 @@ the user's zone.  Pure and deterministic: no clock, no network, no model.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -143,17 +142,18 @@ def _variants(frame: Frame, result: Resolution) -> list[Frame]:
         ]
     if "multi" not in result.flags or frame.freq is not None:
         return []
-    days: list[dict[str, object]] = [{}]
+    days = [replace(frame)]
     if len(frame.weekdays) > 1:
-        days = [{"weekdays": [day]} for day in frame.weekdays]
+        days = [replace(frame, weekdays=[day]) for day in frame.weekdays]
     elif frame.more_days and frame.day is not None:
-        days = [{"day": day, "more_days": []} for day in [frame.day, *frame.more_days]]
+        days = [replace(frame, day=day, more_days=[]) for day in [frame.day, *frame.more_days]]
     elif frame.more_nth and frame.nth_weekday is not None:
-        days = [{"nth_weekday": n, "more_nth": []} for n in [frame.nth_weekday, *frame.more_nth]]
-    times: list[dict[str, object]] = [{}]
+        days = [
+            replace(frame, nth_weekday=n, more_nth=[]) for n in [frame.nth_weekday, *frame.more_nth]
+        ]
     if len(frame.times) > 1:
-        times = [{"times": [clock]} for clock in frame.times]
-    return [replace(frame, **day, **clock) for day, clock in itertools.product(days, times)]
+        return [replace(day, times=[clock]) for day in days for clock in frame.times]
+    return days
 
 
 def _choices(

@@ -18,7 +18,7 @@ __all__ = ["describe_rule", "format_when"]
 
 _EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EN_DAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July")
+_EN_MONTHS: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July")
 _EN_MONTHS += ("August", "September", "October", "November", "December")
 _ZH_DAYS = "一二三四五六日"
 _EN_NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}

@@ -300,7 +300,7 @@ def _day_of_month(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime 
         return None if day is None else _on_fixed_day(ctx, day, readings)
     for months in range(0, 13):
         day = _add_months(ctx.today, months, frame.day)
-        when = day and _first_future(ctx, [day], readings)
+        when = None if day is None else _first_future(ctx, [day], readings)
         if when:
             return when
     return None
@@ -322,17 +322,17 @@ def _nth_weekday(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime |
     if frame.month is not None:  # "the first Monday in January"
         if frame.year is not None:
             day = _nth_weekday_date(frame.year, frame.month, nth, weekday)
-            return day and _on_fixed_day(ctx, day, readings)
+            return None if day is None else _on_fixed_day(ctx, day, readings)
         for year in range(ctx.today.year, ctx.today.year + 9):
             day = _nth_weekday_date(year, frame.month, nth, weekday)
-            when = day and _first_future(ctx, [day], readings)
+            when = None if day is None else _first_future(ctx, [day], readings)
             if when:
                 return when
         return None
     for months in range(frame.month_shift or 0, 14):
         first = _add_months(ctx.today, months, 1)
         day = first and _nth_weekday_date(first.year, first.month, nth, weekday)
-        when = day and _first_future(ctx, [day], readings)
+        when = None if day is None else _first_future(ctx, [day], readings)
         if when:
             return when
     return None
@@ -343,13 +343,13 @@ def _special(ctx: _Ctx, frame: Frame, readings: list[Reading]) -> datetime | Non
     if special == "end_month":
         for months in range(frame.month_shift or 0, 3):
             day = _add_months(today, months, -1)
-            when = day and _first_future(ctx, [day], readings)
+            when = None if day is None else _first_future(ctx, [day], readings)
             if when:
                 return when
     if special == "start_month":
         shift = frame.month_shift or (0 if today.day == 1 else 1)
         day = _add_months(today, shift, 1)
-        return day and _on_fixed_day(ctx, day, readings)
+        return None if day is None else _on_fixed_day(ctx, day, readings)
     if special in ("end_week", "start_week"):
         weekday = 4 if special == "end_week" else 0
         shift = frame.week_shift if frame.week_shift is not None else int(special == "start_week")
@@ -666,9 +666,9 @@ def _rule_until(frame: Frame, ctx: _Ctx, start: date) -> date | None:
         return day
     if kind == "monthday":
         for months in range(0, 13):
-            day = _add_months(ctx.today, months, first)
-            if day is not None and day >= start:
-                return day
+            month_day = _add_months(ctx.today, months, first)
+            if month_day is not None and month_day >= start:
+                return month_day
         return None
     year, month, day_of_month = first, second, third
     if year:

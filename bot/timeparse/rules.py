@@ -12,7 +12,7 @@ time like DTSTART.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from dateutil.rrule import rrulestr
@@ -64,7 +64,7 @@ def parse_rule(rule: str) -> dict[str, str]:
     return parts
 
 
-def build_rule(parts: dict[str, object]) -> str:
+def build_rule(parts: Mapping[str, object]) -> str:
     """Join rule parts in a stable order; lists become comma-separated values."""
     keys = [k for k in _ORDER if k in parts] + [k for k in parts if k not in _ORDER]
     items = []

@@ -628,9 +628,9 @@ def _zones_from_local_time(text: str, now: datetime) -> list[str]:
     for hour, minute in _local_clock(text):
         diff = hour * 60 + minute - utc_minutes
         for candidate in (diff, diff - 1440, diff + 1440):
-            close = sorted(known, key=lambda o, c=candidate: abs(c - o))
-            if close and abs(candidate - close[0]) <= _CLOCK_SLACK:
-                zones.extend(_offset_zones(close[0], now))
+            distance, nearest = min((abs(candidate - offset), offset) for offset in known)
+            if distance <= _CLOCK_SLACK:
+                zones.extend(_offset_zones(nearest, now))
     return _unique(zones)
 
 

@@ -6,10 +6,10 @@ from html import escape
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.i18n import Catalog, pick_language
-from bot.telegram.handlers.common import Command, language_of, services
+from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.updates import incoming_from
 
 __all__ = ["COMMANDS", "register"]
@@ -96,14 +96,14 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(TEXTS("not_text", await language_of(update, context)))
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("new", new_thread))
 
 
-def register_fallbacks(app: Application) -> None:
+def register_fallbacks(app: App) -> None:
     """Handlers that must come after every feature's own (non-text messages in private)."""
     app.add_handler(
         MessageHandler(

@@ -8,10 +8,10 @@ import re
 from telegram import Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.conversation import Incoming, ReplyDone, TextDelta
-from bot.telegram.handlers.common import Command, services
+from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.render import html_to_plain, render_parts
 from bot.telegram.streaming import ReplyStreamer
 from bot.telegram.updates import incoming_from
@@ -126,6 +126,6 @@ def addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return mention.search(message.text or message.caption or "") is not None
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, chat_message))

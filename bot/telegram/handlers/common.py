@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.i18n import Language, pick_language
 from bot.services import Services
 
-__all__ = ["Command", "language_of", "services"]
+__all__ = ["App", "Command", "language_of", "services"]
+
+#: The application every handler module registers with (PTB's default context and data; the
+#: bot is an ExtBot or a subclass of it, see bot.telegram.polling).
+App: TypeAlias = Application[
+    Any,
+    ContextTypes.DEFAULT_TYPE,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[ContextTypes.DEFAULT_TYPE],
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +39,8 @@ class Command:
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     """The services the composition root put in ``bot_data``."""
-    return context.application.bot_data["services"]
+    found: Services = context.application.bot_data["services"]
+    return found
 
 
 async def language_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:

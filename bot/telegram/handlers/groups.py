@@ -12,7 +12,6 @@ from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -21,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import Catalog, pick_language
-from bot.telegram.handlers.common import Command, language_of, services
+from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.streaming import send_rendered
 from bot.telegram.updates import incoming_from
 
@@ -176,7 +175,7 @@ async def share_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await message.reply_text(TEXTS(key, lang, name=user.first_name))
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(CommandHandler("share", share_command))
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

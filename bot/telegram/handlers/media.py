@@ -27,7 +27,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -38,7 +37,7 @@ from telegram.ext import (
 from bot.i18n import Catalog, detect_language
 from bot.media import MediaFile, MediaKind, Understood
 from bot.telegram.handlers.chat import addressed, answer
-from bot.telegram.handlers.common import Command, language_of, services
+from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.updates import incoming_from
 
 __all__ = ["ALBUM_WAIT_SECONDS", "COMMANDS", "download", "media_files", "register", "voice_buttons"]
@@ -360,7 +359,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(CommandHandler("voice", voice_command))
     app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))

@@ -34,13 +34,13 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.account import TopicExample, TopicPreview
 from bot.i18n import Catalog, detect_language
-from bot.memory import Fact, MemoryHit
+from bot.memory import Fact, MemoryHit, MemoryKeys
 from bot.services import Services
-from bot.telegram.handlers.common import Command, language_of, services
+from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.handlers.groups import argument, is_group_admin
 from bot.telegram.updates import incoming_from
 
@@ -248,8 +248,8 @@ class _Scope:
         return self.chat_id < 0
 
     @property
-    def keys(self) -> dict[str, int]:
-        return {"user_id": self.user_id, "chat_id": self.chat_id}
+    def keys(self) -> MemoryKeys:
+        return MemoryKeys(user_id=self.user_id, chat_id=self.chat_id)
 
 
 def _scope_of(message: Message) -> _Scope:
@@ -372,7 +372,7 @@ async def remember_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     svc = services(context)
     await svc.memory.add_fact(**_scope_of(message).keys, text=text, now=svc.clock.now())
-    lang = detect_language(text, fallback=lang)  # type: ignore[arg-type]
+    lang = detect_language(text, fallback=lang)
     await message.reply_text(TEXTS("remembered", lang, text=text))
 
 
@@ -441,7 +441,10 @@ class _Pending:
 
 
 def _pending(context: ContextTypes.DEFAULT_TYPE) -> _Pending:
-    return context.application.bot_data.setdefault("memory_pending_forgets", _Pending())
+    pending: _Pending = context.application.bot_data.setdefault(
+        "memory_pending_forgets", _Pending()
+    )
+    return pending
 
 
 def _counts_text(counts: dict[str, int], lang: str, *, person: bool = False) -> str:
@@ -750,7 +753,7 @@ async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None
             await message.reply_text(text, reply_markup=markup)
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(CommandHandler("memory", memory_command))
     app.add_handler(CommandHandler("remember", remember_command))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from bot.people import Actor, PeopleService
 from bot.people.buttons import PREFIX, parse
-from bot.telegram.handlers.common import Command, services
+from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.handlers.reminders import show, show_edit
 from bot.telegram.updates import incoming_from
 
@@ -72,7 +72,9 @@ def _argument(message: Message) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
-def _command(name: str) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def _command(
+    name: str,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, actor = update.effective_message, actor_from(update)
         if message is None or actor is None or message.from_user is None:
@@ -149,7 +151,7 @@ async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 class Editing(filters.MessageFilter):
     """Messages from someone editing a person that read as an edit (or /cancel)."""
 
-    def __init__(self, app: Application) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(name="PeopleEditing")
         self._app = app
 
@@ -160,7 +162,7 @@ class Editing(filters.MessageFilter):
         return service.editing(message.chat.id, message.from_user.id, message.text)
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application."""
     for command in COMMANDS:
         app.add_handler(CommandHandler(command.name, _command(command.name)))

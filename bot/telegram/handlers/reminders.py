@@ -9,7 +9,6 @@ from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -20,7 +19,7 @@ from telegram.ext import (
 from bot.conversation import Notice
 from bot.reminders import Actor, ReminderService
 from bot.reminders.buttons import PREFIX
-from bot.telegram.handlers.common import Command, services
+from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.render import html_to_plain, render_parts
 from bot.telegram.streaming import keyboard, send_rendered
 from bot.telegram.updates import incoming_from
@@ -199,7 +198,7 @@ async def on_any_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 class AwaitingEdit(filters.MessageFilter):
     """Messages from someone who was asked for a reminder's new time (and /cancel)."""
 
-    def __init__(self, app: Application) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(name="AwaitingEdit")
         self._app = app
 
@@ -210,7 +209,7 @@ class AwaitingEdit(filters.MessageFilter):
         return service.awaiting_edit(message.chat.id, message.from_user.id)
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(CommandHandler("remind", remind_command))
     app.add_handler(CommandHandler("reminders", list_command))

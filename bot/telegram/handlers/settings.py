@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import CommandHandler, ContextTypes
 
-from bot.telegram.handlers.common import Command, services
+from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.handlers.reminders import actor_from, show
 from bot.telegram.updates import incoming_from
 
@@ -27,6 +27,6 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await show(message, await services(context).reminders.settings_command(actor, argument))
 
 
-def register(app: Application) -> None:
+def register(app: App) -> None:
     """Add this module's handlers to the application (its buttons are the reminders')."""
     app.add_handler(CommandHandler("settings", settings_command))
