@@ -37,7 +37,7 @@ from bot.reminders.recurrence import localize, next_occurrence
 from bot.reminders.repository import NewReminder, ReminderRepository
 from bot.reminders.scheduler import Scheduler, SchedulerOptions
 from bot.reminders.schema import REMINDER_MIGRATIONS
-from bot.reminders.texts import TEXTS, format_moment, md, mention
+from bot.reminders.texts import TEXTS, format_moment, format_short, md, mention
 from bot.reminders.types import ActionReply, Actor, Plan, ReminderSettings
 from bot.storage import Database, UserRecord, UserRepository, from_db_time
 from bot.timeparse import ParsedWhen, describe_rule, parse_when
@@ -228,7 +228,11 @@ class ReminderService:
             dtstart=dtstart.replace(tzinfo=None) if dtstart else None,
             source_message_id=actor.message_id,
             # "tomorrow at 9" before /timezone: 9 where the user lives, once we know where
-            floating=not settings.timezone_set and not parsed.relative and not parsed.rrule,
+            # ("5pm EST" and "in 2 hours" are fixed moments and do not move)
+            floating=not settings.timezone_set
+            and not parsed.relative
+            and not parsed.rrule
+            and parsed.zone is None,
         )
 
     @staticmethod
@@ -266,7 +270,7 @@ class ReminderService:
         self.scheduler.wake()
         flags = plan.parsed.flags if plan.parsed else ()
         notice = await self._confirmation(
-            reminder, actor=actor, settings=settings, now=now, flags=flags
+            reminder, actor=actor, settings=settings, now=now, flags=flags, parsed=plan.parsed
         )
         return notice, reminder
 
@@ -362,9 +366,15 @@ class ReminderService:
         now: datetime,
         flags: tuple[str, ...] = (),
         title: str = "created",
+        parsed: ParsedWhen | None = None,
     ) -> Notice:
         lang = reminder.language
         text = self.describe(reminder, now, title=title, creator=actor.first_name)
+        if parsed is not None and parsed.zone and parsed.zone_when is not None:
+            # "5pm EST": what was said, on that zone's clock, = the user's own time
+            stated = format_short(parsed.zone_when, now, lang)
+            local = format_moment(reminder.local_due(), now, lang)
+            text += TEXTS("note_zone", lang, stated=stated, zone=md(parsed.zone), local=local)
         text += self._notes(reminder, flags, settings)
         if not settings.timezone_set:
             text += TEXTS("zone_hint", lang, zone=reminder.timezone)

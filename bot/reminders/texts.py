@@ -119,6 +119,10 @@ TEXTS = Catalog(
             "en": "\nI read the time as {time}.",
             "zh": "\n我把时间理解为 {time}。",
         },
+        "note_zone": {
+            "en": "\n🌐 {stated} {zone} = {local} your time",
+            "zh": "\n🌐 {zone} {stated} = 你的时间 {local}",
+        },
         "note_next": {
             "en": "\nI took that as the week after this one.",
             "zh": "\n我理解为下一周的那一天。",

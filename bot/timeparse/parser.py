@@ -66,6 +66,8 @@ def parse_when(
     run_rules(scan, RULES)
     frame = scan.frame
     named = _named_zone(frame)
+    if frame.freq is not None:
+        named = None  # a rule runs on the user's own clock: "every day at 9 EST" is asked
     result = resolve(frame, now, named or zone, default_time)
     if result is None:
         return None
@@ -73,11 +75,9 @@ def parse_when(
     if named is not None:
         zone_when = result.when
         result.when = result.when.astimezone(zone)
-        if result.dtstart is not None:
-            result.dtstart = result.dtstart.astimezone(zone)
-        if result.rrule is not None and "unparsed" not in result.flags:
-            result.flags.append("unparsed")  # a rule runs on the user's clock: ask
     leftover = find_leftover(scan)
+    if frame.zone is not None and frame.freq is not None:
+        leftover = frame.zone[0]
     if leftover is not None and "unparsed" not in result.flags:
         result.flags.append("unparsed")
     task = extract_task(source, frame.spans)

@@ -279,3 +279,25 @@ async def test_a_time_passed_today_rolls_to_tomorrow_and_says_so(world: World) -
     notice = await world.service.remind(ANNA, "at 8am run")
     assert "tomorrow, Sun 29 Nov at 08:00" in notice.text
     assert "That time has passed for now" in notice.text
+
+
+async def test_a_named_zone_is_confirmed_in_the_users_own_time(world: World) -> None:
+    notice = await world.service.remind(ANNA, "5pm EST call the bank")
+    [reminder] = await world.service.repo.for_user(ANNA.user_id)
+    assert reminder.due_at.astimezone(UTC).hour == 22  # 17:00 at UTC-5
+    assert reminder.local_due().hour == 23 and reminder.text == "call the bank"
+    assert "17:00 EST = " in notice.text and "at 23:00 your time" in notice.text
+
+
+async def test_a_named_zone_is_confirmed_in_chinese(world: World) -> None:
+    notice = await world.service.remind(LI, "北京时间晚上8点开会")
+    [reminder] = await world.service.repo.for_user(LI.user_id)
+    assert reminder.due_at.astimezone(UTC).hour == 12  # 20:00 in Beijing
+    assert reminder.text == "开会"
+    assert "🌐 北京时间 " in notice.text and "20:00 = 你的时间 " in notice.text
+    assert notice.text.rstrip().endswith("13:00") or "13:00" in notice.text.split("你的时间")[1]
+
+
+async def test_a_rule_with_a_named_zone_is_asked_about(world: World) -> None:
+    notice = await world.service.remind(ANNA, "every day at 9am EST stretch")
+    assert "EST" in notice.text and not await world.service.repo.for_user(ANNA.user_id)
