@@ -151,3 +151,21 @@ async def test_an_expired_offer_creates_nothing(world: World) -> None:
     reply = await world.service.act(ANNA, outcome.notice.buttons[0][0].data)
     assert reply.toast == "This has expired." and reply.edit is None
     assert not await world.service.repo.for_user(ANNA.user_id)
+
+
+@pytest.mark.parametrize(
+    ("message", "when", "local"),
+    [
+        ("call the bank at 5pm EST", "5pm EST", "23:00"),  # issue 12: zones
+        ("remind me in three quarters of an hour", "in three quarters of an hour", "13:45"),
+        ("聽日下晝三點開會", "聽日下晝三點", "15:00"),  # Cantonese, traditional
+        ("water the plants two Tuesdays from now", "two Tuesdays from now", "Tue 8 Dec"),
+    ],
+)
+async def test_the_tool_path_understands_what_the_command_does(
+    world: World, message: str, when: str, local: str
+) -> None:
+    context = await _context(world, message)
+    outcome = await SetReminderTool(world.service).call(context, {"task": "x", "when": when})
+    assert outcome.result.startswith("set: #1 'x' at "), outcome.result
+    assert local in outcome.result, outcome.result
