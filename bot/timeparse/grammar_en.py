@@ -396,9 +396,18 @@ def _until_date(m: re.Match[str], scan: Scan, year: int | None, month: int, day:
     return set_slot(scan.frame, until=("date", year or 0, month, day))
 
 
+_COUNTED_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:pages?|p\.|steps?|parts?|chapters?|ch\.|items?|no\.|number|#|ratio|score"
+    r"|versions?|v|rated|scored|episodes?|ep\.|seasons?|rounds?|sets?|games?)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _numeric_date(m: re.Match[str], scan: Scan) -> bool:
     """ "3/12": month first where people write it so (the US, China...); elsewhere day first,
     with the other reading kept for a question when both are possible."""
+    if _COUNTED_BEFORE.search(scan.before(m.start(), 14)):
+        return False  # "page 1/2", "step 3/4": a count, not a date
     first, second = int(m["a"]), int(m["b"])
     day_first = not scan.month_first
     if first > 12 or (day_first and second <= 12):

@@ -4,12 +4,22 @@ Conventions (see ``model.AMBIGUITY_ORDER`` for the flags raised):
 
 - no date: today, or tomorrow when the time has passed ("at 8am" said at 9am);
 - "today"/"tonight"/"今天": today even if passed (flagged ``past``);
-- a bare weekday: its next occurrence (today counts if the time is still ahead);
+- a bare weekday: its next occurrence; said on that weekday it is today if the time is still
+  ahead ("Friday at 5pm" on Friday morning), else a week later ("Friday" at 09:00 or later on
+  a Friday, with the default 09:00); "two Tuesdays from now" never counts today;
 - "next Friday"/"下周五": Friday of the next calendar week (weeks start on Monday);
 - "March 14"/"3月14日": this year, or next year once passed; "the 15th": this month or next;
 - a bare 1-12 hour: the first future reading today, otherwise 7-11 am, 12 noon, 1-6 pm;
 - a date without a time: ``default_time`` (09:00); a part of day alone: its usual time;
 - "in 3 hours", "every 3 hours": elapsed time (a DST change does not stretch them);
+- "in 7 days", "in 2 weeks", "3天后": that calendar day at ``default_time`` (flagged
+  ``day_only``), not the current time of day: a day offset names a day, and the confirmation
+  shows the hour so it can be changed;
+- "3 weeks from June 1st", "2 days after Friday": the day named, then the days counted;
+- holidays that move (Easter, Thanksgiving, 春节, 中秋, 清明): their next date;
+- a zone next to the time ("5pm EST", "北京时间8点"): resolved on that zone's clock by
+  ``parse_when``, which returns it in the user's zone (``ParsedWhen.zone_when`` keeps the
+  zone's wall time for the confirmation);
 - "in 3 weeks on Friday": that Friday of the week the offset lands in; "Monday week": the
   Monday after the coming one; "starting Monday, every day": the rule starts on Monday;
 - "until Friday", "for a week", "5 times": UNTIL (a local day, inclusive) or COUNT;
