@@ -31,7 +31,7 @@ from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
 from bot.telegram.runner import StartupError, serve
 
-__all__ = ["build_services", "close_services", "main", "run"]
+__all__ = ["build_services", "close_services", "main", "run", "tune_garbage_collector"]
 
 logger = logging.getLogger("bot")
 
@@ -101,7 +101,6 @@ async def build_services(
     account.register("groups", groups)
     account.register("people", people)
     account.register("media", media.usage)
-    _freeze_startup_heap()
     return Services(
         settings=settings,
         clock=clock,
@@ -119,9 +118,12 @@ async def build_services(
     )
 
 
-def _freeze_startup_heap() -> None:
+def tune_garbage_collector() -> None:
     """Keep the long-lived start-up objects (libraries, schemas, word lists) out of
-    the cyclic garbage collector's full passes, which otherwise stall replies for ~100 ms."""
+    the cyclic garbage collector's full passes, which otherwise stall replies for ~100 ms.
+
+    Process-wide, so only where the process starts serving (:func:`run`), once the services
+    are built; never in :func:`build_services`, which tests and tools call too."""
     gc.collect()
     gc.freeze()
     # Fewer young-generation passes: a message allocates thousands of short-lived objects.
@@ -222,6 +224,7 @@ async def run(settings: Settings) -> None:
             f"DATABASE_PATH {settings.database_path} cannot be used ({error}); "
             "point it at a writable file"
         ) from None
+    tune_garbage_collector()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
