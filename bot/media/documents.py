@@ -42,15 +42,18 @@ class DocumentText:
 
 
 def _read_text(data: bytes) -> DocumentText:
-    for encoding in ("utf-8-sig", "utf-16", "gb18030"):
-        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return DocumentText(data.decode("utf-16"), "text")
+        except UnicodeDecodeError as error:
+            raise UnreadableDocument("broken UTF-16") from error
+    if b"\x00" in data[:8192]:
+        raise UnreadableDocument("binary data")  # a binary file with a .txt name
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
             return DocumentText(data.decode(encoding), "text")
         except UnicodeDecodeError:
             continue
-    if b"\x00" in data[:4096]:
-        raise UnreadableDocument("binary data")
     return DocumentText(data.decode("latin-1"), "text")
 
 

@@ -5,7 +5,8 @@ on the long side at most (OpenAI scales "high detail" images to fit 2048x2048 an
 the short side), so anything bigger costs upload time and tokens and buys nothing. JPEGs are
 decoded straight at reduced size (libjpeg's DCT scaling through :meth:`PIL.Image.Image.draft`),
 which is what keeps a 12 MP photo at tens of milliseconds and a few MB of memory: its 1/2 scale
-(2000x1500) already fits and needs no resampling at all.
+(2000x1500) already fits and needs no resampling at all. So the long side of what is sent lands
+between half of :data:`MAX_SIDE` and all of it.
 """
 
 from __future__ import annotations

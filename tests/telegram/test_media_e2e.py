@@ -204,8 +204,14 @@ async def test_voice_on_answers_typed_messages_with_a_voice_note(bot: BotHarness
 
 
 async def test_voice_buttons_switch_the_setting(bot: BotHarness) -> None:
-    reply = await say(bot, LI, "/voice")
+    await say(bot, LI, "/settings")
+    reply = results(bot, LI.id)[-1]
     assert "自动" in reply["text"]
+    assert [b["callback_data"] for b in reply["reply_markup"]["inline_keyboard"][0]] == [
+        "voice:on",
+        "voice:off",
+        "voice:auto",
+    ]
     bot.api.push_callback(LI, reply, "voice:on")
     await bot.api.wait_for(lambda: bot.api.calls_of("editMessageText"))
     await bot.settle()
@@ -383,3 +389,20 @@ async def test_a_word_file_with_a_question_and_unsupported_files(bot: BotHarness
     assert "读不了 坏.pdf" in text_zh
     assert len(bot.llm.chat_requests) == 1
     assert [m.get("file_name") for m in await _stored(bot, ANNA.id)].count("photos.zip") == 1
+
+
+async def test_audio_files_and_video_notes_are_heard_too(bot: BotHarness) -> None:
+    bot.llm.transcripts.extend(["the podcast says hello", "a round video hello"])
+    file = bot.api.add_file(b"ID3 fake mp3")
+    audio = {**file, "duration": 30, "mime_type": "audio/mpeg", "file_name": "show.mp3"}
+    bot.api.push_message(ANNA, audio=audio)
+    await _answers(bot, ANNA.id, 2)
+    note_file = bot.api.add_file(b"fake mp4")
+    bot.api.push_message(ANNA, video_note={**note_file, "length": 240, "duration": 5})
+    await _answers(bot, ANNA.id, 4)
+    assert [upload.file_name for upload in bot.llm.uploads] == ["show.mp3", "video_note.mp4"]
+    stored = await _stored(bot, ANNA.id)
+    assert [(m["kind"], m["content"]) for m in stored] == [
+        ("audio", "the podcast says hello"),
+        ("video_note", "a round video hello"),
+    ]

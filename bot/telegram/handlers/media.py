@@ -40,7 +40,15 @@ from bot.telegram.handlers.chat import addressed, answer
 from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.updates import incoming_from
 
-__all__ = ["ALBUM_WAIT_SECONDS", "COMMANDS", "download", "media_files", "register", "voice_buttons"]
+__all__ = [
+    "ALBUM_WAIT_SECONDS",
+    "COMMANDS",
+    "download",
+    "media_files",
+    "register",
+    "voice_buttons",
+    "voice_status",
+]
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,13 @@
-"""/settings: the reminder settings (time zone, default time of day, next-step offers)."""
+"""/settings: the reminder settings (time zone, default time of day, next-step offers), and
+voice answers when speech is set up."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
-from bot.telegram.handlers.common import App, Command, services
+from bot.telegram.handlers.common import App, Command, language_of, services
+from bot.telegram.handlers.media import voice_buttons, voice_status
 from bot.telegram.handlers.reminders import actor_from, show
 from bot.telegram.updates import incoming_from
 
@@ -25,6 +27,11 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     text = message.text or ""
     argument = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) == 2 else ""
     await show(message, await services(context).reminders.settings_command(actor, argument))
+    if not argument and services(context).media.can_speak:
+        lang = await language_of(update, context)
+        await message.reply_text(
+            await voice_status(context, message.chat.id, lang), reply_markup=voice_buttons(lang)
+        )
 
 
 def register(app: App) -> None:
