@@ -158,7 +158,9 @@ async def _media(
         )
         closers.append(speaker.close)
     vision_llm: LLM | None = llm if settings.vision else None
-    if settings.vision_model and settings.vision_model != settings.llm_model:
+    if settings.vision_model == settings.llm_model:
+        vision_llm = llm
+    elif settings.vision_model:
         eye = OpenAIChat(
             api_key=settings.openai_api_key.get_secret_value(),
             base_url=settings.openai_base_url,
@@ -180,7 +182,8 @@ async def _media(
             max_audio_seconds=settings.media_max_audio_minutes * 60,
             daily_audio_minutes=settings.media_daily_audio_minutes,
             daily_images=settings.media_daily_images,
-            exempt_user_ids=settings.allowed_user_ids,
+            # The owner and the people they invited are never capped.
+            exempt_user_ids=settings.allowed_user_ids | settings.media_uncapped_user_ids,
         ),
     )
 

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     media_max_audio_minutes: float = Field(10.0, gt=0)
     media_daily_audio_minutes: float = Field(30.0, ge=0)
     media_daily_images: int = Field(30, ge=0)
+    media_uncapped_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
 
     # Storage, time and logs
     database_path: Path = Path("data/dazi.sqlite3")
@@ -137,7 +138,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("allowed_user_ids", mode="before")
+    @field_validator("allowed_user_ids", "media_uncapped_user_ids", mode="before")
     @classmethod
     def _parse_id_list(cls, value: object) -> object:
         if isinstance(value, str):

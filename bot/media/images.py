@@ -52,7 +52,10 @@ def prepare_image(data: bytes, *, max_side: int = MAX_SIDE) -> PreparedImage:
             while factor < 8 and max(image.size) / factor > max_side:
                 factor *= 2
             image.draft("RGB", (-(-image.width // factor), -(-image.height // factor)))
-            oriented = ImageOps.exif_transpose(image)
+            image.load()
+            # In place: no copy of a photo that needs no turning (most of them).
+            ImageOps.exif_transpose(image, in_place=True)
+            oriented: Image.Image = image
             if oriented.mode not in ("RGB", "L"):
                 oriented = _flatten(oriented)
             if max(oriented.size) > max_side:
