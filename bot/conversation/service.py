@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.conversation.prompt import history_messages, system_prompt
 from bot.conversation.texts import TEXTS
 from bot.conversation.tools import ToolContext, ToolRegistry
-from bot.conversation.types import Incoming, Notice, ReplyDone, ReplyEvent, TextDelta
+from bot.conversation.types import Attachment, Incoming, Notice, ReplyDone, ReplyEvent, TextDelta
 from bot.i18n import detect_language, pick_language
 from bot.llm.client import LLMUnavailable, strip_reasoning
 from bot.llm.types import LLM, ChatMessage, Completion
@@ -146,11 +146,10 @@ class ConversationService:
         return message_id
 
     async def _store_attachments(self, incoming: Incoming, message_id: int) -> None:
-        """Note the message's media; a document's text goes in parts to thread 0, where search
-        and recall find it but the conversation's recent turns (and fact learning) do not."""
-        records: list[MediaRecord] = []
-        for attachment in incoming.attachments:
-            records.append(
+        """Note the message's media; a document's text goes in parts to thread 0 (see
+        :meth:`_store_document`), in the background so that a long one never delays the answer."""
+        await self._memory.attach_media(
+            [
                 MediaRecord(
                     message_id=message_id,
                     kind=attachment.kind,
@@ -161,23 +160,31 @@ class ConversationService:
                     mime_type=attachment.mime_type,
                     content=attachment.content,
                 )
+                for attachment in incoming.attachments
+            ]
+        )
+        for attachment in incoming.attachments:
+            if attachment.chunks:
+                self.spawn(self._store_document(incoming, attachment))
+
+    async def _store_document(self, incoming: Incoming, attachment: Attachment) -> None:
+        """A shared document's parts, where search and recall find them but the conversation's
+        recent turns (and fact learning) do not: thread 0."""
+        chunk_ids = await self._memory.add_messages(
+            NewMessage(
+                user_id=incoming.user_id,
+                chat_id=incoming.chat_id,
+                role="user",
+                text=chunk,
+                at=incoming.at,
+                speaker=incoming.first_name,
+                sender_id=incoming.user_id,
+                thread=0,
             )
-            if not attachment.chunks:
-                continue
-            chunk_ids = await self._memory.add_messages(
-                NewMessage(
-                    user_id=incoming.user_id,
-                    chat_id=incoming.chat_id,
-                    role="user",
-                    text=chunk,
-                    at=incoming.at,
-                    speaker=incoming.first_name,
-                    sender_id=incoming.user_id,
-                    thread=0,
-                )
-                for chunk in attachment.chunks
-            )
-            records.extend(
+            for chunk in attachment.chunks
+        )
+        await self._memory.attach_media(
+            [
                 MediaRecord(
                     message_id=chunk_id,
                     kind=attachment.kind,
@@ -188,8 +195,8 @@ class ConversationService:
                     part=number,
                 )
                 for number, chunk_id in enumerate(chunk_ids, start=1)
-            )
-        await self._memory.attach_media(records)
+            ]
+        )
 
     async def reply(
         self, incoming: Incoming, *, already_stored: bool = False
