@@ -39,6 +39,12 @@ logger = logging.getLogger(__name__)
 #: action (see bot.memory.tools.MAX_SEARCHES_PER_TURN).
 _MAX_TOOL_ROUNDS = 5
 
+#: Added to the last tool result of the last round that may run tools.
+_LAST_ROUND = (
+    "\n\n(No more tool calls can run in this answer: now write the answer to the user, "
+    "saying what was done and what was not.)"
+)
+
 #: Answers whether a user allowed their private memory in a group: (user_id, chat_id) -> bool.
 PrivateMemoryPolicy = Callable[[int, int], Awaitable[bool]]
 
@@ -402,7 +408,10 @@ class ConversationService:
         """
         shown = ""  # the answer text of the finished rounds
         tools = self.tools.specs(context) or None
-        for _ in range(_MAX_TOOL_ROUNDS):
+        turn = self.tools.for_turn(context)
+        # The rounds that may run tools, then one more so the model always reads the results
+        # of the last ones and writes the answer (calls it still makes then are not run).
+        for round_number in range(1, _MAX_TOOL_ROUNDS + 2):
             completion: Completion | None = None
             written = ""
             async for event in self._llm.stream(prompt, tools=tools):
@@ -415,15 +424,16 @@ class ConversationService:
                     if visible.strip() and not event.ends_answer:
                         yield TextDelta(shown + visible)
             shown += strip_reasoning(written)
-            if completion is None or not completion.tool_calls:
-                yield Completion(text=shown, tool_calls=[])
-                return
+            if completion is None or not completion.tool_calls or round_number > _MAX_TOOL_ROUNDS:
+                break
             prompt = [*prompt, _assistant_with_calls(completion)]
             for call in completion.tool_calls:
-                outcome = await self.tools.run(context, call)
+                outcome = await turn.run(call)
                 if outcome.notice is not None:
                     notices.append(outcome.notice)
                 prompt.append({"role": "tool", "tool_call_id": call.id, "content": outcome.result})
+            if round_number == _MAX_TOOL_ROUNDS:
+                prompt[-1] = {**prompt[-1], "content": prompt[-1]["content"] + _LAST_ROUND}
             if shown.strip() and not shown.endswith("\n"):
                 shown += "\n\n"
         yield Completion(text=shown, tool_calls=[])

@@ -20,6 +20,7 @@ saying what to fix.
 
 from __future__ import annotations
 
+import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -40,6 +41,7 @@ __all__ = [
     "ToolContext",
     "ToolOutcome",
     "ToolRegistry",
+    "TurnTools",
     "arguments_error",
     "function_spec",
 ]
@@ -189,6 +191,10 @@ class ToolRegistry:
     def __iter__(self) -> Iterator[Tool[Any]]:
         return iter(list(self._tools.values()))
 
+    def for_turn(self, context: ToolContext) -> TurnTools:
+        """The tools as one answer uses them (see :class:`TurnTools`)."""
+        return TurnTools(self, context)
+
     async def run(self, context: ToolContext, call: ToolCall) -> ToolOutcome:
         tool = self._tools.get(call.name)
         if tool is None:
@@ -198,3 +204,26 @@ class ToolRegistry:
         except Exception:
             logger.exception("tool %s failed", call.name)
             return ToolOutcome(result="error: the tool failed; tell the user it did not work")
+
+
+class TurnTools:
+    """The tools during one answer. A call repeated with the same arguments (small models
+    re-send theirs after each result) is answered from its first result and never run twice:
+    no second reminder, no second confirmation."""
+
+    def __init__(self, registry: ToolRegistry, context: ToolContext) -> None:
+        self._registry = registry
+        self._context = context
+        self._results: dict[tuple[str, str], str] = {}
+
+    async def run(self, call: ToolCall) -> ToolOutcome:
+        key = (call.name, json.dumps(call.arguments, sort_keys=True, default=str))
+        earlier = self._results.get(key)
+        if earlier is not None:
+            return ToolOutcome(
+                result="already done in this answer with the same arguments; not done again. "
+                f"Its result was: {earlier}"
+            )
+        outcome = await self._registry.run(self._context, call)
+        self._results[key] = outcome.result
+        return outcome
