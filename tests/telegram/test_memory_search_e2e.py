@@ -160,7 +160,9 @@ async def test_searches_are_bounded_per_answer(harness: BotHarness) -> None:
     harness.clock.set(NOW)
     await _remember(harness, ANNA, [("2026-06-01T12:00", "I adopted a cat named Miso")])
     search = ToolCallReply([("search_memory", {"query": "cat"})])
-    harness.llm.then(search, ToolCallReply(search.calls * MAX_SEARCHES_PER_TURN))
+    # Different queries: a repeated identical call is answered from its first result instead.
+    more = [("search_memory", {"query": f"my cat {n}"}) for n in range(MAX_SEARCHES_PER_TURN)]
+    harness.llm.then(search, ToolCallReply(more))
     harness.llm.responder = lambda body: LLMReply("done")
     await say(harness, ANNA, "Tell me about my cat")
     results = _tool_results(harness.llm.chat_requests[-1])
