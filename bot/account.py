@@ -253,7 +253,8 @@ class MemoryData:
     """The memory store as a data owner: messages and facts of the scope.
 
     A private scope also covers the user's own words in groups: they are exported (as
-    ``group_messages``) and erased by a private forget-all, with the group facts drawn from them.
+    ``group_messages``) and erased by a private forget-all, with the group facts drawn from them
+    and Dazi's group messages that answered or quoted them.
     """
 
     #: Preview examples of each kind.
@@ -291,9 +292,13 @@ class MemoryData:
         if chat_id < 0:
             return count
         for group, message_ids in (await self._words_in_groups(user_id)).items():
-            fact_ids = await self._facts_citing(user_id, group, message_ids)
+            quoting = await self._answers_quoting(group, message_ids)
+            fact_ids = await self._facts_citing(user_id, group, [*message_ids, *quoting])
             count += await self._memory.forget_items(
-                user_id=user_id, chat_id=group, message_ids=message_ids, fact_ids=fact_ids
+                user_id=user_id,
+                chat_id=group,
+                message_ids=[*message_ids, *quoting],
+                fact_ids=fact_ids,
             )
         return count
 
@@ -340,6 +345,30 @@ class MemoryData:
         for row in rows:
             groups.setdefault(row["scope_id"], []).append(row["id"])
         return groups
+
+    async def _answers_quoting(self, group: int, message_ids: list[int]) -> list[int]:
+        """Dazi's own messages in the group that carry the user's words: its answers to them
+        (which restate the question) and any that repeat one of their messages word for word.
+        They go with the words, as the user was promised."""
+        if not message_ids:
+            return []
+        marks = ",".join("?" * len(message_ids))
+        words = await self._memory.database.fetchall(
+            f"SELECT tg_message_id, text FROM messages WHERE id IN ({marks})", message_ids
+        )
+        asked = {row["tg_message_id"] for row in words if row["tg_message_id"] is not None}
+        quotable = [" ".join(row["text"].split()) for row in words if len(row["text"].strip()) >= 8]
+        answers = await self._memory.database.fetchall(
+            "SELECT id, text, reply_to_tg_id FROM messages"
+            " WHERE scope_id = ? AND role = 'assistant' ORDER BY id",
+            (group,),
+        )
+        return [
+            row["id"]
+            for row in answers
+            if row["reply_to_tg_id"] in asked
+            or any(quote in " ".join(row["text"].split()) for quote in quotable)
+        ]
 
     async def _facts_citing(self, user_id: int, group: int, message_ids: list[int]) -> list[int]:
         """The group's facts drawn from any of these messages (they go with them)."""

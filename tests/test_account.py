@@ -238,3 +238,39 @@ async def test_nothing_is_delivered_to_a_chat_dazi_left(world: World) -> None:
     assert result.status == SendStatus.BLOCKED and len(sent) == 1
     assert not await world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
     assert (await delivery.send(Outgoing(GROUP, "back"))).sent
+
+
+async def test_private_forget_all_takes_dazis_group_answers_that_quote_the_user(
+    world: World,
+) -> None:
+    await _fill(world)
+    now = world.clock.now()
+    memory = world.memory
+    await memory.add_message(
+        user_id=ANNA,
+        chat_id=GROUP,
+        role="user",
+        text="My secret is the blue door",
+        at=now,
+        speaker="Anna",
+        tg_message_id=501,
+    )
+    for text, reply_to in (
+        ("Anna, your secret door sounds lovely", 501),  # an answer to her
+        ("Someone said: My secret is the blue door", None),  # quotes her to others
+        ("The crag opens at nine", None),  # nothing of hers
+    ):
+        await memory.add_message(
+            user_id=BOB,
+            chat_id=GROUP,
+            role="assistant",
+            text=text,
+            at=now,
+            reply_to_tg_id=reply_to,
+        )
+    await world.account.forget_all(user_id=ANNA, chat_id=ANNA)
+    rows = await world.db.fetchall("SELECT text FROM messages WHERE scope_id = ?", (GROUP,))
+    texts = [row["text"] for row in rows]
+    assert "The crag opens at nine" in texts and "Group plans" in texts
+    assert not [text for text in texts if "secret" in text], texts
+    assert not await memory.search(user_id=BOB, chat_id=GROUP, query="blue door secret")

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.llm.types import LLM, ChatMessage, ToolSpec
+from bot.llm.types import LLM, ChatMessage, Completion, ToolSpec
+from bot.memory.facts import SourcesForgotten
 from bot.memory.store import MemoryStore
 from bot.memory.types import Fact, MemoryHit, MemoryKeys
 from bot.storage import memory_scope
@@ -134,6 +135,16 @@ class FactExtractor:
         self._max_tokens = max_tokens
         self._scope_locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[ExtractionResult]] = set()
+        # Forgetting fences a scope: passes that started before it store nothing afterwards,
+        # and their model calls are cancelled.
+        self._fences: dict[int, int] = {}
+        self._model_calls: dict[int, set[asyncio.Future[Completion]]] = {}
+        store.on_forget(self._fence)
+
+    def _fence(self, scope_id: int) -> None:
+        self._fences[scope_id] = self._fences.get(scope_id, 0) + 1
+        for call in self._model_calls.get(scope_id, ()):
+            call.cancel()
 
     def schedule(
         self, *, user_id: int, chat_id: int, now: datetime, message_ids: Sequence[int]
@@ -157,9 +168,13 @@ class FactExtractor:
         """Extract and consolidate facts from the given messages; never raises."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
         lock = self._scope_locks.setdefault(scope_id, asyncio.Lock())
+        fence = self._fences.get(scope_id, 0)
         try:
             async with lock:  # two passes over one scope must not add the same fact twice
-                return await self._process(user_id, chat_id, now, message_ids)
+                return await self._process(user_id, chat_id, now, message_ids, fence)
+        except _Fenced:
+            logger.info("fact learning for scope %s stopped: the user made Dazi forget", scope_id)
+            return ExtractionResult()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -167,28 +182,57 @@ class FactExtractor:
             return ExtractionResult()
 
     async def _process(
-        self, user_id: int, chat_id: int, now: datetime, message_ids: Sequence[int]
+        self, user_id: int, chat_id: int, now: datetime, message_ids: Sequence[int], fence: int
     ) -> ExtractionResult:
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+
+        def check_fence() -> None:
+            if self._fences.get(scope_id, 0) != fence:
+                raise _Fenced
+
+        check_fence()
         messages = await self._store.get_messages(
             user_id=user_id, chat_id=chat_id, message_ids=message_ids
         )
         if not messages:
             return ExtractionResult()
         facts = await self._related_facts(user_id, chat_id, messages, now)
-        completion = await self._llm.complete(
-            _prompt(messages, facts, now),
-            tools=[SAVE_FACTS_TOOL],
-            temperature=0.0,
-            max_tokens=self._max_tokens,
-        )
+        check_fence()
+        completion = await self._ask(scope_id, _prompt(messages, facts, now))
+        check_fence()
         operations = _operations(completion.tool_calls)
         if operations is None:
             logger.info("fact extraction: the model made no save_facts call")
             return ExtractionResult()
         apply = _Application(self._store, user_id, chat_id, now, messages, facts)
         for operation in operations[:_MAX_OPERATIONS]:
-            await apply.operation(operation)
+            check_fence()
+            try:
+                await apply.operation(operation)
+            except SourcesForgotten:
+                raise _Fenced from None
         return apply.result
+
+    async def _ask(self, scope_id: int, prompt: list[ChatMessage]) -> Completion:
+        """The model's save_facts call; a forget of the scope cancels it (raising _Fenced)."""
+        call = asyncio.ensure_future(
+            self._llm.complete(
+                prompt, tools=[SAVE_FACTS_TOOL], temperature=0.0, max_tokens=self._max_tokens
+            )
+        )
+        calls = self._model_calls.setdefault(scope_id, set())
+        calls.add(call)
+        try:
+            return await call
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if call.cancelled() and (task is None or not task.cancelling()):
+                raise _Fenced from None
+            raise
+        finally:
+            calls.discard(call)
+            if not calls:
+                del self._model_calls[scope_id]
 
     async def _related_facts(
         self, user_id: int, chat_id: int, messages: Sequence[MemoryHit], now: datetime
@@ -204,6 +248,10 @@ class FactExtractor:
             user_id=user_id, chat_id=chat_id, query=query, k=self._max_related, now=now
         )
         return sorted(related, key=lambda fact: fact.id)
+
+
+class _Fenced(Exception):
+    """The scope was forgotten while its facts were being learned: store nothing more."""
 
 
 def _prompt(

@@ -23,7 +23,12 @@ from bot.memory.search import FACT_TABLE, fact_from_row
 from bot.memory.types import Fact
 from bot.storage import Database, to_db_time
 
-__all__ = ["FactBook", "delete_facts", "scoped_message_ids"]
+__all__ = ["FactBook", "SourcesForgotten", "delete_facts", "scoped_message_ids"]
+
+
+class SourcesForgotten(Exception):
+    """A fact was drawn from messages that are gone (forgotten meanwhile): it is not stored,
+    or the forgotten words would come back as a fact."""
 
 
 class FactBook:
@@ -173,6 +178,10 @@ class FactBook:
             raise ValueError("a fact needs some text")
         stamp = to_db_time(now)
         sources = scoped_message_ids(conn, scope_id, source_message_ids)
+        if len(sources) < len(clean_ids(source_message_ids)):
+            # Checked inside the writing transaction: a forget either ran before (the sources
+            # are gone, nothing is stored) or runs after (and takes the fact with them).
+            raise SourcesForgotten(f"a source of the fact is gone from scope {scope_id}")
         cursor = conn.execute(
             "INSERT INTO memory_facts (scope_id, text, subject, kind, source_message_ids,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

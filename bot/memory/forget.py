@@ -110,7 +110,12 @@ class Forgetter:
 
         def forget_items(conn: sqlite3.Connection) -> tuple[int, int]:
             messages = scoped_message_ids(conn, scope_id, message_ids)
-            facts = _scoped_fact_ids(conn, scope_id, fact_ids)
+            # With the facts drawn from these messages since the preview was shown (learning
+            # that finished in between): they would bring the forgotten words back.
+            facts = sorted(
+                set(_scoped_fact_ids(conn, scope_id, fact_ids))
+                | set(_facts_citing(conn, scope_id, messages))
+            )
             self._delete_messages(conn, scope_id, messages, reencode=True)
             delete_facts(conn, self._vectors, scope_id, facts)
             return len(messages), len(facts)

@@ -20,7 +20,7 @@ in one :meth:`Database.run`, after the optional query embedding.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +85,7 @@ class MemoryStore:
         self._forgetter = Forgetter(db, keys, vectors, self._searcher, self._writer)
         self._vectors = vectors
         self._embeddings = EmbeddingQueue(db, vectors, embedder) if embedder else None
+        self._forget_listeners: list[Callable[[int], None]] = []
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -414,10 +415,21 @@ class MemoryStore:
 
     # --- forgetting, export, migration --------------------------------------------------------
 
+    def on_forget(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(scope_id)`` whenever something of a scope is about to be forgotten
+        (so that learning under way for it stops instead of bringing it back)."""
+        self._forget_listeners.append(listener)
+
+    def _fence(self, scope_id: int) -> None:
+        for listener in self._forget_listeners:
+            listener(scope_id)
+
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
         """Erase the scope's whole memory (messages, facts, index rows, vectors); return how
         many messages and facts went."""
-        return await self._forgetter.forget_all(memory_scope(user_id=user_id, chat_id=chat_id))
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        self._fence(scope_id)
+        return await self._forgetter.forget_all(scope_id)
 
     async def preview_forget_topic(
         self, *, user_id: int, chat_id: int, topic: str, now: datetime
@@ -437,6 +449,7 @@ class MemoryStore:
     ) -> int:
         """Delete these messages and facts everywhere; ids outside the scope are ignored."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        self._fence(scope_id)
         return await self._forgetter.forget_items(scope_id, message_ids, fact_ids)
 
     async def forget_topic(self, *, user_id: int, chat_id: int, topic: str, now: datetime) -> int:

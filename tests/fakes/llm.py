@@ -74,6 +74,8 @@ class FakeLLM:
     chunk_size: int = 12
     chunk_delay: float = 0.0
     response_delay: float = 0.0
+    #: When set, plain (background) requests wait until it is set: "the model is thinking".
+    hold_complete: asyncio.Event | None = None
     in_flight: int = 0
     max_in_flight: int = 0
     #: The client ends (host, port) requests came from: one per TCP connection the bot opened.
@@ -179,6 +181,8 @@ class FakeLLM:
     async def _answer(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         answer = self._next_answer(body)
         await asyncio.sleep(self.response_delay)
+        if self.hold_complete is not None and not body.get("stream"):
+            await self.hold_complete.wait()
         if isinstance(answer, LLMError):
             return web.json_response(
                 {"error": {"message": answer.message, "type": "server_error"}},

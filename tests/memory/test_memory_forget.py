@@ -13,6 +13,7 @@ import pytest
 from memory_fakes import FailingEmbedder, HashingEmbedder
 
 from bot.memory import MemoryStore, NewMessage
+from bot.memory.facts import SourcesForgotten
 from bot.memory.index import decode_body, encode_key
 from bot.memory.ingest import MessageWriter
 
@@ -365,3 +366,33 @@ async def test_a_failed_first_write_never_lends_its_key_to_another_scope(
         for user, expected in ((5, mine), (6, theirs)):
             hits = await memory.search(user_id=user, query="secret", now=NOW)
             assert [hit.message_id for hit in hits] == [expected]
+
+
+async def test_a_fact_whose_source_messages_are_gone_is_never_stored(store: MemoryStore) -> None:
+    [kept, forgotten] = await add(store, 1, "I live in Lyon", "My parrot is called Kiwi")
+    await store.forget_items(user_id=1, chat_id=1, message_ids=[forgotten])
+    with pytest.raises(SourcesForgotten):
+        await store.add_fact(
+            user_id=1, chat_id=1, text="Anna has a parrot", source_message_ids=[forgotten], now=NOW
+        )
+    fact = await store.add_fact(
+        user_id=1, chat_id=1, text="Anna lives in Lyon", source_message_ids=[kept], now=NOW
+    )
+    assert list(fact.source_message_ids) == [kept]
+    assert (await store.list_facts(user_id=1, chat_id=1))[1] == 1
+
+
+async def test_forgetting_messages_takes_facts_learned_after_the_preview(
+    store: MemoryStore,
+) -> None:
+    ids = await add(store, 1, "My parrot is called Kiwi", "I live in Lyon")
+    preview = await store.preview_forget_topic(user_id=1, chat_id=1, topic="parrot", now=NOW)
+    assert preview.message_ids == (ids[0],) and preview.fact_ids == ()
+    # Learning finishes between the preview and the confirmation.
+    await store.add_fact(
+        user_id=1, chat_id=1, text="Anna's bird is Kiwi", source_message_ids=[ids[0]], now=NOW
+    )
+    await store.forget_items(
+        user_id=1, chat_id=1, message_ids=preview.message_ids, fact_ids=preview.fact_ids
+    )
+    assert (await store.list_facts(user_id=1, chat_id=1))[1] == 0

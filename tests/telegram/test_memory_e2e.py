@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 from bot.reminders import NewReminder
 from tests.fakes.harness import BotHarness
@@ -12,6 +14,7 @@ from tests.telegram.memory_group_helpers import (
     buttons,
     data_of,
     export_document,
+    results,
     say,
     services,
     tap,
@@ -304,3 +307,63 @@ async def test_forget_a_chinese_topic_everywhere(harness: BotHarness) -> None:
     assert [r.text for r in await svc.reminders.repo.for_user(LI.id)] == ["明天去看牙医"]
     assert "天气" in (await say(harness, LI, "/search 天气"))["text"]
     assert "没有找到" in (await say(harness, LI, "/search 吉他"))["text"]
+
+
+async def say_unsettled(harness: BotHarness, user: FakeUser, text: str) -> dict[str, Any]:
+    """Like ``say``, without waiting for background work (learning is held on purpose)."""
+    before = len(results(harness, user.id))
+    harness.api.push_text(user, text)
+    await harness.api.wait_for(lambda: len(results(harness, user.id)) > before)
+    return results(harness, user.id)[before]
+
+
+async def learning_asked(harness: BotHarness) -> None:
+    """Wait until the fact learner's request reached the model."""
+    async with asyncio.timeout(5):
+        while not any(not body.get("stream") for body in harness.llm.requests):
+            await asyncio.sleep(0.01)
+
+
+async def tap_unsettled(
+    harness: BotHarness, user: FakeUser, message: dict[str, Any], data: str
+) -> dict[str, Any]:
+    before = len(harness.api.calls_of("editMessageText"))
+    harness.api.push_callback(user, message, data)
+    await harness.api.wait_for(lambda: len(harness.api.calls_of("editMessageText")) > before)
+    return dict(harness.api.calls_of("editMessageText")[before].params)
+
+
+async def test_forget_all_during_learning_stays_forgotten(harness: BotHarness) -> None:
+    """Fact learning already waiting on the model when the user confirms /forget all stores
+    nothing afterwards."""
+    harness.llm.hold_complete = asyncio.Event()
+    harness.llm.complete_script.append(_save_facts("Anna has a cat named Mochi."))
+    await say_unsettled(harness, ANNA, "My cat is called Mochi")
+    await say_unsettled(harness, ANNA, "She is three years old")
+    await say_unsettled(harness, ANNA, "And she loves tuna")  # the third exchange: learning
+    await learning_asked(harness)
+    question = await say_unsettled(harness, ANNA, "/forget all")
+    done = await tap_unsettled(harness, ANNA, question, data_of(question, "🗑"))
+    assert "forgotten everything" in done["text"]
+    harness.llm.hold_complete.set()  # the model answers, too late
+    await harness.settle()
+    db = services(harness).db
+    assert await db.fetchone("SELECT 1 FROM memory_facts WHERE scope_id = ?", (ANNA.id,)) is None
+    assert await db.fetchone("SELECT 1 FROM messages WHERE scope_id = ?", (ANNA.id,)) is None
+    listing = await say(harness, ANNA, "/memory")
+    assert "Mochi" not in listing["text"]
+
+
+async def test_forget_topic_during_learning_stays_forgotten(harness: BotHarness) -> None:
+    harness.llm.hold_complete = asyncio.Event()
+    harness.llm.complete_script.append(_save_facts("Anna's parrot is called Kiwi."))
+    await say_unsettled(harness, ANNA, "My parrot is called Kiwi")
+    await say_unsettled(harness, ANNA, "He whistles all day")
+    await say_unsettled(harness, ANNA, "I got him last spring")
+    await learning_asked(harness)
+    preview = await say_unsettled(harness, ANNA, "/forget parrot")
+    await tap_unsettled(harness, ANNA, preview, data_of(preview, "✅"))
+    harness.llm.hold_complete.set()
+    await harness.settle()
+    facts, total = await services(harness).memory.list_facts(user_id=ANNA.id, chat_id=ANNA.id)
+    assert total == 0, [fact.text for fact in facts]
