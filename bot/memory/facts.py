@@ -178,10 +178,10 @@ class FactBook:
             raise ValueError("a fact needs some text")
         stamp = to_db_time(now)
         sources = scoped_message_ids(conn, scope_id, source_message_ids)
-        if len(sources) < len(clean_ids(source_message_ids)):
+        if source_message_ids and not sources:
             # Checked inside the writing transaction: a forget either ran before (the sources
             # are gone, nothing is stored) or runs after (and takes the fact with them).
-            raise SourcesForgotten(f"a source of the fact is gone from scope {scope_id}")
+            raise SourcesForgotten(f"the sources of the fact are gone from scope {scope_id}")
         cursor = conn.execute(
             "INSERT INTO memory_facts (scope_id, text, subject, kind, source_message_ids,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
