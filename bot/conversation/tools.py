@@ -44,6 +44,7 @@ __all__ = [
     "TurnTools",
     "arguments_error",
     "function_spec",
+    "shown_to_user",
 ]
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,21 @@ class ToolOutcome:
 
 
 Arguments = TypeVar("Arguments", bound=ToolArguments)
+
+
+def shown_to_user(notice: Notice | None) -> str:
+    """Exactly what the user was shown beside the answer, for the model: the message and its
+    buttons (or that it had none), so the model never speaks of buttons the user did not see."""
+    if notice is None:
+        return "The user was shown nothing about it."
+    text = " ".join(notice.text.split())
+    if len(text) > 400:
+        text = text[:399] + "…"
+    labels = [button.label for row in notice.buttons for button in row]
+    if not labels:
+        return f'The user was shown this message, without any buttons: "{text}"'
+    shown = ", ".join(f"[{label}]" for label in labels)
+    return f'The user was shown this message with the buttons {shown}: "{text}"'
 
 
 class Tool(ABC, Generic[Arguments]):

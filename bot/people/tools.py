@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field
 
 from bot.conversation import ToolContext, ToolOutcome
-from bot.conversation.tools import Tool, ToolArguments
+from bot.conversation.tools import Tool, ToolArguments, shown_to_user
 from bot.people.model import Actor
 from bot.people.parsing import find_cadence, find_date
 from bot.people.service import PeopleService
@@ -142,12 +142,12 @@ class RememberPersonTool(_PrivateTool[RememberPersonArguments]):
         notice, change = await self._service.perform(actor_of(context), op)
         if change is None:
             return ToolOutcome(
-                result="not saved yet: the user was asked (with buttons) which person is meant. "
-                "Say so briefly.",
+                result=f"not saved yet: which person is meant is not clear. "
+                f"{shown_to_user(notice)}. Say so briefly.",
                 notice=notice,
             )
         verb = "added" if change.created else "updated"
-        result = f"{verb} {change.person.name}; the user sees a confirmation with Undo."
+        result = f"{verb} {change.person.name}. {shown_to_user(notice)}."
         if problems:
             result += " But: " + "; ".join(problems)
         return ToolOutcome(result=result + " Acknowledge briefly.", notice=notice)
@@ -220,8 +220,8 @@ class OfferContactTool(_PrivateTool[OfferContactArguments]):
             lang=context.language,
         )
         return ToolOutcome(
-            result="offered: the user sees 'Log it' / 'No thanks' buttons; nothing is logged "
-            "unless they tap. Do not say it was logged.",
+            result=f"offered: nothing is logged unless the user accepts. {shown_to_user(notice)}. "
+            "Do not say it was logged.",
             notice=notice,
         )
 

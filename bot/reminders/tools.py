@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bot.conversation import ToolContext, ToolOutcome
-from bot.conversation.tools import NoArguments, Tool, ToolArguments
+from bot.conversation.tools import NoArguments, Tool, ToolArguments, shown_to_user
 from bot.reminders.model import Reminder
 from bot.reminders.service import Actor, Plan, ReminderService, ReminderSettings
 from bot.reminders.texts import format_moment
@@ -106,21 +106,25 @@ class SetReminderTool(Tool[ReminderWords]):
         notice, reminder = await self._service.carry_out(
             plan, actor=actor, settings=settings, now=now
         )
+        shown = shown_to_user(notice)
+        pick = "pick one of the buttons or " if notice.buttons else ""
         if reminder is None and plan.kind == "ask":
             return ToolOutcome(
-                result="not set yet: the time was not clear, so the user was shown what was "
-                "understood with buttons to pick the right time (or to cancel). Say briefly that "
-                "they should pick or rephrase; do not claim a reminder was set.",
+                result=f"not set yet: the time was not clear. {shown}. Say briefly that they "
+                f"should {pick}say the time again; do not claim a reminder was set.",
                 notice=notice,
             )
         if reminder is None:
             return ToolOutcome(
-                result="not set: that time is in the past. The user was shown a question with "
-                "buttons (a suggested later time, or cancel). Say so briefly; do not claim a "
-                "reminder was set.",
+                result=f"not set: that time is in the past. {shown}. Say briefly that they should "
+                f"{pick}give a time that is still ahead; do not claim a reminder was set.",
                 notice=notice,
             )
-        return ToolOutcome(result=_created(reminder_line(reminder, now)), notice=notice)
+        return ToolOutcome(
+            result=f"set: {reminder_line(reminder, now)}. {shown}. Acknowledge briefly in "
+            "their language.",
+            notice=notice,
+        )
 
 
 class OfferReminderTool(Tool[ReminderWords]):
@@ -151,8 +155,8 @@ class OfferReminderTool(Tool[ReminderWords]):
             return ToolOutcome(result="not offered: no future time could be read. Carry on.")
         notice = await self._service.offer(plan, actor=actor, now=now)
         return ToolOutcome(
-            result="offered: the user sees a reminder offer with buttons; nothing is set unless "
-            "they tap 'Remind me'. Do not say a reminder was set.",
+            result=f"offered: nothing is set unless the user accepts. {shown_to_user(notice)}. "
+            "Do not say a reminder was set.",
             notice=notice,
         )
 
@@ -187,13 +191,6 @@ def reminder_line(reminder: Reminder, now: datetime) -> str:
     if reminder.status == "paused":
         line += ", paused"
     return line
-
-
-def _created(line: str) -> str:
-    return (
-        f"set: {line}. The user already sees a confirmation with the exact time and an Undo "
-        "button; acknowledge briefly in their language."
-    )
 
 
 def reminder_tools(service: ReminderService) -> list[Tool[ReminderWords] | Tool[NoArguments]]:

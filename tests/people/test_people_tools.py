@@ -147,3 +147,16 @@ async def test_lookup_tells_the_model_dates_and_notes(world: World) -> None:
     assert "loves tulips" in text
     missing = (await _tools(world)["lookup_person"].call(_context(), {"name": "Zed"})).result
     assert missing.startswith("no person called 'Zed'")
+
+
+async def test_results_name_exactly_the_buttons_the_user_saw(world: World) -> None:
+    tools = _tools(world)
+    for name, arguments in [
+        ("remember_person", {"name": "Anna", "relation": "sister"}),
+        ("offer_log_contact", {"name": "Anna", "what": "had dinner"}),
+    ]:
+        outcome = await tools[name].call(_context(), arguments)
+        assert outcome.notice is not None
+        labels = [button.label for row in outcome.notice.buttons for button in row]
+        assert labels and all(f"[{label}]" in outcome.result for label in labels)
+        assert "without any buttons" not in outcome.result

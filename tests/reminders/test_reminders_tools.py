@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Incoming, ToolContext
+from bot.conversation import Incoming, Notice, ToolContext
 from bot.reminders.tools import ListRemindersTool, OfferReminderTool, SetReminderTool
 from bot.storage import ChatRecord
 from tests.reminders.reminders_fixtures import ANNA, World, make_world
@@ -169,3 +169,56 @@ async def test_the_tool_path_understands_what_the_command_does(
     outcome = await SetReminderTool(world.service).call(context, {"task": "x", "when": when})
     assert outcome.result.startswith("set: #1 'x' at "), outcome.result
     assert local in outcome.result, outcome.result
+
+
+def _told_exactly_what_was_shown(result: str, notice: Notice | None) -> None:
+    """The result names every button the user saw, and claims none they did not see."""
+    assert notice is not None
+    labels = [button.label for row in notice.buttons for button in row]
+    for label in labels:
+        assert f"[{label}]" in result
+    if not labels:
+        assert "without any buttons" in result
+        assert "button" not in result.replace("without any buttons", "")
+    first_line = notice.text.split("\n")[0].strip()
+    assert first_line[:40] in result
+
+
+async def test_a_past_time_with_no_later_alternative_is_reported_without_buttons(
+    world: World,
+) -> None:
+    context = await _context(world, "remind me yesterday at 8am to stretch")
+    outcome = await SetReminderTool(world.service).call(
+        context, {"task": "stretch", "when": "yesterday at 8am"}
+    )
+    assert outcome.notice is not None and outcome.notice.buttons == ()
+    assert outcome.result.startswith("not set: that time is in the past")
+    _told_exactly_what_was_shown(outcome.result, outcome.notice)
+    assert not await world.service.repo.for_user(ANNA.user_id)
+
+
+@pytest.mark.parametrize(
+    ("text", "arguments"),
+    [
+        ("remind me today at 8am to stretch", {"task": "stretch", "when": "today at 8am"}),
+        ("remind me yesterday at 8am", {"task": "stretch", "when": "yesterday at 8am"}),
+        ("remind me at 5 to call", {"task": "call", "when": "at 5"}),
+        ("remind me tomorrow at 3pm", {"task": "call mom", "when": "tomorrow at 3pm"}),
+        ("提醒我明天下午三点打电话", {"task": "打电话", "when": "明天下午三点"}),
+        ("提醒我昨天早上八点", {"task": "拉伸", "when": "昨天早上八点"}),
+    ],
+)
+async def test_set_reminder_results_say_exactly_what_the_user_saw(
+    world: World, text: str, arguments: dict[str, str]
+) -> None:
+    context = await _context(world, text)
+    outcome = await SetReminderTool(world.service).call(context, arguments)
+    _told_exactly_what_was_shown(outcome.result, outcome.notice)
+
+
+async def test_an_offer_result_names_the_offered_buttons(world: World) -> None:
+    context = await _context(world, "I'll send Bob the report on Friday")
+    outcome = await OfferReminderTool(world.service).call(
+        context, {"task": "send Bob the report", "when": "on Friday"}
+    )
+    _told_exactly_what_was_shown(outcome.result, outcome.notice)
