@@ -15,7 +15,7 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.i18n import LANGUAGES, Catalog, pick_language
@@ -24,6 +24,7 @@ from bot.telegram.handlers import FEATURES, basics
 from bot.telegram.handlers.common import App
 from bot.telegram.polling import TolerantBot
 from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.transport import telegram_requests
 from bot.telegram.updates import PerChatUpdateProcessor
 
 __all__ = ["announce_commands", "build_application"]
@@ -54,13 +55,15 @@ def build_application(
     rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> App:
     """Wire the handlers of every feature into an Application talking to Telegram."""
+    # aiohttp, like the model's transport: a pool for the handlers' calls, one connection for
+    # getUpdates (see bot.telegram.transport for why not PTB's default httpx).
+    calls, polling = (request, request) if request is not None else telegram_requests()
     bot = TolerantBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_file_base_url,
-        # PTB's defaults: a pool for the handlers' calls, one connection for getUpdates.
-        request=request or HTTPXRequest(connection_pool_size=256),
-        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+        request=calls,
+        get_updates_request=polling,
         rate_limiter=rate_limiter
         or ChatRateLimiter(
             overall_per_second=settings.rate_overall_per_second,
