@@ -20,6 +20,7 @@ saying what to fix.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from abc import ABC, abstractmethod
@@ -67,12 +68,19 @@ class ToolArguments(BaseModel):
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
         """The JSON schema of the tool's ``parameters`` (pydantic's, without its titles)."""
-        schema: dict[str, Any] = _without_titles(cls.model_json_schema())
-        return schema
+        return _json_schema(cls)
 
 
 class NoArguments(ToolArguments):
     """For a tool that takes nothing."""
+
+
+@functools.cache
+def _json_schema(arguments: type[ToolArguments]) -> dict[str, Any]:
+    """Generated once per class: every answer offers the tools, and pydantic's schema
+    generation cost more CPU per message than the rest of the answer."""
+    schema: dict[str, Any] = _without_titles(arguments.model_json_schema())
+    return schema
 
 
 def _without_titles(schema: Any) -> Any:
