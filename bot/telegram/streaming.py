@@ -1,8 +1,9 @@
 """Showing an answer while the model writes it, then sending it for good.
 
 Private chats get Telegram's native drafts (``sendMessageDraft``); where drafts are not possible
-(groups, or a failed draft) a message is sent and edited at a bounded rate. "typing..." shows until
-text appears. No auxiliary call (typing, draft, edit) can lose the final answer.
+(groups, or a failed draft) a message is sent and edited at a bounded rate. "typing..." shows when
+the model is slow to start, until text appears. No auxiliary call (typing, draft, edit) can lose
+the final answer.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ __all__ = ["ReplyStreamer", "keyboard", "send_rendered"]
 logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0
+#: "typing..." only when the model is slow to start: once words flow, the draft shows them within
+#: the grace period, and a typing action would be one more Bot API call for nothing.
+TYPING_AFTER_SECONDS = 1.0
+#: Drafts are free of Telegram's message limits but not of cost (a render and a Bot API call each):
+#: once a second keeps the text moving without a call for every few words.
+DRAFT_INTERVAL_SECONDS = 1.0
 MESSAGE_LIMIT = 4096
 
 
@@ -144,9 +151,10 @@ class ReplyStreamer:
         use_drafts: bool,
         reply_to: int | None = None,
         message_thread_id: int | None = None,
-        draft_interval: float = 0.5,
+        draft_interval: float = DRAFT_INTERVAL_SECONDS,
         edit_interval: float = 1.0,
         grace: float = 0.3,
+        typing_after: float = TYPING_AFTER_SECONDS,
         typing_refresh: float = TYPING_REFRESH_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -158,8 +166,9 @@ class ReplyStreamer:
         self._draft_interval = draft_interval
         self._edit_interval = edit_interval
         self._monotonic = monotonic
-        # Answers that arrive within the grace period go out at once, with no typing or preview.
+        # Answers that arrive within the grace period go out at once, with no preview.
         self._grace = grace
+        self._typing_after = typing_after
         self._typing_refresh = typing_refresh
         self._started = monotonic()
         self._draft_id = random.randint(1, 2**31 - 1)
@@ -172,8 +181,10 @@ class ReplyStreamer:
         self._typing_timer: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> ReplyStreamer:
-        # A timer, not a task, until the grace period is over: most fast answers never need one.
-        self._typing_timer = asyncio.get_running_loop().call_later(self._grace, self._start_typing)
+        # A timer, not a task: most answers show their first words before it fires.
+        self._typing_timer = asyncio.get_running_loop().call_later(
+            self._typing_after, self._start_typing
+        )
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

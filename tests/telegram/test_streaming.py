@@ -118,12 +118,14 @@ async def test_drafts_are_throttled() -> None:
         for step in range(20):  # 2 s, text every 100 ms
             clock.now = step * 0.1
             await streamer.update("token " * (step + 1))
-    assert bot.methods().count("send_message_draft") == 4  # every 0.5 s
+    assert bot.methods().count("send_message_draft") == 2  # once a second
 
 
 async def test_typing_repeats_until_text_appears() -> None:
     bot = StubBot()
-    streamer = ReplyStreamer(bot, 1, use_drafts=True, grace=0.01, typing_refresh=0.05)
+    streamer = ReplyStreamer(
+        bot, 1, use_drafts=True, grace=0.01, typing_after=0.01, typing_refresh=0.05
+    )
     async with streamer:
         await asyncio.sleep(0.18)
         typing_before = bot.methods().count("send_chat_action")
@@ -131,3 +133,26 @@ async def test_typing_repeats_until_text_appears() -> None:
         await asyncio.sleep(0.1)
     assert typing_before >= 3
     assert bot.methods().count("send_chat_action") == typing_before  # stops with the answer
+
+
+async def test_no_typing_when_the_first_words_come_quickly() -> None:
+    bot = StubBot()
+    streamer = ReplyStreamer(bot, 1, use_drafts=True, grace=0.01, typing_after=0.15)
+    async with streamer:
+        await asyncio.sleep(0.03)
+        await streamer.update("Hello there")  # the first words, shown as a draft
+        await asyncio.sleep(0.2)
+        await streamer.finish("Hello there, friend.")
+    assert "send_chat_action" not in bot.methods()
+    assert bot.methods().count("send_message_draft") == 1
+
+
+async def test_typing_when_the_model_is_slow_to_start() -> None:
+    bot = StubBot()
+    streamer = ReplyStreamer(bot, 1, use_drafts=True, grace=0.01, typing_after=0.05)
+    async with streamer:
+        await asyncio.sleep(0.12)  # nothing from the model yet
+        assert bot.methods().count("send_chat_action") == 1
+        await streamer.update("At last")
+        await streamer.finish("At last, an answer.")
+    assert bot.methods().count("send_chat_action") == 1
