@@ -13,7 +13,7 @@ from bot.reminders.model import Reminder, Status
 from bot.reminders.readings import lang_of, page_number, shorten, with_time
 from bot.reminders.recurrence import next_occurrence
 from bot.reminders.texts import TEXTS, format_moment, md, mention
-from bot.reminders.types import ActionReply, Actor, Plan
+from bot.reminders.types import ActionReply, Actor, Plan, Right
 from bot.timeparse import describe_rule
 
 if TYPE_CHECKING:
@@ -111,7 +111,9 @@ class ReminderLists:
         )
 
     async def on_view(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._service._owned(actor, action.target, chat_may_act=True)
+        reminder, refusal = await self._service._owned(
+            actor, action.target, right=Right.ANYONE_IN_CHAT
+        )
         if reminder is None:
             return refusal or ActionReply()
         return ActionReply(edit=await self.detail_view(actor, reminder, page_number(action.arg)))

@@ -38,7 +38,7 @@ from bot.reminders.repository import NewReminder, ReminderRepository
 from bot.reminders.scheduler import Scheduler, SchedulerOptions
 from bot.reminders.schema import REMINDER_MIGRATIONS
 from bot.reminders.texts import TEXTS, format_moment, format_short, md, mention
-from bot.reminders.types import ActionReply, Actor, Plan, ReminderSettings
+from bot.reminders.types import ActionReply, Actor, Plan, ReminderSettings, Right
 from bot.storage import Database, UserRecord, UserRepository, from_db_time
 from bot.timeparse import ParsedWhen, describe_rule, parse_when
 
@@ -529,20 +529,25 @@ class ReminderService:
         return await handler(actor, action)
 
     async def _owned(
-        self, actor: Actor, reminder_id: int, *, chat_may_act: bool = False
+        self, actor: Actor, reminder_id: int, *, right: Right = Right.OWNER_OR_ADMIN
     ) -> tuple[Reminder | None, ActionReply | None]:
-        """The reminder if ``actor`` may act on it, else the reply that says why not."""
+        """The reminder if ``actor`` may act on it with ``right``, else the reply that says
+        why not (in the actor's language)."""
         user = await self._user(actor)
-        lang = lang_of(user)
+        lang = lang_of(user) if user is not None else actor.language or "en"
         reminder = await self.repo.get(reminder_id)
         if reminder is None:
             return None, ActionReply(toast=TEXTS("gone", lang), edit=None)
         if reminder.user_id == actor.user_id:
             return reminder, None
-        if chat_may_act and reminder.chat_id == actor.chat_id:
+        same_group = actor.is_group and reminder.chat_id == actor.chat_id
+        if same_group and right is Right.ANYONE_IN_CHAT:
+            return reminder, None
+        if same_group and await actor.is_group_admin():
             return reminder, None
         who = reminder.creator_name or str(reminder.user_id)
-        return None, ActionReply(toast=TEXTS("not_yours", lang, who=who), alert=True)
+        key = "not_yours_group" if same_group else "not_yours"
+        return None, ActionReply(toast=TEXTS(key, lang, who=who), alert=True)
 
     async def _on_undo(self, actor: Actor, action: Action) -> ActionReply:
         reminder, refusal = await self._owned(actor, action.target)
@@ -553,7 +558,7 @@ class ReminderService:
         return ActionReply(edit=Notice(TEXTS("undone", reminder.language, task=md(reminder.text))))
 
     async def _on_done(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._owned(actor, action.target, chat_may_act=True)
+        reminder, refusal = await self._owned(actor, action.target, right=Right.ANYONE_IN_CHAT)
         if reminder is None:
             return refusal or ActionReply()
         now = self._clock.now()
@@ -576,7 +581,7 @@ class ReminderService:
         return ActionReply(edit=Notice(base + ack), toast=TEXTS("toast_done", lang))
 
     async def _on_snz(self, actor: Actor, action: Action) -> ActionReply:
-        reminder, refusal = await self._owned(actor, action.target, chat_may_act=True)
+        reminder, refusal = await self._owned(actor, action.target)
         if reminder is None:
             return refusal or ActionReply()
         now = self._clock.now()

@@ -292,6 +292,12 @@ TEXTS = Catalog(
             "en": "Only {who} can change this reminder.",
             "zh": "只有 {who} 可以修改这条提醒。",
         },
+        "not_yours_group": {
+            "en": "Sorry, only {who} (who set this reminder) or a group admin can snooze, "
+            "edit or delete it. Anyone can mark it ✅ Done.",
+            "zh": "抱歉，只有设置这条提醒的 {who} 或群管理员可以推迟、修改或删除它。"
+            "任何人都可以点 ✅ 完成。",
+        },
         "gone": {"en": "This reminder no longer exists.", "zh": "这条提醒已经不存在了。"},
         "expired": {"en": "This has expired.", "zh": "已经过期了。"},
         # -- next-step offers ------------------------------------------------------------------

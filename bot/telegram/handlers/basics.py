@@ -37,6 +37,13 @@ TEXTS = Catalog(
             "en": "<b>What I can do</b>\nWrite to me like to a friend; I answer and remember.\n",
             "zh": "<b>我能做什么</b>\n像跟朋友一样给我发消息，我会回复并记住。\n",
         },
+        "help_groups": {
+            "en": "\n<b>In group chats</b>\nI answer when you mention me or reply to me. A "
+            "reminder set in a group: anyone in the group can mark it ✅ Done; only the person "
+            "who set it or a group admin can snooze, edit, pause or delete it.",
+            "zh": "\n<b>在群聊里</b>\n@我或回复我的消息，我才会回答。在群里设置的提醒："
+            "群里任何人都可以点 ✅ 完成；只有设置提醒的人或群管理员可以推迟、修改、暂停或删除它。",
+        },
         "new_thread": {
             "en": "Fresh start! I still remember everything from before; ask me anytime.",
             "zh": "好的，我们重新开始！之前聊过的我都还记得，随时可以问我。",
@@ -75,6 +82,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = await language_of(update, context)
     lines = [TEXTS("help_head", lang)]
     lines += [f"/{command.name} — {command.description(lang)}" for command in all_commands()]
+    lines.append(TEXTS("help_groups", lang))
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
 
 

@@ -17,9 +17,11 @@ from telegram.ext import (
 )
 
 from bot.conversation import Notice
+from bot.i18n import pick_language
 from bot.reminders import Actor, ReminderService
 from bot.reminders.buttons import PREFIX
 from bot.telegram.handlers.common import App, Command, services
+from bot.telegram.handlers.groups import is_group_admin
 from bot.telegram.render import html_to_plain, render_parts
 from bot.telegram.streaming import keyboard, send_rendered
 from bot.telegram.updates import incoming_from
@@ -43,13 +45,21 @@ def reminders(context: ContextTypes.DEFAULT_TYPE) -> ReminderService:
     return services(context).reminders
 
 
-def actor_from(update: Update) -> Actor | None:
-    """Who did what where, for the reminders service."""
+def actor_from(update: Update, context: ContextTypes.DEFAULT_TYPE | None = None) -> Actor | None:
+    """Who did what where, for the reminders service. With ``context``, in a group, the
+    service can ask whether the actor is an admin there (Telegram is asked only then)."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return None
     message = update.effective_message
     thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    admin_check = None
+    if context is not None and chat.type != "private":
+        user_id, chat_id = user.id, chat.id
+
+        async def admin_check() -> bool:
+            return await is_group_admin(context, chat_id, user_id)
+
     return Actor(
         user_id=user.id,
         chat_id=chat.id,
@@ -59,6 +69,8 @@ def actor_from(update: Update) -> Actor | None:
         if message is not None and not update.callback_query
         else None,
         thread_id=thread,
+        language=pick_language(user.language_code),
+        admin_check=admin_check,
     )
 
 
@@ -140,7 +152,7 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Carry out a reminders button: undo, done, snooze, pause, delete, accept an offer..."""
     query = update.callback_query
-    actor = actor_from(update)
+    actor = actor_from(update, context)
     if query is None or actor is None or query.data is None:
         return
     reply = await reminders(context).act(actor, query.data)
