@@ -455,6 +455,9 @@ _MOVING_HOLIDAYS = (
     ("thanksgiving", "thanksgiving"),
     ("mother", "mothers_day"),
     ("father", "fathers_day"),
+    ("labo", "labor_day"),
+    ("memorial", "memorial_day"),
+    ("blackfriday", "black_friday"),
 )
 
 _FULL_DATES = [
@@ -462,7 +465,8 @@ _FULL_DATES = [
         "date",
         rf"{_ON}{L}(?:(?:the\s+|a\s+)?(?P<n>day|{EN_NUM}\s+days?)\s+(?P<dir>before|after)\s+)?"
         rf"(?:on\s+)?(?P<mh>good\s+friday|easter(?:\s+(?:sunday|monday|day))?"
-        rf"|thanksgiving(?:\s+day)?|mother['’]?s['’]?\s+day|father['’]?s['’]?\s+day){R}",
+        rf"|thanksgiving(?:\s+day)?|mother['’]?s['’]?\s+day|father['’]?s['’]?\s+day"
+        rf"|labou?r\s+day|memorial\s+day|black\s+friday){R}",
         _moving_holiday,
     ),
     _rule(
@@ -478,7 +482,8 @@ _FULL_DATES = [
         rf"{_ON}(?<![\d/.:])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?"
         r"(?![\d/])(?!\s*(?:cups?|of|tsp|tbsp|teaspoons?|tablespoons?|inch(?:es)?|in|miles?|km|kg"
         r"|g|lbs?|pounds?|oz|ounces?|l|ml|liters?|litres?|cm|mm|m|h|hrs?|hours?|mins?|minutes?|s"
-        r"|secs?|seconds?|days?|weeks?|months?|years?|pieces?|slices?|of)(?![A-Za-z]))",
+        r"|secs?|seconds?|days?|weeks?|months?|years?|pieces?|slices?|of"
+        r"|an?\s+(?:hour|hr|minute|min|day|week|month|year)s?)(?![A-Za-z]))",
         _numeric_date,
     ),
     _rule(
@@ -581,7 +586,9 @@ def _duration(m: re.Match[str], scan: Scan) -> bool:
 def _offset_from(m: re.Match[str], scan: Scan) -> bool | int:
     """ "3 weeks from June 1st", "a week from tomorrow", "2 days after Friday": whole days
     or weeks counted from the day named next (consumed here, the day by its own rule)."""
-    parts = _duration_parts(m["dur"])
+    if m["one"] and re.match(r"\s*(?:tomorrow|tmrw?|yesterday)", scan.after(m.end(), 12), _F):
+        return False  # "the day after tomorrow" is a day of its own
+    parts = [(1.0, "d")] if m["one"] else _duration_parts(m["dur"])
     if parts is None or any(unit not in ("d", "w") or not _whole(q) for q, unit in parts):
         return False
     days = sum(int(q) * (7 if unit == "w" else 1) for q, unit in parts)
@@ -610,7 +617,8 @@ def _span(m: re.Match[str], scan: Scan) -> bool:
 _DURATIONS = [
     _rule(
         "duration",
-        rf"{L}(?P<dur>{_DURATION})\s+(?P<dir>from|after|before)\s+(?=(?:the\s+|next\s+|this\s+)?"
+        rf"{L}(?:(?P<dur>{_DURATION})|(?:the\s+|a\s+)?(?P<one>day))\s+(?P<dir>from|after|before)\s+"
+        rf"(?=(?:the\s+|next\s+|this\s+)?"
         rf"(?:tomorrow|tmrw?|today|{EN_WEEKDAY}|{EN_MONTH}|\d{{1,2}}(?:st|nd|rd|th)|{_HOLIDAY_WORDS})"
         rf"{R})",
         _offset_from,
@@ -797,14 +805,20 @@ _HOLIDAY = "|".join(EN_HOLIDAYS)
 
 
 def _last_day_of(m: re.Match[str], scan: Scan) -> bool:
-    """ "the last day of October", "last day of February" (28 or 29 as the year has it)."""
-    return set_date(scan.frame, None, en_month(m["mon"]), -1)
+    """ "the last day of October", "last day of February" (28 or 29 as the year has it),
+    "the last day of next month"."""
+    if m["mon"]:
+        return set_date(scan.frame, None, en_month(m["mon"]), -1)
+    if m["which"].lower() == "next" and not set_slot(scan.frame, month_shift=1):
+        return False
+    return set_date(scan.frame, None, None, -1)
 
 
 _DATES = [
     _rule(
         "date",
-        rf"{_ON}{L}(?:the\s+)?last\s+day\s+of\s+(?P<mon>{EN_MONTH}){R}",
+        rf"{_ON}{L}(?:the\s+)?last\s+day\s+of\s+(?:(?P<mon>{EN_MONTH})"
+        rf"|(?:the\s+)?(?P<which>this|next|the|current)\s+month){R}",
         _last_day_of,
     ),
     _rule(
@@ -936,7 +950,7 @@ def _relative_clock(m: re.Match[str], scan: Scan) -> bool:
     hour = 12 if target == "noon" else 0 if target == "midnight" else _word_hour(target)
     if hour is None or minutes is None or not 0 < minutes < 60:
         return False
-    if m["dir"].lower() in ("to", "before", "till"):
+    if m["dir"].lower() in ("to", "before", "till", "til", "of"):
         hour, minutes = (hour - 1) % 24 or (12 if m["ap"] else 0), 60 - minutes
     meridiem = "24h" if target in ("noon", "midnight") else _ampm(m["ap"])
     return add_time(scan.frame, ClockTime(hour, int(minutes), meridiem))
@@ -1018,7 +1032,7 @@ _TIMES = [
     _rule(
         "time",
         rf"{_AT}{L}(?P<q>half|(?:a\s+)?quarter|\d{{1,2}}|ten|five|twenty|twenty[-\s]five)"
-        rf"\s+(?:minutes?\s+)?(?P<dir>past|after|to|before|till)\s+"
+        rf"\s+(?:minutes?\s+)?(?P<dir>past|after|to|before|till|til|of)\s+"
         rf"(?P<h>\d{{1,2}}|{_HOUR_WORD}|noon|midnight)(?:(?P<ap>{_AMPM_GLUED})(?![A-Za-z])|{R})",
         _relative_clock,
     ),
@@ -1094,7 +1108,8 @@ _TIMES = [
     ),
     _rule(
         "time",
-        rf"{L}(?:(?:at|by|around|before|until|till)\s+)?(?:the\s+)?(?P<w>noon|midday|midnight"
+        rf"{L}(?:(?:at|by|around|before|until|till)\s+)?(?:the\s+)?(?:(?:twelve|12)\s+)?"
+        rf"(?P<w>noon|midday|midnight"
         rf"|lunchtime|lunch\s+time|eod|cob|end\s+of\s+(?:the\s+)?(?:work\s*)?day"
         rf"|close\s+of\s+business){R}{_ISH}",
         _named_time,

@@ -102,6 +102,9 @@ EN_HOLIDAYS = {
     r"new\s+year'?s(?:\s+day)?": (1, 1),
     r"valentine'?s(?:\s+day)?": (2, 14),
     r"halloween": (10, 31),
+    r"boxing\s+day": (12, 26),
+    r"independence\s+day": (7, 4),
+    r"(?:st\.?|saint)\s+patrick'?s(?:\s+day)?": (3, 17),
     r"april\s+fools'?(?:\s+day)?": (4, 1),
 }
 ZH_HOLIDAYS = {

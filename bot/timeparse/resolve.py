@@ -213,6 +213,13 @@ def holiday_date(name: str, year: int) -> date | None:
         return _nth_weekday_date(year, 5, 2, 6)
     if name == "fathers_day":
         return _nth_weekday_date(year, 6, 3, 6)
+    if name == "labor_day":  # US: the first Monday of September
+        return _nth_weekday_date(year, 9, 1, 0)
+    if name == "memorial_day":  # US: the last Monday of May
+        return _nth_weekday_date(year, 5, -1, 0)
+    if name == "black_friday":
+        thanksgiving = _nth_weekday_date(year, 11, 4, 3)
+        return None if thanksgiving is None else thanksgiving + timedelta(days=1)
     if name == "qingming":  # the solar term, April 4 or 5 (this formula holds 2001-2099)
         short = year % 100
         return date(year, 4, int(short * 0.2422 + 4.81) - short // 4)
@@ -477,7 +484,9 @@ def _resolve_one_off(frame: Frame, ctx: _Ctx) -> datetime | None:
         return _lunar(ctx, frame, readings)
     when = _one_off_day(ctx, frame, readings)
     if when is not None and frame.shift_days and ctx.base_day is not None:
-        # "3 weeks from June 1st": the day named, then the days counted from it
+        # "3 weeks from June 1st": the day named, then the days counted from it (whether the
+        # day named itself had passed does not matter)
+        ctx.flags = [code for code in ctx.flags if code not in ("past", "rolled")]
         return _on_fixed_day(ctx, ctx.base_day + timedelta(days=frame.shift_days), readings)
     if when is not None:
         if not _consistent(ctx, frame):
