@@ -29,11 +29,13 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,12 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.memory import (
     Embedder,
+    MemoryHit,
     MemoryStore,
     NewMessage,
     OpenAIEmbedder,
     RankingConfig,
     StoreOptions,
 )
+from bot.memory.lexicon import STOP_WORDS
 
 CATEGORY_NAMES = {
     1: "multi-hop",
@@ -96,63 +100,376 @@ def question_recall(found: list[int], wanted: set[int], k: int) -> float:
     return len(wanted.intersection(found[:k])) / len(wanted)
 
 
+@dataclass
+class Conversation:
+    """One LoCoMo conversation stored as one user's history."""
+
+    index: int
+    user_id: int
+    by_dia: dict[str, int]
+    now: datetime
+    questions: list[dict[str, Any]]
+
+
+@dataclass
+class Answered:
+    """One question's result: its conversation, category, evidence and the ids found."""
+
+    conversation: int
+    category: str
+    wanted: set[int]
+    found: list[int]
+    seconds: float
+
+
+def observations(sample: dict[str, Any]) -> list[tuple[str, str | None, list[str], datetime]]:
+    """LoCoMo's per-session observations: (fact, speaker, evidence dia_ids, session time).
+
+    They were written by an LLM from each session, citing the turns they come from: the same
+    shape as the facts Dazi's background learner writes (``bot.memory.extractor``).
+    """
+    conversation = sample["conversation"]
+    facts = []
+    for key, by_speaker in sample.get("observation", {}).items():
+        number = key.split("_")[1]
+        when = conversation.get(f"session_{number}_date_time")
+        if not when or not isinstance(by_speaker, dict):
+            continue
+        at = parse_session_time(when) + timedelta(hours=2)  # learned after the session
+        for speaker, items in by_speaker.items():
+            for item in items:
+                if not isinstance(item, list) or not item or not isinstance(item[0], str):
+                    continue
+                sources = item[1] if len(item) > 1 else []
+                sources = [sources] if isinstance(sources, str) else sources
+                facts.append((item[0], speaker, evidence_ids(sources), at))
+    return facts
+
+
+async def ingest(
+    samples: list[dict[str, Any]],
+    path: Path,
+    embedder: Embedder | None,
+    units: frozenset[str] = frozenset(),
+) -> list[Conversation]:
+    """Store every conversation (one user each) in the database at ``path``; with ``units``
+    "facts", the conversation's observations too, as facts citing their turns."""
+    store = await MemoryStore.open(path, embedder=embedder)
+    conversations = []
+    try:
+        for index, sample in enumerate(samples):
+            user_id = 1000 + index
+            turns = conversation_turns(sample["conversation"])
+            ids = await store.add_messages(
+                NewMessage(user_id=user_id, chat_id=user_id, role="user", text=text, at=at)
+                for _, text, at in turns
+            )
+            by_dia = {dia: message_id for (dia, _, _), message_id in zip(turns, ids, strict=True)}
+            now = turns[-1][2] + timedelta(hours=1)
+            conversations.append(Conversation(index, user_id, by_dia, now, sample["qa"]))
+            if "facts" in units:
+                for text, speaker, sources, at in observations(sample):
+                    await store.add_fact(
+                        user_id=user_id,
+                        chat_id=user_id,
+                        text=text,
+                        subject=speaker,
+                        source_message_ids=[by_dia[d] for d in sources if d in by_dia],
+                        now=at,
+                    )
+        if embedder is not None:
+            await store.flush_embeddings()
+    finally:
+        await store.close()
+    return conversations
+
+
+#: One search, as the model's search_memory tool makes it: (query, k, since, until, person).
+Search = Callable[..., Awaitable[list[MemoryHit]]]
+
+
+def named_person(question: str) -> str | None:
+    """The first capitalised word of the question that is not its first word nor a stop word
+    (a name: "What did Caroline research?" -> "Caroline"); what a model would pass as person."""
+    words = re.findall(r"[A-Za-z][\w'-]*", question)
+    for word in words[1:]:
+        bare = word.removesuffix("'s")
+        if bare[:1].isupper() and bare.casefold() not in STOP_WORDS and len(bare) > 1:
+            return bare
+    return None
+
+
+#: Scripted multi-step strategies, each a sequence of follow-ups after the first search:
+#: "around" searches before the earliest and after the latest day found (the evidence of a
+#: question spread over months lies in other stretches); "person" narrows to the person named;
+#: "feedback" searches with the best line found (following one memory to the next).
+STRATEGIES: dict[str, tuple[str, ...]] = {
+    "around": ("before", "after"),
+    "person": ("person",),
+    "person+around": ("person", "before", "after"),
+    "feedback": ("feedback", "feedback2"),
+    "around+feedback": ("before", "after", "feedback"),
+}
+
+
+async def scripted_search(
+    search: Search, question: str, strategy: str, *, per_call: int, calls: int
+) -> list[int]:
+    """The ids a scripted model sees, in order, after up to ``calls`` searches of ``per_call``
+    lines each, planned from the question and the earlier results alone (no LLM)."""
+    seen: list[int] = []
+
+    def add(hits: list[MemoryHit]) -> None:
+        seen.extend(hit.message_id for hit in hits if hit.message_id not in seen)
+
+    first = await search(query=question, k=per_call)
+    add(first)
+    if not first:
+        return seen
+    days = sorted(hit.at for hit in first)
+    earliest = days[0].replace(hour=0, minute=0, second=0, microsecond=0)
+    latest = days[-1].replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    person = named_person(question)
+    for step in STRATEGIES[strategy][: calls - 1]:
+        if step == "before":
+            hits = await search(query=question, k=per_call, until=earliest)
+        elif step == "after":
+            hits = await search(query=question, k=per_call, since=latest)
+        elif step == "person":
+            if person is None:
+                continue
+            hits = await search(query=question, k=per_call, person=person)
+        else:  # feedback: the question with the best line (or the second best) found
+            position = 0 if step == "feedback" else 1
+            if len(first) <= position:
+                continue
+            hits = await search(query=f"{question} {first[position].text}", k=per_call)
+        add(hits)
+    return seen
+
+
+async def evaluate(
+    path: Path,
+    conversations: list[Conversation],
+    embedder: Embedder | None,
+    options: StoreOptions,
+    *,
+    strategy: str | None = None,
+    per_call: int = 6,
+    calls: int = 4,
+    verbose: bool = False,
+) -> list[Answered]:
+    """Every question searched: by the contract (one search, k=50) or, with ``strategy``, by a
+    scripted multi-step search through the same calls the tool makes."""
+    store = await MemoryStore.open(path, embedder=embedder, options=options)
+    answered = []
+    try:
+        for conversation in conversations:
+
+            async def search(conversation: Conversation = conversation, **kwargs: Any) -> Any:
+                return await store.search(
+                    user_id=conversation.user_id, now=conversation.now, **kwargs
+                )
+
+            for qa in conversation.questions:
+                started = time.perf_counter()
+                if strategy is None:
+                    found = [hit.message_id for hit in await search(query=qa["question"], k=50)]
+                else:
+                    found = await scripted_search(
+                        search, qa["question"], strategy, per_call=per_call, calls=calls
+                    )
+                elapsed = time.perf_counter() - started
+                wanted = {
+                    conversation.by_dia.get(d, -1) for d in evidence_ids(qa.get("evidence", []))
+                }
+                category = CATEGORY_NAMES.get(qa.get("category"), str(qa.get("category")))
+                answered.append(Answered(conversation.index, category, wanted, found, elapsed))
+                if verbose and question_recall(found, wanted, 10) < 1:
+                    print(f"MISS [{category}] {qa['question']} evidence={qa['evidence']}")
+    finally:
+        await store.close()
+    return answered
+
+
+def summary(answered: list[Answered], ks: tuple[int, ...] = KS) -> dict[str, Any]:
+    """Recall@k overall and per category, and search latency."""
+    scores: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for item in answered:
+        for k in ks:
+            recall = question_recall(item.found, item.wanted, k)
+            scores["overall"][k].append(recall)
+            scores[item.category][k].append(recall)
+    timings = sorted(item.seconds for item in answered) or [0.0]
+    return {
+        "questions": len(answered),
+        "recall": {
+            group: {f"@{k}": sum(values[k]) / len(values[k]) for k in ks}
+            for group, values in scores.items()
+        },
+        "counts": {group: len(values[ks[0]]) for group, values in scores.items()},
+        "search_ms_p50": 1000 * timings[len(timings) // 2],
+        "search_ms_p95": 1000 * timings[int(len(timings) * 0.95)],
+    }
+
+
 async def run(
     data_path: Path,
     embedder: Embedder | None,
     verbose: bool = False,
     options: StoreOptions | None = None,
+    units: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    """The contract figures over the whole file (one search per question)."""
     samples = json.loads(data_path.read_text())
     with tempfile.TemporaryDirectory() as folder:
-        store = await MemoryStore.open(
-            Path(folder) / "memory.db", embedder=embedder, options=options
+        path = Path(folder) / "memory.db"
+        conversations = await ingest(samples, path, embedder, units)
+        answered = await evaluate(
+            path, conversations, embedder, _bench_options(options), verbose=verbose
         )
-        scores: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
-        timings: list[float] = []
-        try:
-            for index, sample in enumerate(samples):
-                user_id = 1000 + index
-                turns = conversation_turns(sample["conversation"])
-                ids = await store.add_messages(
-                    NewMessage(user_id=user_id, chat_id=user_id, role="user", text=text, at=at)
-                    for _, text, at in turns
+    return summary(answered)
+
+
+def _bench_options(options: StoreOptions | None) -> StoreOptions:
+    # A CPU embedding server on a busy machine can take seconds per query: wait for it, so
+    # the figures measure the ranking, not the timeout.
+    return replace(options or StoreOptions(), query_embed_timeout=600.0)
+
+
+#: The knob grid the held-out mode chooses from on the two tuning conversations: the ranking
+#: knobs most likely to be fitted to the data (neighbour share, question discount and, with
+#: embeddings, the dense share).
+def knob_grid(with_embeddings: bool, with_facts: bool = False) -> list[dict[str, float]]:
+    grid: list[dict[str, float]] = [
+        {"neighbour_weight": n, "question_discount": q}
+        for n in (0.2, 0.3, 0.45)
+        for q in (0.3, 0.5, 0.8)
+    ]
+    if with_embeddings:
+        grid = [{**knobs, "dense_weight": d} for knobs in grid for d in (0.4, 0.5, 0.6)]
+    if with_facts:  # the facts' share, at the other knobs' defaults
+        grid += [{"fact_key_weight": w} for w in (0.0, 0.3, 0.9)]
+    return grid
+
+
+def _mean_recall(answered: list[Answered], conversations: set[int], k: int) -> float:
+    chosen = [a for a in answered if a.conversation in conversations]
+    return sum(question_recall(a.found, a.wanted, k) for a in chosen) / max(len(chosen), 1)
+
+
+async def held_out(
+    data_path: Path,
+    embedder: Embedder | None,
+    *,
+    calls: int = 4,
+    per_call: int = 6,
+    units: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Tune on two conversations, report on the third, for each conversation in turn.
+
+    The ranking knobs of :func:`knob_grid` and the scripted strategy are chosen by recall@10
+    (the strategy: by recall over everything its calls return) on the two tuning conversations
+    only; the held-out conversation's figures are then measured with that choice. The defaults'
+    figures on every conversation are reported too (they were chosen on the whole file before
+    this split existed, so they are not held-out figures).
+    """
+    samples = json.loads(data_path.read_text())
+    budget = calls * per_call
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "memory.db"
+        conversations = await ingest(samples, path, embedder, units)
+        everyone = {c.index for c in conversations}
+        defaults = await evaluate(path, conversations, embedder, _bench_options(None))
+        by_knobs = {}
+        for knobs in knob_grid(embedder is not None, "facts" in units):
+            options = _bench_options(StoreOptions(ranking=replace(RankingConfig(), **knobs)))
+            by_knobs[json.dumps(knobs, sort_keys=True)] = await evaluate(
+                path, conversations, embedder, options
+            )
+        by_strategy = {}
+        for strategy in STRATEGIES:
+            by_strategy[strategy] = await evaluate(
+                path,
+                conversations,
+                embedder,
+                _bench_options(None),
+                strategy=strategy,
+                per_call=per_call,
+                calls=calls,
+            )
+    folds = []
+    for held in sorted(everyone):
+        tuning = everyone - {held}
+        best_knobs = max(by_knobs, key=lambda key: _mean_recall(by_knobs[key], tuning, 10))
+        best_strategy = max(
+            by_strategy, key=lambda name: _mean_recall(by_strategy[name], tuning, budget)
+        )
+
+        def only(answered: list[Answered], held: int = held) -> list[Answered]:
+            return [a for a in answered if a.conversation == held]
+
+        folds.append(
+            {
+                "held_out": held,
+                "knobs": json.loads(best_knobs),
+                "strategy": best_strategy,
+                "defaults": summary(only(defaults), (per_call, 10, budget)),
+                "tuned": summary(only(by_knobs[best_knobs]), (per_call, 10, budget)),
+                "scripted": summary(only(by_strategy[best_strategy]), (per_call, 10, budget)),
+            }
+        )
+    pooled = {
+        name: summary(
+            [
+                a
+                for fold in folds
+                for a in (
+                    defaults
+                    if name == "defaults"
+                    else by_knobs[json.dumps(fold["knobs"], sort_keys=True)]
+                    if name == "tuned"
+                    else by_strategy[fold["strategy"]]
                 )
-                if embedder is not None:
-                    await store.flush_embeddings()
-                by_dia = {
-                    dia_id: message_id
-                    for (dia_id, _, _), message_id in zip(turns, ids, strict=True)
-                }
-                now = turns[-1][2] + timedelta(hours=1)
-                for qa in sample["qa"]:
-                    started = time.perf_counter()
-                    hits = await store.search(
-                        user_id=user_id, query=qa["question"], k=max(KS), now=now
-                    )
-                    timings.append(time.perf_counter() - started)
-                    found = [hit.message_id for hit in hits]
-                    wanted = {by_dia.get(d, -1) for d in evidence_ids(qa.get("evidence", []))}
-                    category = CATEGORY_NAMES.get(qa.get("category"), str(qa.get("category")))
-                    for k in KS:
-                        recall = question_recall(found, wanted, k)
-                        scores["overall"][k].append(recall)
-                        scores[category][k].append(recall)
-                    if verbose and question_recall(found, wanted, 10) < 1:
-                        missing = sorted(d for d in evidence_ids(qa["evidence"]))
-                        print(f"MISS [{category}] {qa['question']} evidence={missing}")
-        finally:
-            await store.close()
-    timings.sort()
-    return {
-        "questions": len(scores["overall"][KS[0]]),
-        "recall": {
-            group: {f"@{k}": sum(values[k]) / len(values[k]) for k in KS}
-            for group, values in scores.items()
-        },
-        "counts": {group: len(values[KS[0]]) for group, values in scores.items()},
-        "search_ms_p50": 1000 * timings[len(timings) // 2],
-        "search_ms_p95": 1000 * timings[int(len(timings) * 0.95)],
+                if a.conversation == fold["held_out"]
+            ],
+            (per_call, 10, budget),
+        )
+        for name in ("defaults", "tuned", "scripted")
     }
+    return {"folds": folds, "pooled": pooled, "budget": budget, "per_call": per_call}
+
+
+def print_held_out(result: dict[str, Any], label: str) -> None:
+    per_call, budget = result["per_call"], result["budget"]
+    print(f"LoCoMo, tune on two conversations, report on the third ({label})")
+    for fold in result["folds"]:
+        print(
+            f"\nheld-out conversation {fold['held_out']}: knobs {fold['knobs']},"
+            f" scripted strategy {fold['strategy']!r}"
+        )
+        _print_rows(fold, per_call, budget)
+    print("\nall three held-out conversations pooled (each measured with its own fold's choice)")
+    _print_rows(result["pooled"], per_call, budget)
+
+
+def _print_rows(figures: dict[str, Any], per_call: int, budget: int) -> None:
+    groups = ["overall", *CATEGORY_NAMES.values()]
+    print(f"  {'':<34}" + "".join(f"{g[:11]:>12}" for g in groups))
+    rows = (
+        ("defaults", "one search (contract), defaults", 10),
+        ("tuned", "one search, knobs tuned on the others", 10),
+        ("defaults", "one search, defaults", budget),
+        ("scripted", "scripted search (tool calls)", budget),
+        ("scripted", "scripted search, first call only", per_call),
+        ("defaults", "one search, defaults", per_call),
+    )
+    for key, name, k in rows:
+        recall = figures[key]["recall"]
+        cells = "".join(
+            f"{recall[g][f'@{k}']:>12.3f}" if g in recall else f"{'-':>12}" for g in groups
+        )
+        print(f"  {name + f' R@{k}':<34}{cells}")
 
 
 def make_embedder(input_types: tuple[str, str] | None = None) -> Embedder:
@@ -249,6 +566,19 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=None, help="JSON file keeping vectors between runs"
     )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="tune on two conversations and report on the third, each in turn; with the "
+        "scripted multi-step search (the calls of the search_memory tool) beside one search",
+    )
+    parser.add_argument(
+        "--facts",
+        action="store_true",
+        help="also store LoCoMo's observations (LLM-written facts citing their turns) as facts",
+    )
+    parser.add_argument("--calls", type=int, default=4, help="searches of the scripted model")
+    parser.add_argument("--per-call", type=int, default=6, help="lines each search returns")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="list questions missed at k=10")
     args = parser.parse_args()
@@ -270,15 +600,27 @@ def main() -> None:
     if args.question_discount is not None:
         knobs["question_discount"] = args.question_discount
     options = StoreOptions(ranking=replace(RankingConfig(), **knobs)) if knobs else None
+    units = frozenset({"facts"} if args.facts else ())
+    label = "embedded default" if embedder is None else "with embeddings"
+    label += ", with facts as keys" if args.facts else ""
     try:
-        result = asyncio.run(run(args.data, embedder, args.verbose, options))
+        if args.held_out:
+            folds = asyncio.run(
+                held_out(args.data, embedder, calls=args.calls, per_call=args.per_call, units=units)
+            )
+            if args.json:
+                print(json.dumps(folds, indent=2))
+            else:
+                print_held_out(folds, label)
+            return
+        result = asyncio.run(run(args.data, embedder, args.verbose, options, units))
     finally:
         if cache is not None:
             cache.save()
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print_report(result, "embedded default" if embedder is None else "with embeddings")
+        print_report(result, label)
 
 
 if __name__ == "__main__":

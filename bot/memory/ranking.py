@@ -45,6 +45,7 @@ __all__ = [
     "question_factor",
     "raw_scores",
     "recency_factor",
+    "term_weights",
     "top_candidates",
 ]
 
@@ -98,6 +99,14 @@ class RankingConfig:
     #: Reciprocal rank fusion constant (facts fuse their dense ranking by rank; their scores
     #: come from a handful of short texts).
     rrf_k: int = 60
+    #: Facts as keys to the turns they came from: a message cited by one of the fact_keys best
+    #: facts scores at least fact_key_weight x what a message holding the fact's query words
+    #: would (facts with less than fact_key_min_share of the query's weight lead nowhere).
+    #: A fact says in a few words what its turns say in many ("Anna moved to Berlin" from
+    #: "signed the lease for the flat on Kastanienallee!"), so its words find those turns.
+    fact_key_weight: float = 0.6
+    fact_key_min_share: float = 0.3
+    fact_keys: int = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,11 +38,13 @@ from bot.memory.ranking import (
     RankingConfig,
     TermPostings,
     fuse_reciprocal_rank,
+    idf,
     length_norm,
     plan_query,
     question_factor,
     raw_scores,
     recency_factor,
+    term_weights,
     top_candidates,
 )
 from bot.memory.timehints import TimeWindow
@@ -177,7 +179,11 @@ class Searcher:
             ids = self._id_range(conn, scope_id, where.window)
             if ids is None:
                 return []
-        ranked = self._lexical(conn, scope_id, code, plan, now, before_id, ids)
+        ranked, weights = self._lexical(conn, scope_id, code, plan, now, before_id, ids)
+        if self._config.fact_key_weight > 0:
+            ranked = self._through_facts(
+                conn, scope_id, code, plan, now, ranked, weights, before_id, ids
+            )
         if query_vector is not None:
             dense = self._nearest(conn, "message", scope_id, query_vector, before_id, ids)
             if dense:
@@ -200,11 +206,15 @@ class Searcher:
         now: datetime,
         before_id: int | None,
         ids: tuple[int, int] | None = None,
-    ) -> list[Candidate]:
+    ) -> tuple[list[Candidate], dict[str, float]]:
+        """The candidates, best first, and each query term's weight among the messages (its
+        query weight times its idf; terms no message holds at the highest idf)."""
         config = self._config
         documents, average_length = self._keys.stats(conn, scope_id)
         postings = self._postings(conn, MESSAGE_TABLE, code, plan, before_id)
         scores = raw_scores(postings, documents, config)
+        weights = {term.word: term.weight * idf(0, documents) for term in plan.terms}
+        weights.update((p.term.word, weight) for p, weight in term_weights(postings, documents))
         if ids is not None:  # a hard time range: rank only the messages that may be returned
             scores = {row: score for row, score in scores.items() if ids[0] <= row <= ids[1]}
         pool = top_candidates(scores, config.pool_size)
@@ -228,7 +238,66 @@ class Searcher:
             candidate.score = score * self._time_factor(plan, candidate.at, now)
         candidates = [candidate for candidate in candidates if candidate.score > 0]
         candidates.sort(key=lambda c: (c.score, c.id), reverse=True)
-        return candidates
+        return candidates, weights
+
+    def _through_facts(
+        self,
+        conn: sqlite3.Connection,
+        scope_id: int,
+        code: str,
+        plan: QueryPlan,
+        now: datetime,
+        ranked: list[Candidate],
+        weights: Mapping[str, float],
+        before_id: int | None,
+        ids: tuple[int, int] | None,
+    ) -> list[Candidate]:
+        """Lift the turns that facts matching the query came from (see ``fact_key_weight``):
+        a cited turn scores at least as a message holding the fact's query words would,
+        times the weight."""
+        config = self._config
+        count = _fact_count(conn, scope_id)
+        if not count or not plan.terms:
+            return ranked
+        postings = self._postings(conn, FACT_TABLE, code, plan, None, with_context=False)
+        scores = raw_scores(postings, count, config)
+        if not scores:
+            return ranked
+        # A fact's share of the query: the weight of the query's terms it holds (a handful of
+        # facts make idf meaningless), out of them all; its score: those terms' message weights.
+        total = sum(term.weight for term in plan.terms) or 1.0
+        held: dict[int, float] = {}
+        as_message: dict[int, float] = {}
+        for posting in postings:
+            for row in posting.own:
+                held[row] = held.get(row, 0.0) + posting.term.weight
+                as_message[row] = as_message.get(row, 0.0) + weights.get(posting.term.word, 0.0)
+        lift: dict[int, float] = {}
+        top = top_candidates(scores, config.fact_keys)
+        for fact in self.facts_by_ids(conn, scope_id, top):
+            if held.get(fact.id, 0.0) / total < config.fact_key_min_share:
+                continue
+            score = config.fact_key_weight * as_message.get(fact.id, 0.0)
+            for message_id in fact.source_message_ids:
+                if before_id is not None and message_id >= before_id:
+                    continue
+                if ids is not None and not ids[0] <= message_id <= ids[1]:
+                    continue
+                lift[message_id] = max(lift.get(message_id, 0.0), score)
+        if not lift:
+            return ranked
+        by_id = {candidate.id: candidate for candidate in ranked}
+        fresh = self.load(conn, scope_id, [i for i in lift if i not in by_id])
+        for candidate in fresh:
+            by_id[candidate.id] = candidate
+        for message_id, score in lift.items():
+            candidate = by_id.get(message_id)
+            if candidate is not None:
+                floor = score * self._time_factor(plan, candidate.at, now)
+                candidate.score = max(candidate.score, floor)
+        result = list(by_id.values())
+        result.sort(key=lambda c: (c.score, c.id), reverse=True)
+        return result
 
     @staticmethod
     def _id_range(

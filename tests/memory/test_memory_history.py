@@ -177,3 +177,44 @@ async def test_search_filters_by_time_and_person(store: MemoryStore) -> None:
     assert empty == []
     # Another user's scope is never searched, filters or not.
     assert await store.search(user_id=2, query="trip", now=NOW, person="Mia") == []
+
+
+async def test_a_fact_leads_to_the_turns_it_came_from(store: MemoryStore) -> None:
+    """The fact's words find a turn that never says them ("moved", "Berlin")."""
+    lease = await store.add_message(
+        user_id=1,
+        chat_id=1,
+        role="user",
+        text="Signed the lease today, the place on Kastanienallee is ours!",
+        at=NOW,
+    )
+    for day in range(1, 30):
+        await store.add_message(
+            user_id=1,
+            chat_id=1,
+            role="user",
+            text=f"Day {day}: I moved the meeting again, Berlin office is chaos",
+            at=NOW + timedelta(days=day),
+        )
+    question = "when did I move to my new flat in Berlin?"
+    before = await store.search(user_id=1, query=question, now=NOW + timedelta(days=40), k=5)
+    assert lease not in [hit.message_id for hit in before]
+    await store.add_fact(
+        user_id=1,
+        chat_id=1,
+        text="Anna moved into a new flat in Berlin.",
+        source_message_ids=[lease],
+        now=NOW,
+    )
+    after = await store.search(user_id=1, query=question, now=NOW + timedelta(days=40), k=5)
+    assert lease in [hit.message_id for hit in after]
+    # The same for a Chinese fact and question; and never across scopes.
+    said = await store.add_message(
+        user_id=2, chat_id=2, role="user", text="钥匙拿到了，下周末搬！", at=NOW
+    )
+    await store.add_fact(
+        user_id=2, chat_id=2, text="李雷搬到了深圳的新家。", source_message_ids=[said], now=NOW
+    )
+    hits = await store.search(user_id=2, query="我什么时候搬到深圳的？", now=NOW, k=3)
+    assert said in [hit.message_id for hit in hits]
+    assert said not in [h.message_id for h in await store.search(user_id=1, query="深圳 搬")]
