@@ -146,6 +146,17 @@ def observations(sample: dict[str, Any]) -> list[tuple[str, str | None, list[str
     return facts
 
 
+def session_summaries(sample: dict[str, Any]) -> list[tuple[int, str]]:
+    """LoCoMo's per-session summaries (LLM-written), by session number: the shape of the
+    summaries Dazi's background learner writes for each stretch it reads."""
+    found = []
+    for key, text in sample.get("session_summary", {}).items():
+        number = key.split("_")[1]
+        if number.isdigit() and isinstance(text, str) and text.strip():
+            found.append((int(number), text))
+    return sorted(found)
+
+
 async def ingest(
     samples: list[dict[str, Any]],
     path: Path,
@@ -153,7 +164,8 @@ async def ingest(
     units: frozenset[str] = frozenset(),
 ) -> list[Conversation]:
     """Store every conversation (one user each) in the database at ``path``; with ``units``
-    "facts", the conversation's observations too, as facts citing their turns."""
+    "facts", the conversation's observations too, as facts citing their turns, and with
+    "summaries" its session summaries, each covering its session's turns."""
     store = await MemoryStore.open(path, embedder=embedder)
     conversations = []
     try:
@@ -167,6 +179,13 @@ async def ingest(
             by_dia = {dia: message_id for (dia, _, _), message_id in zip(turns, ids, strict=True)}
             now = turns[-1][2] + timedelta(hours=1)
             conversations.append(Conversation(index, user_id, by_dia, now, sample["qa"]))
+            if "summaries" in units:
+                for number, text in session_summaries(sample):
+                    prefix = f"D{number}:"
+                    stretch = [i for dia, i in by_dia.items() if dia.startswith(prefix)]
+                    await store.add_summary(
+                        user_id=user_id, chat_id=user_id, text=text, message_ids=stretch, now=now
+                    )
             if "facts" in units:
                 for text, speaker, sources, at in observations(sample):
                     await store.add_fact(
@@ -199,38 +218,43 @@ def named_person(question: str) -> str | None:
     return None
 
 
-#: Scripted multi-step strategies, each a sequence of follow-ups after the first search:
-#: "around" searches before the earliest and after the latest day found (the evidence of a
-#: question spread over months lies in other stretches); "person" narrows to the person named;
-#: "feedback" searches with the best line found (following one memory to the next).
+#: Scripted follow-up searches after the automatic recall (the question's own search): what a
+#: model that read the recalled lines would look up next. "before"/"after" search the stretches
+#: before the earliest and after the latest day recalled (evidence spread over months lies
+#: elsewhere); "person" narrows to the person named; "feedback" searches with the best line
+#: recalled (following one memory to the next).
 STRATEGIES: dict[str, tuple[str, ...]] = {
     "around": ("before", "after"),
     "person": ("person",),
     "person+around": ("person", "before", "after"),
-    "feedback": ("feedback", "feedback2"),
+    "feedback": ("feedback",),
     "around+feedback": ("before", "after", "feedback"),
+    "all": ("person", "before", "after", "feedback"),
 }
+#: Lines of the automatic recall the scripted model starts from (about what the prompt holds).
+RECALLED = 10
 
 
 async def scripted_search(
     search: Search, question: str, strategy: str, *, per_call: int, calls: int
 ) -> list[int]:
-    """The ids a scripted model sees, in order, after up to ``calls`` searches of ``per_call``
-    lines each, planned from the question and the earlier results alone (no LLM)."""
+    """The ids a scripted model sees, in order: the automatic recall (the question's best
+    :data:`RECALLED` messages), then the new lines of up to ``calls`` tool searches of
+    ``per_call`` lines each, planned from the question and the recalled lines alone (no LLM)."""
     seen: list[int] = []
 
     def add(hits: list[MemoryHit]) -> None:
         seen.extend(hit.message_id for hit in hits if hit.message_id not in seen)
 
-    first = await search(query=question, k=per_call)
-    add(first)
-    if not first:
+    recalled = await search(query=question, k=RECALLED)
+    add(recalled)
+    if not recalled:
         return seen
-    days = sorted(hit.at for hit in first)
+    days = sorted(hit.at for hit in recalled)
     earliest = days[0].replace(hour=0, minute=0, second=0, microsecond=0)
     latest = days[-1].replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     person = named_person(question)
-    for step in STRATEGIES[strategy][: calls - 1]:
+    for step in STRATEGIES[strategy][:calls]:
         if step == "before":
             hits = await search(query=question, k=per_call, until=earliest)
         elif step == "after":
@@ -239,11 +263,8 @@ async def scripted_search(
             if person is None:
                 continue
             hits = await search(query=question, k=per_call, person=person)
-        else:  # feedback: the question with the best line (or the second best) found
-            position = 0 if step == "feedback" else 1
-            if len(first) <= position:
-                continue
-            hits = await search(query=f"{question} {first[position].text}", k=per_call)
+        else:  # feedback: the question with the best line recalled
+            hits = await search(query=f"{question} {recalled[0].text}", k=per_call)
         add(hits)
     return seen
 
@@ -340,16 +361,22 @@ def _bench_options(options: StoreOptions | None) -> StoreOptions:
 #: The knob grid the held-out mode chooses from on the two tuning conversations: the ranking
 #: knobs most likely to be fitted to the data (neighbour share, question discount and, with
 #: embeddings, the dense share).
-def knob_grid(with_embeddings: bool, with_facts: bool = False) -> list[dict[str, float]]:
+def knob_grid(with_embeddings: bool, units: frozenset[str] = frozenset()) -> list[dict[str, float]]:
     grid: list[dict[str, float]] = [
         {"neighbour_weight": n, "question_discount": q}
         for n in (0.2, 0.3, 0.45)
         for q in (0.3, 0.5, 0.8)
     ]
-    if with_embeddings:
-        grid = [{**knobs, "dense_weight": d} for knobs in grid for d in (0.4, 0.5, 0.6)]
-    if with_facts:  # the facts' share, at the other knobs' defaults
+    if with_embeddings:  # the dense share with the question discount (9 runs, not 27)
+        grid = [
+            {"dense_weight": d, "question_discount": q}
+            for d in (0.4, 0.5, 0.6)
+            for q in (0.3, 0.5, 0.8)
+        ]
+    if "facts" in units:  # the facts' share, at the other knobs' defaults
         grid += [{"fact_key_weight": w} for w in (0.0, 0.3, 0.9)]
+    if "summaries" in units:  # the summaries' lift, likewise
+        grid += [{"summary_weight": w} for w in (0.0, 0.25, 1.0)]
     return grid
 
 
@@ -365,6 +392,7 @@ async def held_out(
     calls: int = 4,
     per_call: int = 6,
     units: frozenset[str] = frozenset(),
+    strategies: list[str] | None = None,
 ) -> dict[str, Any]:
     """Tune on two conversations, report on the third, for each conversation in turn.
 
@@ -375,20 +403,20 @@ async def held_out(
     this split existed, so they are not held-out figures).
     """
     samples = json.loads(data_path.read_text())
-    budget = calls * per_call
+    budget = RECALLED + calls * per_call
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "memory.db"
         conversations = await ingest(samples, path, embedder, units)
         everyone = {c.index for c in conversations}
         defaults = await evaluate(path, conversations, embedder, _bench_options(None))
         by_knobs = {}
-        for knobs in knob_grid(embedder is not None, "facts" in units):
+        for knobs in knob_grid(embedder is not None, units):
             options = _bench_options(StoreOptions(ranking=replace(RankingConfig(), **knobs)))
             by_knobs[json.dumps(knobs, sort_keys=True)] = await evaluate(
                 path, conversations, embedder, options
             )
         by_strategy = {}
-        for strategy in STRATEGIES:
+        for strategy in strategies or list(STRATEGIES):
             by_strategy[strategy] = await evaluate(
                 path,
                 conversations,
@@ -414,9 +442,13 @@ async def held_out(
                 "held_out": held,
                 "knobs": json.loads(best_knobs),
                 "strategy": best_strategy,
-                "defaults": summary(only(defaults), (per_call, 10, budget)),
-                "tuned": summary(only(by_knobs[best_knobs]), (per_call, 10, budget)),
-                "scripted": summary(only(by_strategy[best_strategy]), (per_call, 10, budget)),
+                "defaults": summary(only(defaults), (10, budget)),
+                "tuned": summary(only(by_knobs[best_knobs]), (10, budget)),
+                "scripted": summary(only(by_strategy[best_strategy]), (10, budget)),
+                "strategies": {
+                    name: summary(only(answered), (10, budget))["recall"]["overall"]
+                    for name, answered in by_strategy.items()
+                },
             }
         )
     pooled = {
@@ -433,7 +465,7 @@ async def held_out(
                 )
                 if a.conversation == fold["held_out"]
             ],
-            (per_call, 10, budget),
+            (10, budget),
         )
         for name in ("defaults", "tuned", "scripted")
     }
@@ -449,6 +481,10 @@ def print_held_out(result: dict[str, Any], label: str) -> None:
             f" scripted strategy {fold['strategy']!r}"
         )
         _print_rows(fold, per_call, budget)
+        tried = ", ".join(
+            f"{name} {figures[f'@{budget}']:.3f}" for name, figures in fold["strategies"].items()
+        )
+        print(f"  every strategy on this conversation, R@{budget}: {tried}")
     print("\nall three held-out conversations pooled (each measured with its own fold's choice)")
     _print_rows(result["pooled"], per_call, budget)
 
@@ -460,9 +496,7 @@ def _print_rows(figures: dict[str, Any], per_call: int, budget: int) -> None:
         ("defaults", "one search (contract), defaults", 10),
         ("tuned", "one search, knobs tuned on the others", 10),
         ("defaults", "one search, defaults", budget),
-        ("scripted", "scripted search (tool calls)", budget),
-        ("scripted", "scripted search, first call only", per_call),
-        ("defaults", "one search, defaults", per_call),
+        ("scripted", "recall + scripted tool searches", budget),
     )
     for key, name, k in rows:
         recall = figures[key]["recall"]
@@ -577,7 +611,17 @@ def main() -> None:
         action="store_true",
         help="also store LoCoMo's observations (LLM-written facts citing their turns) as facts",
     )
+    parser.add_argument(
+        "--summaries",
+        action="store_true",
+        help="also store LoCoMo's session summaries (LLM-written) as summaries of their sessions",
+    )
     parser.add_argument("--calls", type=int, default=4, help="searches of the scripted model")
+    parser.add_argument(
+        "--strategies",
+        default=None,
+        help=f"scripted strategies to try, comma separated (default all: {', '.join(STRATEGIES)})",
+    )
     parser.add_argument("--per-call", type=int, default=6, help="lines each search returns")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="list questions missed at k=10")
@@ -600,13 +644,22 @@ def main() -> None:
     if args.question_discount is not None:
         knobs["question_discount"] = args.question_discount
     options = StoreOptions(ranking=replace(RankingConfig(), **knobs)) if knobs else None
-    units = frozenset({"facts"} if args.facts else ())
+    units = frozenset(
+        name for name, wanted in (("facts", args.facts), ("summaries", args.summaries)) if wanted
+    )
     label = "embedded default" if embedder is None else "with embeddings"
-    label += ", with facts as keys" if args.facts else ""
+    label += "".join(f", with {name} as keys" for name in sorted(units))
     try:
         if args.held_out:
             folds = asyncio.run(
-                held_out(args.data, embedder, calls=args.calls, per_call=args.per_call, units=units)
+                held_out(
+                    args.data,
+                    embedder,
+                    calls=args.calls,
+                    per_call=args.per_call,
+                    units=units,
+                    strategies=args.strategies.split(",") if args.strategies else None,
+                )
             )
             if args.json:
                 print(json.dumps(folds, indent=2))

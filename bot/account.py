@@ -265,7 +265,12 @@ class MemoryData:
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
         data = await self._memory.export(user_id=user_id, chat_id=chat_id)
-        document = {"messages": data["messages"], "facts": data["facts"], "media": data["media"]}
+        document = {
+            "messages": data["messages"],
+            "facts": data["facts"],
+            "media": data["media"],
+            "summaries": data["summaries"],
+        }
         if chat_id >= 0:
             rows = await self._memory.database.fetchall(
                 "SELECT id, chat_id, role, speaker, text, tg_message_id, tg_part_ids,"
@@ -312,7 +317,11 @@ class MemoryData:
             user_id=user_id, chat_id=chat_id, topic=topic, now=now
         )
         return TopicMatches(
-            items={"messages": preview.message_ids, "facts": preview.fact_ids},
+            items={
+                "messages": preview.message_ids,
+                "facts": preview.fact_ids,
+                "summaries": preview.summary_ids,
+            },
             examples={
                 "facts": tuple(TopicExample(f.text) for f in preview.facts[: self.EXAMPLES]),
                 "messages": tuple(
@@ -331,7 +340,11 @@ class MemoryData:
             user_id=user_id, chat_id=chat_id, message_ids=message_ids
         )
         total = await self._memory.forget_items(
-            user_id=user_id, chat_id=chat_id, message_ids=message_ids, fact_ids=fact_ids
+            user_id=user_id,
+            chat_id=chat_id,
+            message_ids=message_ids,
+            fact_ids=fact_ids,
+            summary_ids=list(items.get("summaries", ())),
         )
         return {"messages": len(present), "facts": max(0, total - len(present))}
 

@@ -321,7 +321,14 @@ async def test_in_a_group_a_topic_covers_the_groups_records_only(world: World) -
 #: Tables that hold nothing about a person or a group's conversation.
 NOT_PERSONAL = {"schema_versions", "memory_meta"}
 #: Search indexes and vectors: derived from messages and facts (exported there), erased with them.
-DERIVED = {"memory_scopes", "memory_fts", "memory_fact_fts", "memory_vectors", "memory_embed_queue"}
+DERIVED = {
+    "memory_scopes",
+    "memory_fts",
+    "memory_fact_fts",
+    "memory_summary_fts",
+    "memory_vectors",
+    "memory_embed_queue",
+}
 
 
 def _texts(rows: list[dict[str, Any]], key: str = "text") -> str:
@@ -337,6 +344,7 @@ PRIVATE_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
         and "ZEBRA in the group" in _texts(d["group_messages"])
     ),
     "memory_facts": lambda d: "ZEBRA fact" in _texts(d["facts"]),
+    "memory_summaries": lambda d: "ZEBRA summary" in _texts(d["summaries"]),
     "reminders": lambda d: {r["chat_id"] for r in d["reminders"]} == {ANNA, GROUP},
     "reminder_drafts": lambda d: "ZEBRA offer" in _texts(d["pending_reminders"]),
     "people": lambda d: [p["name"] for p in d["people"]] == ["Tom"],
@@ -383,6 +391,19 @@ async def _rows_of(
         row = await db.fetchone(
             f"SELECT COUNT(*) AS n FROM memory_media WHERE message_id IN ({marks})"
         )
+        return row["n"]
+    if table == "memory_summary_fts":  # the summaries of the owner's scope or words
+        summaries = await db.fetchall(
+            "SELECT id, scope_id, first_message_id, last_message_id FROM memory_summaries"
+        )
+        owned = [
+            row["id"]
+            for row in summaries
+            if row["scope_id"] == owner
+            or any(row["first_message_id"] <= m <= row["last_message_id"] for m in messages)
+        ]
+        marks = ", ".join(str(int(i)) for i in owned) or "NULL"
+        row = await db.fetchone(f"SELECT COUNT(*) AS n FROM {table} WHERE rowid IN ({marks})")
         return row["n"]
     if table == "memory_embed_queue":
         items = [("message", i) for i in messages] + [("fact", i) for i in facts]
@@ -450,6 +471,23 @@ async def _fill_everything(world: World) -> None:
         user_id=BOB, chat_id=GROUP, text="ZEBRA group fact", source_message_ids=[said], now=now
     )
     await memory.add_fact(user_id=BOB, chat_id=GROUP, text="The group climbs", now=now)
+    for user, name in ((ANNA, "ZEBRA"), (BOB, "Bob's")):
+        mine = await memory.add_message(
+            user_id=user, chat_id=user, role="user", text=f"{name} words summed up", at=now
+        )
+        await memory.add_summary(
+            user_id=user, chat_id=user, text=f"{name} summary", message_ids=[mine], now=now
+        )
+    # A group summary of Anna's words (it goes with them) and one of the group's own.
+    await memory.add_summary(
+        user_id=BOB, chat_id=GROUP, text="ZEBRA group summary", message_ids=[said], now=now
+    )
+    later = await memory.add_message(
+        user_id=BOB, chat_id=GROUP, role="user", text="Bob plans the climb", at=now, speaker="B"
+    )
+    await memory.add_summary(
+        user_id=BOB, chat_id=GROUP, text="The group planned a climb", message_ids=[later], now=now
+    )
     assert await memory.flush_embeddings() > 0  # memory_vectors
     world.embedder.down = True
     await memory.add_message(user_id=ANNA, chat_id=ANNA, role="user", text="ZEBRA queued", at=now)
@@ -521,6 +559,7 @@ GROUP_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
     "chats": lambda d: d["chat"]["id"] == GROUP and d["chat"]["title"] == "Climbing",
     "messages": lambda d: _texts(d["messages"]).count("in the group") == 2,
     "memory_facts": lambda d: "The group climbs" in _texts(d["facts"]),
+    "memory_summaries": lambda d: "The group planned" in _texts(d["summaries"]),
     "reminders": lambda d: {r["chat_id"] for r in d["reminders"]} == {GROUP},
     "reminder_drafts": lambda d: len(d["pending_reminders"]) == 2,
     "group_shares": lambda d: [m["user_id"] for m in d["sharing_members"]] == [ANNA, BOB],

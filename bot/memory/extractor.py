@@ -28,7 +28,7 @@ from typing import Any
 from bot.llm.types import LLM, ChatMessage, Completion, ToolSpec
 from bot.memory.facts import SourcesForgotten
 from bot.memory.store import MemoryStore
-from bot.memory.types import Fact, MemoryHit, MemoryKeys
+from bot.memory.types import Fact, MemoryHit, MemoryKeys, Summary
 from bot.storage import memory_scope
 
 __all__ = ["SAVE_FACTS_TOOL", "ExtractionResult", "FactExtractor"]
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 _MAX_OPERATIONS = 20
 _MAX_FACT_CHARS = 300
+_MAX_SUMMARY_CHARS = 600
 _MAX_MESSAGE_CHARS = 1500
 _KINDS = ("preference", "biography", "relationship", "plan", "event", "health", "work", "other")
 
@@ -76,7 +77,13 @@ SAVE_FACTS_TOOL: ToolSpec = {
                         },
                         "required": ["op"],
                     },
-                }
+                },
+                "summary": {
+                    "type": "string",
+                    "description": "One or two sentences on what the new messages were about "
+                    "(topics, people, places, plans, with dates), in the user's language; "
+                    "omit for small talk.",
+                },
             },
             "required": ["operations"],
         },
@@ -99,7 +106,10 @@ of the known facts it replaces (F1...). Never add a fact that contradicts a know
 - delete: a known fact is no longer true; give "replaces" with its ids.
 - none: nothing new is worth remembering.
 Cite in "source_messages" the ids (M1...) of the messages each fact comes from. Do not repeat \
-facts that are already known unchanged."""
+facts that are already known unchanged.
+Also give "summary": one or two sentences on what the new messages were about (topics, people, \
+places, plans, with dates), so this stretch of the conversation can be found later; leave it \
+out when it was only small talk."""
 
 
 @dataclass(slots=True)
@@ -112,6 +122,8 @@ class ExtractionResult:
     retracted: list[int] = field(default_factory=list)
     #: Operations that could not be applied (malformed, unknown ids...).
     skipped: int = 0
+    #: The summary of the messages, if the model wrote one.
+    summary: Summary | None = None
 
     @property
     def changed(self) -> bool:
@@ -211,6 +223,16 @@ class FactExtractor:
                 await apply.operation(operation)
             except SourcesForgotten:
                 raise _Fenced from None
+        summary = _summary(completion.tool_calls)
+        if summary:
+            check_fence()  # a summary of forgotten words would bring them back
+            apply.result.summary = await self._store.add_summary(
+                user_id=user_id,
+                chat_id=chat_id,
+                text=summary,
+                message_ids=[message.message_id for message in messages],
+                now=now,
+            )
         return apply.result
 
     async def _ask(self, scope_id: int, prompt: list[ChatMessage]) -> Completion:
@@ -295,6 +317,22 @@ def _operations(tool_calls: Sequence[Any]) -> list[Any] | None:
             if isinstance(operations, Mapping):  # a single operation, not wrapped in a list
                 return [operations]
         logger.warning("save_facts call with unusable arguments: %.200r", arguments)
+    return None
+
+
+def _summary(tool_calls: Sequence[Any]) -> str | None:
+    """The summary of the first save_facts call that has one (short, one line)."""
+    for call in tool_calls or ():
+        arguments = getattr(call, "arguments", None)
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except ValueError:
+                continue
+        if getattr(call, "name", None) == "save_facts" and isinstance(arguments, Mapping):
+            summary = arguments.get("summary")
+            if isinstance(summary, str) and summary.strip():
+                return " ".join(summary.split())[:_MAX_SUMMARY_CHARS]
     return None
 
 

@@ -35,7 +35,13 @@ from bot.memory.index import (
 )
 from bot.memory.ingest import MessageWriter
 from bot.memory.search import FACT_TABLE, MESSAGE_TABLE, Searcher, fact_from_row
-from bot.memory.types import ForgetPreview
+from bot.memory.summaries import (
+    SUMMARY_TABLE,
+    delete_summaries,
+    summaries_by_ids,
+    summaries_covering,
+)
+from bot.memory.types import ForgetPreview, Summary
 from bot.storage import Database, from_db_time, tg_message_ids
 
 __all__ = ["Forgetter"]
@@ -69,6 +75,10 @@ class Forgetter:
             facts = column(conn, "SELECT id FROM memory_facts WHERE scope_id = ?", (scope_id,))
             self._delete_messages(conn, scope_id, messages, reencode=False)  # no followers left
             delete_facts(conn, self._vectors, scope_id, facts)
+            summaries = column(
+                conn, "SELECT id FROM memory_summaries WHERE scope_id = ?", (scope_id,)
+            )
+            delete_summaries(conn, scope_id, summaries)
             # Vectors whose items went without them (the extension was missing), then the key
             # and the counters: a later message starts the scope afresh, under a new key.
             conn.execute("DELETE FROM memory_vectors WHERE scope_id = ?", (scope_id,))
@@ -77,7 +87,7 @@ class Forgetter:
 
         messages, facts = await self._db.run_write(erasing(forget_all))
         self._keys.invalidate(scope_id)  # before the write lock lets another write in
-        await self._after_delete(scope_id, messages=messages, facts=facts)
+        await self._after_delete(scope_id, messages=messages, facts=facts, summaries=True)
         return messages + facts
 
     async def preview_topic(self, scope_id: int, topic: str, now: datetime) -> ForgetPreview:
@@ -95,20 +105,29 @@ class Forgetter:
         order = {message_id: rank for rank, message_id in enumerate(message_ids)}
         sample.sort(key=lambda candidate: order[candidate.id])
         facts = self._searcher.facts_by_ids(conn, scope_id, all_fact_ids)
+        summaries = set(self._searcher.topic_summaries(conn, scope_id, topic, now))
+        summaries.update(summaries_covering(conn, scope_id, message_ids))
         return ForgetPreview(
             topic=topic,
             message_ids=tuple(message_ids),
             fact_ids=tuple(all_fact_ids),
             sample_messages=tuple(candidate.hit() for candidate in sample),
             facts=tuple(sorted(facts, key=lambda fact: fact.id)),
+            summary_ids=tuple(sorted(summaries)),
         )
 
     async def forget_items(
-        self, scope_id: int, message_ids: Sequence[int], fact_ids: Sequence[int]
+        self,
+        scope_id: int,
+        message_ids: Sequence[int],
+        fact_ids: Sequence[int],
+        summary_ids: Sequence[int] = (),
     ) -> int:
-        """Delete these messages and facts if they are in the scope; return how many went."""
+        """Delete these messages, facts and summaries if they are in the scope, with the
+        summaries of stretches that held any of the messages; return how many messages and
+        facts went."""
 
-        def forget_items(conn: sqlite3.Connection) -> tuple[int, int]:
+        def forget_items(conn: sqlite3.Connection) -> tuple[int, int, int]:
             messages = scoped_message_ids(conn, scope_id, message_ids)
             # With the facts drawn from these messages since the preview was shown (learning
             # that finished in between): they would bring the forgotten words back.
@@ -116,18 +135,20 @@ class Forgetter:
                 set(_scoped_fact_ids(conn, scope_id, fact_ids))
                 | set(_facts_citing(conn, scope_id, messages))
             )
+            summaries = {*summary_ids, *summaries_covering(conn, scope_id, messages)}
             self._delete_messages(conn, scope_id, messages, reencode=True)
             delete_facts(conn, self._vectors, scope_id, facts)
-            return len(messages), len(facts)
+            gone = delete_summaries(conn, scope_id, sorted(summaries))
+            return len(messages), len(facts), gone
 
-        messages, facts = await self._db.run_write(erasing(forget_items))
-        await self._after_delete(scope_id, messages=messages, facts=facts)
+        messages, facts, summaries = await self._db.run_write(erasing(forget_items))
+        await self._after_delete(scope_id, messages=messages, facts=facts, summaries=summaries > 0)
         return messages + facts
 
     async def export(self, scope_id: int) -> dict[str, Any]:
         """Everything remembered in the scope, JSON-serialisable (ISO timestamps)."""
 
-        def export(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+        def export(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], list[Summary]]:
             messages = conn.execute(
                 "SELECT id, chat_id, user_id, role, speaker, text, tg_message_id, tg_part_ids,"
                 " reply_to_tg_id, thread, at FROM messages WHERE scope_id = ? ORDER BY id",
@@ -136,14 +157,18 @@ class Forgetter:
             facts = conn.execute(
                 "SELECT * FROM memory_facts WHERE scope_id = ? ORDER BY id", (scope_id,)
             ).fetchall()
-            return messages, facts
+            summary_ids = column(
+                conn, "SELECT id FROM memory_summaries WHERE scope_id = ?", (scope_id,)
+            )
+            return messages, facts, summaries_by_ids(conn, scope_id, summary_ids)
 
-        messages, facts = await self._db.run(export)
+        messages, facts, summaries = await self._db.run(export)
         return {
             "scope_id": scope_id,
             "exported_at": utcnow().isoformat(),
             "messages": [_exported_message(row) for row in messages],
             "facts": [fact_from_row(row).to_dict() for row in facts],
+            "summaries": [summary.to_dict() for summary in summaries],
         }
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
@@ -158,6 +183,10 @@ class Forgetter:
             _move_index(conn, old_scope, new_scope)
             conn.execute(
                 "UPDATE memory_facts SET scope_id = ? WHERE scope_id = ?", (new_scope, old_scope)
+            )
+            conn.execute(
+                "UPDATE memory_summaries SET scope_id = ? WHERE scope_id = ?",
+                (new_scope, old_scope),
             )
             self._vectors.move_scope(conn, old_scope, new_scope)
             conn.execute(
@@ -222,7 +251,9 @@ class Forgetter:
         if reencode:
             self._writer.reencode_followers(conn, scope_id, message_ids)
 
-    async def _after_delete(self, scope_id: int, *, messages: int, facts: int) -> None:
+    async def _after_delete(
+        self, scope_id: int, *, messages: int, facts: int, summaries: bool = False
+    ) -> None:
         """After the deleting transaction: drop cached words, then scrub the indexes that lost
         rows, so the deleted words leave their pages too."""
         self._writer.forget_recent(scope_id)  # before the write lock lets another write in
@@ -230,6 +261,8 @@ class Forgetter:
             await scrub_index(self._db, MESSAGE_TABLE)
         if facts:
             await scrub_index(self._db, FACT_TABLE)
+        if summaries:
+            await scrub_index(self._db, SUMMARY_TABLE)
 
 
 def _move_index(conn: sqlite3.Connection, old_scope: int, new_scope: int) -> None:
@@ -250,7 +283,11 @@ def _move_index(conn: sqlite3.Connection, old_scope: int, new_scope: int) -> Non
         return
     # Both scopes have rows (the supergroup spoke before the move): re-key the old rows.
     new_code = encode_key(rows[new_scope][1])
-    for table, source in (("memory_fts", "messages"), ("memory_fact_fts", "memory_facts")):
+    for table, source in (
+        ("memory_fts", "messages"),
+        ("memory_fact_fts", "memory_facts"),
+        ("memory_summary_fts", "memory_summaries"),
+    ):
         bodies = conn.execute(
             f"SELECT f.rowid, f.body FROM {table} AS f JOIN {source} AS s ON s.id = f.rowid"
             " WHERE s.scope_id = ?",

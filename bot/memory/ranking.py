@@ -107,6 +107,12 @@ class RankingConfig:
     fact_key_weight: float = 0.6
     fact_key_min_share: float = 0.3
     fact_keys: int = 5
+    #: Summaries as keys to their stretch: a message inside the stretch of one of the
+    #: summary_keys best summaries has its score multiplied by 1 + summary_weight x the share
+    #: of the query's weight the summary holds (under summary_min_share: no lift).
+    summary_weight: float = 0.5
+    summary_min_share: float = 0.3
+    summary_keys: int = 3
 
 
 @dataclass(frozen=True, slots=True)

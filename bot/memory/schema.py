@@ -103,4 +103,25 @@ MEMORY_MIGRATIONS: list[Migration] = [
         CREATE INDEX memory_media_message ON memory_media (message_id);
         """,
     ),
+    Migration(
+        4,
+        """
+        -- Summaries of stretches of conversation (a session, a topic), written in the background
+        -- with the facts. Extra search keys: a summary matching a question lifts the messages
+        -- of its stretch (first_message_id..last_message_id of the scope).
+        CREATE TABLE memory_summaries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            scope_id INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            first_message_id INTEGER NOT NULL,
+            last_message_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX memory_summaries_scope ON memory_summaries (scope_id, first_message_id);
+        -- rowid = memory_summaries.id.
+        CREATE VIRTUAL TABLE memory_summary_fts USING fts5(
+            body, detail=none, columnsize=0, tokenize='porter unicode61 remove_diacritics 2'
+        );
+        """,
+    ),
 ]

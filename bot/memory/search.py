@@ -47,6 +47,7 @@ from bot.memory.ranking import (
     term_weights,
     top_candidates,
 )
+from bot.memory.summaries import SUMMARY_TABLE, summaries_by_ids
 from bot.memory.timehints import TimeWindow
 from bot.memory.types import Fact, MemoryHit
 from bot.storage import from_db_time, to_db_time
@@ -184,6 +185,8 @@ class Searcher:
             ranked = self._through_facts(
                 conn, scope_id, code, plan, now, ranked, weights, before_id, ids
             )
+        if self._config.summary_weight > 0:
+            ranked = self._through_summaries(conn, scope_id, code, plan, ranked)
         if query_vector is not None:
             dense = self._nearest(conn, "message", scope_id, query_vector, before_id, ids)
             if dense:
@@ -298,6 +301,45 @@ class Searcher:
         result = list(by_id.values())
         result.sort(key=lambda c: (c.score, c.id), reverse=True)
         return result
+
+    def _through_summaries(
+        self,
+        conn: sqlite3.Connection,
+        scope_id: int,
+        code: str,
+        plan: QueryPlan,
+        ranked: list[Candidate],
+    ) -> list[Candidate]:
+        """Lift the candidates inside the stretch of a summary that matches the query."""
+        config = self._config
+        if not ranked or not plan.terms or not _has_summaries(conn, scope_id):
+            return ranked
+        postings = self._postings(conn, SUMMARY_TABLE, code, plan, None, with_context=False)
+        if not postings:
+            return ranked
+        total = sum(term.weight for term in plan.terms) or 1.0
+        held: dict[int, float] = {}
+        for posting in postings:
+            for row in posting.own:
+                held[row] = held.get(row, 0.0) + posting.term.weight
+        scores = raw_scores(postings, max(len(held), 1), config)
+        stretches = [
+            (summary.first_message_id, summary.last_message_id, held[summary.id] / total)
+            for summary in summaries_by_ids(
+                conn, scope_id, top_candidates(scores, config.summary_keys)
+            )
+            if held[summary.id] / total >= config.summary_min_share
+        ]
+        if not stretches:
+            return ranked
+        for candidate in ranked:
+            share = max(
+                (share for first, last, share in stretches if first <= candidate.id <= last),
+                default=0.0,
+            )
+            candidate.score *= 1.0 + config.summary_weight * share
+        ranked.sort(key=lambda c: (c.score, c.id), reverse=True)
+        return ranked
 
     @staticmethod
     def _id_range(
@@ -498,6 +540,19 @@ class Searcher:
         facts = self._matching(conn, FACT_TABLE, code, plan, _fact_count(conn, scope_id))
         return messages, facts
 
+    def topic_summaries(
+        self, conn: sqlite3.Connection, scope_id: int, topic: str, now: datetime
+    ) -> list[int]:
+        """Summary ids that hold enough of a topic's words (as :meth:`topic_matches`)."""
+        code = self._keys.code(conn, scope_id)
+        if code is None or not _has_summaries(conn, scope_id):
+            return []
+        plan = QueryPlan(terms=plan_query(topic, now, config=self._config, expand=False).terms)
+        count = conn.execute(
+            "SELECT count(*) FROM memory_summaries WHERE scope_id = ?", (scope_id,)
+        ).fetchone()
+        return self._matching(conn, SUMMARY_TABLE, code, plan, count[0] if count else 0)
+
     def _matching(
         self, conn: sqlite3.Connection, table: str, code: str, plan: QueryPlan, documents: int
     ) -> list[int]:
@@ -601,6 +656,15 @@ def _count(conn: sqlite3.Connection, table: str, code: str, posting: TermPosting
         (fts_query(scoped_term(code, index_word(posting.term.word), OWN_MARK)),),
     ).fetchone()
     return row[0] if row else len(posting.own)
+
+
+def _has_summaries(conn: sqlite3.Connection, scope_id: int) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM memory_summaries WHERE scope_id = ? LIMIT 1", (scope_id,)
+        ).fetchone()
+        is not None
+    )
 
 
 def _fact_count(conn: sqlite3.Connection, scope_id: int) -> int:

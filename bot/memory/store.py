@@ -38,7 +38,8 @@ from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall, asks_about_the_past, select_for_budget
 from bot.memory.schema import MEMORY_MIGRATIONS
 from bot.memory.search import Candidate, Searcher, SearchFilter
-from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage
+from bot.memory.summaries import insert_summary
+from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage, Summary
 from bot.storage import CORE_MIGRATIONS, Database, memory_scope
 
 __all__ = ["MemoryStore", "StoreOptions"]
@@ -81,6 +82,7 @@ class MemoryStore:
             embedder,
             query_embed_timeout=options.query_embed_timeout,
         )
+        self._keys = keys
         self._facts = FactBook(db, keys, vectors, queue_embeddings=embedder is not None)
         self._forgetter = Forgetter(db, keys, vectors, self._searcher, self._writer)
         self._vectors = vectors
@@ -413,6 +415,24 @@ class MemoryStore:
             )
         )
 
+    # --- summaries ----------------------------------------------------------------------------
+
+    async def add_summary(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        message_ids: Sequence[int],
+        now: datetime,
+    ) -> Summary | None:
+        """Remember a summary of these messages (their stretch, first to last, in the scope);
+        None without text or without any of the messages in the scope."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        return await self._db.run_write(
+            lambda conn: insert_summary(conn, self._keys, scope_id, text, message_ids, aware(now))
+        )
+
     # --- forgetting, export, migration --------------------------------------------------------
 
     def on_forget(self, listener: Callable[[int], None]) -> None:
@@ -446,11 +466,14 @@ class MemoryStore:
         chat_id: int,
         message_ids: Sequence[int] = (),
         fact_ids: Sequence[int] = (),
+        summary_ids: Sequence[int] = (),
     ) -> int:
-        """Delete these messages and facts everywhere; ids outside the scope are ignored."""
+        """Delete these messages, facts and summaries everywhere (and the summaries of the
+        messages' stretches); ids outside the scope are ignored. Returns how many messages and
+        facts went."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
         self._fence(scope_id)
-        return await self._forgetter.forget_items(scope_id, message_ids, fact_ids)
+        return await self._forgetter.forget_items(scope_id, message_ids, fact_ids, summary_ids)
 
     async def forget_topic(self, *, user_id: int, chat_id: int, topic: str, now: datetime) -> int:
         """Preview and delete in one call (for callers that already asked the user)."""
@@ -462,10 +485,12 @@ class MemoryStore:
             chat_id=chat_id,
             message_ids=preview.message_ids,
             fact_ids=preview.fact_ids,
+            summary_ids=preview.summary_ids,
         )
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
-        """Everything remembered in the scope: messages and facts, JSON-serialisable."""
+        """Everything remembered in the scope: messages, facts, media and summaries,
+        JSON-serialisable."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
         data = await self._forgetter.export(scope_id)
         data["media"] = await self._db.run(lambda conn: export_media(conn, scope_id))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-__all__ = ["Fact", "ForgetPreview", "MemoryHit", "MemoryKeys", "NewMessage"]
+__all__ = ["Fact", "ForgetPreview", "MemoryHit", "MemoryKeys", "NewMessage", "Summary"]
 
 
 class MemoryKeys(TypedDict):
@@ -89,6 +89,27 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """A summary of a stretch of conversation, pointing back to its first and last message."""
+
+    id: int
+    scope_id: int
+    text: str
+    first_message_id: int
+    last_message_id: int
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "first_message_id": self.first_message_id,
+            "last_message_id": self.last_message_id,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetPreview:
     """What "forget this topic" would delete, for the user to confirm before anything goes."""
 
@@ -98,6 +119,8 @@ class ForgetPreview:
     #: The best-matching messages and the facts, to show the user (messages are a sample).
     sample_messages: tuple[MemoryHit, ...]
     facts: tuple[Fact, ...]
+    #: Summaries naming the topic or covering a matching message (they go too).
+    summary_ids: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:

@@ -195,3 +195,31 @@ async def test_nothing_to_do_without_messages_and_schedule_runs_in_background(
     task = extractor.schedule(user_id=1, chat_id=1, now=NOW, message_ids=ids)
     await extractor.drain()
     assert task.done() and task.result().added[0].text == "Anna runs."
+
+
+async def test_the_learner_writes_a_summary_of_the_stretch(tmp_path: Path) -> None:
+    store = await MemoryStore.open(tmp_path / "summary.db")
+    try:
+        now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+        ids = [
+            await store.add_message(user_id=1, chat_id=1, role="user", text=text, at=now)
+            for text in ("我们四月去日本", "先去京都，再去大阪")
+        ]
+        completion = save_facts({"op": "add", "text": "用户四月去日本旅行。"})
+        completion.tool_calls[0].arguments["summary"] = "  计划四月的日本之行：京都，然后大阪。 "
+        llm = ScriptedLLM([completion])
+        result = await FactExtractor(llm, store).process(
+            user_id=1, chat_id=1, now=now, message_ids=ids
+        )
+        assert result.summary is not None
+        assert result.summary.text == "计划四月的日本之行：京都，然后大阪。"
+        assert (result.summary.first_message_id, result.summary.last_message_id) == (ids[0], ids[1])
+        assert "summary" in llm.last_prompt
+        # No summary for small talk: nothing stored.
+        llm.replies.append(save_facts({"op": "none"}))
+        again = await FactExtractor(llm, store).process(
+            user_id=1, chat_id=1, now=now, message_ids=ids
+        )
+        assert again.summary is None
+    finally:
+        await store.close()

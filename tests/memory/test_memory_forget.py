@@ -68,6 +68,7 @@ async def test_forget_all_erases_the_scope_and_only_it(store: MemoryStore) -> No
         "messages": [],
         "facts": [],
         "media": [],
+        "summaries": [],
     }
     assert [h.message_id for h in await store.search(user_id=2, query="sailing", now=NOW)] == theirs
     # Memory starts afresh afterwards.

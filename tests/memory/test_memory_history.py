@@ -218,3 +218,66 @@ async def test_a_fact_leads_to_the_turns_it_came_from(store: MemoryStore) -> Non
     hits = await store.search(user_id=2, query="我什么时候搬到深圳的？", now=NOW, k=3)
     assert said in [hit.message_id for hit in hits]
     assert said not in [h.message_id for h in await store.search(user_id=1, query="深圳 搬")]
+
+
+async def test_a_summary_leads_to_its_stretch_and_goes_with_it(store: MemoryStore) -> None:
+    """Two evenings say the same about Kyoto; the one summarised as the trip plan ranks first."""
+    plan = []
+    for minute, text in enumerate(["Booked it!", "Kyoto, finally!", "all paid"]):
+        plan.append(
+            await store.add_message(
+                user_id=1,
+                chat_id=1,
+                role="user",
+                text=text,
+                at=NOW + timedelta(minutes=minute),
+            )
+        )
+    other = await store.add_message(
+        user_id=1,
+        chat_id=1,
+        role="user",
+        text="Kyoto, finally!",  # a colleague's photos, weeks later
+        at=NOW + timedelta(days=20),
+    )
+    question = "what was the plan for my Japan trip to Kyoto?"
+    before = await store.search(user_id=1, query=question, now=NOW + timedelta(days=30), k=1)
+    assert [hit.message_id for hit in before] == [other]
+    summary = await store.add_summary(
+        user_id=1,
+        chat_id=1,
+        text="Anna planned her Japan trip for April: Kyoto, then Osaka.",
+        message_ids=plan,
+        now=NOW,
+    )
+    assert summary is not None and (summary.first_message_id, summary.last_message_id) == (
+        plan[0],
+        plan[-1],
+    )
+    after = await store.search(user_id=1, query=question, now=NOW + timedelta(days=30), k=1)
+    assert [hit.message_id for hit in after] == [plan[1]]
+    exported = await store.export(user_id=1, chat_id=1)
+    assert [s["text"] for s in exported["summaries"]] == [summary.text]
+    assert await store.export(user_id=2, chat_id=2) | {"exported_at": None} == {
+        "scope_id": 2,
+        "exported_at": None,
+        "messages": [],
+        "facts": [],
+        "summaries": [],
+    }
+    # Forgetting the topic takes the summary (it names Japan) and its stretch's matches.
+    preview = await store.preview_forget_topic(user_id=1, chat_id=1, topic="Japan", now=NOW)
+    assert preview.summary_ids == (summary.id,)
+    await store.forget_topic(user_id=1, chat_id=1, topic="Japan", now=NOW)
+    assert (await store.export(user_id=1, chat_id=1))["summaries"] == []
+    # Forgetting one message of a stretch forgets its summary too.
+    again = await store.add_summary(
+        user_id=1, chat_id=1, text="Anna's trip plan", message_ids=plan, now=NOW
+    )
+    assert again is not None
+    await store.forget_items(user_id=1, chat_id=1, message_ids=[plan[2]])
+    assert (await store.export(user_id=1, chat_id=1))["summaries"] == []
+    # No summary of another scope's messages.
+    assert (
+        await store.add_summary(user_id=2, chat_id=2, text="x", message_ids=plan, now=NOW) is None
+    )
