@@ -294,10 +294,10 @@ class Searcher:
         for candidate in fresh:
             by_id[candidate.id] = candidate
         for message_id, score in lift.items():
-            candidate = by_id.get(message_id)
-            if candidate is not None:
-                floor = score * self._time_factor(plan, candidate.at, now)
-                candidate.score = max(candidate.score, floor)
+            cited = by_id.get(message_id)
+            if cited is not None:
+                floor = score * self._time_factor(plan, cited.at, now)
+                cited.score = max(cited.score, floor)
         result = list(by_id.values())
         result.sort(key=lambda c: (c.score, c.id), reverse=True)
         return result
