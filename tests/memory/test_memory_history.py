@@ -263,6 +263,7 @@ async def test_a_summary_leads_to_its_stretch_and_goes_with_it(store: MemoryStor
         "exported_at": None,
         "messages": [],
         "facts": [],
+        "media": [],
         "summaries": [],
     }
     # Forgetting the topic takes the summary (it names Japan) and its stretch's matches.
