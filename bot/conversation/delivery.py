@@ -8,6 +8,7 @@ stored like an answer of the bot's.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.conversation.service import ConversationService
 from bot.reminders import Delivery, Outgoing, SendResult, SendStatus
@@ -26,7 +27,10 @@ class RememberedDelivery:
 
     async def send(self, message: Outgoing) -> SendResult:
         result = await self._inner.send(message)
-        if result.status == SendStatus.SENT:
+        if result.status != SendStatus.SENT:
+            return result
+
+        async def remember() -> None:
             try:
                 await self._conversation.record_sent(
                     chat_id=message.chat_id, text=message.text, tg_message_id=result.message_id
@@ -34,4 +38,7 @@ class RememberedDelivery:
             except Exception:
                 # The message is out; a storage hiccup must not make the scheduler send it again.
                 logger.exception("could not keep a delivered message of chat %s", message.chat_id)
-        return result
+
+        # Kept only after the sender wrote `delivered`: indexing first widened the window in
+        # which a crash makes the scheduler send the message again.
+        return replace(result, follow_up=remember)

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.people.digest import Digest, DigestComposer, DigestUser, digest_settings, next_digest_at
 from bot.reminders.background import PassLoop, backoff, gather_bounded, retry_delay, seconds_until
-from bot.reminders.delivery import Delivery, Outgoing, SendResult, SendStatus
+from bot.reminders.delivery import Delivery, Outgoing, SendResult, SendStatus, run_follow_up
 from bot.storage import Database, from_db_time, to_db_time
 
 __all__ = ["DigestReport", "DigestRunner", "RunnerOptions"]
@@ -306,6 +306,7 @@ class DigestRunner:
         now = self._clock.now()
         if result.sent:
             await self._finish_sent(claim, digest, result, now)
+            await run_follow_up(result)  # after the digest is marked sent, never before
             report.sent += 1
         elif result.status == SendStatus.BLOCKED:
             await self._skip_day(claim, digest.today, now, result.error)

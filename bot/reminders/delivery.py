@@ -6,12 +6,16 @@ anything with the same ``send`` method.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.conversation import Button
 
-__all__ = ["Delivery", "Outgoing", "SendResult", "SendStatus"]
+__all__ = ["Delivery", "Outgoing", "SendResult", "SendStatus", "run_follow_up"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +45,24 @@ class SendResult:
     retry_after: float | None = None
     new_chat_id: int | None = None
     error: str = ""
+    #: Work a delivery leaves for after the sender has written ``delivered`` (keeping the message
+    #: in the chat's history): nothing may stand between Telegram's acceptance and that write,
+    #: or a crash in between sends the message again. Run it with :func:`run_follow_up`.
+    follow_up: Callable[[], Awaitable[None]] | None = field(default=None, compare=False)
 
     @property
     def sent(self) -> bool:
         return self.status == SendStatus.SENT
+
+
+async def run_follow_up(result: SendResult) -> None:
+    """Run a sent message's follow-up work (once its delivery is recorded); never raises."""
+    if result.follow_up is None:
+        return
+    try:
+        await result.follow_up()
+    except Exception:
+        logger.exception("follow-up work after a delivery failed")
 
 
 class Delivery(Protocol):

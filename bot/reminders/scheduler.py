@@ -71,7 +71,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.reminders.background import PassLoop, backoff, gather_bounded, retry_delay, seconds_until
-from bot.reminders.delivery import Delivery, SendResult, SendStatus
+from bot.reminders.delivery import Delivery, SendResult, SendStatus, run_follow_up
 from bot.reminders.messages import due_message, summary_message
 from bot.reminders.model import Reminder
 from bot.reminders.recurrence import next_occurrence
@@ -250,6 +250,7 @@ class Scheduler:
 
             await self._record(reminder, delivered, sent=True)
             report.sent += 1
+            await run_follow_up(result)  # only now: nothing before `delivered` but the send
             if self._on_sent is not None:
                 self._on_sent(reminder, result.message_id)
         elif result.status == SendStatus.MIGRATED and result.new_chat_id is not None:
@@ -412,6 +413,7 @@ class Scheduler:
                     )
 
                 await self._record(item, delivered, sent=True)
+            await run_follow_up(result)
             report.summarized += len(reminders)
             report.summaries += 1
             return

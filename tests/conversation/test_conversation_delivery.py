@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.conversation.delivery import RememberedDelivery
 from bot.reminders import Outgoing, SendResult, SendStatus
+from bot.reminders.delivery import run_follow_up
 
 
 class _Inner:
@@ -30,7 +31,10 @@ class _Conversation:
 async def test_a_sent_message_is_kept_and_a_failed_one_is_not() -> None:
     conversation = _Conversation()
     sent = RememberedDelivery(_Inner(SendResult(SendStatus.SENT, message_id=7)), conversation)  # type: ignore[arg-type]
-    assert (await sent.send(Outgoing(chat_id=5, text="⏰ stretch"))).status == SendStatus.SENT
+    result = await sent.send(Outgoing(chat_id=5, text="⏰ stretch"))
+    assert result.status == SendStatus.SENT
+    assert conversation.kept == []  # not before the sender recorded the delivery
+    await run_follow_up(result)
     refused = RememberedDelivery(_Inner(SendResult(SendStatus.RETRY)), conversation)  # type: ignore[arg-type]
     assert (await refused.send(Outgoing(chat_id=5, text="⏰ again"))).status == SendStatus.RETRY
     assert conversation.kept == [{"chat_id": 5, "text": "⏰ stretch", "tg_message_id": 7}]
@@ -41,4 +45,6 @@ async def test_storage_trouble_never_turns_a_sent_reminder_into_a_resend() -> No
         _Inner(SendResult(SendStatus.SENT, message_id=7)),
         _Conversation(fail=True),  # type: ignore[arg-type]
     )
-    assert (await delivery.send(Outgoing(chat_id=5, text="⏰ stretch"))).status == SendStatus.SENT
+    result = await delivery.send(Outgoing(chat_id=5, text="⏰ stretch"))
+    assert result.status == SendStatus.SENT
+    await run_follow_up(result)  # logged, never raised

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.clock import SystemClock
-from bot.reminders import NewReminder, SendResult, SendStatus, Status
+from bot.reminders import NewReminder, Outgoing, SendResult, SendStatus, Status
 from bot.reminders.scheduler import SchedulerOptions
 from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World, make_world
 
@@ -559,3 +560,25 @@ async def test_an_hourly_rule_starting_in_the_repeated_hour_keeps_its_phase(
         assert fired == [datetime(2026, 10, 25, hour, 30, tzinfo=UTC) for hour in (1, 4, 7)]
     finally:
         await world.close()
+
+
+async def test_delivered_is_written_before_any_other_work_after_the_send(world: World) -> None:
+    """Whatever a delivery does after Telegram accepted the message (keeping it in the chat's
+    history) runs only once the row says delivered: a crash in between cannot resend it."""
+    await world.service.remind(ANNA, "in 1 hour call the plumber")
+    seen: list[str] = []
+    plain = world.delivery.send
+
+    async def send_then_follow_up(message: Outgoing) -> SendResult:
+        result = await plain(message)
+
+        async def remember() -> None:
+            [reminder] = await world.service.repo.for_user(ANNA.user_id)
+            seen.append(reminder.status)
+
+        return replace(result, follow_up=remember)
+
+    world.delivery.send = send_then_follow_up  # type: ignore[method-assign]
+    world.clock.advance(timedelta(hours=1))
+    assert (await world.service.scheduler.run_due()).sent == 1
+    assert seen == [Status.DELIVERED]
