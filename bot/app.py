@@ -29,6 +29,7 @@ from bot.people import PeopleService, people_tools
 from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
+from bot.storage.inbox import SQLiteInbox
 from bot.telegram.runner import StartupError, serve
 
 __all__ = ["build_services", "close_services", "main", "run", "tune_garbage_collector"]
@@ -114,6 +115,7 @@ async def build_services(
         account=account,
         people=people,
         media=media,
+        inbox=await SQLiteInbox.open(db),
         closers=closers,
     )
 

@@ -15,6 +15,7 @@ from bot.memory import MemoryStore
 from bot.people import PeopleService
 from bot.reminders import ReminderService
 from bot.storage import ChatRepository, Database, UserRepository
+from bot.storage.inbox import Inbox
 
 __all__ = ["Services"]
 
@@ -35,5 +36,7 @@ class Services:
     account: AccountService
     people: PeopleService
     media: MediaService
+    #: Updates taken from Telegram until they were handled.
+    inbox: Inbox
     #: Network clients the composition root opened, closed last at shutdown.
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

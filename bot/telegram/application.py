@@ -22,7 +22,7 @@ from bot.i18n import LANGUAGES, Catalog, pick_language
 from bot.services import Services
 from bot.telegram.handlers import FEATURES, basics
 from bot.telegram.handlers.common import App
-from bot.telegram.polling import TolerantBot
+from bot.telegram.inbox import InboxBot
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.transport import telegram_requests
 from bot.telegram.updates import PerChatUpdateProcessor
@@ -58,8 +58,10 @@ def build_application(
     # aiohttp, like the model's transport: a pool for the handlers' calls, one connection for
     # getUpdates (see bot.telegram.transport for why not PTB's default httpx).
     calls, polling = (request, request) if request is not None else telegram_requests()
-    bot = TolerantBot(
+    bot = InboxBot(
         settings.telegram_bot_token.get_secret_value(),
+        inbox=services.inbox,
+        now=services.clock.now,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_file_base_url,
         request=calls,
@@ -71,8 +73,8 @@ def build_application(
             group_per_minute=settings.rate_group_per_minute,
         ),
     )
-    builder = ApplicationBuilder().bot(bot).concurrent_updates(PerChatUpdateProcessor())
-    app = builder.build()
+    processor = PerChatUpdateProcessor(inbox=services.inbox)
+    app = ApplicationBuilder().bot(bot).concurrent_updates(processor).build()
     app.bot_data["services"] = services
     app.add_handler(TypeHandler(Update, ignore_edits), group=-2)
     if settings.allowed_user_ids:

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.clock import utcnow
 from bot.config import ConfigError, Settings
 from bot.conversation.delivery import RememberedDelivery
 from bot.groups import ActiveChatDelivery
 from bot.services import Services
+from bot.storage.inbox import Inbox
 from bot.telegram.application import announce_commands, build_application
 from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.inbox import resume_inbox
 from bot.telegram.updates import park_updates
 from bot.telegram.webhook import WebhookServer
 
@@ -60,9 +65,12 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
     try:
         await announce_commands(app)
         await app.start()
+        await resume_inbox(app, services.inbox)  # what the last run left, before anything new
         webhook: WebhookServer | None = None
         if settings.webhook_url:
-            webhook = await start_webhook(app, settings)
+            webhook = await start_webhook(
+                app, settings, inbox=services.inbox, now=services.clock.now
+            )
         else:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
@@ -93,21 +101,37 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
 
 
 async def start_webhook(
-    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+    app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    *,
+    inbox: Inbox | None = None,
+    now: Callable[[], datetime] = utcnow,
 ) -> WebhookServer:
     """Listen for Telegram's posts, then tell Telegram where to post (with the secret).
 
     The webhook is set at every start (each replica sets the same one) and never deleted at
-    stop: the other replicas keep receiving while this one restarts.
+    stop: the other replicas keep receiving while this one restarts. With an ``inbox``, each
+    update is kept there before Telegram hears "ok" (a failed write answers 500, and Telegram
+    posts it again).
     """
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
+    accept: Callable[[Update], Awaitable[None]] = app.update_queue.put
+    if inbox is not None:
+        kept = inbox
+
+        async def keep_then_queue(update: Update) -> None:
+            await kept.append([update.to_dict()], now())
+            await app.update_queue.put(update)
+
+        accept = keep_then_queue
     server = WebhookServer(
         app,
         secret=secret,
         path=settings.webhook_path,
         listen=settings.webhook_listen,
         port=settings.webhook_port,
+        accept=accept,
     )
     try:
         await server.start()

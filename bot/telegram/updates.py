@@ -14,6 +14,7 @@ from telegram import Message, Update
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.conversation import Incoming
+from bot.storage.inbox import Inbox
 
 __all__ = ["PerChatUpdateProcessor", "incoming_from", "park_updates"]
 
@@ -32,7 +33,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     within a bound: updates still waiting for their turn are not started.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = 256, *, inbox: Inbox | None = None) -> None:
         # PTB's own semaphore is taken before do_process_update, i.e. before the chat's turn
         # (and process_update is final): it is made wide enough never to bind, and the real
         # limit is ours, taken once the chat's turn has come.
@@ -43,6 +44,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting: dict[int, int] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._parked = False
+        self._inbox = inbox
 
     @property
     def slots(self) -> int:
@@ -67,20 +69,27 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                     if self._parked:
                         _discard(coroutine)
                         return
-                    await self._run(coroutine)
+                    await self._run(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 del self._locks[key]
 
-    async def _run(self, coroutine: Awaitable[Any]) -> None:
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        if self._inbox is not None and update_id is not None:
+            # Claimed before any work: after a crash, a claimed update is not done twice.
+            await self._inbox.claim(update_id)
         task = asyncio.ensure_future(coroutine)
         self._running.add(task)
         try:
             await task
         finally:
             self._running.discard(task)
+        # Not when cancelled at shutdown (the next start tells the user the answer was lost).
+        if self._inbox is not None and update_id is not None:
+            await self._inbox.done(update_id)
 
     async def park(self, grace: float) -> int:
         """Start nothing more; give running updates ``grace`` seconds, then cancel them.

@@ -16,6 +16,7 @@ from bot.people import DigestReport
 from bot.reminders import RunReport
 from bot.services import Services
 from bot.telegram import announce_commands, build_application
+from bot.telegram.inbox import resume_inbox
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.runner import reminder_delivery
 from bot.telegram.updates import park_updates
@@ -74,6 +75,7 @@ class BotHarness:
         await self.app.initialize()
         await announce_commands(self.app)
         await self.app.start()
+        await resume_inbox(self.app, self.services.inbox)
         assert self.app.updater is not None
         await self.app.updater.start_polling(poll_interval=0, allowed_updates=Update.ALL_TYPES)
         # The scheduler recovers claims at start but sends only when a test runs it.

@@ -76,6 +76,8 @@ class FakeLLM:
     response_delay: float = 0.0
     #: When set, plain (background) requests wait until it is set: "the model is thinking".
     hold_complete: asyncio.Event | None = None
+    #: When set, streamed (conversation) requests wait until it is set.
+    hold_stream: asyncio.Event | None = None
     in_flight: int = 0
     max_in_flight: int = 0
     #: The client ends (host, port) requests came from: one per TCP connection the bot opened.
@@ -183,6 +185,8 @@ class FakeLLM:
         await asyncio.sleep(self.response_delay)
         if self.hold_complete is not None and not body.get("stream"):
             await self.hold_complete.wait()
+        if self.hold_stream is not None and body.get("stream"):
+            await self.hold_stream.wait()
         if isinstance(answer, LLMError):
             return web.json_response(
                 {"error": {"message": answer.message, "type": "server_error"}},

@@ -1,0 +1,141 @@
+"""The inbox: every update taken from Telegram, kept until it was handled.
+
+An update is appended (as the JSON Telegram sent) before the offset that confirms it to Telegram
+goes out, so a message Dazi took is never lost: a stop or a crash leaves it here, and the next
+start handles it. A handler's update is *claimed* when its work starts and removed when it is
+done; a row still claimed at start was cut off mid-way (its answer may be half sent), which the
+transport tells the user about instead of doing the work twice.
+
+The interface is small on purpose (append, claim, done, what is left), so that another store
+(PostgreSQL, shared by replicas) can implement :class:`Inbox` as well.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.storage.database import Database, Migration, to_db_time
+
+__all__ = ["INBOX_MIGRATIONS", "Inbox", "InboxItem", "SQLiteInbox", "chat_of"]
+
+INBOX_MIGRATIONS: list[Migration] = [
+    Migration(
+        1,
+        """
+        -- Updates taken from Telegram and not yet handled (rows go once handled).
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,          -- Telegram's update id
+            chat_id INTEGER NOT NULL,               -- 0 for updates without a chat
+            body TEXT NOT NULL,                     -- the update's JSON as Telegram sent it
+            claimed INTEGER NOT NULL DEFAULT 0,     -- 1 once its handling started
+            received_at TEXT NOT NULL               -- UTC
+        );
+        CREATE INDEX inbox_chat ON inbox (chat_id, update_id);
+        """,
+    )
+]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One update waiting in the inbox."""
+
+    update_id: int
+    chat_id: int
+    body: dict[str, Any]
+    claimed: bool
+
+
+class Inbox(Protocol):
+    """Where updates wait until they were handled."""
+
+    async def append(self, updates: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """Keep these raw updates (already kept ones are left as they are)."""
+
+    async def claim(self, update_id: int) -> None:
+        """Handling of this update starts now."""
+
+    async def claim_next(self, chat_id: int) -> InboxItem | None:
+        """The chat's oldest unclaimed update, claimed; None when there is none."""
+
+    async def done(self, update_id: int) -> None:
+        """The update was handled: forget it."""
+
+    async def unfinished(self) -> list[InboxItem]:
+        """Every update still here, in the order Telegram sent them."""
+
+
+class SQLiteInbox:
+    """The inbox in the bot's SQLite database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, db: Database) -> SQLiteInbox:
+        await db.migrate("inbox", INBOX_MIGRATIONS)
+        return cls(db)
+
+    async def append(self, updates: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        stamp = to_db_time(now)
+        rows = [
+            (update["update_id"], chat_of(update), json.dumps(update, ensure_ascii=False), stamp)
+            for update in updates
+            if isinstance(update.get("update_id"), int)
+        ]
+        if not rows:
+            return
+
+        def append(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR IGNORE INTO inbox (update_id, chat_id, body, received_at)"
+                " VALUES (?, ?, ?, ?)",
+                rows,
+            )
+
+        await self._db.run_write(append)
+
+    async def claim(self, update_id: int) -> None:
+        await self._db.execute("UPDATE inbox SET claimed = 1 WHERE update_id = ?", (update_id,))
+
+    async def claim_next(self, chat_id: int) -> InboxItem | None:
+        def claim_next(conn: sqlite3.Connection) -> InboxItem | None:
+            row = conn.execute(
+                "SELECT update_id, chat_id, body FROM inbox WHERE chat_id = ? AND claimed = 0"
+                " ORDER BY update_id LIMIT 1",
+                (chat_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE inbox SET claimed = 1 WHERE update_id = ?", (row[0],))
+            return InboxItem(row[0], row[1], json.loads(row[2]), claimed=True)
+
+        return await self._db.run_write(claim_next)
+
+    async def done(self, update_id: int) -> None:
+        await self._db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+
+    async def unfinished(self) -> list[InboxItem]:
+        rows = await self._db.fetchall(
+            "SELECT update_id, chat_id, body, claimed FROM inbox ORDER BY update_id"
+        )
+        return [InboxItem(row[0], row[1], json.loads(row[2]), claimed=bool(row[3])) for row in rows]
+
+
+def chat_of(update: Mapping[str, Any]) -> int:
+    """The id of the chat a raw update belongs to (0 when it has none)."""
+    for key, value in update.items():
+        if key == "update_id" or not isinstance(value, Mapping):
+            continue
+        chat = value.get("chat")
+        if not isinstance(chat, Mapping):
+            message = value.get("message")
+            chat = message.get("chat") if isinstance(message, Mapping) else None
+        if isinstance(chat, Mapping) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+    return 0
