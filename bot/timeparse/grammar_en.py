@@ -398,7 +398,8 @@ def _until_date(m: re.Match[str], scan: Scan, year: int | None, month: int, day:
 
 _COUNTED_BEFORE = re.compile(
     r"(?<![A-Za-z])(?:pages?|p\.|steps?|parts?|chapters?|ch\.|items?|no\.|number|#|ratio|score"
-    r"|versions?|v|rated|scored|episodes?|ep\.|seasons?|rounds?|sets?|games?)\s*$",
+    r"|versions?|v|rated|scored|episodes?|ep\.|seasons?|rounds?|sets?|games?|take|eat|drink|add"
+    r"|use|mix|pour|cut|only)\s*$",
     re.IGNORECASE,
 )
 
@@ -483,7 +484,8 @@ _FULL_DATES = [
         r"(?![\d/])(?!\s*(?:cups?|of|tsp|tbsp|teaspoons?|tablespoons?|inch(?:es)?|in|miles?|km|kg"
         r"|g|lbs?|pounds?|oz|ounces?|l|ml|liters?|litres?|cm|mm|m|h|hrs?|hours?|mins?|minutes?|s"
         r"|secs?|seconds?|days?|weeks?|months?|years?|pieces?|slices?|of"
-        r"|an?\s+(?:hour|hr|minute|min|day|week|month|year)s?)(?![A-Za-z]))",
+        r"|an?\s+(?:hour|hr|minute|min|day|week|month|year)s?|pills?|tablets?|capsules?|doses?"
+        r"|servings?|portions?|glass(?:es)?|bottles?|bags?|boxes?|spoons?|points?)(?![A-Za-z]))",
         _numeric_date,
     ),
     _rule(
@@ -945,6 +947,8 @@ def _oclock(m: re.Match[str], scan: Scan) -> bool:
 def _relative_clock(m: re.Match[str], scan: Scan) -> bool:
     """Clock times relative to an hour: "half past 3", "quarter to 5", "10 past 9"."""
     q = m["q"].lower()
+    if m["dir"].lower() == "of" and "quarter" not in q:
+        return False  # "quarter of 5" is 4:45; "3 of 5" is a count
     minutes = 30 if q == "half" else 15 if "quarter" in q else en_value(q)
     target = m["h"].lower()
     hour = 12 if target == "noon" else 0 if target == "midnight" else _word_hour(target)
@@ -1057,12 +1061,13 @@ _TIMES = [
         "time",
         rf"(?:{L}(?:at|by|around|before|until|till|from|starting\s+at)\s+|@\s*)(?<![\d:.])"
         rf"(?P<h>[01]?\d|2[0-3])(?P<m>[0-5]\d)(?:\s*(?:h|hrs|hours){R})?{R}"
-        rf"(?!\s*(?:[-:./\d]|people|persons|kg|km|miles|meters|m{R}|feet|ft|dollars|euros|yuan|usd))",
+        rf"(?!\s*(?:[-:./\d]|people|persons|kg|km|miles|meters|m{R}|feet|ft|dollars|euros|yuan|usd"
+        rf"|points?|pts|words|steps|calories|kcal))",
         _compact_time,
     ),
     _rule(
         "time",
-        rf"{L}(?P<h>\d{{1,2}})(?::(?P<m>[0-5]\d))?\s*-?\s*ish{R}",
+        rf"{L}(?P<h>\d{{1,2}})(?::(?P<m>[0-5]\d))?\s*-?\s*ish{R}{_NOT_QUANTITY}",
         _bare_hour,
     ),
     _rule(

@@ -73,3 +73,22 @@ def test_fractions_and_ordinals_are_never_months(text: str) -> None:
     result = parse_when(text, FRIDAY_EARLY, BERLIN)
     if result is not None:
         assert (result.when - FRIDAY_EARLY).days < 1, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10 of 12 people came",
+        "pick 3 of 5",
+        "she is 5ish years old",
+        "take 1/2 pill",
+        "give him 3/4 of it",
+        "at 1145 points",
+        "I waited a few minutes",
+        "the PT session was good",
+        "I'm in Tokyo time zone",
+        "call me at 555-1234",
+    ],
+)
+def test_counts_and_quantities_next_to_new_time_words_are_not_times(text: str) -> None:
+    assert parse_when(text, FRIDAY_EARLY, BERLIN) is None
