@@ -74,6 +74,9 @@ async def build_services(
             default_timezone=settings.default_timezone,
             context_tokens=settings.llm_context_tokens,
             recall_tokens=settings.memory_recall_tokens,
+            answer_tokens=settings.llm_answer_tokens,
+            stall_seconds=settings.llm_stall_seconds,
+            answer_seconds=settings.llm_answer_seconds,
         ),
         private_memory_allowed=groups.shares,
     )

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(3, ge=0, le=10)
     llm_context_tokens: int = Field(8000, ge=1000)
     llm_temperature: float | None = Field(None, ge=0, le=2)
+    #: The most tokens one answer may have (sent to the model as max_tokens).
+    llm_answer_tokens: int = Field(1500, ge=64)
+    #: A model that sends nothing for this long is reported to the user as not answering.
+    llm_stall_seconds: float = Field(30.0, gt=0)
+    #: No answer may take longer than this overall; what was written by then is sent.
+    llm_answer_seconds: float = Field(180.0, gt=0)
+    #: The most Telegram messages one answer may take; the whole answer then comes as a file.
+    answer_max_messages: int = Field(4, ge=1, le=50)
 
     # Memory
     embedding_model: str | None = None

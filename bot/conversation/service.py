@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from bot.conversation.tools import ToolContext, ToolRegistry
 from bot.conversation.types import Attachment, Incoming, Notice, ReplyDone, ReplyEvent, TextDelta
 from bot.i18n import detect_language, pick_language
 from bot.llm.client import LLMUnavailable, strip_reasoning
-from bot.llm.types import LLM, ChatMessage, Completion
+from bot.llm.types import LLM, ChatMessage, Completion, StreamEvent
 from bot.memory import FactExtractor, MediaRecord, MemoryStore, NewMessage
 from bot.storage import (
     ChatRecord,
@@ -58,6 +58,10 @@ class ConversationOptions:
     context_tokens: int = 8000
     recall_tokens: int = 1200
     answer_tokens: int = 1500
+    #: A model that sends nothing for this long is reported as not answering.
+    stall_seconds: float = 30.0
+    #: No answer takes longer than this: what was written by then is sent, with a note.
+    answer_seconds: float = 180.0
     #: Facts are learned in batches: after this many exchanges in a chat, or after a pause.
     learn_every_exchanges: int = 3
     learn_after_idle_seconds: float = 120.0
@@ -399,6 +403,32 @@ class ConversationService:
             "anyone else:\n" + text
         )
 
+    async def _bounded(
+        self, events: AsyncIterator[StreamEvent], deadline: float
+    ) -> AsyncIterator[StreamEvent]:
+        """The model's stream, bounded: a model silent for ``stall_seconds`` is reported as
+        unavailable (LLMUnavailable); past the ``deadline`` (loop time), _OutOfTime is raised.
+        The stream is closed either way (which closes its HTTP response)."""
+        loop = asyncio.get_running_loop()
+        stall = self._options.stall_seconds
+        try:
+            while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise _OutOfTime
+                try:
+                    event = await asyncio.wait_for(anext(events), min(stall, left))
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    if loop.time() >= deadline:
+                        raise _OutOfTime from None
+                    raise LLMUnavailable(f"the model sent nothing for {stall:.0f} s") from None
+                yield event
+        finally:
+            if isinstance(events, AsyncGenerator):
+                await events.aclose()
+
     async def _answer(
         self, prompt: list[ChatMessage], context: ToolContext, notices: list[Notice]
     ) -> AsyncIterator[TextDelta | Completion]:
@@ -409,20 +439,28 @@ class ConversationService:
         shown = ""  # the answer text of the finished rounds
         tools = self.tools.specs(context) or None
         turn = self.tools.for_turn(context)
+        deadline = asyncio.get_running_loop().time() + self._options.answer_seconds
         # The rounds that may run tools, then one more so the model always reads the results
         # of the last ones and writes the answer (calls it still makes then are not run).
         for round_number in range(1, _MAX_TOOL_ROUNDS + 2):
             completion: Completion | None = None
             written = ""
-            async for event in self._llm.stream(prompt, tools=tools):
-                if event.completion is not None:
-                    completion = event.completion
-                elif event.delta:
-                    written += event.delta
-                    visible = strip_reasoning(written)
-                    # Text that ends the answer is not previewed: the answer itself follows.
-                    if visible.strip() and not event.ends_answer:
-                        yield TextDelta(shown + visible)
+            stream = self._llm.stream(prompt, tools=tools, max_tokens=self._options.answer_tokens)
+            try:
+                async for event in self._bounded(stream, deadline):
+                    if event.completion is not None:
+                        completion = event.completion
+                    elif event.delta:
+                        written += event.delta
+                        visible = strip_reasoning(written)
+                        # Text that ends the answer is not previewed: the answer itself follows.
+                        if visible.strip() and not event.ends_answer:
+                            yield TextDelta(shown + visible)
+            except _OutOfTime:
+                logger.warning("an answer ran past %.0f s: cut", self._options.answer_seconds)
+                shown += strip_reasoning(written).rstrip()
+                yield Completion(text=f"{shown} …\n\n{TEXTS('cut_slow', context.language)}")
+                return
             shown += strip_reasoning(written)
             if completion is None or not completion.tool_calls or round_number > _MAX_TOOL_ROUNDS:
                 break
@@ -437,6 +475,10 @@ class ConversationService:
             if shown.strip() and not shown.endswith("\n"):
                 shown += "\n\n"
         yield Completion(text=shown, tool_calls=[])
+
+
+class _OutOfTime(Exception):
+    """The answer's overall deadline passed."""
 
 
 def _show_attachments(prompt: list[ChatMessage], incoming: Incoming) -> None:

@@ -104,10 +104,16 @@ class OpenAIChat:
         return Completion(text=strip_reasoning(text), tool_calls=calls)
 
     async def stream(
-        self, messages: Sequence[ChatMessage], *, tools: Sequence[ToolSpec] | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[ToolSpec] | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """Yield the answer as it is written, then one event with the finished completion."""
-        body = self._body(messages, tools=tools, temperature=None, max_tokens=None, stream=True)
+        body = self._body(
+            messages, tools=tools, temperature=None, max_tokens=max_tokens, stream=True
+        )
         text: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         try:

@@ -59,4 +59,5 @@ class LLM(Protocol):
         messages: Sequence[ChatMessage],
         *,
         tools: Sequence[ToolSpec] | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[StreamEvent]: ...

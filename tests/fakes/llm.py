@@ -76,6 +76,8 @@ class FakeLLM:
     response_delay: float = 0.0
     #: When set, plain (background) requests wait until it is set: "the model is thinking".
     hold_complete: asyncio.Event | None = None
+    #: Streamed answers never end (a looping model): chunks every ``chunk_delay`` seconds.
+    endless: bool = False
     #: When set, streamed (conversation) requests wait until it is set.
     hold_stream: asyncio.Event | None = None
     in_flight: int = 0
@@ -213,6 +215,10 @@ class FakeLLM:
     async def _stream(self, request: web.Request, answer: Scripted) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
+        if self.endless:
+            while True:  # until the client goes away
+                await _send_event(response, _chunk({"content": "and so on, "}))
+                await asyncio.sleep(self.chunk_delay or 0.01)
         text = answer.text
         for start in range(0, len(text), self.chunk_size):
             piece = text[start : start + self.chunk_size]

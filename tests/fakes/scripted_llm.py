@@ -38,7 +38,11 @@ class ScriptedLLM:
         return Completion(text=reply) if isinstance(reply, str) else reply
 
     async def stream(
-        self, messages: Sequence[ChatMessage], *, tools: Sequence[ToolSpec] | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[ToolSpec] | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[StreamEvent]:  # pragma: no cover - not scripted
         raise LLMUnavailable("no streaming here")
         yield StreamEvent()

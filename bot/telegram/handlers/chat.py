@@ -11,9 +11,10 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.conversation import Incoming, ReplyDone, TextDelta
+from bot.i18n import Catalog, detect_language, pick_language
 from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.render import html_to_plain, render_parts
-from bot.telegram.streaming import ReplyStreamer
+from bot.telegram.streaming import MESSAGE_LIMIT, ReplyStreamer
 from bot.telegram.updates import incoming_from
 
 __all__ = ["COMMANDS", "addressed", "answer", "register"]
@@ -24,6 +25,16 @@ COMMANDS: list[Command] = []
 
 #: Answers in groups are kept compact: longer ones are cut at a sentence near this length.
 GROUP_ANSWER_CHARS = 1200
+
+TEXTS = Catalog(
+    {
+        "too_long": {
+            "en": "(The answer is too long for chat messages: all of it is in the file below.)",
+            "zh": "（这个回答太长，聊天消息放不下：完整内容在下面的文件里。）",
+        },
+        "file_name": {"en": "answer.md", "zh": "回答.md"},
+    }
+)
 
 
 async def chat_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,10 +77,52 @@ async def answer(
                 await streamer.update(compact(event.text, limit))
             elif isinstance(event, ReplyDone):
                 text = compact(event.text, limit)
-                sent = await streamer.finish(text, event.notices)
+                settings = services(context).settings
+                language = detect_language(
+                    incoming.text, fallback=pick_language(incoming.language_code)
+                )
+                shown, whole = within_messages(text, settings.answer_max_messages, language)
+                sent = await streamer.finish(shown, event.notices)
+                if whole is not None:
+                    await _send_whole(message, whole, language, context)
                 if not event.failed:
                     await conversation.record_reply(incoming, text=text, tg_message_ids=sent)
                     await _speak(message, text, context, spoke=spoke)
+
+
+def within_messages(markdown: str, max_messages: int, language: str) -> tuple[str, str | None]:
+    """The answer as it fits in ``max_messages`` Telegram messages, and the whole text when it
+    does not (it then goes out as a file, and the messages end with a note saying so)."""
+    if len(render_parts(markdown, MESSAGE_LIMIT)) <= max_messages:
+        return markdown, None
+    note = TEXTS("too_long", language)
+    budget = max_messages * (MESSAGE_LIMIT * 3 // 4)  # the HTML is longer than the Markdown
+    while True:
+        head = markdown[:budget]
+        paragraph = head.rfind("\n\n")
+        if paragraph > budget // 2:
+            head = head[:paragraph]
+        shown = f"{head.rstrip()} …\n\n{note}"
+        if len(render_parts(shown, MESSAGE_LIMIT)) <= max_messages or budget < 200:
+            return shown, markdown
+        budget = budget * 4 // 5
+
+
+async def _send_whole(
+    message: Message, markdown: str, language: str, context: ContextTypes.DEFAULT_TYPE
+) -> None:
+    """The whole of an answer too long for chat messages, as a Markdown file."""
+    try:
+        await context.bot.send_document(
+            message.chat.id,
+            markdown.encode(),
+            filename=TEXTS("file_name", language),
+            message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
+    except TelegramError as error:
+        logger.warning(
+            "could not send a long answer as a file in chat %s: %s", message.chat.id, error
+        )
 
 
 async def _speak(
