@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from memory_fakes import FailingEmbedder, HashingEmbedder
 
-from bot.memory import MemoryStore, NewMessage
+from bot.memory import MediaRecord, MemoryStore, NewMessage
 from bot.memory.facts import SourcesForgotten
 from bot.memory.index import decode_body, encode_key
 from bot.memory.ingest import MessageWriter
@@ -397,3 +397,21 @@ async def test_forgetting_messages_takes_facts_learned_after_the_preview(
         user_id=1, chat_id=1, message_ids=preview.message_ids, fact_ids=preview.fact_ids
     )
     assert (await store.list_facts(user_id=1, chat_id=1))[1] == 0
+
+
+async def test_forgetting_a_message_takes_its_media_along(store: MemoryStore) -> None:
+    wine, other = await add(store, 1, "[photo: a bottle of Barolo 2016]", "[photo: a cat]")
+    await store.attach_media(
+        [
+            MediaRecord(wine, "photo", "file-wine", content="a bottle of Barolo 2016"),
+            MediaRecord(other, "photo", "file-cat", content="a cat"),
+        ]
+    )
+    preview = await store.preview_forget_topic(user_id=1, chat_id=1, topic="Barolo", now=NOW)
+    assert wine in preview.message_ids and other not in preview.message_ids
+    await store.forget_items(user_id=1, chat_id=1, message_ids=preview.message_ids)
+    exported = await store.export(user_id=1, chat_id=1)
+    assert [m["file_id"] for m in exported["media"]] == ["file-cat"]
+    await store.forget_all(user_id=1, chat_id=1)
+    left = await store.database.fetchone("SELECT COUNT(*) AS n FROM memory_media")
+    assert left["n"] == 0

@@ -176,6 +176,34 @@ async def test_daily_audio_cap_applies_to_strangers(tmp_path: Path, llm: FakeLLM
         await harness.stop()
 
 
+async def test_daily_image_cap_spares_the_allowed_users(tmp_path: Path, llm: FakeLLM) -> None:
+    harness = BotHarness(database=tmp_path / "imgcap.sqlite3", llm=llm)
+    await harness.start(media_daily_images=1, media_uncapped_user_ids="202")
+    try:
+        llm.responder = _describer("A mountain lake.")
+        for user in (ANNA, ANNA, LI, LI):
+            before = len(results(harness, user.id))
+            send_photo(harness, user, jpeg_photo(320, 240))
+            await _answers(harness, user.id, before + 1)
+        anna = [m["text"] for m in results(harness, ANNA.id)]
+        assert "today's limit of 1 pictures" in anna[-1]
+        assert not any("额度" in text for text in (m["text"] for m in results(harness, LI.id)))
+        assert len(llm.image_requests) == 3 * 2  # described and answered: Anna once, Li twice
+        assert len(await _stored(harness, ANNA.id)) == 2  # the capped photo is still kept
+    finally:
+        await harness.stop()
+
+
+async def test_a_long_transcript_is_shown_cut_and_stored_whole(bot: BotHarness) -> None:
+    words = " ".join(f"word{n}" for n in range(1200))
+    bot.llm.transcripts.append(words)
+    send_voice(bot, ANNA, seconds=500)
+    texts = await _answers(bot, ANNA.id, 2)
+    assert texts[0].endswith(" …</blockquote>") and len(texts[0]) < 4096
+    [media] = await _stored(bot, ANNA.id)
+    assert media["content"] == words
+
+
 # -- voice answers -------------------------------------------------------------------------------
 
 

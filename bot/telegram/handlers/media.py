@@ -59,6 +59,8 @@ COMMANDS = [
 #: Photos of an album arrive as separate messages; they are gathered for this long.
 ALBUM_WAIT_SECONDS = 0.8
 _CHUNK = 64 * 1024
+#: The transcript shown above the answer is cut here (the whole of it is stored).
+TRANSCRIPT_SHOWN_CHARS = 3500
 PREFIX = "voice:"
 
 TEXTS = Catalog(
@@ -210,7 +212,10 @@ async def handle(
     if understood.problem:
         await _say(message, html.escape(understood.problem, quote=False))
     if understood.transcript:
-        quote = html.escape(understood.transcript, quote=False)
+        shown = understood.transcript
+        if len(shown) > TRANSCRIPT_SHOWN_CHARS:  # a message holds 4096 characters at most
+            shown = shown[:TRANSCRIPT_SHOWN_CHARS].rstrip() + " …"
+        quote = html.escape(shown, quote=False)
         await _say(message, f"<blockquote expandable>🎙 {quote}</blockquote>")
     if not understood.answerable:
         _, chat = await conversation.register(incoming)
