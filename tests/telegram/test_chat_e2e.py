@@ -122,6 +122,8 @@ async def test_answer_streams_through_drafts_then_a_real_message(harness: BotHar
 
 
 async def test_long_markdown_answer_is_split_into_valid_html_parts(harness: BotHarness) -> None:
+    await harness.stop()
+    await harness.start(answer_max_messages=20)  # the split itself, not the cap (see below)
     paragraphs = [
         f"**Part {i}.** " + "Lorem ipsum dolor sit amet & <friends>. " * 12 for i in range(20)
     ]
