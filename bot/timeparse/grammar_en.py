@@ -1116,7 +1116,7 @@ _TIMES = [
         rf"{L}(?:(?:at|by|around|before|until|till)\s+)?(?:the\s+)?(?:(?:twelve|12)\s+)?"
         rf"(?P<w>noon|midday|midnight"
         rf"|lunchtime|lunch\s+time|eod|cob|end\s+of\s+(?:the\s+)?(?:work\s*)?day"
-        rf"|close\s+of\s+business){R}{_ISH}",
+        rf"|close\s+of\s+business)(?:\s*-?\s*ish)?{R}",
         _named_time,
     ),
     _rule(
@@ -1199,6 +1199,11 @@ def _anchor(m: re.Match[str], scan: Scan) -> bool:
 
 _PERIODS = [
     _rule(
+        "period",
+        rf"{L}first\s+thing(?:\s+in\s+the\s+morning)?{R}",
+        lambda m, scan: set_slot(scan.frame, period="morning"),
+    ),
+    _rule(
         "anchor",
         rf"{L}(?P<a>after\s+(?:work|school|class|my\s+shift)|before\s+(?:work|school|bed(?:time)?)"
         rf"|at\s+bedtime|when\s+i\s+get\s+home){R}",
@@ -1253,6 +1258,11 @@ def _weekend(m: re.Match[str], scan: Scan) -> bool:
 
 
 _SPECIALS = [
+    _rule(
+        "special",
+        rf"{L}(?:(?:on|for|in)\s+)?(?:the\s+)?week\s+after\s+next{R}",
+        lambda m, scan: set_slot(scan.frame, week_shift=2),
+    ),
     _rule(
         "special",
         rf"{L}(?:(?:by|at|on|before|until|till)\s+)?(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?"

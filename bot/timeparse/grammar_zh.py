@@ -134,6 +134,7 @@ _UNIT_FREQ = {
     "晚": ("DAILY", "night"),
     "夜": ("DAILY", "night"),
     "早": ("DAILY", "morning"),
+    "朝": ("DAILY", "morning"),  # Cantonese "每朝八点"
     "月": ("MONTHLY", None),
     "年": ("YEARLY", None),
     "小时": ("HOURLY", None),
@@ -224,7 +225,7 @@ _RECURRENCE = [
     _rule(
         "recur",
         rf"每(?P<ge>隔)?\s*(?P<n>{ZH_NUM}|半)?\s*个?\s*(?P<half>半)?\s*个?"
-        r"(?P<u>天|日|晚|夜|早|月|年|小时|钟头|分钟)(?![次回遍])",
+        r"(?P<u>天|日|晚|夜|早|朝|月|年|小时|钟头|分钟)(?![次回遍])",
         _every_unit,
     ),
     _rule("recur", r"(?<![今明后後昨前每白当聊])(?:天天|日日)(?!气)", _daily),
@@ -438,6 +439,7 @@ _REL_DAYS = {
     "听晚": (1, "night"),
     "后日": (2, None),
     "琴日": (-1, None),
+    "后晚": (2, "night"),
 }
 _REL_DAY = "(?:" + "|".join(sorted(_REL_DAYS, key=len, reverse=True)) + ")"
 
@@ -509,7 +511,7 @@ def _month_day(m: re.Match[str], scan: Scan) -> bool:
     return set_date(scan.frame, None, month, day)
 
 
-_PART_OF_MONTH = {"初": 1, "中": 15, "底": -1, "末": -1}
+_PART_OF_MONTH = {"初": 1, "中": 15, "底": -1, "末": -1, "尾": -1}
 
 
 def _month_part(m: re.Match[str], scan: Scan) -> bool:
@@ -609,7 +611,7 @@ _DATES = [
         rf"{_UNTIL_TAIL}",
         _month_day,
     ),
-    _rule("date", rf"(?<![\d个])(?P<m>{ZH_NUM})\s*月份?(?P<p>[初中底末])", _month_part),
+    _rule("date", rf"(?<![\d个])(?P<m>{ZH_NUM})\s*月份?(?P<p>[初中底末尾])", _month_part),
     _rule(
         "date",
         rf"(?P<shift>这个月|本月|下下个?月|下个?月|次月)?\s*的?\s*(?<![\d.])(?P<d>\d{{1,2}}|{CN_NUM})"
@@ -727,7 +729,7 @@ _TIMES = [
         rf"(?:在|于)?(?P<p>{ZH_PERIOD})?\s*(?:(?P<pcha>差\s*(?:(?P<pcq>[一1三3]刻)|(?P<pcm>{ZH_NUM})"
         rf"\s*分钟?))\s*)?(?P<h>{ZH_NUM})\s*(?P<u>点钟?|點鐘?|时|時)\s*(?:过\s*(?=[零〇一二三四五六七八九十两半\d]))?"
         rf"(?:(?P<cha>差\s*(?:(?P<cq>[一1三3]刻)|(?P<cm>{ZH_NUM})\s*分钟?))|(?P<half>半)"
-        rf"|(?P<q>[一1三3]刻|[一1三3]个骨)|(?P<zi>{ZH_NUM})\s*个字|(?P<zheng>整)"
+        rf"|(?P<q>[一1三3]刻|[一1三3]个骨)|(?P<zi>{ZH_NUM})\s*个字|(?P<zheng>整|正(?![在好式常确经]))"
         rf"|(?P<m>[零〇]?{ZH_NUM})\s*分?钟?)?"
         r"(?:左右|前后|前後|多)?",
         _zh_hour,
@@ -814,7 +816,18 @@ def _end_month(m: re.Match[str], scan: Scan) -> bool:
     shift = _MONTH_SHIFTS.get((m["shift"] or "") + "月")
     if shift and not set_slot(scan.frame, month_shift=shift):
         return False
-    return set_slot(scan.frame, special="end_month" if m["p"] in "底末" else "start_month")
+    return set_slot(scan.frame, special="end_month" if m["p"] in "底末尾" else "start_month")
+
+
+def _early_month_day(m: re.Match[str], scan: Scan) -> bool:
+    """ "下个月初三": the third of next month (初 counts the first ten days)."""
+    day = _num(m["d"])
+    if day is None or not 1 <= day <= 10:
+        return False
+    shift = _MONTH_SHIFTS.get((m["shift"] or "") + "月")
+    if shift and not set_slot(scan.frame, month_shift=shift):
+        return False
+    return set_date(scan.frame, None, None, day)
 
 
 def _week_alone(m: re.Match[str], scan: Scan) -> bool:
@@ -832,10 +845,15 @@ def _year_end(m: re.Match[str], scan: Scan) -> bool:
 
 
 _SPECIALS = [
-    _rule("special", r"(?:(?P<shift>这个|本|下下个?|下个?|次)?月)(?P<p>[底末初])", _end_month),
+    _rule(
+        "special",
+        r"(?:(?P<shift>这个|本|下下个?|下个?|次)?月)初(?P<d>十|[一二三四五六七八九])(?![十\d])",
+        _early_month_day,
+    ),
+    _rule("special", r"(?:(?P<shift>这个|本|下下个?|下个?|次)?月)(?P<p>[底末初尾])", _end_month),
     _rule("special", rf"(?P<mod>下下个?|下个?|这个?|本){WW}(?![{WD[1:-1]}末])", _week_alone),
     _rule("special", r"下下个?月|下个?月|次月", _next_month),
-    _rule("special", r"明年|年底|年末", _year_end),
+    _rule("special", r"明年|年底|年末|年尾", _year_end),
 ]
 
 # --- explicit zones ------------------------------------------------------------------------

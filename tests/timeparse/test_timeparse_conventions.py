@@ -92,3 +92,34 @@ def test_fractions_and_ordinals_are_never_months(text: str) -> None:
 )
 def test_counts_and_quantities_next_to_new_time_words_are_not_times(text: str) -> None:
     assert parse_when(text, FRIDAY_EARLY, BERLIN) is None
+
+
+TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(
+    ("text", "local", "task"),
+    [
+        ("晚上九点过一刻", "2026-03-10 21:15", None),
+        ("九点过来找我", "2026-03-10 21:00", "过来找我"),
+        ("下個月尾交租", "2026-04-30 09:00", "交租"),
+        ("下個月初三", "2026-04-03 09:00", None),
+        ("後晚八點", "2026-03-12 20:00", None),
+        ("晚上七點正", "2026-03-10 19:00", None),
+        ("the day after next Monday", "2026-03-17 09:00", None),
+        ("last day of next month", "2026-04-30 09:00", None),
+        ("Friday noonish", "2026-03-13 12:00", None),
+        ("the week after next", "2026-03-23 09:00", None),
+        ("tomorrow first thing", "2026-03-11 09:00", None),
+        ("Black Friday", "2026-11-27 09:00", None),
+    ],
+)
+def test_phrases_found_by_probing(text: str, local: str, task: str | None) -> None:
+    result = parse_when(text, TUESDAY, "Asia/Shanghai")
+    assert result is not None and not result.needs_question, text
+    assert result.when.strftime("%Y-%m-%d %H:%M") == local and result.task == task
+
+
+def test_every_morning_in_cantonese_is_a_rule() -> None:
+    result = parse_when("每朝八點", TUESDAY, "Asia/Shanghai")
+    assert result is not None and result.rrule == "FREQ=DAILY;BYHOUR=8;BYMINUTE=0"
