@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import ExtBot
 
-__all__ = ["TolerantBot", "update_kind"]
+__all__ = ["TolerantBot", "parse_update", "update_kind"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,23 +113,30 @@ class TolerantBot(ExtBot[None]):
         """Each update parsed on its own; one that cannot be is logged once and skipped."""
         updates: list[Update] = []
         for data in raw:
-            update_id = data.get("update_id")
-            try:
-                update = Update.de_json(data, self)
-            except Exception as error:
-                # Only the id, the type and the kind of failure: the content is the users'.
-                logger.warning(
-                    "skipped update %s (%s): python-telegram-bot could not parse it (%s)",
-                    update_id,
-                    update_kind(data),
-                    type(error).__name__,
-                )
+            update = parse_update(data, self)
+            if update is None:
+                update_id = data.get("update_id")
                 if isinstance(update_id, int):
                     self._skipped_through = max(self._skipped_through, update_id)
                 continue
             self.insert_callback_data(update)
             updates.append(update)
         return tuple(updates)
+
+
+def parse_update(data: JSONDict, bot: Bot) -> Update | None:
+    """One update as Telegram sent it, parsed; None (and one log line with its id and type,
+    never its content: that is the users') when python-telegram-bot cannot parse it."""
+    try:
+        return Update.de_json(data, bot)
+    except Exception as error:
+        logger.warning(
+            "skipped update %s (%s): python-telegram-bot could not parse it (%s)",
+            data.get("update_id"),
+            update_kind(data),
+            type(error).__name__,
+        )
+        return None
 
 
 def update_kind(data: JSONDict) -> str:

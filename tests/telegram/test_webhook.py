@@ -134,6 +134,12 @@ async def test_registers_with_the_secret_and_answers_in_chinese(webhook_bot: Web
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
         async with session.post(webhook_bot.url, data=b"not json", headers=headers) as response:
             assert response.status == 400
+        # An update this library version cannot parse (a poll without its question) is
+        # taken with 200, or Telegram would keep retrying it.
+        poll = {"id": "1", "options": [], "total_voter_count": 0, "is_closed": False}
+        body = {"update_id": 6, "poll": {**poll, "is_anonymous": True, "type": "regular"}}
+        async with session.post(webhook_bot.url, json=body, headers=headers) as response:
+            assert response.status == 200
         health = webhook_bot.url.replace("/telegram/hook", "/healthz")
         async with session.get(health) as response:
             assert response.status == 200
