@@ -245,6 +245,7 @@ class FakeTelegram:
     out_of_order: int = 0
     too_long: int = 0
     delivered: int = 0
+    last_call: float = 0.0
 
     def push(self, tracked: Tracked, user: dict[str, Any], text: str) -> None:
         message = {
@@ -316,7 +317,7 @@ class FakeTelegram:
         tracked: list[Tracked] = []
         self.remaining = len(plan["messages"])
         self.all_done.clear()
-        start = time.monotonic()
+        start = self.last_call = time.monotonic()
         for delay, chat, name, text, qid in plan["messages"]:
             wait = start + delay - time.monotonic()
             if wait > 0:
@@ -325,8 +326,14 @@ class FakeTelegram:
             tracked.append(item)
             user = {"id": chat, "is_bot": False, "first_name": name, "language_code": "en"}
             self.push(item, user, text)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.all_done.wait(), plan["timeout"])
+        # Until every answer is final, or the bot has been silent for 30 s (an answer lost to a
+        # failure never comes), or the phase's time is up.
+        deadline = time.monotonic() + plan["timeout"]
+        while not self.all_done.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.all_done.wait(), 1.0)
+            if time.monotonic() - self.last_call > 30:
+                break
         first_push = min(item.pushed for item in tracked)
         done = [item for item in tracked if item.final is not None]
         for queue in self.open.values():
@@ -376,6 +383,7 @@ def serve_telegram() -> None:
         if method == "getUpdates":
             return ok(await state.get_updates(params))
         state.calls[method] += 1
+        state.last_call = time.monotonic()
         chat = int(params["chat_id"]) if "chat_id" in params else None
         text = params.get("text")
         if method == "getMe":
