@@ -486,6 +486,7 @@ def run_bare() -> None:
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(os.environ["TELEGRAM_API_BASE_URL"])
         .concurrent_updates(256)
+        .post_shutdown(lambda _: client.close())
     )
     if dazi_transports:
         builder = _with_dazi_telegram_transport(builder)
