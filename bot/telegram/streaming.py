@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import (
     Bot,
@@ -24,7 +25,14 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.conversation import Notice
 from bot.telegram.render import html_to_plain, render_parts, split_plain
@@ -93,16 +101,22 @@ async def _send_html(
     reply_to: int | None,
     reply_markup: InlineKeyboardMarkup | ForceReply | None,
     message_thread_id: int | None,
+    retries: Sequence[float] = (),
 ) -> Message:
+    """Send one part; ``retries``: the waits before retrying a failure that may pass."""
     reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
-        return await bot.send_message(
-            chat_id,
-            html,
-            parse_mode=ParseMode.HTML,
-            reply_parameters=reply,
-            reply_markup=reply_markup,
-            message_thread_id=message_thread_id,
+        return await _retrying(
+            functools.partial(
+                bot.send_message,
+                chat_id,
+                html,
+                parse_mode=ParseMode.HTML,
+                reply_parameters=reply,
+                reply_markup=reply_markup,
+                message_thread_id=message_thread_id,
+            ),
+            retries,
         )
     except BadRequest as error:
         if not _is_formatting_error(error):
@@ -112,15 +126,44 @@ async def _send_html(
     message: Message | None = None
     for index, plain in enumerate(plain_parts):
         last = index == len(plain_parts) - 1
-        message = await bot.send_message(
-            chat_id,
-            plain,
-            reply_parameters=reply if index == 0 else None,
-            reply_markup=reply_markup if last else None,
-            message_thread_id=message_thread_id,
+        message = await _retrying(
+            functools.partial(
+                bot.send_message,
+                chat_id,
+                plain,
+                reply_parameters=reply if index == 0 else None,
+                reply_markup=reply_markup if last else None,
+                message_thread_id=message_thread_id,
+            ),
+            retries,
         )
     assert message is not None
     return message
+
+
+#: Waits before the retries of an answer's send that failed in passing (timeout, reset, 5xx).
+#: (Reminders are not retried here: their scheduler retries with its own backoff.)
+SEND_RETRY_DELAYS = (0.5, 1.0, 2.0)
+
+
+async def _retrying(
+    send: Callable[[], Awaitable[Message]], retries: Sequence[float] = SEND_RETRY_DELAYS
+) -> Message:
+    """Send, retrying with backoff when the failure may pass (a timeout, a broken connection,
+    a 5xx): a finished answer is not thrown away for one hiccup. Refusals (400, 403, 429,
+    migrations) are raised at once. If Telegram delivered the message before failing, the
+    retry shows it twice: a repeat is better than an apology for an answer that arrived."""
+    for delay in (*retries, None):
+        try:
+            return await send()
+        except (BadRequest, Conflict):
+            raise
+        except NetworkError as error:  # TimedOut included; 5xx answers arrive as NetworkError
+            if delay is None:
+                raise
+            logger.info("sending failed in passing (%s); retrying in %.1f s", error, delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def _settled(markdown: str) -> str:
@@ -252,6 +295,7 @@ class ReplyStreamer:
                 reply_to=reply_to if index == 0 else None,
                 reply_markup=None,
                 message_thread_id=self._thread_id,
+                retries=SEND_RETRY_DELAYS,  # a finished answer is not lost to one hiccup
             )
             ids.append(message.message_id)
         return ids

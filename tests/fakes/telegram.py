@@ -76,6 +76,8 @@ class Failure:
     code: int = 400
     retry_after: int | None = None
     when: Callable[[dict[str, Any]], bool] | None = None
+    #: Telegram did the work (the message is in the chat) and still answered with this error.
+    delivered: bool = False
 
 
 @dataclass
@@ -153,12 +155,12 @@ class FakeBotAPI(BaseRequest):
                 name: (str(part[0]), _content(part[1]))
                 for name, part in request_data.multipart_data.items()
             }
-        if failure is None:
+        if failure is None or failure.delivered:
             handler = getattr(self, f"_api_{endpoint}", None)
             call.result = handler(params) if handler else True
         if self.keep_calls:
             self.calls.append(call)
-        if endpoint == "sendMessage" and failure is None:
+        if endpoint == "sendMessage" and (failure is None or failure.delivered):
             self.sent_count += 1
             self.sent_log.append((params["chat_id"], call.at))
         self._notify()

@@ -6,7 +6,7 @@ import asyncio
 
 from tests.fakes.harness import BotHarness
 from tests.fakes.llm import LLMReply
-from tests.fakes.telegram import FakeUser
+from tests.fakes.telegram import Failure, FakeUser
 
 ANNA = FakeUser(101, "Anna", "en")
 LI = FakeUser(202, "李雷", "zh-hans")
@@ -66,3 +66,31 @@ async def test_an_answer_longer_than_the_cap_comes_as_a_file(harness: BotHarness
     [document] = harness.api.calls_of("sendDocument")
     name, content = document.files["document"]
     assert name == "answer.md" and content.decode() == whole.strip()
+
+
+async def test_a_passing_send_error_is_retried_and_the_answer_kept(harness: BotHarness) -> None:
+    harness.api.fail("sendMessage", Failure("Internal Server Error", 500))
+    harness.api.push_text(ANNA, "Are you there?")
+    [answer] = await harness.api.wait_for_messages(1, ANNA.id, timeout=4)
+    await harness.settle()
+    assert answer["text"] == "You said: Are you there?"
+    assert len(harness.api.calls_of("sendMessage")) == 2  # the failed try, then the answer
+    assert await _history(harness) == ["Are you there?", "You said: Are you there?"]
+
+
+async def test_a_502_after_telegram_delivered_never_adds_an_apology(harness: BotHarness) -> None:
+    harness.api.fail("sendMessage", Failure("Bad Gateway", 502, delivered=True))
+    harness.api.push_text(ANNA, "Hello")
+    await harness.api.wait_for_messages(2, ANNA.id, timeout=4)
+    await harness.settle()
+    texts = harness.api.texts(ANNA.id)
+    assert set(texts) == {"You said: Hello"}  # at worst a repeat, never "something went wrong"
+    assert await _history(harness) == ["Hello", "You said: Hello"]
+
+
+async def _history(harness: BotHarness) -> list[str]:
+    assert harness.services is not None
+    rows = await harness.services.db.fetchall(
+        "SELECT text FROM messages WHERE chat_id = ? ORDER BY id", (ANNA.id,)
+    )
+    return [row["text"] for row in rows]
