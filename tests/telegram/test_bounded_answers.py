@@ -26,8 +26,8 @@ async def test_an_endless_answer_is_cut_at_the_deadline(harness: BotHarness) -> 
     loop = asyncio.get_running_loop()
     started = loop.time()
     harness.api.push_text(ANNA, "Count forever")
-    [answer] = await harness.api.wait_for_messages(1, ANNA.id, timeout=3)
-    assert loop.time() - started < 2.5
+    [answer] = await harness.api.wait_for_messages(1, ANNA.id, timeout=8)
+    assert loop.time() - started < 6  # endless otherwise (2 s is typical on a loaded machine)
     assert answer["text"].startswith("and so on, ")
     assert "the answer was taking too long" in answer["text"]
     harness.llm.endless = False
@@ -40,13 +40,13 @@ async def test_an_endless_answer_is_cut_at_the_deadline(harness: BotHarness) -> 
 
 async def test_a_hung_model_is_reported_within_the_stall_time(harness: BotHarness) -> None:
     await harness.stop()
-    await harness.start(llm_stall_seconds=0.5)
+    await harness.start(llm_stall_seconds=0.3)
     held = harness.llm.hold_stream = asyncio.Event()
     loop = asyncio.get_running_loop()
     started = loop.time()
     harness.api.push_text(LI, "你好")
-    [answer] = await harness.api.wait_for_messages(1, LI.id, timeout=3)
-    assert loop.time() - started < 2.0
+    [answer] = await harness.api.wait_for_messages(1, LI.id, timeout=8)
+    assert loop.time() - started < 6  # the SDK alone would wait 60 s, three times
     assert "连不上语言模型" in answer["text"]
     harness.llm.hold_stream = None
     held.set()
