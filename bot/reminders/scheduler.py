@@ -122,8 +122,6 @@ class Scheduler:
         repository: ReminderRepository,
         clock: Clock,
         options: SchedulerOptions | None = None,
-        *,
-        on_sent: Callable[[Reminder, int | None], None] | None = None,
     ) -> None:
         self._repo = repository
         self._clock = clock
@@ -136,7 +134,6 @@ class Scheduler:
         self._passes = PassLoop(
             "reminder-scheduler", self._pass, what="scheduler", error_delay=5.0, log=logger
         )
-        self._on_sent = on_sent
         self._pace_lock = asyncio.Lock()
         self._next_slot = 0.0
         self._unrecorded: dict[int, Callable[[], Awaitable[object]]] = {}
@@ -251,8 +248,6 @@ class Scheduler:
             await self._record(reminder, delivered, sent=True)
             report.sent += 1
             await run_follow_up(result)  # only now: nothing before `delivered` but the send
-            if self._on_sent is not None:
-                self._on_sent(reminder, result.message_id)
         elif result.status == SendStatus.MIGRATED and result.new_chat_id is not None:
             await self._repo.migrate_chat(reminder.chat_id, result.new_chat_id)
             await self._repo.release(reminder, now=now)
