@@ -29,11 +29,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.outbound import Outgoing, SendResult, SendStatus
 from bot.people import PEOPLE_MIGRATIONS, DigestRunner
 from bot.people.calendar import GREGORIAN, LUNAR, next_occurrence, valid_date
 from bot.people.digest import DigestUser, digest_settings
 from bot.people.views import digest_message
-from bot.reminders.delivery import Outgoing, SendResult, SendStatus
 from bot.storage import CORE_MIGRATIONS, Database, to_db_time
 
 ZONES = (

@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from openai import AsyncOpenAI
 
@@ -18,13 +19,15 @@ from bot.account import AccountService, MemoryData, ReminderData
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import ConversationOptions, ConversationService
-from bot.groups import GroupService
+from bot.conversation.delivery import RememberedDelivery
+from bot.groups import ActiveChatDelivery, GroupService
 from bot.llm.client import OpenAIChat, http_transport
 from bot.llm.types import LLM
 from bot.logs import setup_logging
 from bot.media import MediaLimits, MediaService, MediaUsage, Speaker, Transcriber
 from bot.memory import FactExtractor, MemoryStore, OpenAIEmbedder
 from bot.memory.tools import memory_tools
+from bot.outbound import Delivery
 from bot.people import PeopleService, people_tools
 from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
@@ -32,7 +35,14 @@ from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageReposi
 from bot.storage.inbox import SQLiteInbox
 from bot.telegram.runner import StartupError, serve
 
-__all__ = ["build_services", "close_services", "main", "run", "tune_garbage_collector"]
+__all__ = [
+    "build_services",
+    "close_services",
+    "main",
+    "outbound_delivery",
+    "run",
+    "tune_garbage_collector",
+]
 
 logger = logging.getLogger("bot")
 
@@ -106,6 +116,7 @@ async def build_services(
     account.register("people", people)
     account.register("media", media.usage)
     return Services(
+        outbound=partial(outbound_delivery, groups=groups, conversation=conversation),
         settings=settings,
         clock=clock,
         db=db,
@@ -121,6 +132,14 @@ async def build_services(
         inbox=await SQLiteInbox.open(db),
         closers=closers,
     )
+
+
+def outbound_delivery(
+    transport: Delivery, *, groups: GroupService, conversation: ConversationService
+) -> Delivery:
+    """How reminders and digests reach a chat through ``transport``: never to a chat Dazi was
+    removed from, and kept in the chat's history once sent."""
+    return RememberedDelivery(ActiveChatDelivery(transport, groups), conversation)
 
 
 def tune_garbage_collector() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import Clock
-from bot.reminders import Delivery, Outgoing, SendResult, SendStatus
+from bot.outbound import Delivery, Outgoing, SendResult, SendStatus
 from bot.storage import ChatRepository, Database, Migration, to_db_time
 
 __all__ = ["GROUP_MIGRATIONS", "ActiveChatDelivery", "GroupService"]

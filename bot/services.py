@@ -12,6 +12,7 @@ from bot.conversation import ConversationService
 from bot.groups import GroupService
 from bot.media import MediaService
 from bot.memory import MemoryStore
+from bot.outbound import Delivery
 from bot.people import PeopleService
 from bot.reminders import ReminderService
 from bot.storage import ChatRepository, Database, UserRepository
@@ -38,5 +39,8 @@ class Services:
     media: MediaService
     #: Updates taken from Telegram until they were handled.
     inbox: Inbox
+    #: How messages Dazi starts (reminders, digests) reach a chat: wraps the transport's own
+    #: delivery with what the domain adds (see :func:`bot.app.outbound_delivery`).
+    outbound: Callable[[Delivery], Delivery]
     #: Network clients the composition root opened, closed last at shutdown.
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -11,7 +11,7 @@ import logging
 from dataclasses import replace
 
 from bot.conversation.service import ConversationService
-from bot.reminders import Delivery, Outgoing, SendResult, SendStatus
+from bot.outbound import Delivery, Outgoing, SendResult, SendStatus
 
 __all__ = ["RememberedDelivery"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.outbound import Button, Notice
+
 __all__ = ["Attachment", "Button", "Incoming", "Notice", "ReplyDone", "ReplyEvent", "TextDelta"]
 
 
@@ -52,22 +54,6 @@ class Incoming:
     @property
     def is_group(self) -> bool:
         return self.chat_type in ("group", "supergroup")
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    """A button under a message; ``data`` is routed back to the feature that made it (≤ 64 B)."""
-
-    label: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A short message a tool wants shown beside the answer, e.g. "Reminder set" with Undo."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

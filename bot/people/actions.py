@@ -13,7 +13,7 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Button, Notice
+from bot.outbound import Button, Notice
 from bot.people.buttons import Action, button, parse
 from bot.people.format import date_words, day_words, md, person_label
 from bot.people.model import Actor, Pending, Person, Reply

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Notice
+from bot.outbound import Notice
 from bot.people.buttons import button
 from bot.people.format import md
 from bot.people.model import Actor, Person

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Notice
 from bot.llm.types import ChatMessage
+from bot.outbound import Notice
 from bot.people.buttons import button
 from bot.people.format import ago, md_block
 from bot.people.model import Actor, Person, PersonCard

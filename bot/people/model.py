@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.conversation import Notice
+from bot.outbound import Notice
 from bot.people.calendar import LUNAR
 from bot.storage import from_db_time
 

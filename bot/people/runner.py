@@ -39,9 +39,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.outbound import Delivery, Outgoing, SendResult, SendStatus, run_follow_up
 from bot.people.digest import Digest, DigestComposer, DigestUser, digest_settings, next_digest_at
 from bot.reminders.background import PassLoop, backoff, gather_bounded, retry_delay, seconds_until
-from bot.reminders.delivery import Delivery, Outgoing, SendResult, SendStatus, run_follow_up
 from bot.storage import Database, from_db_time, to_db_time
 
 __all__ = ["DigestReport", "DigestRunner", "RunnerOptions"]

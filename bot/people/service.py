@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 from bot.account import TopicExample, TopicMatcher, TopicMatches, payload_strings
 from bot.clock import Clock
-from bot.conversation import Button, Notice
 from bot.i18n import detect_language
 from bot.llm.types import LLM
 from bot.memory import MemoryStore
+from bot.outbound import Button, Delivery, Notice
 from bot.people.actions import PeopleButtons
 from bot.people.buttons import button
 from bot.people.calendar import next_occurrence
@@ -52,7 +52,6 @@ from bot.people.runner import DigestRunner, RunnerOptions
 from bot.people.schema import PEOPLE_MIGRATIONS
 from bot.people.texts import TEXTS
 from bot.people.views import date_line, digest_message
-from bot.reminders.delivery import Delivery
 from bot.storage import Database, UserRecord, UserRepository, from_db_time, to_db_time
 
 __all__ = ["Change", "PeopleService"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Button, Notice
+from bot.outbound import Button, Notice, Outgoing
 from bot.people.buttons import button
 from bot.people.calendar import age_on, next_occurrence
 from bot.people.digest import DateItem, Digest, OverdueItem
@@ -23,7 +23,6 @@ from bot.people.format import (
 from bot.people.model import ImportantDate, Person, PersonCard
 from bot.people.relations import canonical_relation
 from bot.people.texts import KIND_ICONS, TEXTS
-from bot.reminders.delivery import Outgoing
 
 __all__ = [
     "PAGE_SIZE",

@@ -1,7 +1,7 @@
 """Reminders that never fail: natural English and Chinese times, recurring rules, per-user time
 zones, snooze, a restart-safe database-backed scheduler, and reminders offered from the chat."""
 
-from bot.reminders.delivery import Delivery, Outgoing, SendResult, SendStatus
+from bot.outbound import Delivery, Outgoing, SendResult, SendStatus
 from bot.reminders.model import Reminder, Status
 from bot.reminders.repository import NewReminder, ReminderRepository
 from bot.reminders.scheduler import RunReport, Scheduler, SchedulerOptions

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 
-from bot.reminders.delivery import SendResult
+from bot.outbound import SendResult
 
 __all__ = ["PassLoop", "backoff", "gather_bounded", "retry_delay", "seconds_until"]
 

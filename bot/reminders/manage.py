@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Button, Notice
 from bot.i18n import detect_language
+from bot.outbound import Button, Notice
 from bot.reminders.buttons import Action, button
 from bot.reminders.model import Reminder, Status
 from bot.reminders.readings import lang_of, page_number, shorten, with_time

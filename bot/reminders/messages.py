@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.conversation import Button
+from bot.outbound import Button, Outgoing
 from bot.reminders.buttons import button
-from bot.reminders.delivery import Outgoing
 from bot.reminders.model import Reminder
 from bot.reminders.texts import TEXTS, format_moment, format_short, md, mention
 

@@ -6,8 +6,8 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Notice
 from bot.i18n import detect_language
+from bot.outbound import Notice
 from bot.reminders.buttons import Action, button
 from bot.reminders.readings import lang_of, parse_clock
 from bot.reminders.recurrence import localize, next_occurrence

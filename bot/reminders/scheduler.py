@@ -70,8 +70,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.outbound import Delivery, SendResult, SendStatus, run_follow_up
 from bot.reminders.background import PassLoop, backoff, gather_bounded, retry_delay, seconds_until
-from bot.reminders.delivery import Delivery, SendResult, SendStatus, run_follow_up
 from bot.reminders.messages import due_message, summary_message
 from bot.reminders.model import Reminder
 from bot.reminders.recurrence import next_occurrence

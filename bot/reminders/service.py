@@ -16,10 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.conversation import Button, Notice
 from bot.i18n import detect_language
+from bot.outbound import Button, Delivery, Notice
 from bot.reminders.buttons import Action, button, parse
-from bot.reminders.delivery import Delivery
 from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
 from bot.reminders.model import Reminder, Status

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import Enum
 
-from bot.conversation import Notice
+from bot.outbound import Notice
 from bot.reminders.repository import NewReminder
 from bot.timeparse import ParsedWhen
 

@@ -28,8 +28,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.conversation import Notice
-from bot.reminders import Outgoing, SendResult, SendStatus
+from bot.outbound import Notice, Outgoing, SendResult, SendStatus
 from bot.telegram.streaming import keyboard, send_rendered
 
 __all__ = ["TelegramDelivery"]

@@ -9,14 +9,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings
-from bot.conversation.delivery import RememberedDelivery
-from bot.groups import ActiveChatDelivery
 from bot.services import Services
 from bot.storage.inbox import Inbox
 from bot.telegram.application import announce_commands, build_application
@@ -25,21 +23,13 @@ from bot.telegram.inbox import resume_inbox
 from bot.telegram.updates import park_updates
 from bot.telegram.webhook import WebhookServer
 
-__all__ = ["StartupError", "reminder_delivery", "serve", "start_webhook"]
+__all__ = ["StartupError", "serve", "start_webhook"]
 
 logger = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
     """Telegram could not be reached at start; the message says what to check."""
-
-
-def reminder_delivery(bot: Bot, services: Services) -> RememberedDelivery:
-    """How reminders and digests reach Telegram: never to a chat Dazi was removed from, and
-    kept in the chat's history once sent."""
-    return RememberedDelivery(
-        ActiveChatDelivery(TelegramDelivery(bot), services.groups), services.conversation
-    )
 
 
 async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> None:
@@ -74,7 +64,7 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
         else:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        delivery = reminder_delivery(app.bot, services)
+        delivery = services.outbound(TelegramDelivery(app.bot))
         await services.reminders.start(delivery)
         await services.people.start(delivery)
         logger.info("Dazi is running as @%s", app.bot.username)

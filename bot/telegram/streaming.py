@@ -34,7 +34,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.conversation import Notice
+from bot.outbound import Notice
 from bot.telegram.render import html_to_plain, render_parts, split_plain
 
 __all__ = ["ReplyStreamer", "keyboard", "send_rendered"]

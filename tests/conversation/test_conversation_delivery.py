@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation.delivery import RememberedDelivery
+from bot.outbound import run_follow_up
 from bot.reminders import Outgoing, SendResult, SendStatus
-from bot.reminders.delivery import run_follow_up
 
 
 class _Inner:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.reminders.delivery import Outgoing, SendResult, SendStatus
+from bot.outbound import Outgoing, SendResult, SendStatus
 
 __all__ = ["FakeDelivery"]
 

@@ -16,9 +16,9 @@ from bot.people import DigestReport
 from bot.reminders import RunReport
 from bot.services import Services
 from bot.telegram import announce_commands, build_application
+from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.inbox import resume_inbox
 from bot.telegram.ratelimit import ChatRateLimiter
-from bot.telegram.runner import reminder_delivery
 from bot.telegram.updates import park_updates
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import FakeLLM
@@ -80,10 +80,10 @@ class BotHarness:
         await self.app.updater.start_polling(poll_interval=0, allowed_updates=Update.ALL_TYPES)
         # The scheduler recovers claims at start but sends only when a test runs it.
         await self.services.reminders.start(
-            reminder_delivery(self.app.bot, self.services), background=False
+            self.services.outbound(TelegramDelivery(self.app.bot)), background=False
         )
         await self.services.people.start(
-            reminder_delivery(self.app.bot, self.services), background=False
+            self.services.outbound(TelegramDelivery(self.app.bot)), background=False
         )
         return self
 

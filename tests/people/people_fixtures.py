@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.conversation import Notice
+from bot.outbound import Notice
 from bot.people import Actor, PeopleService
 from bot.people.runner import RunnerOptions
 from bot.storage import Database, UserRepository

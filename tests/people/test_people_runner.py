@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.outbound import SendResult, SendStatus
 from bot.people.runner import RunnerOptions
-from bot.reminders.delivery import SendResult, SendStatus
 from tests.people.people_fixtures import ANNA, LI, World, make_world
 
 DUE = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.conversation import Notice
+from bot.outbound import Notice
 from bot.reminders import Status
 from tests.reminders.reminders_fixtures import ANNA, LI, World, make_world
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Notice
+from bot.outbound import Notice
 from bot.reminders import Status
 from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World, make_world
 

@@ -16,8 +16,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Notice
 from bot.i18n import pick_language
+from bot.outbound import Notice
 from bot.reminders import Actor, ReminderService
 from bot.reminders.buttons import PREFIX
 from bot.telegram.handlers.common import App, Command, services

@@ -1,7 +1,9 @@
-"""What the scheduler asks of a transport: send one message, say how it went.
+"""What any feature may send: buttons, notices, messages for a chat, and the delivery that
+carries them.
 
-The Telegram adapter lives in ``bot.telegram.delivery``; tests and benchmarks may plug in
-anything with the same ``send`` method.
+A neutral module: every feature (conversation, reminders, people, groups, memory) and the
+transport may import it, and it imports none of them. The Telegram adapter of :class:`Delivery`
+lives in ``bot.telegram.delivery``; the domain's wrappers around it are composed in ``bot.app``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.conversation import Button
-
-__all__ = ["Delivery", "Outgoing", "SendResult", "SendStatus", "run_follow_up"]
+__all__ = ["Button", "Delivery", "Notice", "Outgoing", "SendResult", "SendStatus", "run_follow_up"]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a message; ``data`` is routed back to the feature that made it (≤ 64 B)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short message a tool wants shown beside the answer, e.g. "Reminder set" with Undo."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +82,7 @@ async def run_follow_up(result: SendResult) -> None:
 
 
 class Delivery(Protocol):
-    """A transport for reminders. ``send`` never raises for a Telegram refusal."""
+    """A transport for messages Dazi starts (reminders, digests); ``send`` never raises for a
+    Telegram refusal."""
 
     async def send(self, message: Outgoing) -> SendResult: ...
