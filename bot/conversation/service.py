@@ -122,7 +122,7 @@ class ConversationService:
         )
         chat = await self._chats.upsert(
             chat_id=incoming.chat_id,
-            chat_type=incoming.chat_type,
+            chat_type=incoming.kind,
             title=incoming.chat_title,
             now=now,
         )

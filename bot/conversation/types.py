@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.chats import ChatKind
 from bot.outbound import Button, Notice
 
 __all__ = ["Attachment", "Button", "Incoming", "Notice", "ReplyDone", "ReplyEvent", "TextDelta"]
@@ -39,7 +40,7 @@ class Incoming:
     """A message someone sent, as the services see it (media already turned into text)."""
 
     chat_id: int
-    chat_type: str
+    kind: ChatKind
     user_id: int
     first_name: str
     text: str
@@ -53,7 +54,7 @@ class Incoming:
 
     @property
     def is_group(self) -> bool:
-        return self.chat_type in ("group", "supergroup")
+        return self.kind.is_group
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.chats import Actor
 from bot.outbound import Notice
 from bot.people.calendar import LUNAR
 from bot.storage import from_db_time
@@ -166,20 +167,6 @@ class DigestSettings:
     at: time = time(9, 0)
     lead_days: int = 3
     enabled: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who acts and where: the sender of a command, a message or a button tap."""
-
-    user_id: int
-    chat_id: int
-    first_name: str = ""
-    chat_type: str = "private"
-
-    @property
-    def is_group(self) -> bool:
-        return self.chat_type in ("group", "supergroup") or self.chat_id < 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ def actor_of(context: ToolContext) -> Actor:
         user_id=context.user.id,
         chat_id=context.chat.id,
         first_name=context.user.first_name,
-        chat_type=context.chat.type,
+        kind=context.chat.kind,
     )
 
 
@@ -51,7 +51,7 @@ class _PrivateTool(Tool[Arguments]):
         self._service = service
 
     def available(self, context: ToolContext) -> bool:
-        return not (context.chat.is_group or context.chat.id < 0)
+        return not context.chat.is_group
 
     async def run(self, context: ToolContext, arguments: Arguments) -> ToolOutcome:
         """Declines in a group chat (should the model call it there anyway)."""

@@ -61,7 +61,7 @@ def actor_of(context: ToolContext) -> Actor:
         user_id=context.user.id,
         chat_id=context.chat.id,
         first_name=context.user.first_name,
-        chat_type=context.chat.type,
+        kind=context.chat.kind,
         message_id=context.incoming.tg_message_id,
     )
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time
 from enum import Enum
 
+from bot.chats import Actor
 from bot.outbound import Notice
 from bot.reminders.repository import NewReminder
 from bot.timeparse import ParsedWhen
 
-__all__ = ["ActionReply", "Actor", "AdminCheck", "Plan", "ReminderSettings", "Right"]
-
-#: Whether the actor administers the group they act in (the transport asks Telegram).
-AdminCheck = Callable[[], Awaitable[bool]]
+__all__ = ["ActionReply", "Actor", "Plan", "ReminderSettings", "Right"]
 
 
 class Right(Enum):
@@ -24,30 +21,6 @@ class Right(Enum):
 
     ANYONE_IN_CHAT = "anyone in the chat"
     OWNER_OR_ADMIN = "the owner or a group admin"
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who acts and where: the sender of a command, a message or a button tap."""
-
-    user_id: int
-    chat_id: int
-    first_name: str = ""
-    chat_type: str = "private"
-    message_id: int | None = None
-    thread_id: int | None = None
-    #: The language of the actor's Telegram app ("en"/"zh"), for someone Dazi has not met yet.
-    language: str | None = None
-    #: Asks (lazily: only when a rule needs it) whether the actor administers this group.
-    admin_check: AdminCheck | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def is_group(self) -> bool:
-        return self.chat_type in ("group", "supergroup") or self.chat_id < 0
-
-    async def is_group_admin(self) -> bool:
-        """Whether the actor administers the group they act in (False in a private chat)."""
-        return self.is_group and self.admin_check is not None and await self.admin_check()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.chats import ChatKind
 from bot.storage.database import Database, RecordCache, from_db_time, to_db_time
 
 __all__ = [
@@ -47,8 +48,12 @@ class ChatRecord:
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def kind(self) -> ChatKind:
+        return ChatKind.stored(self.type)
+
+    @property
     def is_group(self) -> bool:
-        return self.type in ("group", "supergroup")
+        return self.kind.is_group
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.conversation import Incoming
 from bot.storage.inbox import Inbox
+from bot.telegram.chats import chat_kind
 
 __all__ = ["PerChatUpdateProcessor", "incoming_from", "park_updates"]
 
@@ -145,7 +146,7 @@ def incoming_from(message: Message, *, text: str | None = None) -> Incoming:
     at = message.date if message.date.tzinfo else message.date.replace(tzinfo=UTC)
     return Incoming(
         chat_id=chat.id,
-        chat_type=chat.type,
+        kind=chat_kind(chat.type),
         chat_title=chat.title,
         user_id=user.id if user else chat.id,
         first_name=(user.first_name if user else chat.title) or "",

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.chats import ChatKind
 from bot.conversation import Incoming, ToolContext, ToolOutcome, ToolRegistry
 from bot.conversation.tools import Tool, ToolArguments
 from bot.llm.types import ToolCall
@@ -22,7 +23,9 @@ MALFORMED: list[Any] = [["feed the cat"], {"text": "feed the cat"}, 3, 2.5, True
 
 async def _context(harness: BotHarness, user: FakeUser = ANNA) -> ToolContext:
     assert harness.services is not None
-    incoming = Incoming(user.id, "private", user.id, user.first_name, "hi", harness.clock.now())
+    incoming = Incoming(
+        user.id, ChatKind.PRIVATE, user.id, user.first_name, "hi", harness.clock.now()
+    )
     record, chat = await harness.services.conversation.register(incoming)
     return ToolContext(record, chat, incoming, harness.clock.now(), "en", "UTC")
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.chats import ChatKind
 from bot.outbound import Notice
 from bot.people import Actor, PeopleService
 from bot.people.runner import RunnerOptions
@@ -32,7 +33,7 @@ __all__ = [
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ANNA = Actor(user_id=101, chat_id=101, first_name="Anna")
 LI = Actor(user_id=202, chat_id=202, first_name="李雷")
-GROUP = Actor(user_id=101, chat_id=-100500, first_name="Anna", chat_type="supergroup")
+GROUP = Actor(user_id=101, chat_id=-100500, first_name="Anna", kind=ChatKind.GROUP)
 
 
 def labels(notice: Notice) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.chats import ChatKind
 from bot.conversation import Incoming, Tool, ToolContext, ToolOutcome, ToolRegistry
 from bot.conversation.tools import NoArguments
 from bot.llm.types import ToolSpec
@@ -24,10 +25,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 def _context(chat_id: int = ANNA.chat_id, language: str = "en") -> ToolContext:
-    kind = "supergroup" if chat_id < 0 else "private"
+    kind = ChatKind.GROUP if chat_id < 0 else ChatKind.PRIVATE
     return ToolContext(
         user=UserRecord(ANNA.user_id, "Anna", None, "en", None),
-        chat=ChatRecord(chat_id, kind, None, 1, True),
+        chat=ChatRecord(chat_id, "supergroup" if kind.is_group else "private", None, 1, True),
         incoming=Incoming(chat_id, kind, ANNA.user_id, "Anna", "…", START),
         now=START,
         language=language,

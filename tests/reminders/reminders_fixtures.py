@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.chats import ChatKind
 from bot.reminders import Actor, ReminderService
 from bot.reminders.scheduler import SchedulerOptions
 from bot.storage import Database, UserRepository
@@ -19,9 +20,7 @@ __all__ = ["ANNA", "GROUP", "LI", "FakeDelivery", "World", "make_world"]
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ANNA = Actor(user_id=101, chat_id=101, first_name="Anna", message_id=11)
 LI = Actor(user_id=202, chat_id=202, first_name="李雷", message_id=22)
-GROUP = Actor(
-    user_id=101, chat_id=-100500, first_name="Anna", chat_type="supergroup", message_id=33
-)
+GROUP = Actor(user_id=101, chat_id=-100500, first_name="Anna", kind=ChatKind.GROUP, message_id=33)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.chats import ChatKind
 from bot.outbound import Notice
 from bot.reminders import Status
 from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World, make_world
@@ -246,7 +247,7 @@ async def test_group_list_and_permissions(world: World) -> None:
     notice = await world.service.remind(GROUP, "every Friday at 16:00 demo time")
     assert notice.text.startswith("✅ Group reminder from [Anna](tg://user?id=101)")
     other = GROUP.__class__(
-        user_id=LI.user_id, chat_id=GROUP.chat_id, first_name="李雷", chat_type="supergroup"
+        user_id=LI.user_id, chat_id=GROUP.chat_id, first_name="李雷", kind=ChatKind.GROUP
     )
     listing = await world.service.list_view(other)
     assert "本群的提醒" in listing.text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.chats import ChatKind
 from bot.conversation import Incoming, Notice, ToolContext
 from bot.reminders.tools import ListRemindersTool, OfferReminderTool, SetReminderTool
 from bot.storage import ChatRecord
@@ -26,7 +27,7 @@ async def _context(world: World, text: str, language: str = "en") -> ToolContext
     assert user is not None
     incoming = Incoming(
         chat_id=ANNA.chat_id,
-        chat_type="private",
+        kind=ChatKind.PRIVATE,
         user_id=ANNA.user_id,
         first_name="Anna",
         text=text,

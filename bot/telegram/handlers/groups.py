@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMemberUpdated, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import (
     ChatMemberHandler,
@@ -20,11 +20,12 @@ from telegram.ext import (
 )
 
 from bot.i18n import Catalog, pick_language
+from bot.telegram.chats import chat_kind
 from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.streaming import send_rendered
 from bot.telegram.updates import incoming_from
 
-__all__ = ["COMMANDS", "argument", "is_group", "is_group_admin", "register"]
+__all__ = ["COMMANDS", "argument", "is_group_admin", "register"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,10 +99,6 @@ def argument(message: Message) -> str:
     return parts[1].strip() if len(parts) == 2 else ""
 
 
-def is_group(message: Message) -> bool:
-    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
 async def is_group_admin(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
     """Whether the user administers the group (asked from Telegram; False when it fails)."""
     try:
@@ -120,10 +117,12 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     chat, status = change.chat, change.new_chat_member.status
     groups = services(context).groups
     if status in _GONE:
-        await groups.left(chat_id=chat.id, chat_type=chat.type, title=chat.title)
+        await groups.left(chat_id=chat.id, chat_type=chat_kind(chat.type), title=chat.title)
         logger.info("removed from chat %s; nothing more is sent there", chat.id)
     elif status in _PRESENT or getattr(change.new_chat_member, "is_member", False):
-        introduce = await groups.joined(chat_id=chat.id, chat_type=chat.type, title=chat.title)
+        introduce = await groups.joined(
+            chat_id=chat.id, chat_type=chat_kind(chat.type), title=chat.title
+        )
         if introduce:
             await _introduce(change, context)
 
@@ -161,7 +160,7 @@ async def share_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await services(context).conversation.register(incoming_from(message))
     lang = await language_of(update, context)
-    if not is_group(message):
+    if not chat_kind(message.chat.type).is_group:
         await message.reply_text(TEXTS("share_private", lang))
         return
     groups, user = services(context).groups, message.from_user

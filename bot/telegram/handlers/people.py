@@ -22,8 +22,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.people import Actor, PeopleService
+from bot.people import PeopleService
 from bot.people.buttons import PREFIX, parse
+from bot.telegram.chats import actor_from
 from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.handlers.reminders import show, show_edit
 from bot.telegram.updates import incoming_from
@@ -55,16 +56,6 @@ _ROW_ACTIONS = ("done", "snz", "sent")
 
 def people(context: ContextTypes.DEFAULT_TYPE) -> PeopleService:
     return services(context).people
-
-
-def actor_from(update: Update) -> Actor | None:
-    """Who acts where, for the people service."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return None
-    return Actor(
-        user_id=user.id, chat_id=chat.id, first_name=user.first_name or "", chat_type=chat.type
-    )
 
 
 def _argument(message: Message) -> str:

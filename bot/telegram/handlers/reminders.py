@@ -16,17 +16,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import pick_language
 from bot.outbound import Notice
-from bot.reminders import Actor, ReminderService
+from bot.reminders import ReminderService
 from bot.reminders.buttons import PREFIX
+from bot.telegram.chats import actor_from, chat_kind
 from bot.telegram.handlers.common import App, Command, services
-from bot.telegram.handlers.groups import is_group_admin
 from bot.telegram.render import html_to_plain, render_parts
 from bot.telegram.streaming import keyboard, send_rendered
 from bot.telegram.updates import incoming_from
 
-__all__ = ["COMMANDS", "actor_from", "register", "show", "show_edit"]
+__all__ = ["COMMANDS", "register", "show", "show_edit"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,35 +44,6 @@ def reminders(context: ContextTypes.DEFAULT_TYPE) -> ReminderService:
     return services(context).reminders
 
 
-def actor_from(update: Update, context: ContextTypes.DEFAULT_TYPE | None = None) -> Actor | None:
-    """Who did what where, for the reminders service. With ``context``, in a group, the
-    service can ask whether the actor is an admin there (Telegram is asked only then)."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return None
-    message = update.effective_message
-    thread = message.message_thread_id if message is not None and message.is_topic_message else None
-    admin_check = None
-    if context is not None and chat.type != "private":
-        user_id, chat_id = user.id, chat.id
-
-        async def admin_check() -> bool:
-            return await is_group_admin(context, chat_id, user_id)
-
-    return Actor(
-        user_id=user.id,
-        chat_id=chat.id,
-        first_name=user.first_name or "",
-        chat_type=chat.type,
-        message_id=message.message_id
-        if message is not None and not update.callback_query
-        else None,
-        thread_id=thread,
-        language=pick_language(user.language_code),
-        admin_check=admin_check,
-    )
-
-
 def _argument(message: Message) -> str:
     """The text after the command (``/remind@dazi_bot tomorrow ...`` -> ``tomorrow ...``)."""
     text = message.text or ""
@@ -85,7 +55,7 @@ async def show(
 ) -> list[Message]:
     """Send a notice into the message's chat; in groups it quotes the message it answers."""
     if quote is None:
-        quote = message.chat.type != "private"
+        quote = chat_kind(message.chat.type).is_group
     markup = ForceReply(selective=True) if force_reply else keyboard(notice)
     return await send_rendered(
         message.get_bot(),
@@ -166,7 +136,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if reply.send is not None:
         # In a group Dazi only sees replies to its messages: ask for one. In private the
         # next message is enough.
-        force = reply.force_reply and message.chat.type != "private"
+        force = reply.force_reply and chat_kind(message.chat.type).is_group
         await show(message, reply.send, quote=False, force_reply=force)
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
+from bot.telegram.chats import actor_from
 from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.handlers.media import voice_buttons, voice_status
-from bot.telegram.handlers.reminders import actor_from, show
+from bot.telegram.handlers.reminders import show
 from bot.telegram.updates import incoming_from
 
 __all__ = ["COMMANDS", "register"]
