@@ -11,19 +11,49 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
-__all__ = ["Button", "Delivery", "Notice", "Outgoing", "SendResult", "SendStatus", "run_follow_up"]
+__all__ = [
+    "Action",
+    "Button",
+    "Delivery",
+    "Feature",
+    "Notice",
+    "Outgoing",
+    "SendResult",
+    "SendStatus",
+    "run_follow_up",
+]
 
 logger = logging.getLogger(__name__)
 
 
+class Feature(StrEnum):
+    """The features whose buttons come back to them when tapped (each owns its actions)."""
+
+    REMINDERS = "rem"
+    PEOPLE = "ppl"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What a button does when tapped: the feature's action ``name`` on the item ``target``
+    (a row id, or 0), with an optional short argument. The transport encodes it for the
+    button and decodes it from the tap (``bot.telegram.callbacks``)."""
+
+    feature: Feature
+    name: str
+    target: int = 0
+    arg: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button under a message; ``data`` is routed back to the feature that made it (≤ 64 B)."""
+    """A button under a message; its ``action`` is routed back to the feature that made it."""
 
     label: str
-    data: str
+    action: Action
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.outbound import Button, Notice
-from bot.people.buttons import Action, button, parse
+from bot.people.buttons import Action, button
 from bot.people.format import date_words, day_words, md, person_label
 from bot.people.model import Actor, Pending, Person, Reply
 from bot.people.texts import KIND_ICONS, TEXTS
@@ -66,13 +66,10 @@ class PeopleButtons:
             "dgp": self._on_dgp,
         }
 
-    async def act(self, actor: Actor, data: str) -> Reply:
-        """Carry out the button with callback ``data`` for the actor who tapped it."""
-        action = parse(data)
+    async def act(self, actor: Actor, action: Action) -> Reply:
+        """Carry out the button ``action`` for the actor who tapped it."""
         user = await self._service._user(actor.user_id)
         lang = self._service._lang(user)
-        if action is None:
-            return Reply(toast=TEXTS("gone", lang))
         handler = self._handlers.get(action.name)
         if handler is None:
             return Reply(toast=TEXTS("gone", lang))

@@ -1,13 +1,12 @@
-"""Callback data of the people buttons: ``ppl:<action>:<id>[:<arg>]`` (at most 64 bytes)."""
+"""The people buttons: each carries an :class:`~bot.outbound.Action` of the people feature."""
 
 from __future__ import annotations
 
-from bot.conversation.buttons import Action, CallbackCodec
+from bot.outbound import Action, Button, Feature
 
-__all__ = ["PREFIX", "Action", "button", "parse"]
+__all__ = ["Action", "button"]
 
-PREFIX = "ppl:"
 
-_CODEC = CallbackCodec(PREFIX)
-button = _CODEC.button
-parse = _CODEC.parse
+def button(label: str, name: str, target: int = 0, arg: str = "") -> Button:
+    """A button that, when tapped, runs the people action ``name`` on ``target``."""
+    return Button(label, Action(Feature.PEOPLE, name, target, arg))

@@ -24,7 +24,7 @@ from bot.llm.types import LLM
 from bot.memory import MemoryStore
 from bot.outbound import Button, Delivery, Notice
 from bot.people.actions import PeopleButtons
-from bot.people.buttons import button
+from bot.people.buttons import Action, button
 from bot.people.calendar import next_occurrence
 from bot.people.commands import PeopleCommands
 from bot.people.digest import DigestUser, digest_settings
@@ -129,8 +129,8 @@ class PeopleService:
     async def command(self, actor: Actor, name: str, text: str, *, here: bool = False) -> Notice:
         return await self.commands.command(actor, name, text, here=here)
 
-    async def act(self, actor: Actor, data: str) -> Reply:
-        return await self.buttons.act(actor, data)
+    async def act(self, actor: Actor, action: Action) -> Reply:
+        return await self.buttons.act(actor, action)
 
     async def people_view(self, actor: Actor, *, page: int = 0, lang: str | None = None) -> Notice:
         return await self.commands.people_view(actor, page=page, lang=lang)

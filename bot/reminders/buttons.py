@@ -1,14 +1,12 @@
-"""Callback data of the reminders' inline buttons: ``rem:<action>:<id>[:<arg>]`` (≤ 64 bytes)."""
+"""The reminders' buttons: each carries an :class:`~bot.outbound.Action` of the reminders."""
 
 from __future__ import annotations
 
-from bot.conversation.buttons import Action, CallbackCodec
+from bot.outbound import Action, Button, Feature
 
-__all__ = ["PREFIX", "Action", "button", "data", "parse"]
+__all__ = ["Action", "button"]
 
-PREFIX = "rem:"
 
-_CODEC = CallbackCodec(PREFIX)
-data = _CODEC.data
-button = _CODEC.button
-parse = _CODEC.parse
+def button(label: str, name: str, target: int = 0, arg: str = "") -> Button:
+    """A button that, when tapped, runs the reminders' action ``name`` on ``target``."""
+    return Button(label, Action(Feature.REMINDERS, name, target, arg))

@@ -60,13 +60,11 @@ class ReminderPreferences:
             rows = tuple(
                 (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", "tz", 0, zone),)
                 for zone in others
-                if len(f"rem:tz:0:{zone}".encode()) <= 64
             )
             return Notice(notice.text + note, notice.buttons + rows)
         rows = tuple(
             (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", "tz", 0, zone),)
             for zone in candidates[:8]
-            if len(f"rem:tz:0:{zone}".encode()) <= 64
         )
         return Notice(TEXTS("tz_pick", lang, text=md(text[:80])), rows)
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.i18n import detect_language
 from bot.outbound import Button, Delivery, Notice
-from bot.reminders.buttons import Action, button, parse
+from bot.reminders.buttons import Action, button
 from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
 from bot.reminders.model import Reminder, Status
@@ -517,11 +517,8 @@ class ReminderService:
 
     # -- buttons -------------------------------------------------------------------------------
 
-    async def act(self, actor: Actor, data: str) -> ActionReply:
-        """Carry out a reminders button (``rem:...`` callback data)."""
-        action = parse(data)
-        if action is None:
-            return ActionReply()
+    async def act(self, actor: Actor, action: Action) -> ActionReply:
+        """Carry out a reminders button."""
         handler = self._buttons.get(action.name)
         if handler is None:
             return ActionReply()

@@ -35,6 +35,7 @@ from telegram.error import (
 )
 
 from bot.outbound import Notice
+from bot.telegram.callbacks import encode
 from bot.telegram.render import html_to_plain, render_parts, split_plain
 
 __all__ = ["ReplyStreamer", "keyboard", "send_rendered"]
@@ -57,7 +58,10 @@ def keyboard(notice: Notice) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            [
+                InlineKeyboardButton(button.label, callback_data=encode(button.action))
+                for button in row
+            ]
             for row in notice.buttons
         ]
     )

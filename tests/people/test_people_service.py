@@ -11,6 +11,7 @@ import pytest
 
 from bot.llm.client import LLMUnavailable
 from bot.memory import MemoryStore
+from bot.outbound import Action, Feature
 from bot.people.commands import Subject, parse_edit, read_subject, split_subject
 from bot.people.service import PeopleService, display_name
 from bot.storage import UserRecord
@@ -25,7 +26,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 def _undo(notice) -> str:
-    return next(b.data for row in notice.buttons for b in row if b.data.startswith("ppl:undo:"))
+    return next(b.action for row in notice.buttons for b in row if b.action.name == "undo")
 
 
 async def test_undo_restores_a_replaced_birthday_and_relation(world: World) -> None:
@@ -156,7 +157,7 @@ def test_display_names() -> None:
 async def test_editing_reads_only_edits(world: World) -> None:
     await world.say(ANNA, "note", "Tom loves orchids")
     tom = await world.person(ANNA, "Tom")
-    reply = await world.service.act(ANNA, f"ppl:edit:{tom.id}")
+    reply = await world.service.act(ANNA, Action(Feature.PEOPLE, "edit", tom.id))
     assert reply.edit is not None and "Editing <b>Tom</b>" not in reply.edit.text
     assert "Editing **Tom**" in reply.edit.text
     assert labels(reply.edit) == ["🗑 📝 loves orchids", "↩️ Back"]
@@ -165,7 +166,7 @@ async def test_editing_reads_only_edits(world: World) -> None:
     notice = await world.service.apply_edit(ANNA, "alias Tommy")
     assert "Also called: Tommy" in notice.text
     note = (await world.service.repo.notes_of(tom.id))[0]
-    reply = await world.service.act(ANNA, f"ppl:rmn:{note.id}")
+    reply = await world.service.act(ANNA, Action(Feature.PEOPLE, "rmn", note.id))
     assert reply.toast == "Removed." and await world.service.repo.notes_of(tom.id) == []
 
 
@@ -173,7 +174,7 @@ async def test_a_group_gets_only_a_hint(world: World) -> None:
     await world.say(ANNA, "note", "Tom loves orchids")
     notice = await world.say(GROUP, "person", "Tom")
     assert "private" in notice.text and "orchids" not in notice.text
-    [here] = [b.data for row in notice.buttons for b in row]
+    [here] = [b.action for row in notice.buttons for b in row]
     reply = await world.service.act(GROUP, here)
     assert reply.edit is not None and "loves orchids" in reply.edit.text
 
@@ -276,7 +277,7 @@ async def test_a_surname_after_a_known_name_asks(world: World) -> None:
     assert question.text == "Is this someone I already know, or someone new?"
     assert labels(question) == ["Anna (loves tea)", "➕ Someone new: Anna Smith", "✖️ Cancel"]
     anna = await world.person(ANNA, "Anna")
-    pick = question.buttons[0][0].data
+    pick = question.buttons[0][0].action
     reply = await world.service.act(ANNA, pick)
     assert reply.edit is not None
     assert reply.edit.text == (
@@ -288,7 +289,7 @@ async def test_a_surname_after_a_known_name_asks(world: World) -> None:
     ]
     # Someone new, this time.
     question = await world.say(ANNA, "met", "Anna Jones yesterday lunch")
-    new = next(b.data for row in question.buttons for b in row if b.label.startswith("➕"))
+    new = next(b.action for row in question.buttons for b in row if b.label.startswith("➕"))
     reply = await world.service.act(ANNA, new)
     assert reply.edit is not None and reply.edit.text.startswith("👤 New: **Anna Jones**")
     assert "🤝 Logged: lunch (yesterday, Fri 27 Nov)" in reply.edit.text

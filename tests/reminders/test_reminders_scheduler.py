@@ -41,7 +41,7 @@ async def test_parse_store_fire_snooze_fire_again(world: World) -> None:
     assert due.reply_to == ANNA.message_id
     labels = [button.label for row in due.buttons for button in row]
     assert labels == ["✅ Done", "💤 10 min", "💤 1 hour", "💤 Tomorrow"]
-    snooze = due.buttons[1][0].data
+    snooze = due.buttons[1][0].action
     reply = await world.service.act(ANNA, snooze)
     assert reply.edit is not None and "Snoozed until" in reply.edit.text
     await world.service.scheduler.run_due()
@@ -49,7 +49,7 @@ async def test_parse_store_fire_snooze_fire_again(world: World) -> None:
     world.clock.advance(timedelta(minutes=10))
     await world.service.scheduler.run_due()
     assert world.delivery.texts() == ["⏰ stretch your legs"] * 2
-    done = world.delivery.sent[1].buttons[0][0].data
+    done = world.delivery.sent[1].buttons[0][0].action
     reply = await world.service.act(ANNA, done)
     assert reply.edit is not None and "Done" in reply.edit.text
     [reminder] = await world.service.repo.for_user(ANNA.user_id)
@@ -76,7 +76,7 @@ async def test_recurring_keeps_local_time_across_dst(tmp_path: Path) -> None:
         ]
         assert [m.hour for m in fired] == [6, 5, 5, 5]  # UTC moves, local time stays
         # Done on a recurring reminder keeps it going.
-        reply = await world.service.act(ANNA, world.delivery.sent[-1].buttons[0][0].data)
+        reply = await world.service.act(ANNA, world.delivery.sent[-1].buttons[0][0].action)
         assert reply.edit is not None and "Next:" in reply.edit.text
         assert (await world.service.repo.for_user(ANNA.user_id))[0].status == Status.SCHEDULED
     finally:
@@ -87,7 +87,7 @@ async def test_snoozing_a_recurring_reminder_adds_one_extra_time(world: World) -
     await world.service.remind(ANNA, "every day at 14:00 drink water")
     world.clock.set(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))
     await world.service.scheduler.run_due()
-    await world.service.act(ANNA, world.delivery.sent[0].buttons[1][1].data)  # 1 hour
+    await world.service.act(ANNA, world.delivery.sent[0].buttons[1][1].action)  # 1 hour
     world.clock.advance(timedelta(hours=1))
     await world.service.scheduler.run_due()
     assert world.delivery.texts() == ["⏰ drink water"] * 2
@@ -101,7 +101,7 @@ async def test_snooze_until_tomorrow_keeps_the_time_of_day(world: World) -> None
     await world.service.remind(ANNA, "today at 16:30 water the garden")
     world.clock.set(datetime(2026, 11, 28, 15, 30, tzinfo=UTC))
     await world.service.scheduler.run_due()
-    await world.service.act(ANNA, world.delivery.sent[0].buttons[1][2].data)
+    await world.service.act(ANNA, world.delivery.sent[0].buttons[1][2].action)
     [reminder] = await world.service.repo.for_user(ANNA.user_id)
     local = reminder.local_due()
     assert (local.day, local.hour, local.minute) == (29, 16, 30)
@@ -379,8 +379,8 @@ async def test_done_cancels_a_pending_snooze(world: World) -> None:
     world.clock.set(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))
     await world.service.scheduler.run_due()
     for message in world.delivery.sent:
-        await world.service.act(ANNA, message.buttons[1][0].data)  # snooze 10 min
-        await world.service.act(ANNA, message.buttons[0][0].data)  # then Done after all
+        await world.service.act(ANNA, message.buttons[1][0].action)  # snooze 10 min
+        await world.service.act(ANNA, message.buttons[0][0].action)  # then Done after all
     world.clock.advance(timedelta(minutes=10))
     assert (await world.service.scheduler.run_due()).sent == 0
     statuses = sorted(r.status for r in await world.service.repo.for_user(ANNA.user_id))

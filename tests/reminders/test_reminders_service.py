@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.chats import ChatKind
-from bot.outbound import Notice
+from bot.outbound import Action, Feature, Notice
 from bot.reminders import Status
 from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World, make_world
 
@@ -22,7 +22,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 def _data(notice: Notice) -> list[str]:
-    return [button.data for row in notice.buttons for button in row]
+    return [button.action for row in notice.buttons for button in row]
 
 
 def _labels(notice: Notice) -> list[str]:
@@ -134,7 +134,7 @@ async def test_settings_buttons_toggle_offers_and_default_time(world: World) -> 
     reply = await world.service.act(ANNA, toggle)
     assert reply.edit is not None and "Offering reminders from our chats: off" in reply.edit.text
     assert not (await world.service.settings_of(ANNA.user_id)).offers
-    eight = next(b.data for row in view.buttons for b in row if b.label.endswith("08:00"))
+    eight = next(b.action for row in view.buttons for b in row if b.label.endswith("08:00"))
     await world.service.act(ANNA, eight)
     assert (await world.service.settings_of(ANNA.user_id)).default_time.hour == 8
 
@@ -157,7 +157,7 @@ async def test_ambiguous_timezone_offers_candidates(world: World) -> None:
     assert "Several time zones" in notice.text
     labels = _labels(notice)
     assert any(label.startswith("America/Chicago") for label in labels)
-    shanghai = next(d for d in _data(notice) if d.endswith("Asia/Shanghai"))
+    shanghai = next(d for d in _data(notice) if d.arg == "Asia/Shanghai")
     reply = await world.service.act(ANNA, shanghai)
     assert reply.edit is not None and "**Asia/Shanghai**" in reply.edit.text
     unknown = await world.service.timezone_command(ANNA, "Atlantis")
@@ -235,10 +235,10 @@ async def test_edit_by_reply_retimes_and_rewords(world: World) -> None:
 async def test_editing_a_recurring_reminder_moves_its_time_of_day(world: World) -> None:
     await world.service.remind(ANNA, "every weekday at 7:30 check mail")
     [reminder] = await world.service.repo.for_user(ANNA.user_id)
-    await world.service.act(ANNA, f"rem:edit:{reminder.id}")
+    await world.service.act(ANNA, Action(Feature.REMINDERS, "edit", reminder.id))
     notice = await world.service.apply_edit(ANNA, "8am")
     assert "🔁 every weekday at 08:00" in notice.text
-    cancelled = await world.service.act(ANNA, f"rem:edit:{reminder.id}")
+    cancelled = await world.service.act(ANNA, Action(Feature.REMINDERS, "edit", reminder.id))
     assert cancelled.send is not None
     assert (await world.service.apply_edit(ANNA, "/cancel")).text == "OK, nothing changed."
 

@@ -12,6 +12,7 @@ from bot.chats import ChatKind
 from bot.conversation import Incoming, Notice, ToolContext
 from bot.reminders.tools import ListRemindersTool, OfferReminderTool, SetReminderTool
 from bot.storage import ChatRecord
+from bot.telegram.callbacks import encode
 from tests.reminders.reminders_fixtures import ANNA, World, make_world
 
 
@@ -106,8 +107,8 @@ async def test_offer_creates_nothing_until_confirmed(world: World) -> None:
     assert outcome.result.startswith("offered") and outcome.notice is not None
     assert outcome.notice.text.startswith("💡 Want a reminder? **send Bob the report**")
     assert not await world.service.repo.for_user(ANNA.user_id)
-    yes, no = (button.data for button in outcome.notice.buttons[0])
-    assert all(len(data.encode()) <= 64 for data in (yes, no))
+    yes, no = (button.action for button in outcome.notice.buttons[0])
+    assert all(len(encode(action).encode()) <= 64 for action in (yes, no))  # fits Telegram
     reply = await world.service.act(ANNA, yes)
     assert reply.edit is not None and "Fri 4 Dec at 09:00" in reply.edit.text
     [reminder] = await world.service.repo.for_user(ANNA.user_id)
@@ -119,12 +120,12 @@ async def test_offers_can_be_declined_or_switched_off(world: World) -> None:
     tool = OfferReminderTool(world.service)
     outcome = await tool.call(context, {"task": "call the bank", "when": "on Monday"})
     assert outcome.notice is not None
-    no = outcome.notice.buttons[0][1].data
+    no = outcome.notice.buttons[0][1].action
     reply = await world.service.act(ANNA, no)
     assert reply.edit is not None and reply.edit.text == "OK, no reminder."
     outcome = await tool.call(context, {"task": "call the bank", "when": "on Monday"})
     assert outcome.notice is not None
-    never = outcome.notice.buttons[1][0].data
+    never = outcome.notice.buttons[1][0].action
     reply = await world.service.act(ANNA, never)
     assert reply.edit is not None and "won't offer" in reply.edit.text
     context = await _context(world, "I'll pay rent on the 1st")
@@ -149,7 +150,7 @@ async def test_an_expired_offer_creates_nothing(world: World) -> None:
     )
     assert outcome.notice is not None
     world.clock.advance(timedelta(days=15))
-    reply = await world.service.act(ANNA, outcome.notice.buttons[0][0].data)
+    reply = await world.service.act(ANNA, outcome.notice.buttons[0][0].action)
     assert reply.toast == "This has expired." and reply.edit is None
     assert not await world.service.repo.for_user(ANNA.user_id)
 

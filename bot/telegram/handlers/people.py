@@ -22,8 +22,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.outbound import Feature
 from bot.people import PeopleService
-from bot.people.buttons import PREFIX, parse
+from bot.telegram.callbacks import decode, pattern
 from bot.telegram.chats import actor_from
 from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.handlers.reminders import show, show_edit
@@ -85,9 +86,10 @@ def _command(
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Carry out a people button: undo, pick, log, card, draft, done, snooze, edit, delete..."""
     query, actor = update.callback_query, actor_from(update)
-    if query is None or actor is None or query.data is None:
+    action = decode(query.data) if query is not None and query.data is not None else None
+    if query is None or actor is None or action is None or action.feature != Feature.PEOPLE:
         return
-    reply = await people(context).act(actor, query.data)
+    reply = await people(context).act(actor, action)
     with contextlib.suppress(TelegramError):
         await query.answer(reply.toast, show_alert=reply.alert)
     message = query.message
@@ -118,9 +120,10 @@ async def _drop_row(message: Message, person_id: int) -> None:
 
 
 def _handled(data: object, person_id: int) -> bool:
-    action = parse(data) if isinstance(data, str) else None
+    action = decode(data) if isinstance(data, str) else None
     return (
         action is not None
+        and action.feature == Feature.PEOPLE
         and action.target == person_id
         and action.name
         in (
@@ -157,7 +160,7 @@ def register(app: App) -> None:
     """Add this module's handlers to the application."""
     for command in COMMANDS:
         app.add_handler(CommandHandler(command.name, _command(command.name)))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(Feature.PEOPLE)))
     edits = filters.TEXT & (~filters.COMMAND | filters.Regex(r"^/cancel\b")) & Editing(app)
     app.add_handler(MessageHandler(edits, on_edit))
     # A group's upgrade to a supergroup reaches the people service through the AccountService.

@@ -16,9 +16,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.outbound import Notice
+from bot.outbound import Feature, Notice
 from bot.reminders import ReminderService
-from bot.reminders.buttons import PREFIX
+from bot.telegram.callbacks import decode, pattern
 from bot.telegram.chats import actor_from, chat_kind
 from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.render import html_to_plain, render_parts
@@ -123,9 +123,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Carry out a reminders button: undo, done, snooze, pause, delete, accept an offer..."""
     query = update.callback_query
     actor = actor_from(update, context)
-    if query is None or actor is None or query.data is None:
+    action = decode(query.data) if query is not None and query.data is not None else None
+    if query is None or actor is None or action is None or action.feature != Feature.REMINDERS:
         return
-    reply = await reminders(context).act(actor, query.data)
+    reply = await reminders(context).act(actor, action)
     with contextlib.suppress(TelegramError):
         await query.answer(reply.toast, show_alert=reply.alert)
     message = query.message
@@ -196,7 +197,7 @@ def register(app: App) -> None:
     app.add_handler(CommandHandler("remind", remind_command))
     app.add_handler(CommandHandler("reminders", list_command))
     app.add_handler(CommandHandler("timezone", timezone_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(Feature.REMINDERS)))
     edits = filters.TEXT & (~filters.COMMAND | filters.Regex(r"^/cancel\b")) & AwaitingEdit(app)
     app.add_handler(MessageHandler(edits, on_edit_reply))
     # Its own group, so that other features still see the migration too.
