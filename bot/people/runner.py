@@ -3,7 +3,7 @@
 The digest is not a stored message but a pass over each user's people at their local hour, so
 it has its own schedule table (``people_digests``, one row per user) and runs the same
 **claim -> send -> finish** steps as :mod:`bot.reminders.scheduler`, through the same
-:class:`~bot.reminders.delivery.Delivery` adapter:
+:class:`~bot.outbound.Delivery` adapter:
 
 1. **Claim**: one conditional ``UPDATE ... SET status='claimed', claim_token=<uuid> WHERE
    status='scheduled' AND next_at<=now`` over a batch of due users; of any number of runners

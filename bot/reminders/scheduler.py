@@ -12,7 +12,7 @@ Each due reminder goes through three steps:
    status='scheduled' AND fire_at<=now``. The statement is atomic, so of any number of claimers
    (the background loop, a test calling :meth:`Scheduler.run_due`, a user's button) exactly one
    changes the row; the others see ``rowcount == 0`` and leave it alone.
-2. **Send** through the :class:`~bot.reminders.delivery.Delivery`, after checking that the
+2. **Send** through the :class:`~bot.outbound.Delivery`, after checking that the
    claim still holds (the user may have deleted, paused or edited the reminder meanwhile).
 3. **Finish**, only for the holder of the token (``... WHERE id=? AND claim_token=?``):
    delivered when Telegram accepted the message (a recurring reminder moves to its next
