@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.people.digest import digest_settings, gift_ideas, next_digest_at
-from tests.people.people_fixtures import ANNA, LI, World, make_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "p.sqlite3")
-    yield made
-    await made.close()
+from tests.people.people_fixtures import ANNA, LI, World
 
 
 def test_nine_oclock_local_across_daylight_saving_in_berlin() -> None:

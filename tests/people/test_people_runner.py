@@ -4,24 +4,14 @@ time-zone changes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.outbound import SendResult, SendStatus
 from bot.people.runner import RunnerOptions
 from tests.people.people_fixtures import ANNA, LI, World, make_world
 
 DUE = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "p.sqlite3")
-    yield made
-    await made.close()
 
 
 async def _row(world: World, user_id: int = ANNA.user_id):

@@ -3,11 +3,8 @@ edits, drafts, buttons, export/forget/migrate."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from bot.llm.client import LLMUnavailable
 from bot.memory import MemoryStore
@@ -16,13 +13,6 @@ from bot.people.commands import Subject, parse_edit, read_subject, split_subject
 from bot.people.service import PeopleService, display_name
 from bot.storage import UserRecord
 from tests.people.people_fixtures import ANNA, GROUP, LI, World, labels, make_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "p.sqlite3")
-    yield made
-    await made.close()
 
 
 def _undo(notice) -> str:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.chats import ChatKind
 from bot.conversation import Incoming, Tool, ToolContext, ToolOutcome, ToolRegistry
@@ -14,14 +10,7 @@ from bot.conversation.tools import NoArguments
 from bot.llm.types import ToolSpec
 from bot.people import people_tools
 from bot.storage import ChatRecord, UserRecord
-from tests.people.people_fixtures import ANNA, START, World, labels, make_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "p.sqlite3")
-    yield made
-    await made.close()
+from tests.people.people_fixtures import ANNA, START, World, labels
 
 
 def _context(chat_id: int = ANNA.chat_id, language: str = "en") -> ToolContext:

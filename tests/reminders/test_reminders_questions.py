@@ -5,25 +5,16 @@ The world's clock: Saturday 28 November 2026, 13:00 in Berlin (the fallback zone
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.outbound import Action, Feature, Notice
 from bot.reminders import Status
-from tests.reminders.reminders_fixtures import ANNA, LI, World, make_world
+from tests.reminders.reminders_fixtures import ANNA, LI, World
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "q.sqlite3")
-    yield made
-    await made.close()
 
 
 def _data(notice: Notice) -> list[str]:

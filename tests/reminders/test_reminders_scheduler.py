@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,13 +14,6 @@ from bot.clock import SystemClock
 from bot.reminders import NewReminder, Outgoing, SendResult, SendStatus, Status
 from bot.reminders.scheduler import SchedulerOptions
 from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World, make_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "r.sqlite3")
-    yield made
-    await made.close()
 
 
 async def _status(world: World, reminder_id: int) -> str:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.chats import ChatKind
 from bot.outbound import Action, Feature, Notice
 from bot.reminders import Status
-from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World, make_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "s.sqlite3")
-    yield made
-    await made.close()
+from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World
 
 
 def _data(notice: Notice) -> list[str]:

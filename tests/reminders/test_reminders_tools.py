@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +11,7 @@ from bot.conversation import Incoming, Notice, ToolContext
 from bot.reminders.tools import ListRemindersTool, OfferReminderTool, SetReminderTool
 from bot.storage import ChatRecord
 from bot.telegram.callbacks import encode
-from tests.reminders.reminders_fixtures import ANNA, World, make_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = await make_world(tmp_path / "t.sqlite3")
-    yield made
-    await made.close()
+from tests.reminders.reminders_fixtures import ANNA, World
 
 
 async def _context(world: World, text: str, language: str = "en") -> ToolContext:
