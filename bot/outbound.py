@@ -17,6 +17,7 @@ from typing import Protocol
 __all__ = [
     "Action",
     "Button",
+    "ButtonReply",
     "Delivery",
     "Feature",
     "Notice",
@@ -62,6 +63,21 @@ class Notice:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonReply:
+    """What a feature answers to a tapped button: edit the message that carried it, send
+    another, a toast (an ``alert`` must be dismissed); ``force_reply`` asks for the user's
+    reply (needed in groups to see it); ``drop_row`` takes the row of buttons acting on that
+    item off the message (a digest item handled)."""
+
+    edit: Notice | None = None
+    send: Notice | None = None
+    toast: str | None = None
+    alert: bool = False
+    force_reply: bool = False
+    drop_row: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 Chinese lunar), notes, stay-in-touch cadences and logged contacts, learned from the chat or set
 with commands; one daily digest of what deserves attention; drafted messages."""
 
-from bot.people.model import Actor, DigestSettings, ImportantDate, Person, PersonCard, Reply
+from bot.people.model import Actor, DigestSettings, ImportantDate, Person, PersonCard
 from bot.people.runner import DigestReport, DigestRunner, RunnerOptions
 from bot.people.schema import PEOPLE_MIGRATIONS
 from bot.people.service import Change, PeopleService
@@ -19,7 +19,6 @@ __all__ = [
     "PeopleService",
     "Person",
     "PersonCard",
-    "Reply",
     "RunnerOptions",
     "people_tools",
 ]

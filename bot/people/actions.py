@@ -13,10 +13,10 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.outbound import Button, Notice
+from bot.outbound import Button, ButtonReply, Notice
 from bot.people.buttons import Action, button
 from bot.people.format import date_words, day_words, md, person_label
-from bot.people.model import Actor, Pending, Person, Reply
+from bot.people.model import Actor, Pending, Person
 from bot.people.texts import KIND_ICONS, TEXTS
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class PeopleButtons:
     def __init__(self, service: PeopleService) -> None:
         self._service = service
         #: What each button does, by its action's name (see ``bot.people.buttons``).
-        self._handlers: dict[str, Callable[[Actor, Action, str], Awaitable[Reply]]] = {
+        self._handlers: dict[str, Callable[[Actor, Action, str], Awaitable[ButtonReply]]] = {
             "undo": self._on_undo,
             "pick": self._on_pick,
             "log": self._on_log,
@@ -66,19 +66,19 @@ class PeopleButtons:
             "dgp": self._on_dgp,
         }
 
-    async def act(self, actor: Actor, action: Action) -> Reply:
+    async def act(self, actor: Actor, action: Action) -> ButtonReply:
         """Carry out the button ``action`` for the actor who tapped it."""
         user = await self._service._user(actor.user_id)
         lang = self._service._lang(user)
         handler = self._handlers.get(action.name)
         if handler is None:
-            return Reply(toast=TEXTS("gone", lang))
+            return ButtonReply(toast=TEXTS("gone", lang))
         return await handler(actor, action, lang)
 
     # -- pending payloads ------------------------------------------------------------------
 
-    async def _take(self, actor: Actor, pending_id: int, kind: str) -> Pending | Reply:
-        """The pending payload for this tap, consumed; or the Reply that says why not."""
+    async def _take(self, actor: Actor, pending_id: int, kind: str) -> Pending | ButtonReply:
+        """The pending payload for this tap, consumed; or the ButtonReply that says why not."""
         lang = self._service._lang(await self._service._user(actor.user_id))
         pending = await self._service.repo.get_pending(pending_id)
         if (
@@ -86,116 +86,118 @@ class PeopleButtons:
             or pending.kind != kind
             or pending.expires_at < self._service._clock.now()
         ):
-            return Reply(toast=TEXTS("gone", lang))
+            return ButtonReply(toast=TEXTS("gone", lang))
         if pending.user_id != actor.user_id:
-            return Reply(toast=TEXTS("not_yours", lang), alert=True)
+            return ButtonReply(toast=TEXTS("not_yours", lang), alert=True)
         if not await self._service.repo.take_pending(pending_id):
-            return Reply(toast=TEXTS("gone", lang))
+            return ButtonReply(toast=TEXTS("gone", lang))
         return pending
 
-    async def _on_undo(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_undo(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         pending = await self._take(actor, action.target, "undo")
-        if isinstance(pending, Reply):
+        if isinstance(pending, ButtonReply):
             return pending
         done = await self._service.undo(actor.user_id, pending.payload)
-        return Reply(edit=Notice(TEXTS("undone" if done else "gone", lang)))
+        return ButtonReply(edit=Notice(TEXTS("undone" if done else "gone", lang)))
 
-    async def _on_pick(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_pick(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         pending = await self._take(actor, action.target, "choose")
-        if isinstance(pending, Reply):
+        if isinstance(pending, ButtonReply):
             return pending
         return await self._carry(actor, pending.payload, action.arg)
 
-    async def _on_log(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_log(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         pending = await self._take(actor, action.target, "offer")
-        if isinstance(pending, Reply):
+        if isinstance(pending, ButtonReply):
             return pending
         return await self._carry(actor, pending.payload, action.arg)
 
-    async def _carry(self, actor: Actor, payload: dict[str, Any], choice: str) -> Reply:
+    async def _carry(self, actor: Actor, payload: dict[str, Any], choice: str) -> ButtonReply:
         """Carry out a pending operation for the chosen person (0: someone new)."""
         person_id = int(choice) if choice.isdigit() else 0
         if person_id and person_id not in payload.get("options", []):
-            return Reply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
+            return ButtonReply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
         person = await self._service.repo.get(actor.user_id, person_id) if person_id else None
         if person_id and person is None:
-            return Reply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
+            return ButtonReply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
         notice, _ = await self._service.apply(actor, person, payload["op"])
-        return Reply(edit=notice)
+        return ButtonReply(edit=notice)
 
-    async def _on_drop(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_drop(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         pending = await self._take(actor, action.target, "choose")
-        if isinstance(pending, Reply):
+        if isinstance(pending, ButtonReply):
             return pending
-        return Reply(edit=Notice(TEXTS("cancelled", lang)))
+        return ButtonReply(edit=Notice(TEXTS("cancelled", lang)))
 
-    async def _on_nolog(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_nolog(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         pending = await self._take(actor, action.target, "offer")
-        if isinstance(pending, Reply):
+        if isinstance(pending, ButtonReply):
             return pending
-        return Reply(edit=Notice(TEXTS("not_logged", lang)))
+        return ButtonReply(edit=Notice(TEXTS("not_logged", lang)))
 
-    async def _on_here(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_here(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         pending = await self._take(actor, action.target, "here")
-        if isinstance(pending, Reply):
+        if isinstance(pending, ButtonReply):
             return pending
         payload = pending.payload
         notice = await self._service.command(actor, payload["command"], payload["text"], here=True)
-        return Reply(edit=notice)
+        return ButtonReply(edit=notice)
 
     # -- a person --------------------------------------------------------------------------
 
-    async def _person(self, actor: Actor, person_id: int, lang: str) -> Person | Reply:
+    async def _person(self, actor: Actor, person_id: int, lang: str) -> Person | ButtonReply:
         person = await self._service.repo.get(actor.user_id, person_id)
-        return person if person is not None else Reply(toast=TEXTS("gone", lang))
+        return person if person is not None else ButtonReply(toast=TEXTS("gone", lang))
 
-    async def _on_card(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_card(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
-        return Reply(send=await self._service.card_view(actor, person, lang=lang))
+        return ButtonReply(send=await self._service.card_view(actor, person, lang=lang))
 
-    async def _on_pg(self, actor: Actor, action: Action, lang: str) -> Reply:
-        return Reply(edit=await self._service.people_view(actor, page=action.target, lang=lang))
+    async def _on_pg(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
+        return ButtonReply(
+            edit=await self._service.people_view(actor, page=action.target, lang=lang)
+        )
 
-    async def _on_dr(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_dr(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
-        return Reply(send=await self._service.draft(actor, person, lang=lang))
+        return ButtonReply(send=await self._service.draft(actor, person, lang=lang))
 
     async def _contact(self, actor: Actor, person: Person, source: str) -> None:
         now = self._service._clock.now()
         await self._service.repo.add_interaction(person, at=now, note=None, source=source)
 
-    async def _on_done(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_done(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         await self._contact(actor, person, "digest")
-        return Reply(toast=TEXTS("done_toast", lang, name=person.name), drop_person=person.id)
+        return ButtonReply(toast=TEXTS("done_toast", lang, name=person.name), drop_row=person.id)
 
-    async def _on_sent(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_sent(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         await self._contact(actor, person, "draft")
-        return Reply(toast=TEXTS("done_toast", lang, name=person.name), drop_person=person.id)
+        return ButtonReply(toast=TEXTS("done_toast", lang, name=person.name), drop_row=person.id)
 
-    async def _on_met(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_met(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         await self._contact(actor, person, "card")
         fresh = await self._service.repo.get(actor.user_id, person.id) or person
-        return Reply(
+        return ButtonReply(
             edit=await self._service.card_view(actor, fresh, lang=lang),
             toast=TEXTS("done_toast", lang, name=person.name),
         )
 
-    async def _on_snz(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_snz(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         now = self._service._clock.now()
         until = now + SNOOZE
@@ -203,8 +205,8 @@ class PeopleButtons:
         zone = ZoneInfo(self._service._zone(await self._service._user(actor.user_id)))
         local = until.astimezone(zone).date()
         day = day_words(local, now.astimezone(zone).date(), lang)
-        return Reply(
-            toast=TEXTS("snoozed_toast", lang, name=person.name, day=day), drop_person=person.id
+        return ButtonReply(
+            toast=TEXTS("snoozed_toast", lang, name=person.name, day=day), drop_row=person.id
         )
 
     # -- editing and deleting --------------------------------------------------------------
@@ -228,51 +230,53 @@ class PeopleButtons:
         rows.append((button(TEXTS("button_back", lang), "back", person.id),))
         return Notice(TEXTS("edit_prompt", lang, who=person_label(person)), tuple(rows))
 
-    async def _on_edit(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_edit(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         self._service.start_editing(actor, person.id)
-        return Reply(edit=await self.edit_menu(actor, person, lang))
+        return ButtonReply(edit=await self.edit_menu(actor, person, lang))
 
-    async def _after_removal(self, actor: Actor, person_id: int, lang: str) -> Reply:
+    async def _after_removal(self, actor: Actor, person_id: int, lang: str) -> ButtonReply:
         person = await self._service.repo.get(actor.user_id, person_id)
         if person is None:
-            return Reply(toast=TEXTS("removed", lang))
-        return Reply(edit=await self.edit_menu(actor, person, lang), toast=TEXTS("removed", lang))
+            return ButtonReply(toast=TEXTS("removed", lang))
+        return ButtonReply(
+            edit=await self.edit_menu(actor, person, lang), toast=TEXTS("removed", lang)
+        )
 
-    async def _on_rmd(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_rmd(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         item = await self._service.repo.get_date(actor.user_id, action.target)
         if item is None or not await self._service.repo.delete_date(actor.user_id, item.id):
-            return Reply(toast=TEXTS("gone", lang))
+            return ButtonReply(toast=TEXTS("gone", lang))
         return await self._after_removal(actor, item.person_id, lang)
 
-    async def _on_rmn(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_rmn(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         row = await self._service._db.fetchone(
             "SELECT person_id FROM person_notes WHERE id = ? AND user_id = ?",
             (action.target, actor.user_id),
         )
         if row is None or not await self._service.repo.delete_note(actor.user_id, action.target):
-            return Reply(toast=TEXTS("gone", lang))
+            return ButtonReply(toast=TEXTS("gone", lang))
         return await self._after_removal(actor, row["person_id"], lang)
 
-    async def _on_nocad(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_nocad(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         await self._service.repo.set_cadence(person, None, now=self._service._clock.now())
         return await self._after_removal(actor, person.id, lang)
 
-    async def _on_back(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_back(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         self._service._editing.pop((actor.chat_id, actor.user_id), None)
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
-        return Reply(edit=await self._service.card_view(actor, person, lang=lang))
+        return ButtonReply(edit=await self._service.card_view(actor, person, lang=lang))
 
-    async def _on_del(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_del(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         rows = (
             (
@@ -280,33 +284,35 @@ class PeopleButtons:
                 button(TEXTS("button_cancel", lang), "back", person.id),
             ),
         )
-        return Reply(edit=Notice(TEXTS("delete_confirm", lang, who=person_label(person)), rows))
+        return ButtonReply(
+            edit=Notice(TEXTS("delete_confirm", lang, who=person_label(person)), rows)
+        )
 
-    async def _on_delok(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_delok(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         person = await self._person(actor, action.target, lang)
-        if isinstance(person, Reply):
+        if isinstance(person, ButtonReply):
             return person
         await self._service.repo.delete(actor.user_id, person.id)
         self._service._editing.pop((actor.chat_id, actor.user_id), None)
-        return Reply(edit=Notice(TEXTS("deleted", lang, name=md(person.name))))
+        return ButtonReply(edit=Notice(TEXTS("deleted", lang, name=md(person.name))))
 
     # -- digest settings -------------------------------------------------------------------
 
-    async def _on_dgt(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_dgt(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         raw = action.arg
         if len(raw) == 4 and raw.isdigit() and int(raw[:2]) < 24 and int(raw[2:]) < 60:
             chosen = time(int(raw[:2]), int(raw[2:]))
             await self._service.update_digest(actor, people_digest_time=f"{chosen:%H:%M}")
-        return Reply(edit=await self._service.digest_view(actor, lang=lang))
+        return ButtonReply(edit=await self._service.digest_view(actor, lang=lang))
 
-    async def _on_dgl(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_dgl(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         if 0 <= action.target <= 30:
             await self._service.update_digest(actor, people_lead_days=action.target)
-        return Reply(edit=await self._service.digest_view(actor, lang=lang))
+        return ButtonReply(edit=await self._service.digest_view(actor, lang=lang))
 
-    async def _on_dgo(self, actor: Actor, action: Action, lang: str) -> Reply:
+    async def _on_dgo(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
         await self._service.update_digest(actor, people_digest=action.arg == "on")
-        return Reply(edit=await self._service.digest_view(actor, lang=lang))
+        return ButtonReply(edit=await self._service.digest_view(actor, lang=lang))
 
-    async def _on_dgp(self, actor: Actor, action: Action, lang: str) -> Reply:
-        return Reply(send=await self._service.digest_preview(actor, lang=lang))
+    async def _on_dgp(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
+        return ButtonReply(send=await self._service.digest_preview(actor, lang=lang))

@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from bot.chats import Actor
-from bot.outbound import Notice
 from bot.people.calendar import LUNAR
 from bot.storage import from_db_time
 
@@ -21,7 +20,6 @@ __all__ = [
     "Pending",
     "Person",
     "PersonCard",
-    "Reply",
 ]
 
 
@@ -167,15 +165,3 @@ class DigestSettings:
     at: time = time(9, 0)
     lead_days: int = 3
     enabled: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """The answer to a button: edit its message, send another, a toast; ``drop_person``
-    removes that person's row of buttons from the message (a digest item handled)."""
-
-    edit: Notice | None = None
-    send: Notice | None = None
-    toast: str | None = None
-    alert: bool = False
-    drop_person: int | None = None

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.i18n import detect_language
 from bot.llm.types import LLM
 from bot.memory import MemoryStore
-from bot.outbound import Button, Delivery, Notice
+from bot.outbound import Button, ButtonReply, Delivery, Notice
 from bot.people.actions import PeopleButtons
 from bot.people.buttons import Action, button
 from bot.people.calendar import next_occurrence
@@ -38,7 +38,7 @@ from bot.people.format import (
     md,
     person_label,
 )
-from bot.people.model import Actor, DigestSettings, ImportantDate, Person, Reply
+from bot.people.model import Actor, DigestSettings, ImportantDate, Person
 from bot.people.parsing import DateWords, find_date
 from bot.people.relations import (
     RELATION_WORDS,
@@ -129,7 +129,7 @@ class PeopleService:
     async def command(self, actor: Actor, name: str, text: str, *, here: bool = False) -> Notice:
         return await self.commands.command(actor, name, text, here=here)
 
-    async def act(self, actor: Actor, action: Action) -> Reply:
+    async def act(self, actor: Actor, action: Action) -> ButtonReply:
         return await self.buttons.act(actor, action)
 
     async def people_view(self, actor: Actor, *, page: int = 0, lang: str | None = None) -> Notice:

@@ -6,12 +6,11 @@ from bot.reminders.model import Reminder, Status
 from bot.reminders.repository import NewReminder, ReminderRepository
 from bot.reminders.scheduler import RunReport, Scheduler, SchedulerOptions
 from bot.reminders.schema import REMINDER_MIGRATIONS
-from bot.reminders.service import ActionReply, Actor, ReminderService, ReminderSettings
+from bot.reminders.service import Actor, ReminderService, ReminderSettings
 from bot.reminders.tools import reminder_tools
 
 __all__ = [
     "REMINDER_MIGRATIONS",
-    "ActionReply",
     "Actor",
     "Delivery",
     "NewReminder",

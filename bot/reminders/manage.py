@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.i18n import detect_language
-from bot.outbound import Button, Notice
+from bot.outbound import Button, ButtonReply, Notice
 from bot.reminders.buttons import Action, button
 from bot.reminders.model import Reminder, Status
 from bot.reminders.readings import lang_of, page_number, shorten, with_time
 from bot.reminders.recurrence import next_occurrence
 from bot.reminders.texts import TEXTS, format_moment, md, mention
-from bot.reminders.types import ActionReply, Actor, Plan, Right
+from bot.reminders.types import Actor, Plan, Right
 from bot.timeparse import describe_rule
 
 if TYPE_CHECKING:
@@ -78,8 +78,8 @@ class ReminderLists:
             line += TEXTS("list_paused", lang)
         return line
 
-    async def on_list(self, actor: Actor, action: Action) -> ActionReply:
-        return ActionReply(edit=await self.list_view(actor, action.target))
+    async def on_list(self, actor: Actor, action: Action) -> ButtonReply:
+        return ButtonReply(edit=await self.list_view(actor, action.target))
 
     async def detail_view(self, actor: Actor, reminder: Reminder, page: int = 0) -> Notice:
         lang = lang_of(await self._service._user(actor))
@@ -110,18 +110,18 @@ class ReminderLists:
             ),
         )
 
-    async def on_view(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_view(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._service._owned(
             actor, action.target, right=Right.ANYONE_IN_CHAT
         )
         if reminder is None:
-            return refusal or ActionReply()
-        return ActionReply(edit=await self.detail_view(actor, reminder, page_number(action.arg)))
+            return refusal or ButtonReply()
+        return ButtonReply(edit=await self.detail_view(actor, reminder, page_number(action.arg)))
 
-    async def on_pause(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_pause(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         await self._service.repo.set_status(
             reminder.id,
             Status.PAUSED,
@@ -131,31 +131,31 @@ class ReminderLists:
         self._service.scheduler.wake()
         updated = await self._service.repo.get(reminder.id) or reminder
         lang = reminder.language
-        return ActionReply(
+        return ButtonReply(
             edit=await self.detail_view(actor, updated, page_number(action.arg)),
             toast=TEXTS("paused", lang, task=shorten(reminder.text)).replace("**", ""),
         )
 
-    async def on_resume(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_resume(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         now = self._service._clock.now()
         due = reminder.due_at
         if reminder.rrule and reminder.dtstart and due <= now:
             due = next_occurrence(reminder.rrule, reminder.dtstart, reminder.timezone, now) or due
         if due <= now:
-            return ActionReply(toast=TEXTS("resume_past", reminder.language), alert=True)
+            return ButtonReply(toast=TEXTS("resume_past", reminder.language), alert=True)
         if reminder.status == Status.PAUSED:
             await self._service.repo.reschedule(reminder.id, due_at=due, now=now)
             self._service.scheduler.wake()
         updated = await self._service.repo.get(reminder.id) or reminder
-        return ActionReply(edit=await self.detail_view(actor, updated, page_number(action.arg)))
+        return ButtonReply(edit=await self.detail_view(actor, updated, page_number(action.arg)))
 
-    async def on_del(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_del(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         await self._service.repo.delete(reminder.id)
         self._service.scheduler.wake()
         lang = reminder.language
@@ -163,15 +163,15 @@ class ReminderLists:
         if rest:
             listing = await self.list_view(actor, page_number(action.arg))
             text = TEXTS("deleted", lang, task=md(reminder.text)) + "\n\n" + listing.text
-            return ActionReply(edit=Notice(text, listing.buttons))
-        return ActionReply(edit=Notice(TEXTS("deleted", lang, task=md(reminder.text))))
+            return ButtonReply(edit=Notice(text, listing.buttons))
+        return ButtonReply(edit=Notice(TEXTS("deleted", lang, task=md(reminder.text))))
 
     # -- editing by reply ----------------------------------------------------------------------
 
-    async def on_edit(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_edit(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._service._owned(actor, action.target)
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         self._service._edits[(actor.chat_id, actor.user_id)] = (
             reminder.id,
             self._service._clock.now() + _EDIT_WINDOW,
@@ -180,7 +180,7 @@ class ReminderLists:
         text = TEXTS("edit_prompt", lang, task=md(reminder.text))
         if actor.is_group:  # the mention makes the forced reply apply to this person only
             text = f"{mention(actor.user_id, actor.first_name)} {text}"
-        return ActionReply(send=Notice(text), force_reply=True)
+        return ButtonReply(send=Notice(text), force_reply=True)
 
     def awaiting_edit(self, chat_id: int, user_id: int) -> bool:
         """Whether the user's next message in the chat is the new time of a reminder."""

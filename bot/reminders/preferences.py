@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.i18n import detect_language
-from bot.outbound import Notice
+from bot.outbound import ButtonReply, Notice
 from bot.reminders.buttons import Action, button
 from bot.reminders.readings import lang_of, parse_clock
 from bot.reminders.recurrence import localize, next_occurrence
 from bot.reminders.texts import TEXTS, format_moment, md
-from bot.reminders.types import ActionReply, Actor
+from bot.reminders.types import Actor
 from bot.timeparse import resolve_timezone
 from bot.timeparse.zones import timezone_alternatives
 
@@ -140,12 +140,12 @@ class ReminderPreferences:
             self._service.scheduler.wake()
         return moved
 
-    async def on_tz(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_tz(self, actor: Actor, action: Action) -> ButtonReply:
         try:
             notice = await self.set_timezone(actor, action.arg)
         except (ValueError, KeyError):
-            return ActionReply()
-        return ActionReply(edit=notice)
+            return ButtonReply()
+        return ButtonReply(edit=notice)
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -196,16 +196,16 @@ class ReminderPreferences:
             await self._service._users.update_settings(actor.user_id, reminder_offers=on)
         return await self.settings_view(actor)
 
-    async def on_offers(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_offers(self, actor: Actor, action: Action) -> ButtonReply:
         await self._service._users.update_settings(
             actor.user_id, reminder_offers=action.arg == "on"
         )
-        return ActionReply(edit=await self.settings_view(actor))
+        return ButtonReply(edit=await self.settings_view(actor))
 
-    async def on_dt(self, actor: Actor, action: Action) -> ActionReply:
+    async def on_dt(self, actor: Actor, action: Action) -> ButtonReply:
         chosen = parse_clock(action.arg[:2] + ":" + action.arg[2:])
         if chosen is not None:
             await self._service._users.update_settings(
                 actor.user_id, reminder_default_time=f"{chosen:%H:%M}"
             )
-        return ActionReply(edit=await self.settings_view(actor))
+        return ButtonReply(edit=await self.settings_view(actor))

@@ -1,7 +1,7 @@
 """Reminders for people: create from words, confirm, list, edit, snooze, offer, export, forget.
 
 Telegram-free: the transport passes an :class:`Actor` (who, where, which message) and shows the
-:class:`~bot.conversation.Notice` or :class:`ActionReply` that comes back. Dates are always
+:class:`~bot.conversation.Notice` or :class:`ButtonReply` that comes back. Dates are always
 resolved by :func:`bot.timeparse.parse_when` from the user's own words, in the user's time zone;
 never by the language model.
 """
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import detect_language
-from bot.outbound import Button, Delivery, Notice
+from bot.outbound import Button, ButtonReply, Delivery, Notice
 from bot.reminders.buttons import Action, button
 from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
@@ -37,11 +37,11 @@ from bot.reminders.repository import NewReminder, ReminderRepository
 from bot.reminders.scheduler import Scheduler, SchedulerOptions
 from bot.reminders.schema import REMINDER_MIGRATIONS
 from bot.reminders.texts import TEXTS, format_moment, format_short, md, mention
-from bot.reminders.types import ActionReply, Actor, Plan, ReminderSettings, Right
+from bot.reminders.types import Actor, Plan, ReminderSettings, Right
 from bot.storage import Database, UserRecord, UserRepository, from_db_time
 from bot.timeparse import ParsedWhen, describe_rule, parse_when
 
-__all__ = ["ActionReply", "Actor", "Plan", "ReminderService", "ReminderSettings"]
+__all__ = ["Actor", "ButtonReply", "Plan", "ReminderService", "ReminderSettings"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class ReminderService:
         self.lists = ReminderLists(self)
         self.preferences = ReminderPreferences(self)
         #: What each button does, by its action's name (see ``bot.reminders.buttons``).
-        self._buttons: dict[str, Callable[[Actor, Action], Awaitable[ActionReply]]] = {
+        self._buttons: dict[str, Callable[[Actor, Action], Awaitable[ButtonReply]]] = {
             "undo": self._on_undo,
             "done": self._on_done,
             "snz": self._on_snz,
@@ -517,23 +517,23 @@ class ReminderService:
 
     # -- buttons -------------------------------------------------------------------------------
 
-    async def act(self, actor: Actor, action: Action) -> ActionReply:
+    async def act(self, actor: Actor, action: Action) -> ButtonReply:
         """Carry out a reminders button."""
         handler = self._buttons.get(action.name)
         if handler is None:
-            return ActionReply()
+            return ButtonReply()
         return await handler(actor, action)
 
     async def _owned(
         self, actor: Actor, reminder_id: int, *, right: Right = Right.OWNER_OR_ADMIN
-    ) -> tuple[Reminder | None, ActionReply | None]:
+    ) -> tuple[Reminder | None, ButtonReply | None]:
         """The reminder if ``actor`` may act on it with ``right``, else the reply that says
         why not (in the actor's language)."""
         user = await self._user(actor)
         lang = lang_of(user) if user is not None else actor.language or "en"
         reminder = await self.repo.get(reminder_id)
         if reminder is None:
-            return None, ActionReply(toast=TEXTS("gone", lang), edit=None)
+            return None, ButtonReply(toast=TEXTS("gone", lang), edit=None)
         if reminder.user_id == actor.user_id:
             return reminder, None
         same_group = actor.is_group and reminder.chat_id == actor.chat_id
@@ -543,20 +543,20 @@ class ReminderService:
             return reminder, None
         who = reminder.creator_name or str(reminder.user_id)
         key = "not_yours_group" if same_group else "not_yours"
-        return None, ActionReply(toast=TEXTS(key, lang, who=who), alert=True)
+        return None, ButtonReply(toast=TEXTS(key, lang, who=who), alert=True)
 
-    async def _on_undo(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_undo(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._owned(actor, action.target)
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         await self.repo.delete(reminder.id)
         self.scheduler.wake()
-        return ActionReply(edit=Notice(TEXTS("undone", reminder.language, task=md(reminder.text))))
+        return ButtonReply(edit=Notice(TEXTS("undone", reminder.language, task=md(reminder.text))))
 
-    async def _on_done(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_done(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._owned(actor, action.target, right=Right.ANYONE_IN_CHAT)
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         now = self._clock.now()
         lang = reminder.language
         base = due_text(replace(reminder, due_at=now), now)
@@ -574,12 +574,12 @@ class ReminderService:
             )
             self.scheduler.wake()
             ack = TEXTS("acked_done", lang)
-        return ActionReply(edit=Notice(base + ack), toast=TEXTS("toast_done", lang))
+        return ButtonReply(edit=Notice(base + ack), toast=TEXTS("toast_done", lang))
 
-    async def _on_snz(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_snz(self, actor: Actor, action: Action) -> ButtonReply:
         reminder, refusal = await self._owned(actor, action.target)
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         now = self._clock.now()
         until = self._snooze_until(reminder, action.arg, now)
         if reminder.is_recurring:
@@ -604,7 +604,7 @@ class ReminderService:
         lang = reminder.language
         when = format_moment(until.astimezone(reminder.zone), now, lang)
         base = due_text(replace(reminder, due_at=now), now)
-        return ActionReply(
+        return ButtonReply(
             edit=Notice(base + TEXTS("acked_snoozed", lang, when=when)),
             toast=TEXTS("toast_snoozed", lang, when=when),
         )
@@ -619,25 +619,25 @@ class ReminderService:
         wall = datetime.combine(local_now.date() + timedelta(days=1), due.time())
         return localize(wall, zone)
 
-    async def _on_pick(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_pick(self, actor: Actor, action: Action) -> ButtonReply:
         """Accept a reading offered by a question ("that has passed", "which one?")."""
         return await self._accept_draft(actor, action.target, kind="choice", choice=action.arg)
 
-    async def _on_offer(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_offer(self, actor: Actor, action: Action) -> ButtonReply:
         """Accept a next-step offer: the reminder is created only now."""
         return await self._accept_draft(actor, action.target, kind="offer")
 
     async def _accept_draft(
         self, actor: Actor, draft_id: int, *, kind: str, choice: str = ""
-    ) -> ActionReply:
+    ) -> ButtonReply:
         user = await self._user(actor)
         lang = lang_of(user)
         draft = await self.repo.get_draft(draft_id)
         now = self._clock.now()
         if draft is None or draft.kind != kind or (draft.expires_at and draft.expires_at < now):
-            return ActionReply(toast=TEXTS("expired", lang), edit=None)
+            return ButtonReply(toast=TEXTS("expired", lang), edit=None)
         if draft.user_id != actor.user_id:
-            return ActionReply(toast=TEXTS("not_yours", lang, who="…"), alert=True)
+            return ButtonReply(toast=TEXTS("not_yours", lang, who="…"), alert=True)
         payloads = draft.payload.get("choices")
         if payloads is None:
             payloads = [draft.payload]
@@ -646,22 +646,22 @@ class ReminderService:
         elif choice.isdigit() and int(choice) < len(payloads):
             payloads = [payloads[int(choice)]]
         else:
-            return ActionReply()
+            return ButtonReply()
         if not await self.repo.take_draft(draft.id):
-            return ActionReply()
+            return ButtonReply()
         settings = self._settings(user)
         specs = [self._ready_spec(spec_from_payload(p), settings, now) for p in payloads]
         for spec in specs:
             if spec.due_at <= now:
                 when = format_moment(spec.due_at.astimezone(ZoneInfo(spec.timezone)), now, lang)
                 text = TEXTS("past_no_alternative", spec.language, when=when)
-                return ActionReply(edit=Notice(text))
+                return ButtonReply(edit=Notice(text))
         made = [await self.repo.add(spec, now=now) for spec in specs]
         self.scheduler.wake()
         notice = await self._confirmation(made[0], actor=actor, settings=settings, now=now)
         if len(made) > 1:
             notice = self._combined(made, notice, now)
-        return ActionReply(edit=notice)
+        return ButtonReply(edit=notice)
 
     @staticmethod
     def _ready_spec(spec: NewReminder, settings: ReminderSettings, now: datetime) -> NewReminder:
@@ -692,39 +692,39 @@ class ReminderService:
             rows.append((button(label, "undo", reminder.id),))
         return Notice("\n".join(lines), tuple(rows))
 
-    async def _on_drop(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_drop(self, actor: Actor, action: Action) -> ButtonReply:
         return await self._decline(actor, action.target, "cancelled")
 
-    async def _on_nooffer(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_nooffer(self, actor: Actor, action: Action) -> ButtonReply:
         return await self._decline(actor, action.target, "offer_declined")
 
-    async def _on_never(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_never(self, actor: Actor, action: Action) -> ButtonReply:
         reply = await self._decline(actor, action.target, "offers_off")
         if reply.edit is not None:
             await self._users.update_settings(actor.user_id, reminder_offers=False)
         return reply
 
-    async def _decline(self, actor: Actor, draft_id: int, key: str) -> ActionReply:
+    async def _decline(self, actor: Actor, draft_id: int, key: str) -> ButtonReply:
         user = await self._user(actor)
         lang = lang_of(user)
         draft = await self.repo.get_draft(draft_id)
         if draft is not None and draft.user_id != actor.user_id:
-            return ActionReply(toast=TEXTS("not_yours", lang, who="…"), alert=True)
+            return ButtonReply(toast=TEXTS("not_yours", lang, who="…"), alert=True)
         if draft is not None:
             await self.repo.take_draft(draft.id)
             lang = draft.payload.get("language", lang)
-        return ActionReply(edit=Notice(TEXTS(key, lang)))
+        return ButtonReply(edit=Notice(TEXTS(key, lang)))
 
-    async def _on_alt(self, actor: Actor, action: Action) -> ActionReply:
+    async def _on_alt(self, actor: Actor, action: Action) -> ButtonReply:
         """Switch a fresh reminder to the other reading of its time."""
         user = await self._user(actor)
         lang = lang_of(user)
         draft = await self.repo.get_draft(action.target)
         if draft is None or draft.kind != "alternative":
-            return ActionReply(toast=TEXTS("expired", lang))
+            return ButtonReply(toast=TEXTS("expired", lang))
         reminder, refusal = await self._owned(actor, int(draft.payload["reminder_id"]))
         if reminder is None:
-            return refusal or ActionReply()
+            return refusal or ButtonReply()
         await self.repo.take_draft(draft.id)
         now = self._clock.now()
         dtstart = draft.payload.get("dtstart")
@@ -742,7 +742,7 @@ class ReminderService:
         notice = await self._confirmation(
             updated, actor=actor, settings=self._settings(user), now=now
         )
-        return ActionReply(edit=notice)
+        return ButtonReply(edit=notice)
 
     # -- data rights ---------------------------------------------------------------------------
 

@@ -7,11 +7,10 @@ from datetime import datetime, time
 from enum import Enum
 
 from bot.chats import Actor
-from bot.outbound import Notice
 from bot.reminders.repository import NewReminder
 from bot.timeparse import ParsedWhen
 
-__all__ = ["ActionReply", "Actor", "Plan", "ReminderSettings", "Right"]
+__all__ = ["Actor", "Plan", "ReminderSettings", "Right"]
 
 
 class Right(Enum):
@@ -21,17 +20,6 @@ class Right(Enum):
 
     ANYONE_IN_CHAT = "anyone in the chat"
     OWNER_OR_ADMIN = "the owner or a group admin"
-
-
-@dataclass(frozen=True, slots=True)
-class ActionReply:
-    """The answer to a button: edit the message that carried it, send another, or a toast."""
-
-    edit: Notice | None = None
-    send: Notice | None = None
-    toast: str | None = None
-    alert: bool = False
-    force_reply: bool = False
 
 
 @dataclass(frozen=True, slots=True)

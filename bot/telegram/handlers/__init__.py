@@ -2,6 +2,7 @@
 
 from bot.telegram.handlers import (
     basics,
+    buttons,
     chat,
     groups,
     media,
@@ -12,6 +13,6 @@ from bot.telegram.handlers import (
 )
 
 #: In registration order; the free-text chat handler comes last so commands win.
-FEATURES = [basics, memory, reminders, people, settings, media, groups, chat]
+FEATURES = [basics, memory, reminders, people, buttons, settings, media, groups, chat]
 
 __all__ = ["FEATURES"]

@@ -11,23 +11,20 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.outbound import Feature
 from bot.people import PeopleService
-from bot.telegram.callbacks import decode, pattern
 from bot.telegram.chats import actor_from
 from bot.telegram.handlers.common import App, Command, services
-from bot.telegram.handlers.reminders import show, show_edit
+from bot.telegram.handlers.reminders import show
 from bot.telegram.updates import incoming_from
 
 __all__ = ["COMMANDS", "register"]
@@ -51,10 +48,8 @@ COMMANDS = [
     Command("digest", "Daily people digest: time, days ahead", "每日关怀摘要：时间、提前天数"),
 ]
 
+
 #: Buttons that act on one person of a digest (their row goes once handled).
-_ROW_ACTIONS = ("done", "snz", "sent")
-
-
 def people(context: ContextTypes.DEFAULT_TYPE) -> PeopleService:
     return services(context).people
 
@@ -83,57 +78,6 @@ def _command(
     return handle
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Carry out a people button: undo, pick, log, card, draft, done, snooze, edit, delete..."""
-    query, actor = update.callback_query, actor_from(update)
-    action = decode(query.data) if query is not None and query.data is not None else None
-    if query is None or actor is None or action is None or action.feature != Feature.PEOPLE:
-        return
-    reply = await people(context).act(actor, action)
-    with contextlib.suppress(TelegramError):
-        await query.answer(reply.toast, show_alert=reply.alert)
-    message = query.message
-    if not isinstance(message, Message):
-        return
-    if reply.edit is not None:
-        await show_edit(message, reply.edit)
-    if reply.drop_person is not None:
-        await _drop_row(message, reply.drop_person)
-    if reply.send is not None:
-        await show(message, reply.send, quote=False)
-
-
-async def _drop_row(message: Message, person_id: int) -> None:
-    """Take a handled person's buttons off a digest (or a draft)."""
-    markup = message.reply_markup
-    if markup is None:
-        return
-    rows = [
-        list(row)
-        for row in markup.inline_keyboard
-        if not any(_handled(button.callback_data, person_id) for button in row)
-    ]
-    try:
-        await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-    except TelegramError as error:
-        logger.info("could not update the buttons in chat %s: %s", message.chat.id, error)
-
-
-def _handled(data: object, person_id: int) -> bool:
-    action = decode(data) if isinstance(data, str) else None
-    return (
-        action is not None
-        and action.feature == Feature.PEOPLE
-        and action.target == person_id
-        and action.name
-        in (
-            *_ROW_ACTIONS,
-            "dr",
-            "dra",
-        )
-    )
-
-
 async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Apply what the user wrote to the person they are editing ("relation sister"...)."""
     message, actor = update.effective_message, actor_from(update)
@@ -160,7 +104,6 @@ def register(app: App) -> None:
     """Add this module's handlers to the application."""
     for command in COMMANDS:
         app.add_handler(CommandHandler(command.name, _command(command.name)))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(Feature.PEOPLE)))
     edits = filters.TEXT & (~filters.COMMAND | filters.Regex(r"^/cancel\b")) & Editing(app)
     app.add_handler(MessageHandler(edits, on_edit))
     # A group's upgrade to a supergroup reaches the people service through the AccountService.

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import (
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.outbound import Feature, Notice
+from bot.outbound import Notice
 from bot.reminders import ReminderService
-from bot.telegram.callbacks import decode, pattern
 from bot.telegram.chats import actor_from, chat_kind
 from bot.telegram.handlers.common import App, Command, services
 from bot.telegram.render import html_to_plain, render_parts
@@ -119,28 +116,6 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await show(message, await reminders(context).timezone_command(actor, _argument(message)))
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Carry out a reminders button: undo, done, snooze, pause, delete, accept an offer..."""
-    query = update.callback_query
-    actor = actor_from(update, context)
-    action = decode(query.data) if query is not None and query.data is not None else None
-    if query is None or actor is None or action is None or action.feature != Feature.REMINDERS:
-        return
-    reply = await reminders(context).act(actor, action)
-    with contextlib.suppress(TelegramError):
-        await query.answer(reply.toast, show_alert=reply.alert)
-    message = query.message
-    if not isinstance(message, Message):
-        return
-    if reply.edit is not None:
-        await show_edit(message, reply.edit)
-    if reply.send is not None:
-        # In a group Dazi only sees replies to its messages: ask for one. In private the
-        # next message is enough.
-        force = reply.force_reply and chat_kind(message.chat.type).is_group
-        await show(message, reply.send, quote=False, force_reply=force)
-
-
 async def on_edit_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Take the user's next message as the new time (and text) of the reminder being edited."""
     message, actor = update.effective_message, actor_from(update)
@@ -197,7 +172,6 @@ def register(app: App) -> None:
     app.add_handler(CommandHandler("remind", remind_command))
     app.add_handler(CommandHandler("reminders", list_command))
     app.add_handler(CommandHandler("timezone", timezone_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(Feature.REMINDERS)))
     edits = filters.TEXT & (~filters.COMMAND | filters.Regex(r"^/cancel\b")) & AwaitingEdit(app)
     app.add_handler(MessageHandler(edits, on_edit_reply))
     # Its own group, so that other features still see the migration too.
