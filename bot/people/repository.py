@@ -7,7 +7,7 @@ reach another user's people.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -214,13 +214,6 @@ class PeopleRepository:
             await self._db.execute_rowcount(
                 "DELETE FROM person_dates WHERE id = ? AND user_id = ?", (date_id, user_id)
             )
-        )
-
-    async def set_next_on(self, rows: Iterable[tuple[int, date]]) -> None:
-        """Move dates whose occurrence passed on to their next one."""
-        await self._db.executemany(
-            "UPDATE person_dates SET next_on = ? WHERE id = ?",
-            [(day.isoformat(), date_id) for date_id, day in rows],
         )
 
     # -- notes and interactions ------------------------------------------------------------

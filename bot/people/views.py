@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.outbound import Button, Notice, Outgoing
@@ -334,7 +334,3 @@ def _digest_buttons(digest: Digest, lang: str) -> tuple[tuple[Button, ...], ...]
             row.append(button(TEXTS("button_digest_snooze", lang), "snz", person_id))
         rows.append(tuple(row))
     return tuple(rows)
-
-
-def snooze_until(now: datetime) -> datetime:
-    return now + timedelta(days=7)

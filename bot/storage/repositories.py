@@ -123,10 +123,6 @@ class UserRepository:
         self._cache.put(user_id, user)
         return user
 
-    async def set_language(self, user_id: int, language: str) -> None:
-        await self._db.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
-        self._cache.drop(user_id)
-
     async def set_timezone(self, user_id: int, timezone: str) -> None:
         await self._db.execute("UPDATE users SET timezone = ? WHERE id = ?", (timezone, user_id))
         self._cache.drop(user_id)
@@ -264,13 +260,6 @@ class MessageRepository:
             (chat_id, thread, limit),
         )
         return [_message(row) for row in reversed(rows)]
-
-    async def for_scope(self, scope_id: int) -> list[MessageRecord]:
-        """Every message of one memory scope, oldest first (for export)."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM messages WHERE scope_id = ? ORDER BY id", (scope_id,)
-        )
-        return [_message(row) for row in rows]
 
     async def ids_since(self, *, chat_id: int, first_id: int) -> list[int]:
         """Ids of a chat's conversation messages from ``first_id`` on, oldest first (thread 0

@@ -52,11 +52,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """How many updates may run at once, across chats."""
         return self._limit
 
-    @property
-    def parked(self) -> bool:
-        """True once :meth:`park` was called: nothing new starts."""
-        return self._parked
-
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
