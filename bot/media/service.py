@@ -223,7 +223,9 @@ class MediaService:
             text=text,
             attachments=(file.attachment(content=transcript),),
             transcript=transcript,
-            spoken=True,
+            # A voice or video note is someone speaking to Dazi; an audio file (a recording,
+            # a podcast) is not, so it gets voice answers only when the chat asked for them.
+            spoken=file.kind != MediaKind.AUDIO,
         )
 
     async def see(

@@ -429,6 +429,10 @@ async def test_audio_files_and_video_notes_are_heard_too(bot: BotHarness) -> Non
     bot.api.push_message(ANNA, video_note={**note_file, "length": 240, "duration": 5})
     await _answers(bot, ANNA.id, 4)
     assert [upload.file_name for upload in bot.llm.uploads] == ["show.mp3", "video_note.mp4"]
+    # Only the video note was someone speaking: only its answer is spoken too.
+    await bot.api.wait_for(lambda: bot.api.calls_of("sendVoice"))
+    assert len(bot.api.calls_of("sendVoice")) == 1
+    assert bot.llm.speech_requests[0]["input"].endswith("a round video hello")
     stored = await _stored(bot, ANNA.id)
     assert [(m["kind"], m["content"]) for m in stored] == [
         ("audio", "the podcast says hello"),
