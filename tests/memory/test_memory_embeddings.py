@@ -260,6 +260,7 @@ async def test_with_vectors_too_the_answer_outranks_the_echoing_question(tmp_pat
     )
     await store.flush_embeddings()
     # The question matches the query best in words and in vector, but holds no answer.
-    hits = await store.search(user_id=1, query="which car did I buy", now=NOW, k=3)
-    assert [hit.message_id for hit in hits[:2]] == [answer, question]
+    hits = await store.search(user_id=1, query="which car did I buy", now=NOW, k=5)
+    ids = [hit.message_id for hit in hits]
+    assert ids[0] == answer and question in ids[1:]
     await store.close()
