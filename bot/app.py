@@ -51,8 +51,17 @@ async def build_services(
     settings: Settings, *, clock: Clock | None = None, llm: LLM | None = None
 ) -> Services:
     """Open the database and create every service on top of it."""
-    clock = clock or SystemClock()
     db = await Database.open(settings.database_path)
+    try:
+        return await _services_on(db, settings, clock or SystemClock(), llm)
+    except BaseException:
+        # A database that opens but cannot be written (read-only, full): close it, or its
+        # thread keeps the process alive after the error is printed.
+        await db.close()
+        raise
+
+
+async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM | None) -> Services:
     await db.migrate("core", CORE_MIGRATIONS)
     closers: list[Callable[[], Awaitable[None]]] = []
     if llm is None:

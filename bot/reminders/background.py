@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,10 @@ from bot.outbound import SendResult
 __all__ = ["PassLoop", "backoff", "gather_bounded", "retry_delay", "seconds_until"]
 
 logger = logging.getLogger(__name__)
+
+
+_MAX_ERROR_DELAY = 300.0
+_LOG_EVERY = 60.0
 
 
 @dataclass(eq=False)
@@ -69,13 +74,29 @@ class PassLoop:
         return True
 
     async def _run(self) -> None:
+        failures = 0
+        logged: dict[str, float] = {}  # each distinct error -> when it was last logged
         while not self.stopping:
             self._wake.clear()
             try:
                 delay = await self.one_pass()
-            except Exception:
-                self.log.exception("%s round failed; trying again shortly", self.what)
-                delay = self.error_delay
+                failures = 0
+            except Exception as error:
+                # A failing database (full or read-only disk) fails every pass alike: back off
+                # (doubling up to 5 minutes) and log each distinct error at most once a minute,
+                # so the loop neither burns a core nor fills the disk with tracebacks.
+                failures += 1
+                delay = min(self.error_delay * 2 ** (failures - 1), _MAX_ERROR_DELAY)
+                key = f"{type(error).__name__}: {error}"
+                now = time.monotonic()
+                if now - logged.get(key, float("-inf")) >= _LOG_EVERY:
+                    logged[key] = now
+                    self.log.exception(
+                        "%s round failed (%d in a row); next try in %.0f s",
+                        self.what,
+                        failures,
+                        delay,
+                    )
             if self.stopping:
                 break
             with contextlib.suppress(TimeoutError):

@@ -83,6 +83,16 @@ class Database:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            return await cls._prepare(conn, path)
+        except BaseException:
+            # A full or read-only disk, or a file that is no database: close the connection
+            # (its thread would keep the process alive), then let the error say why.
+            await conn.close()
+            raise
+
+    @classmethod
+    async def _prepare(cls, conn: aiosqlite.Connection, path: str) -> Database:
         conn.row_factory = aiosqlite.Row
         for pragma in (
             "PRAGMA journal_mode=WAL",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -40,8 +42,14 @@ TEXTS = Catalog(
             "你也可以自己部署一个：它是开源的。",
         },
         "error": {
-            "en": "Sorry, something went wrong on my side. Your message is safe; please try again.",
-            "zh": "抱歉，我这边出了点问题。你的消息没有丢，请再试一次。",
+            "en": "Sorry, something went wrong on my side. Please try again.",
+            "zh": "抱歉，我这边出了点问题，请再试一次。",
+        },
+        "storage_error": {
+            "en": "Sorry, I could not save that: my storage is failing (the disk may be full). "
+            "Nothing of this message was kept; please try again later.",
+            "zh": "抱歉，我没能保存这条消息：存储出了问题（磁盘可能满了）。"
+            "这条消息没有被保存，请稍后再试。",
         },
     }
 )
@@ -138,8 +146,21 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user = update.effective_user
     try:
+        key = "storage_error" if _is_storage_error(context.error) else "error"
         await update.effective_message.reply_text(
-            TEXTS("error", pick_language(user.language_code if user else None))
+            TEXTS(key, pick_language(user.language_code if user else None))
         )
     except TelegramError:
         logger.warning("could not tell chat %s about the failure", chat_id)
+
+
+def _is_storage_error(error: BaseException | None) -> bool:
+    """A failed database write (full or read-only disk, I/O error): the user must not be told
+    their message is safe."""
+    while error is not None:
+        if isinstance(error, sqlite3.Error):
+            return True
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EROFS, errno.EIO):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
