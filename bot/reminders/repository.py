@@ -44,7 +44,7 @@ class NewReminder:
 
 
 class ReminderRepository:
-    """Reminders and drafts in SQLite."""
+    """Reminders and drafts in SQLite or PostgreSQL (the same SQL)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -178,13 +178,17 @@ class ReminderRepository:
         """Take one due reminder for sending; None when someone else has it or it changed.
 
         The single conditional UPDATE is the lock: of any number of concurrent claimers
-        exactly one sees a changed row. The row carries a fresh token from then on.
+        exactly one sees a changed row. The row carries a fresh token from then on. On
+        PostgreSQL (several replicas) the row is taken ``FOR UPDATE SKIP LOCKED``: a replica
+        never waits for a row another one is claiming, it moves on.
         """
         token = uuid.uuid4().hex
+        which = "id = ? AND status = ? AND fire_at <= ?"
+        if self.shared:
+            which = f"id = (SELECT id FROM reminders WHERE {which} FOR UPDATE SKIP LOCKED)"
         changed = await self._db.execute_rowcount(
             "UPDATE reminders SET status = ?, claim_token = ?, claimed_at = ?,"
-            " attempts = attempts + 1, updated_at = ?"
-            " WHERE id = ? AND status = ? AND fire_at <= ?",
+            f" attempts = attempts + 1, updated_at = ? WHERE {which}",
             (
                 Status.CLAIMED,
                 token,
@@ -282,13 +286,36 @@ class ReminderRepository:
             )
         )
 
-    async def recover_claims(self, now: datetime) -> int:
-        """Hand every claim back to the schedule (at start: all claims are stale)."""
-        return await self._db.execute_rowcount(
+    @property
+    def shared(self) -> bool:
+        """Whether other processes (replicas) may hold claims in this database too."""
+        return self._db.dialect != "sqlite"
+
+    async def recover_claims(self, now: datetime, *, older_than: datetime | None = None) -> int:
+        """Hand claims back to the schedule: every claim (one process: at its start they are
+        all stale), or those taken before ``older_than`` (replicas: an expired lease means
+        the replica that took it died)."""
+        sql = (
             "UPDATE reminders SET status = ?, claim_token = NULL, claimed_at = NULL,"
-            " updated_at = ? WHERE status = ?",
-            (Status.SCHEDULED, to_db_time(now), Status.CLAIMED),
+            " updated_at = ? WHERE status = ?"
         )
+        params: list[Any] = [Status.SCHEDULED, to_db_time(now), Status.CLAIMED]
+        if older_than is not None:
+            sql += " AND claimed_at <= ?"
+            params.append(to_db_time(older_than))
+        return await self._db.execute_rowcount(sql, params)
+
+    async def renew_claims(self, tokens: Sequence[str], now: datetime) -> int:
+        """Restart the lease of claims a live process still holds."""
+        renewed = 0
+        for start in range(0, len(tokens), 500):
+            chunk = tokens[start : start + 500]
+            renewed += await self._db.execute_rowcount(
+                "UPDATE reminders SET claimed_at = ? WHERE status = ?"
+                f" AND claim_token IN ({', '.join('?' for _ in chunk)})",
+                (to_db_time(now), Status.CLAIMED, *chunk),
+            )
+        return renewed
 
     async def fail_chat(
         self, chat_id: int, *, now: datetime, error: str, due_by: datetime | None = None

@@ -99,6 +99,9 @@ class SchedulerOptions:
     max_idle: float = 60.0
     stop_timeout: float = 10.0
     max_per_second: float | None = 24.0  # even spacing of the scheduler's sends; None: off
+    #: Replicas on one PostgreSQL: a claim older than this is taken to be a dead replica's and
+    #: handed back. Far longer than a claim lives (claim, one send, record).
+    claim_lease: timedelta = timedelta(minutes=2)
 
 
 @dataclass(slots=True)
@@ -137,6 +140,8 @@ class Scheduler:
         self._pace_lock = asyncio.Lock()
         self._next_slot = 0.0
         self._unrecorded: dict[int, Callable[[], Awaitable[object]]] = {}
+        #: Claims this process holds (reminder id -> token): their leases are renewed.
+        self._held: dict[int, str] = {}
         #: Chats whose recurring reminders stopped because the bot was blocked there.
         self.blocked_chats: set[int] = set()
 
@@ -148,7 +153,7 @@ class Scheduler:
         """Recover stale claims, then (by default) run the loop; return the claims recovered."""
         self._delivery = delivery
         now = self._clock.now()
-        recovered = await self._repo.recover_claims(now)
+        recovered = await self._recover_claims(now)
         if recovered:
             logger.warning("recovered %d reminder(s) claimed before a crash", recovered)
         await self._repo.purge_drafts(now)
@@ -171,6 +176,8 @@ class Scheduler:
             raise RuntimeError("the scheduler has no delivery; call start() first")
         async with self._run_lock:
             report = RunReport()
+            if self._repo.shared:
+                await self._recover_claims(self._clock.now())
             await self._flush_unrecorded()
             await self._summarize_overdue(report)
             workers = [
@@ -180,6 +187,18 @@ class Scheduler:
             await asyncio.gather(*workers)
             self._buffer.clear()
             return report
+
+    async def _recover_claims(self, now: datetime) -> int:
+        """Claims left by a crash: all of them for a single process; with replicas, only those
+        whose lease expired (the others belong to replicas at work)."""
+        if not self._repo.shared:
+            return await self._repo.recover_claims(now)
+        # Ours are alive, even one waiting to be recorded for longer than a lease.
+        await self._repo.renew_claims(list(self._held.values()), now)
+        recovered = await self._repo.recover_claims(now, older_than=now - self.options.claim_lease)
+        if recovered:
+            logger.warning("took back %d reminder claim(s) whose lease expired", recovered)
+        return recovered
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -224,6 +243,16 @@ class Scheduler:
         if reminder is None:
             report.skipped += 1
             return
+        if reminder.claim_token:
+            self._held[reminder.id] = reminder.claim_token
+        try:
+            await self._deliver_claimed(reminder, now, report)
+        finally:
+            if reminder.id not in self._unrecorded:
+                self._held.pop(reminder.id, None)
+
+    async def _deliver_claimed(self, reminder: Reminder, now: datetime, report: RunReport) -> None:
+        assert self._delivery is not None
         try:
             if not await self._repo.still_claimed(reminder):
                 report.skipped += 1
@@ -310,6 +339,7 @@ class Scheduler:
                 logger.exception("reminder %s: recording still fails", reminder_id)
                 continue
             self._unrecorded.pop(reminder_id, None)
+            self._held.pop(reminder_id, None)
 
     @property
     def unrecorded(self) -> int:

@@ -70,6 +70,9 @@ async def run_in_connection_thread(
 class Database:
     """A shared SQLite connection with serialised write transactions."""
 
+    #: Which SQL engine runs the statements (PostgreSQL: bot.storage.postgres).
+    dialect = "sqlite"
+
     def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
         self._conn = connection
         self.path = path

@@ -8,8 +8,17 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.storage import CORE_MIGRATIONS, Database, UserRepository
+from tests.fakes.postgres import on_postgres, open_postgres, schema_for
 
-__all__ = ["open_with_users"]
+__all__ = ["open_database", "open_with_users"]
+
+
+async def open_database(path: Path) -> Database:
+    """The database at ``path``: SQLite, or with DAZI_TEST_DATABASE=postgresql a schema of the
+    real PostgreSQL server standing for that path."""
+    if on_postgres():
+        return await open_postgres(schema_for(path))
+    return await Database.open(path)
 
 
 class _Person(Protocol):
@@ -25,7 +34,7 @@ async def open_with_users(
 ) -> tuple[Database, UserRepository]:
     """Open the database at ``path``, migrate the core tables and add the (person, language)
     ``users``."""
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.migrate("core", CORE_MIGRATIONS)
     repository = UserRepository(db)
     for person, language in users:
