@@ -31,13 +31,11 @@ async def harness(tmp_path: Path, llm: FakeLLM) -> AsyncIterator[BotHarness]:
     await bot.stop()
 
 
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Drop the PostgreSQL schemas the run made (DAZI_TEST_DATABASE=postgresql)."""
-    from tests.fakes.postgres import on_postgres
+    """Drop the PostgreSQL schemas the run made."""
+    import asyncio
 
-    if on_postgres():
-        import asyncio
+    from tests.fakes.postgres import drop_schemas
 
-        from tests.fakes.postgres import drop_schemas
-
-        asyncio.run(drop_schemas())
+    asyncio.run(drop_schemas())

@@ -37,7 +37,7 @@ def on_postgres() -> bool:
 def schema_for(path: Path) -> str:
     """The schema standing for a test's database file: reopening the same path (a restart)
     finds the same data, and every test (its own tmp_path) has its own."""
-    name = "dazi_test_" + hashlib.sha1(str(path).encode()).hexdigest()[:16]
+    name = "dazi_test_" + hashlib.sha1(f"{os.getpid()}:{path}".encode()).hexdigest()[:16]
     _CREATED.add(name)
     return name
 
