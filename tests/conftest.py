@@ -31,7 +31,6 @@ async def harness(tmp_path: Path, llm: FakeLLM) -> AsyncIterator[BotHarness]:
     await bot.stop()
 
 
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Drop the PostgreSQL schemas the run made."""
     import asyncio
