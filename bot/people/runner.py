@@ -63,6 +63,9 @@ class RunnerOptions:
     backoff_cap: timedelta = timedelta(hours=1)
     max_idle: float = 300.0
     stop_timeout: float = 10.0
+    #: Replicas on one PostgreSQL: a claim older than this is a dead replica's and goes back.
+    #: Far longer than a batch lives (claim, compose, send, finish).
+    claim_lease: timedelta = timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -117,10 +120,7 @@ class DigestRunner:
         """Hand back claims left by a crash, then (by default) run the loop; return how many
         claims were recovered."""
         self._delivery = delivery
-        recovered = await self._db.execute_rowcount(
-            "UPDATE people_digests SET status = 'scheduled', claim_token = NULL"
-            " WHERE status = 'claimed'"
-        )
+        recovered = await self._recover_claims(self._clock.now())
         if recovered:
             logger.warning("recovered %d digest claim(s) left by a crash", recovered)
         self._passes.start(background=background)
@@ -128,6 +128,25 @@ class DigestRunner:
 
     async def stop(self) -> None:
         await self._passes.stop(self.options.stop_timeout)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes (replicas) may hold claims in this database too."""
+        return self._db.dialect != "sqlite"
+
+    async def _recover_claims(self, now: datetime) -> int:
+        """Claims left by a crash: every one for a single process (at its start none can be
+        alive); with replicas only those whose lease expired."""
+        sql = (
+            "UPDATE people_digests SET status = 'scheduled', claim_token = NULL"
+            " WHERE status = 'claimed'"
+        )
+        if not self.shared:
+            return await self._db.execute_rowcount(sql)
+        expired = to_db_time(now - self.options.claim_lease)
+        return await self._db.execute_rowcount(
+            sql + " AND (claimed_at IS NULL OR claimed_at <= ?)", (expired,)
+        )
 
     def wake(self) -> None:
         """Re-read the schedule now (a user's digest time changed)."""
@@ -185,6 +204,8 @@ class DigestRunner:
             raise RuntimeError("the digest runner has no delivery; call start() first")
         async with self._run_lock:
             report = DigestReport()
+            if self.shared and await self._recover_claims(self._clock.now()):
+                logger.warning("took back digest claims whose lease expired")
             while not self._passes.stopping:
                 claims = await self._claim_batch()
                 if not claims:
@@ -234,7 +255,10 @@ class DigestRunner:
                 (token,),
             ).fetchall()
 
-        claimed = await self._db.run_write(claim)
+        if self.shared:
+            claimed = await self._claim_shared(token, stamp, limit)
+        else:
+            claimed = await self._db.run_write(claim)
         if not claimed:
             return []
         users = await self.users([row[0] for row in claimed])
@@ -248,6 +272,24 @@ class DigestRunner:
                 date.fromisoformat(handled) if handled else None,
             )
             for user_id, attempts, zone, handled in claimed
+        ]
+
+    async def _claim_shared(
+        self, token: str, stamp: str, limit: int
+    ) -> list[tuple[int, int, str, str | None]]:
+        """The claim on PostgreSQL: rows another replica is claiming are skipped, not waited
+        for, and the claimed rows come back in the same statement."""
+        rows = await self._db.fetchall(
+            "UPDATE people_digests SET status = 'claimed', claim_token = ?, claimed_at = ?,"
+            " attempts = attempts + 1, updated_at = ? WHERE user_id IN (SELECT user_id"
+            " FROM people_digests WHERE status = 'scheduled' AND next_at <= ?"
+            " ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+            " RETURNING user_id, attempts, timezone, last_local_date",
+            (token, stamp, stamp, stamp, limit),
+        )
+        return [
+            (row["user_id"], row["attempts"], row["timezone"], row["last_local_date"])
+            for row in rows
         ]
 
     async def _follow_new_zones(self, claims: list[_Claim], now: datetime) -> list[_Claim]:
@@ -401,8 +443,54 @@ class DigestRunner:
             )
             return True
 
-        if not await self._db.run_write(finish):
+        if self.shared:
+            held = await self._finish_shared(
+                claim, (next_at, today, stamp, result.message_id), today_ids, ahead, moved, nudged
+            )
+        else:
+            held = await self._db.run_write(finish)
+        if not held:
             logger.warning("digest claim of user %s was lost before finishing", claim.user_id)
+
+    async def _finish_shared(
+        self,
+        claim: _Claim,
+        sent: tuple[str, str, str, int | None],
+        today_ids: str,
+        ahead: list[tuple[str, int]],
+        moved: list[tuple[str, int]],
+        nudged: str,
+    ) -> bool:
+        """:meth:`_finish_sent`'s transaction through the portable API (PostgreSQL)."""
+        next_at, today, stamp, message_id = sent
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE people_digests SET status = 'scheduled', claim_token = NULL,"
+                " attempts = 0, next_at = ?, timezone = ?, last_local_date = ?, last_sent_at = ?,"
+                " last_message_id = ?, last_error = NULL, updated_at = ?"
+                " WHERE user_id = ? AND claim_token = ?",
+                (next_at, claim.user.settings.timezone, today, stamp, message_id, stamp,
+                 claim.user_id, claim.token),
+            )  # fmt: skip
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute(
+                "UPDATE person_dates SET notified_day = ?"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (today, today_ids),
+            )
+            if ahead:
+                await conn.executemany(
+                    "UPDATE person_dates SET notified_ahead = ? WHERE id = ?", ahead
+                )
+            if moved:
+                await conn.executemany("UPDATE person_dates SET next_on = ? WHERE id = ?", moved)
+            await conn.execute(
+                "UPDATE people SET nudged_at = ? WHERE user_id = ?"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (stamp, claim.user_id, nudged),
+            )
+        return True
 
     async def _skip_day(self, claim: _Claim, today: date, now: datetime, error: str) -> None:
         await self._db.execute(

@@ -301,7 +301,7 @@ class ReminderRepository:
         )
         params: list[Any] = [Status.SCHEDULED, to_db_time(now), Status.CLAIMED]
         if older_than is not None:
-            sql += " AND claimed_at <= ?"
+            sql += " AND (claimed_at IS NULL OR claimed_at <= ?)"
             params.append(to_db_time(older_than))
         return await self._db.execute_rowcount(sql, params)
 

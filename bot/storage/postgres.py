@@ -4,8 +4,10 @@ Measured before choosing (``benchmarks/storage_layer.py``): SQLAlchemy Core over
 about 10x the CPU of Dazi's own thin layer on the statements every message runs, so the SQLite
 default keeps its layer, and PostgreSQL gets the same small API here. Repositories keep one SQL
 text, written in the portable subset both engines share; :func:`to_postgres` bridges the few
-spelling differences (``?`` placeholders, two-argument ``MAX``, ``INSERT OR IGNORE``, integer
-and blob column types in migrations). Timestamps stay UTC ISO text, which sorts like time on both.
+spelling differences (``?`` placeholders, two-argument ``MAX``, ``INSERT OR IGNORE``, an id
+list as ``SELECT value FROM json_each(?)``, ``json_extract(column, '$.key')``, ``COLLATE NOCASE``
+in ``ORDER BY``, integer and blob column types in migrations). Timestamps stay UTC ISO text,
+which sorts like time on both.
 
 What is not portable stays per component: code that runs plain ``sqlite3`` functions in the
 database thread (:meth:`Database.run`), FTS5 and ``vec0`` tables. Those components need their
@@ -36,6 +38,10 @@ _MIGRATION_LOCK = 0x0DA21
 
 def to_postgres(sql: str) -> str:
     """Rewrite one statement from the portable SQLite spelling into PostgreSQL's."""
+    # An id list passed as one JSON array parameter (a list of integers, by convention).
+    sql = _JSON_EACH.sub("SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)", sql)
+    sql = _JSON_EXTRACT.sub(r"(\1::jsonb ->> '\2')", sql)
+    sql = _NOCASE.sub(r"LOWER(\1)", sql)
     sql = _number_placeholders(sql)
     sql = _TWO_ARGUMENT_MAX.sub(r"GREATEST(\1, \2)", sql)
     if _INSERT_OR_IGNORE.search(sql):
@@ -57,6 +63,9 @@ def to_postgres_ddl(sql: str) -> str:
 _AUTOINCREMENT = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT\b", re.IGNORECASE)
 _TWO_ARGUMENT_MAX = re.compile(r"\bMAX\(\s*([^(),]+?)\s*,\s*([^(),]+?)\s*\)", re.IGNORECASE)
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
+_JSON_EACH = re.compile(r"\bSELECT\s+value\s+FROM\s+json_each\(\s*\?\s*\)", re.IGNORECASE)
+_JSON_EXTRACT = re.compile(r"\bjson_extract\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)", re.IGNORECASE)
+_NOCASE = re.compile(r"\b([\w.]+)\s+COLLATE\s+NOCASE\b", re.IGNORECASE)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 
 
@@ -149,18 +158,19 @@ class PostgresTransaction:
         return _Pending(_run(self._conn, sql, params))
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
-        return list(await self._conn.fetch(to_postgres(sql), *params))
+        query, args = _bind(sql, params)
+        return list(await self._conn.fetch(query, *args))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(to_postgres(sql), [tuple(row) for row in rows])
 
 
 async def _run(connection: asyncpg.Connection, sql: str, params: Sequence[Any]) -> _Result:
-    query = to_postgres(sql)
+    query, args = _bind(sql, params)
     if _returns_rows(query):
-        rows = await connection.fetch(query, *params)
+        rows = await connection.fetch(query, *args)
         return _Result(rows, len(rows))
-    status = await connection.execute(query, *params)
+    status = await connection.execute(query, *args)
     return _Result([], _affected(status))
 
 
@@ -273,8 +283,7 @@ class PostgresDatabase(Database):
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; for an INSERT into a table with an ``id`` key, return the new id."""
-        query = to_postgres(sql)
-        args = _positional(params)
+        query, args = _bind(sql, params)
         target = _INSERT_INTO.match(query)
         if target and target.group(1).lower() in self._id_tables and "RETURNING" not in query:
             value = await self._pool.fetchval(query + " RETURNING id", *args)
@@ -283,7 +292,8 @@ class PostgresDatabase(Database):
         return 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        return _affected(await self._pool.execute(to_postgres(sql), *_positional(params)))
+        query, args = _bind(sql, params)
+        return _affected(await self._pool.execute(query, *args))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._pool.executemany(to_postgres(sql), [tuple(row) for row in rows])
@@ -291,15 +301,15 @@ class PostgresDatabase(Database):
     async def fetchone(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> asyncpg.Record | None:
-        record: asyncpg.Record | None = await self._pool.fetchrow(
-            to_postgres(sql), *_positional(params)
-        )
+        query, args = _bind(sql, params)
+        record: asyncpg.Record | None = await self._pool.fetchrow(query, *args)
         return record
 
     async def fetchall(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> list[asyncpg.Record]:
-        return list(await self._pool.fetch(to_postgres(sql), *_positional(params)))
+        query, args = _bind(sql, params)
+        return list(await self._pool.fetch(query, *args))
 
     async def _execute_raw(self, sql: str) -> None:
         await self._pool.execute(sql)
@@ -317,3 +327,21 @@ def _positional(params: Sequence[Any] | dict[str, Any]) -> Sequence[Any]:
     if isinstance(params, dict):
         raise TypeError("named parameters are SQLite-only; pass a sequence")
     return params
+
+
+_LIMIT = re.compile(r"\bLIMIT\s+\$(\d+)", re.IGNORECASE)
+
+
+def _bind(sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple[str, Sequence[Any]]:
+    """The statement in PostgreSQL's spelling and its arguments; SQLite's ``LIMIT -1`` (no
+    limit) becomes ``LIMIT NULL``, which means the same there."""
+    query, args = to_postgres(sql), _positional(params)
+    if "LIMIT" in query.upper():
+        negative = [
+            int(number) - 1
+            for number in _LIMIT.findall(query)
+            if isinstance(args[int(number) - 1], int) and args[int(number) - 1] < 0
+        ]
+        if negative:
+            args = [None if index in negative else arg for index, arg in enumerate(args)]
+    return query, args
