@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.people.runner import RunnerOptions
 from bot.people import Actor
+from bot.people.runner import RunnerOptions
 from bot.storage import to_db_time
 from tests.fakes.delivery import FakeDelivery
 from tests.people.people_fixtures import World, make_world
