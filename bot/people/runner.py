@@ -159,6 +159,14 @@ class DigestRunner:
             "SELECT MIN(next_at) AS at FROM people_digests WHERE status = 'scheduled'"
         )
         at = from_db_time(row["at"]) if row is not None and row["at"] is not None else None
+        if self.shared:
+            # Also wake when another replica's claim would expire (it may have died).
+            claimed = await self._db.fetchone(
+                "SELECT MIN(claimed_at) AS at FROM people_digests WHERE status = 'claimed'"
+            )
+            if claimed is not None and claimed["at"] is not None:
+                expires = from_db_time(claimed["at"]) + self.options.claim_lease
+                at = expires if at is None else min(at, expires)
         return seconds_until(at, self._clock.now(), idle=self.options.max_idle, least=0.01)
 
     # -- scheduling rows -------------------------------------------------------------------

@@ -305,6 +305,13 @@ class ReminderRepository:
             params.append(to_db_time(older_than))
         return await self._db.execute_rowcount(sql, params)
 
+    async def oldest_claim(self) -> datetime | None:
+        """When the oldest claim still held was taken."""
+        row = await self._db.fetchone(
+            "SELECT MIN(claimed_at) AS at FROM reminders WHERE status = ?", (Status.CLAIMED,)
+        )
+        return from_db_time(row["at"]) if row and row["at"] else None
+
     async def renew_claims(self, tokens: Sequence[str], now: datetime) -> int:
         """Restart the lease of claims a live process still holds."""
         renewed = 0

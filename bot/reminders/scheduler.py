@@ -206,6 +206,12 @@ class Scheduler:
         """One round of the loop: send what is due; return the seconds to the next."""
         await self.run_due()
         next_at = await self._repo.next_fire_time()
+        if self._repo.shared:
+            # Also wake when another replica's claim would expire (it may have died).
+            oldest = await self._repo.oldest_claim()
+            expires = oldest + self.options.claim_lease if oldest is not None else None
+            if expires is not None and (next_at is None or expires < next_at):
+                next_at = expires
         return seconds_until(next_at, self._clock.now(), idle=self.options.max_idle, least=0.005)
 
     # -- one reminder at a time ----------------------------------------------------------------
