@@ -16,8 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import SystemClock
+from bot.outbound import Outgoing, SendResult, SendStatus
 from bot.reminders import ReminderService, SchedulerOptions
-from bot.reminders.delivery import Outgoing, SendResult, SendStatus
 from bot.storage import CORE_MIGRATIONS, UserRepository
 from tests.fakes.postgres import open_postgres
 
