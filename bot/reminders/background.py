@@ -14,13 +14,37 @@ from datetime import datetime, timedelta
 
 from bot.outbound import SendResult
 
-__all__ = ["PassLoop", "backoff", "gather_bounded", "retry_delay", "seconds_until"]
+__all__ = ["ErrorLog", "PassLoop", "backoff", "gather_bounded", "retry_delay", "seconds_until"]
 
 logger = logging.getLogger(__name__)
 
 
 _MAX_ERROR_DELAY = 300.0
 _LOG_EVERY = 60.0
+_DISTINCT_ERRORS = 1000  # remembered by an ErrorLog before it starts afresh
+
+
+@dataclass(eq=False)
+class ErrorLog:
+    """Logs each distinct error (type and text) at most once a minute, with its traceback.
+
+    A failing database (a full or read-only disk) fails every round alike; its tracebacks must
+    neither flood the log nor feed the full disk.
+    """
+
+    log: logging.Logger
+    every: float = _LOG_EVERY
+    _last: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+
+    def exception(self, error: BaseException, message: str, *args: object) -> None:
+        key = f"{type(error).__name__}: {error}"
+        now = time.monotonic()
+        if now - self._last.get(key, float("-inf")) < self.every:
+            return
+        if len(self._last) >= _DISTINCT_ERRORS:
+            self._last.clear()
+        self._last[key] = now
+        self.log.error(message, *args, exc_info=error)
 
 
 @dataclass(eq=False)
@@ -75,7 +99,7 @@ class PassLoop:
 
     async def _run(self) -> None:
         failures = 0
-        logged: dict[str, float] = {}  # each distinct error -> when it was last logged
+        errors = ErrorLog(self.log)
         while not self.stopping:
             self._wake.clear()
             try:
@@ -87,16 +111,13 @@ class PassLoop:
                 # so the loop neither burns a core nor fills the disk with tracebacks.
                 failures += 1
                 delay = min(self.error_delay * 2 ** (failures - 1), _MAX_ERROR_DELAY)
-                key = f"{type(error).__name__}: {error}"
-                now = time.monotonic()
-                if now - logged.get(key, float("-inf")) >= _LOG_EVERY:
-                    logged[key] = now
-                    self.log.exception(
-                        "%s round failed (%d in a row); next try in %.0f s",
-                        self.what,
-                        failures,
-                        delay,
-                    )
+                errors.exception(
+                    error,
+                    "%s round failed (%d in a row); next try in %.0f s",
+                    self.what,
+                    failures,
+                    delay,
+                )
             if self.stopping:
                 break
             with contextlib.suppress(TimeoutError):

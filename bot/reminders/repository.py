@@ -147,10 +147,15 @@ class ReminderRepository:
 
     # -- the scheduler -------------------------------------------------------------------------
 
-    async def next_fire_time(self) -> datetime | None:
-        row = await self._db.fetchone(
-            "SELECT MIN(fire_at) AS at FROM reminders WHERE status = ?", (Status.SCHEDULED,)
-        )
+    async def next_fire_time(self, *, exclude: Iterable[int] = ()) -> datetime | None:
+        """The earliest ``fire_at`` of a scheduled reminder, leaving out ``exclude``."""
+        sql = "SELECT MIN(fire_at) AS at FROM reminders WHERE status = ?"
+        params: list[Any] = [Status.SCHEDULED]
+        skip = list(exclude)
+        if skip:
+            sql += f" AND id NOT IN ({', '.join('?' for _ in skip)})"
+            params.extend(skip)
+        row = await self._db.fetchone(sql, params)
         return from_db_time(row["at"]) if row and row["at"] else None
 
     async def due_ids(

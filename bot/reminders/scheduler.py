@@ -71,7 +71,14 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.outbound import Delivery, SendResult, SendStatus, run_follow_up
-from bot.reminders.background import PassLoop, backoff, gather_bounded, retry_delay, seconds_until
+from bot.reminders.background import (
+    ErrorLog,
+    PassLoop,
+    backoff,
+    gather_bounded,
+    retry_delay,
+    seconds_until,
+)
 from bot.reminders.messages import due_message, summary_message
 from bot.reminders.model import Reminder
 from bot.reminders.recurrence import next_occurrence
@@ -84,6 +91,7 @@ __all__ = ["RunReport", "Scheduler", "SchedulerOptions"]
 logger = logging.getLogger(__name__)
 
 _RECORD_RETRIES = (0.0, 0.05, 0.25)  # seconds before each attempt to write a send's outcome
+_REST_BASE = timedelta(seconds=30)  # first rest of a reminder whose handling raised
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +142,10 @@ class Scheduler:
         self._feed_lock = asyncio.Lock()
         self._buffer: deque[int] = deque()
         self._inflight: set[int] = set()
+        #: Reminders whose handling raised (not a Telegram refusal: the database or a bug):
+        #: id -> (resting until, failures in a row).
+        self._resting: dict[int, tuple[datetime, int]] = {}
+        self._errors = ErrorLog(logger)
         self._passes = PassLoop(
             "reminder-scheduler", self._pass, what="scheduler", error_delay=5.0, log=logger
         )
@@ -203,16 +215,36 @@ class Scheduler:
     # -- the loop ------------------------------------------------------------------------------
 
     async def _pass(self) -> float:
-        """One round of the loop: send what is due; return the seconds to the next."""
+        """One round of the loop: send what is due; return the seconds to the next.
+
+        Reminders whose handling raised rest (see :meth:`_rest`), so the next round is due at
+        the next reminder that is not resting or at the end of the first rest, whichever comes
+        first: a failing disk neither spins the loop nor holds back the reminders that work.
+        """
         await self.run_due()
-        next_at = await self._repo.next_fire_time()
+        now = self._clock.now()
+        resting = self._still_resting(now)
+        next_at = await self._repo.next_fire_time(exclude=resting)
+        if resting:
+            rest_ends = min(self._resting[reminder_id][0] for reminder_id in resting)
+            next_at = rest_ends if next_at is None else min(next_at, rest_ends)
         if self._repo.shared:
             # Also wake when another replica's claim would expire (it may have died).
             oldest = await self._repo.oldest_claim()
             expires = oldest + self.options.claim_lease if oldest is not None else None
             if expires is not None and (next_at is None or expires < next_at):
                 next_at = expires
-        return seconds_until(next_at, self._clock.now(), idle=self.options.max_idle, least=0.005)
+        return seconds_until(next_at, now, idle=self.options.max_idle, least=0.005)
+
+    def _still_resting(self, now: datetime) -> set[int]:
+        """Ids that failed lately and wait out their rest; the others may be tried again."""
+        return {reminder_id for reminder_id, (until, _) in self._resting.items() if until > now}
+
+    def _rest(self, reminder_id: int) -> None:
+        """Let a reminder whose handling raised rest: 30 s, doubling up to ``backoff_cap``."""
+        _, failures = self._resting.get(reminder_id, (self._clock.now(), 0))
+        pause = backoff(failures + 1, _REST_BASE, self.options.backoff_cap)
+        self._resting[reminder_id] = (self._clock.now() + pause, failures + 1)
 
     # -- one reminder at a time ----------------------------------------------------------------
 
@@ -220,9 +252,11 @@ class Scheduler:
         while (reminder_id := await self._take()) is not None:
             try:
                 await self._deliver(reminder_id, report)
+                self._resting.pop(reminder_id, None)
             except Exception as error:
-                logger.exception("delivering reminder %s failed", reminder_id)
+                self._errors.exception(error, "delivering reminder %s failed", reminder_id)
                 report.errors.append(f"{reminder_id}: {error!r}")
+                self._rest(reminder_id)
             finally:
                 self._inflight.discard(reminder_id)
 
@@ -232,8 +266,11 @@ class Scheduler:
             if self._passes.stopping:
                 return None
             if not self._buffer:
+                now = self._clock.now()
                 ids = await self._repo.due_ids(
-                    self._clock.now(), limit=self.options.batch, exclude=self._inflight
+                    now,
+                    limit=self.options.batch,
+                    exclude=self._inflight | self._still_resting(now),
                 )
                 self._buffer.extend(ids)
             if not self._buffer:

@@ -574,3 +574,69 @@ async def test_delivered_is_written_before_any_other_work_after_the_send(world: 
     world.clock.advance(timedelta(hours=1))
     assert (await world.service.scheduler.run_due()).sent == 1
     assert seen == [Status.DELIVERED]
+
+
+async def test_a_failing_database_does_not_spin_the_loop(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full or read-only disk fails every claim: the loop backs off instead of retrying the
+    same reminders as fast as it can (and filling the disk with tracebacks)."""
+    await world.service.remind(ANNA, "in 1 hour water the plants")
+    await world.service.remind(LI, "in 1 hour 买牛奶")
+    repo = world.service.repo
+    attempts = 0
+
+    async def claim(*args: object, **kwargs: object) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise OSError("database or disk is full")
+
+    monkeypatch.setattr(repo, "claim", claim)
+    world.clock.advance(timedelta(hours=1))
+    scheduler = world.service.scheduler
+    await scheduler.stop()
+    await scheduler.start(world.delivery)
+    try:
+        await asyncio.sleep(0.3)
+    finally:
+        await scheduler.stop()
+    assert 1 <= attempts <= 2  # one round, then a pause (5 s, doubling)
+    assert caplog.text.count("database or disk is full") <= 2
+    assert not world.delivery.sent
+
+
+async def test_one_broken_reminder_does_not_hold_back_the_others(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reminder whose claim keeps failing rests a while; the others are sent on time."""
+    await world.service.remind(ANNA, "in 1 hour broken one")
+    repo = world.service.repo
+    [broken] = await repo.for_user(ANNA.user_id)
+    real = repo.claim
+    attempts = 0
+
+    async def claim(reminder_id: int, now: datetime) -> object:
+        nonlocal attempts
+        if reminder_id == broken.id:
+            attempts += 1
+            raise ValueError("a row this version cannot read")
+        return await real(reminder_id, now)
+
+    monkeypatch.setattr(repo, "claim", claim)
+    world.clock.advance(timedelta(hours=1))
+    scheduler = world.service.scheduler
+    await scheduler.stop()
+    await scheduler.start(world.delivery)
+    try:
+        await asyncio.sleep(0.1)
+        await world.service.remind(LI, "in 1 minute 买牛奶")
+        world.clock.advance(timedelta(minutes=1))
+        scheduler.wake()
+        for _ in range(50):
+            if world.delivery.sent:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await scheduler.stop()
+    assert world.delivery.texts() == ["⏰ 买牛奶"]
+    assert attempts == 2  # once when due, once more after its 30 s rest (the clock moved 1 min)
