@@ -123,6 +123,7 @@ class BotHarness:
         async with asyncio.timeout(timeout):
             while (
                 self.api.delivered_update_id < self.api.last_update_id
+                or self.api.unconfirmed
                 or not self.app.update_queue.empty()
                 or processor.current_concurrent_updates
             ):

@@ -103,6 +103,9 @@ class FakeBotAPI(BaseRequest):
         self._state = _State()
         self._changed = asyncio.Event()
         self.delivered_update_id = 0
+        #: The highest update id the bot confirmed (asked for an offset past it): PTB asks
+        #: again only after it has put the previous batch on its queue.
+        self.confirmed_update_id = 0
         self.sent_count = 0
         self._clock = clock or (lambda: datetime.now(UTC))
         #: Files users sent, by file id: what getFile and the file server serve.
@@ -223,6 +226,12 @@ class FakeBotAPI(BaseRequest):
     def last_update_id(self) -> int:
         return self._state.updates[-1]["update_id"] if self._state.updates else 0
 
+    @property
+    def unconfirmed(self) -> bool:
+        """Whether an update was handed out that the bot has not confirmed yet (it may still be
+        on its way to PTB's queue, e.g. while the durable inbox writes it)."""
+        return self.confirmed_update_id < self.delivered_update_id
+
     def push_text(
         self,
         user: FakeUser,
@@ -339,6 +348,7 @@ class FakeBotAPI(BaseRequest):
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = params.get("offset", 0)
+        self.confirmed_update_id = max(self.confirmed_update_id, offset - 1)
         self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
         if not self._state.updates and params.get("timeout", 0):
             with contextlib.suppress(TimeoutError):
