@@ -160,14 +160,10 @@ class ConversationService:
         :meth:`_store_document`), in the background so that a long one never delays the answer."""
         await self._memory.attach_media(
             [
-                MediaRecord(
+                _media_record(
+                    attachment,
                     message_id=message_id,
-                    kind=attachment.kind,
-                    file_id=attachment.file_id,
-                    file_unique_id=attachment.file_unique_id,
                     duration=attachment.duration,
-                    file_name=attachment.file_name,
-                    mime_type=attachment.mime_type,
                     content=attachment.content,
                 )
                 for attachment in incoming.attachments
@@ -195,15 +191,7 @@ class ConversationService:
         )
         await self._memory.attach_media(
             [
-                MediaRecord(
-                    message_id=chunk_id,
-                    kind=attachment.kind,
-                    file_id=attachment.file_id,
-                    file_unique_id=attachment.file_unique_id,
-                    file_name=attachment.file_name,
-                    mime_type=attachment.mime_type,
-                    part=number,
-                )
+                _media_record(attachment, message_id=chunk_id, part=number)
                 for number, chunk_id in enumerate(chunk_ids, start=1)
             ]
         )
@@ -521,3 +509,26 @@ async def _logged(job: Coroutine[Any, Any, Any]) -> None:
         await job
     except Exception:
         logger.exception("background work failed")
+
+
+def _media_record(
+    attachment: Attachment,
+    *,
+    message_id: int,
+    duration: float | None = None,
+    part: int | None = None,
+    content: str = "",
+) -> MediaRecord:
+    """The stored record of ``attachment`` on one message (the message itself, or one part of
+    a document's text)."""
+    return MediaRecord(
+        message_id=message_id,
+        kind=attachment.kind,
+        file_id=attachment.file_id,
+        file_unique_id=attachment.file_unique_id,
+        duration=duration,
+        file_name=attachment.file_name,
+        mime_type=attachment.mime_type,
+        part=part,
+        content=content,
+    )
