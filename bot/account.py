@@ -9,10 +9,12 @@ and is registered once in the composition root (:func:`bot.app.build_services`):
 
 The scope is always given as ``user_id`` and ``chat_id``, exactly like the memory store:
 
-* a **private account**: ``chat_id == user_id`` (positive). The owner covers everything it keeps
-  about that user.
-* a **group**: ``chat_id`` is the group's (negative) id and ``user_id`` the member acting (an
-  admin). The owner covers what it keeps for the group, never any member's private data.
+* a **private account**: ``chat_id == user_id``. The owner covers everything it keeps about
+  that user.
+* a **group**: ``chat_id`` is the group's id and ``user_id`` the member acting (an admin). The
+  owner covers what it keeps for the group, never any member's private data.
+
+:meth:`bot.chats.ChatKind.of_scope` tells the two apart (never the sign of an id).
 
 An owner's :meth:`DataOwner.export` returns a dict (its keys go to the top level of the export
 document, so name them plainly: ``"people"``, ``"relationships"``) or a list (stored under the
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.memory import MemoryStore
 from bot.memory.text import is_cjk, tokenize, unique_terms
@@ -271,20 +274,21 @@ class MemoryData:
             "media": data["media"],
             "summaries": data["summaries"],
         }
-        if chat_id >= 0:
+        if not ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
+            # The user's words outside their own memory: in groups.
             rows = await self._memory.database.fetchall(
                 "SELECT id, chat_id, role, speaker, text, tg_message_id, tg_part_ids,"
                 " reply_to_tg_id, thread, at"
-                " FROM messages WHERE user_id = ? AND scope_id < 0 ORDER BY id",
-                (user_id,),
+                " FROM messages WHERE user_id = ? AND scope_id <> ? ORDER BY id",
+                (user_id, user_id),
             )
             document["group_messages"] = [_exported_group_message(row) for row in rows]
             media = await self._memory.database.fetchall(
                 "SELECT m.message_id, m.kind, m.file_id, m.duration, m.file_name, m.part,"
                 " COALESCE(NULLIF(m.content, ''), s.text) AS content FROM memory_media AS m"
                 " JOIN messages AS s ON s.id = m.message_id"
-                " WHERE s.user_id = ? AND s.scope_id < 0 ORDER BY m.message_id",
-                (user_id,),
+                " WHERE s.user_id = ? AND s.scope_id <> ? ORDER BY m.message_id",
+                (user_id, user_id),
             )
             document["group_media"] = [
                 {key: value for key, value in dict(row).items() if value is not None}
@@ -294,7 +298,7 @@ class MemoryData:
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
         count = await self._memory.forget_all(user_id=user_id, chat_id=chat_id)
-        if chat_id < 0:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             return count
         for group, message_ids in (await self._words_in_groups(user_id)).items():
             quoting = await self._answers_quoting(group, message_ids)
@@ -349,10 +353,10 @@ class MemoryData:
         return {"messages": len(present), "facts": max(0, total - len(present))}
 
     async def _words_in_groups(self, user_id: int) -> dict[int, list[int]]:
-        """The user's own messages in group memories, by group."""
+        """The user's own messages in group memories (any but their own), by group."""
         rows = await self._memory.database.fetchall(
-            "SELECT scope_id, id FROM messages WHERE user_id = ? AND scope_id < 0 ORDER BY id",
-            (user_id,),
+            "SELECT scope_id, id FROM messages WHERE user_id = ? AND scope_id <> ? ORDER BY id",
+            (user_id, user_id),
         )
         groups: dict[int, list[int]] = {}
         for row in rows:
@@ -403,11 +407,11 @@ class ReminderData:
         self._reminders = reminders
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
-        data = await self._reminders.export(chat_id if chat_id < 0 else user_id)
+        data = await self._reminders.export(user_id=user_id, chat_id=chat_id)
         return {"reminders": data["reminders"], "pending_reminders": data["pending"]}
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
-        return await self._reminders.forget_all(chat_id if chat_id < 0 else user_id)
+        return await self._reminders.forget_all(user_id=user_id, chat_id=chat_id)
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         return await self._reminders.migrate_chat(old_chat_id, new_chat_id)
@@ -419,7 +423,7 @@ class ReminderData:
         if not matcher:
             return TopicMatches()
         repo = self._reminders.repo
-        group = chat_id < 0
+        group = ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group
         reminders = await (repo.for_chat(chat_id) if group else repo.for_user(user_id))
         drafts = await (repo.drafts_for_chat(chat_id) if group else repo.drafts_for_user(user_id))
         found = [reminder for reminder in reminders if matcher.matches(reminder.text)]
@@ -446,7 +450,8 @@ class ReminderData:
         self, *, user_id: int, chat_id: int, items: Mapping[str, Sequence[int]]
     ) -> dict[str, int]:
         reminders, drafts = await self._reminders.forget_items(
-            chat_id if chat_id < 0 else user_id,
+            user_id=user_id,
+            chat_id=chat_id,
             reminder_ids=items.get("reminders", ()),
             draft_ids=items.get("reminder_drafts", ()),
         )
@@ -484,7 +489,7 @@ class AccountService:
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
         """Everything stored about the user (private) or the group, as one JSON-ready dict."""
         now = self._clock.now()
-        group = chat_id < 0
+        group = ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group
         document: dict[str, Any] = {
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
@@ -520,7 +525,8 @@ class AccountService:
         for name, owner in self._owners.items():
             counts[name] = await owner.forget_all(user_id=user_id, chat_id=chat_id)
         core = 0
-        if chat_id < 0:
+        kind = ChatKind.of_scope(user_id=user_id, chat_id=chat_id)
+        if kind.is_group:
             if await self._chats.get(chat_id) is not None:
                 await self._chats.delete(chat_id)
                 core += 1
@@ -534,7 +540,9 @@ class AccountService:
                     core += 1
         counts["core"] = core
         await self._erase_from_disk()
-        logger.info("forgot everything of scope %s: %s", chat_id if chat_id < 0 else "user", counts)
+        logger.info(
+            "forgot everything of scope %s: %s", chat_id if kind.is_group else "user", counts
+        )
         return ForgetReport(counts)
 
     async def _erase_from_disk(self) -> None:
@@ -581,7 +589,8 @@ class AccountService:
             for kind, count in done.items():
                 counts[kind] = counts.get(kind, 0) + count
         await self._erase_from_disk()
-        logger.info("forgot a topic in scope %s: %s", chat_id if chat_id < 0 else "user", counts)
+        kind = ChatKind.of_scope(user_id=user_id, chat_id=chat_id)
+        logger.info("forgot a topic in scope %s: %s", chat_id if kind.is_group else "user", counts)
         return counts
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> dict[str, int]:

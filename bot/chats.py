@@ -1,8 +1,14 @@
 """Who acts and where, as every feature sees it: the chat kind and the actor.
 
 A neutral module (it imports no feature). The transport decides a chat's kind from what it
-knows about the chat (``bot.telegram.handlers.common.chat_kind``); the domain asks
-``kind.is_group`` and never looks at the shape of an id.
+knows about the chat (``bot.telegram.chats.chat_kind``) and hands it over with each actor and
+message; the domain asks ``kind.is_group`` (defined here, once) and never looks at the sign of
+an id (tests/test_chat_kind.py keeps it so).
+
+Data that belongs to someone (memory, reminders, exports, forgetting) is named by a *scope*:
+``user_id`` and ``chat_id``, where a user's own scope is their private chat, whose id is the
+user's (``chat_id == user_id``), and any other chat is a group's. :meth:`ChatKind.of_scope` is
+the one place that reads a scope's kind from its keys.
 """
 
 from __future__ import annotations
@@ -28,6 +34,11 @@ class ChatKind(StrEnum):
         return self is ChatKind.GROUP
 
     @classmethod
+    def of_scope(cls, *, user_id: int, chat_id: int) -> ChatKind:
+        """The kind of a data scope: the user's own private chat, or a group's."""
+        return cls.PRIVATE if chat_id == user_id else cls.GROUP
+
+    @classmethod
     def stored(cls, value: str) -> ChatKind:
         """The kind of a chat as stored (rows written before kinds were stored hold the
         transport's own name for a group, such as "supergroup")."""
@@ -50,10 +61,6 @@ class Actor:
     #: Asks (lazily: only when a rule needs it) whether the actor administers this group.
     admin_check: AdminCheck | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def is_group(self) -> bool:
-        return self.kind.is_group
-
     async def is_group_admin(self) -> bool:
         """Whether the actor administers the group they act in (False in a private chat)."""
-        return self.is_group and self.admin_check is not None and await self.admin_check()
+        return self.kind.is_group and self.admin_check is not None and await self.admin_check()

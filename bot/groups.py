@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.outbound import Delivery, Outgoing, SendResult, SendStatus
 from bot.storage import ChatRepository, Database, Migration, to_db_time
@@ -82,7 +83,7 @@ class GroupService:
         chat = await self._chats.upsert(chat_id=chat_id, chat_type=chat_type, title=title, now=now)
         if not chat.active:
             await self._chats.set_active(chat_id, True)
-        if not chat.is_group:
+        if not chat.kind.is_group:
             return False
         # Chats introduced before the table existed keep the mark in their settings.
         introduced_at = chat.settings.get(_INTRODUCED) or to_db_time(now)
@@ -115,7 +116,7 @@ class GroupService:
 
     async def shares(self, user_id: int, chat_id: int) -> bool:
         """Whether the user allowed their private memory when Dazi answers them in this group."""
-        if chat_id >= 0:
+        if not ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             return False
         row = await self._db.fetchone(
             "SELECT 1 FROM group_shares WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
@@ -124,7 +125,7 @@ class GroupService:
 
     async def set_share(self, user_id: int, chat_id: int, allowed: bool) -> None:
         """Allow or withdraw the use of the user's private memory in the group."""
-        if chat_id >= 0:
+        if not ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             raise ValueError("sharing is chosen per group")
         if allowed:
             await self._db.execute(
@@ -142,7 +143,7 @@ class GroupService:
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
         """The groups a user shares with; or the members sharing in a group, and when Dazi
         introduced itself there."""
-        if chat_id < 0:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             rows = await self._db.fetchall(
                 "SELECT user_id, created_at FROM group_shares WHERE chat_id = ? ORDER BY user_id",
                 (chat_id,),
@@ -163,7 +164,8 @@ class GroupService:
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
         """Drop the sharing choices of the user, or of the group. The group's introduction
         mark stays (see ``group_introductions``)."""
-        column, value = ("chat_id", chat_id) if chat_id < 0 else ("user_id", user_id)
+        group = ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group
+        column, value = ("chat_id", chat_id) if group else ("user_id", user_id)
         return await self._db.execute_rowcount(
             f"DELETE FROM group_shares WHERE {column} = ?", (value,)
         )

@@ -31,7 +31,7 @@ def system_prompt(
         f"Now it is {now_local:%A %Y-%m-%d %H:%M} ({timezone}).",
         f"The user's preferred language is {'Chinese' if language == 'zh' else 'English'}.",
     ]
-    if chat.is_group:
+    if chat.kind.is_group:
         parts.append(_GROUP_NOTE.format(title=chat.title or "group"))
     else:
         parts.append(f"You are talking privately with {user_name}.")

@@ -327,7 +327,7 @@ class ConversationService:
         options = self._options
         # A member's own time zone is private: a group's prompt shows the default one (tools
         # still resolve "tomorrow at 9" in the asker's zone).
-        shown_zone = options.default_timezone if chat.is_group else context.timezone
+        shown_zone = options.default_timezone if chat.kind.is_group else context.timezone
         now_local = context.now.astimezone(ZoneInfo(shown_zone))
         system = system_prompt(
             now_local=now_local,
@@ -362,7 +362,7 @@ class ConversationService:
             )
         if shared:
             prompt.append({"role": "system", "content": shared})
-        prompt.extend(history_messages(recent, is_group=chat.is_group, budget_tokens=budget))
+        prompt.extend(history_messages(recent, is_group=chat.kind.is_group, budget_tokens=budget))
         if incoming.attachments:
             _show_attachments(prompt, incoming)
         return prompt
@@ -371,7 +371,7 @@ class ConversationService:
         self, incoming: Incoming, chat: ChatRecord, context: ToolContext
     ) -> str:
         """In a group, the asker's own private memory, only if they allowed it there ('' if not)."""
-        if not chat.is_group or self._private_allowed is None:
+        if not chat.kind.is_group or self._private_allowed is None:
             return ""
         if not await self._private_allowed(incoming.user_id, incoming.chat_id):
             return ""

@@ -52,10 +52,6 @@ class Incoming:
     chat_title: str | None = None
     attachments: tuple[Attachment, ...] = ()
 
-    @property
-    def is_group(self) -> bool:
-        return self.kind.is_group
-
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.chats import ChatKind
 from bot.storage import Database, Migration
 
 __all__ = ["MEDIA_MIGRATIONS", "MediaUsage", "Usage"]
@@ -73,7 +74,7 @@ class MediaUsage:
     # -- data owner ----------------------------------------------------------------------------
 
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
-        if chat_id < 0:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             return {}
         rows = await self._db.fetchall(
             "SELECT day, audio_seconds, images FROM media_usage WHERE user_id = ? ORDER BY day",
@@ -82,7 +83,7 @@ class MediaUsage:
         return {"media_usage": [dict(row) for row in rows]}
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
-        if chat_id < 0:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             return 0
         return await self._db.execute_rowcount(
             "DELETE FROM media_usage WHERE user_id = ?", (user_id,)

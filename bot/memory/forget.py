@@ -175,8 +175,6 @@ class Forgetter:
         """Move a group's memory to its new chat id; return how many messages moved."""
         if old_chat_id == new_chat_id:
             return 0
-        if old_chat_id >= 0 or new_chat_id >= 0:
-            raise ValueError("only group chats (negative ids) migrate")
         old_scope, new_scope = old_chat_id, new_chat_id  # a group chat is its own scope
 
         def migrate(conn: sqlite3.Connection) -> int:

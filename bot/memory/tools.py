@@ -119,7 +119,7 @@ class SearchMemoryTool(Tool[SearchMemoryArguments]):
         if not query and person is None and span.since is None and span.until is None:
             return ToolOutcome(result="error: give a query (a few words of what to look for).")
         scopes = [(context.user.id, context.chat.id, "")]
-        if context.chat.is_group and await self._shares_private(context):
+        if context.chat.kind.is_group and await self._shares_private(context):
             scopes.append((context.user.id, context.user.id, context.user.first_name))
         sections = [f"search {query!r}{_describe(span, person)}"]
         for user_id, chat_id, private_of in scopes:

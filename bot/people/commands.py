@@ -229,7 +229,7 @@ class PeopleCommands:
         to show it there), else a privacy hint with a button."""
         user = await self._service._user(actor.user_id)
         lang = self._service._lang(user, text)
-        if actor.is_group and not here:
+        if actor.kind.is_group and not here:
             return await self._private_hint(actor, name, text, lang)
         await self._service._schedule(user, actor.user_id)
         handler = self._commands[name]

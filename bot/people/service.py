@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.account import TopicExample, TopicMatcher, TopicMatches, payload_strings
+from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.i18n import detect_language
 from bot.llm.types import LLM
@@ -613,9 +614,9 @@ class PeopleService:
     async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
         """Everything about the user's people, JSON-serialisable: every note and contact, the
         pending buttons (undo records, questions, offers) and the digest schedule. People are
-        private: a group scope (negative ``chat_id``) has none, and the pending buttons its
+        private: a group scope has none, and the pending buttons its
         members left there are theirs (in their own export), not the group's."""
-        if chat_id < 0:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             return {"people": []}
         people = []
         for person in await self.repo.for_user(user_id):
@@ -648,7 +649,7 @@ class PeopleService:
         """Erase the user's people and everything about them; return how many people went.
         A group scope holds no people: forgetting a group only drops the pending buttons its
         members left there."""
-        if chat_id < 0:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             self._editing = {k: v for k, v in self._editing.items() if k[0] != chat_id}
             return await self.repo.delete_pending_in_chat(chat_id)
         self._editing = {key: value for key, value in self._editing.items() if key[1] != user_id}
@@ -660,7 +661,7 @@ class PeopleService:
         """Notes, contact notes and pending buttons that mention the topic; and, only as an
         explicit extra choice, the people the topic names. A group scope has none."""
         matcher = TopicMatcher(topic)
-        if chat_id < 0 or not matcher:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group or not matcher:
             return TopicMatches()
         notes = [
             (note, name)
@@ -702,7 +703,7 @@ class PeopleService:
         self, *, user_id: int, chat_id: int, items: Mapping[str, Sequence[int]]
     ) -> dict[str, int]:
         """Delete what :meth:`preview_topic` found (ids that are not the user's are ignored)."""
-        if chat_id < 0:
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             return {}
         people = tuple(items.get("people", ()))
         if people:

@@ -51,11 +51,11 @@ class _PrivateTool(Tool[Arguments]):
         self._service = service
 
     def available(self, context: ToolContext) -> bool:
-        return not context.chat.is_group
+        return not context.chat.kind.is_group
 
     async def run(self, context: ToolContext, arguments: Arguments) -> ToolOutcome:
         """Declines in a group chat (should the model call it there anyway)."""
-        if context.chat.is_group:
+        if context.chat.kind.is_group:
             return ToolOutcome(result=_PRIVATE)
         return await self._run(context, arguments)
 

@@ -36,7 +36,7 @@ class ReminderLists:
 
     async def upcoming(self, actor: Actor) -> list[Reminder]:
         """A group's reminders in a group; the user's own in a private chat."""
-        if actor.is_group:
+        if actor.kind.is_group:
             return await self._service.repo.upcoming(chat_id=actor.chat_id)
         return await self._service.repo.upcoming(chat_id=actor.chat_id, user_id=actor.user_id)
 
@@ -51,7 +51,7 @@ class ReminderLists:
         pages = (len(items) + PAGE_SIZE - 1) // PAGE_SIZE
         page = min(max(page, 0), pages - 1)
         shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        head = "list_head_group" if actor.is_group else "list_head"
+        head = "list_head_group" if actor.kind.is_group else "list_head"
         lines = [TEXTS(head, lang, count=len(items))]
         rows: list[tuple[Button, ...]] = []
         for offset, reminder in enumerate(shown, start=page * PAGE_SIZE + 1):
@@ -91,7 +91,7 @@ class ReminderLists:
             text += TEXTS("rule_line", lang, rule=md(describe_rule(reminder.rrule, lang)))
         if reminder.status == Status.PAUSED:
             text += TEXTS("detail_paused", lang)
-        if reminder.is_group:
+        if reminder.kind.is_group:
             text += TEXTS("detail_by", lang, who=md(reminder.creator_name or ""))
         toggle = (
             button(TEXTS("button_resume", lang), "resume", reminder.id, str(page))
@@ -178,7 +178,7 @@ class ReminderLists:
         )
         lang = lang_of(await self._service._user(actor))
         text = TEXTS("edit_prompt", lang, task=md(reminder.text))
-        if actor.is_group:  # the mention makes the forced reply apply to this person only
+        if actor.kind.is_group:  # the mention makes the forced reply apply to this person only
             text = f"{mention(actor.user_id, actor.first_name)} {text}"
         return ButtonReply(send=Notice(text), force_reply=True)
 

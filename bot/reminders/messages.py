@@ -33,7 +33,7 @@ def due_text(reminder: Reminder, now: datetime) -> str:
     """The reminder's words, with who set it (in a group) and a "late" mark when it is."""
     lang = reminder.language
     task = md(reminder.text)
-    if reminder.is_group:
+    if reminder.kind.is_group:
         who = mention(reminder.user_id, reminder.creator_name or "")
         text = TEXTS("due_group", lang, who=who, task=task)
     else:
@@ -69,7 +69,7 @@ def summary_message(
     lines = [head]
     for reminder in reminders[:_SUMMARY_ITEMS]:
         task = md(reminder.text)
-        if reminder.is_group:
+        if reminder.kind.is_group:
             task = f"{mention(reminder.user_id, reminder.creator_name or '')}: {task}"
         line = TEXTS(
             "summary_item", lang, when=format_short(reminder.local_due(), now, lang), task=task

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.chats import ChatKind
 from bot.storage import from_db_time
 
 __all__ = ["ACTIVE", "Draft", "Reminder", "Status"]
@@ -67,8 +68,9 @@ class Reminder:
         return self.rrule is not None
 
     @property
-    def is_group(self) -> bool:
-        return self.chat_id < 0
+    def kind(self) -> ChatKind:
+        """Set in the creator's private chat, or in a group (delivered there)."""
+        return ChatKind.of_scope(user_id=self.user_id, chat_id=self.chat_id)
 
     @property
     def zone(self) -> ZoneInfo:

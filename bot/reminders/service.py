@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.i18n import detect_language
 from bot.outbound import Button, ButtonReply, Delivery, Notice
@@ -392,7 +393,7 @@ class ReminderService:
         when = format_moment(reminder.local_due(), now, lang)
         when += TEXTS("zone_line", lang, zone=reminder.timezone)
         task = md(reminder.text)
-        if title == "created" and reminder.is_group:
+        if title == "created" and reminder.kind.is_group:
             who = mention(reminder.user_id, creator or reminder.creator_name or "")
             text = TEXTS("created_group", lang, who=who, task=task, when=when)
         else:
@@ -536,7 +537,7 @@ class ReminderService:
             return None, ButtonReply(toast=TEXTS("gone", lang), edit=None)
         if reminder.user_id == actor.user_id:
             return reminder, None
-        same_group = actor.is_group and reminder.chat_id == actor.chat_id
+        same_group = actor.kind.is_group and reminder.chat_id == actor.chat_id
         if same_group and right is Right.ANYONE_IN_CHAT:
             return reminder, None
         if same_group and await actor.is_group_admin():
@@ -746,10 +747,11 @@ class ReminderService:
 
     # -- data rights ---------------------------------------------------------------------------
 
-    async def export(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about reminders of a user (or, for a negative id, of a group)."""
-        if user_id < 0:
-            return await self.export_chat(user_id)
+    async def export(self, *, user_id: int, chat_id: int) -> dict[str, Any]:
+        """Everything stored about the reminders of a scope: a user's (also those they set in
+        groups), or a group's."""
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
+            return await self.export_chat(chat_id)
         reminders = await self.repo.for_user(user_id)
         drafts = await self.repo.drafts_for_user(user_id)
         return {"reminders": [exported(r) for r in reminders], "pending": drafts_exported(drafts)}
@@ -759,10 +761,10 @@ class ReminderService:
         drafts = await self.repo.drafts_for_chat(chat_id)
         return {"reminders": [exported(r) for r in reminders], "pending": drafts_exported(drafts)}
 
-    async def forget_all(self, user_id: int) -> int:
-        """Delete a user's reminders and pending offers (a group's, for a negative id)."""
-        if user_id < 0:
-            return await self.forget_chat(user_id)
+    async def forget_all(self, *, user_id: int, chat_id: int) -> int:
+        """Delete the reminders and pending offers of a scope: a user's, or a group's."""
+        if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
+            return await self.forget_chat(chat_id)
         self._edits = {k: v for k, v in self._edits.items() if k[1] != user_id}
         count = await self.repo.delete_for_user(user_id)
         self.scheduler.wake()
@@ -775,11 +777,17 @@ class ReminderService:
         return count
 
     async def forget_items(
-        self, owner_id: int, *, reminder_ids: Sequence[int], draft_ids: Sequence[int] = ()
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        reminder_ids: Sequence[int],
+        draft_ids: Sequence[int] = (),
     ) -> tuple[int, int]:
-        """Delete these reminders and pending drafts of a user (of a group, for a negative id);
-        ids of anyone else's are ignored. Returns how many reminders and drafts went."""
-        column = "chat_id" if owner_id < 0 else "user_id"
+        """Delete these reminders and pending drafts of a scope (a user's, or a group's); ids
+        of anyone else's are ignored. Returns how many reminders and drafts went."""
+        group = ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group
+        column, owner_id = ("chat_id", chat_id) if group else ("user_id", user_id)
         reminders, drafts = await self.repo.delete_owned(
             owner_column=column, owner_id=owner_id, reminder_ids=reminder_ids, draft_ids=draft_ids
         )

@@ -25,7 +25,7 @@ __all__ = [
 
 def memory_scope(*, user_id: int, chat_id: int) -> int:
     """Whose memory a message belongs to: the group's for group chats, else the user's."""
-    return chat_id if chat_id < 0 else user_id
+    return chat_id if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group else user_id
 
 
 @dataclass(slots=True)
@@ -50,10 +50,6 @@ class ChatRecord:
     @property
     def kind(self) -> ChatKind:
         return ChatKind.stored(self.type)
-
-    @property
-    def is_group(self) -> bool:
-        return self.kind.is_group
 
 
 @dataclass(slots=True)

@@ -31,7 +31,7 @@ CORE_MIGRATIONS: list[Migration] = [
             updated_at TEXT NOT NULL
         );
         -- Every message, the users' and the bot's. scope_id says whose memory it is part of:
-        -- the user's for a private chat, the group's (its negative chat id) for a group.
+        -- the user's for a private chat, the group's (its chat id) for a group.
         CREATE TABLE messages (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             scope_id INTEGER NOT NULL,

@@ -148,8 +148,6 @@ async def test_migrate_chat_moves_group_memory(store: MemoryStore) -> None:
     assert (await store.search_facts(user_id=1, chat_id=-100123, query="pizza"))[
         0
     ].text == "The group likes pizza"
-    with pytest.raises(ValueError):
-        await store.migrate_chat(5, -7)
 
 
 async def test_migrate_chat_merges_into_a_supergroup_that_already_speaks(

@@ -251,18 +251,26 @@ async def test_export_forget_and_migrate(world: World) -> None:
     await world.service.remind(GROUP, "in 1 hour stand-up")
     await world.service.remind(LI, "明天上午10点开会")
     await world.service.remind(ANNA, "today at 8am past thing")  # leaves a pending question
-    exported = await world.service.export(ANNA.user_id)
+    exported = await world.service.export(user_id=ANNA.user_id, chat_id=ANNA.chat_id)
     assert [r["text"] for r in exported["reminders"]] == ["call mom", "stand-up"]
     assert exported["reminders"][0]["next_local"] == "2026-11-29T15:00:00+01:00"
     assert [p["kind"] for p in exported["pending"]] == ["choice"]
-    group = await world.service.export(GROUP.chat_id)
+    group = await world.service.export(user_id=GROUP.user_id, chat_id=GROUP.chat_id)
     assert [r["text"] for r in group["reminders"]] == ["stand-up"]
     assert await world.service.migrate_chat(GROUP.chat_id, -100999) == 1
-    assert [r["text"] for r in (await world.service.export(-100999))["reminders"]] == ["stand-up"]
-    assert await world.service.forget_all(-100999) == 1
-    assert await world.service.forget_all(ANNA.user_id) == 1
-    assert (await world.service.export(ANNA.user_id)) == {"reminders": [], "pending": []}
-    assert len((await world.service.export(LI.user_id))["reminders"]) == 1
+    assert [
+        r["text"]
+        for r in (await world.service.export(user_id=GROUP.user_id, chat_id=-100999))["reminders"]
+    ] == ["stand-up"]
+    assert await world.service.forget_all(user_id=GROUP.user_id, chat_id=-100999) == 1
+    assert await world.service.forget_all(user_id=ANNA.user_id, chat_id=ANNA.chat_id) == 1
+    assert (await world.service.export(user_id=ANNA.user_id, chat_id=ANNA.chat_id)) == {
+        "reminders": [],
+        "pending": [],
+    }
+    assert (
+        len((await world.service.export(user_id=LI.user_id, chat_id=LI.chat_id))["reminders"]) == 1
+    )
 
 
 async def test_a_time_passed_today_rolls_to_tomorrow_and_says_so(world: World) -> None:

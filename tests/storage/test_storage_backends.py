@@ -77,7 +77,7 @@ async def test_users_and_chats_round_trip(db: Database) -> None:
     assert stored.settings == {"digest": "weekly"}
 
     group = await chats.upsert(chat_id=SUPERGROUP, chat_type="supergroup", title="家人", now=NOW)
-    assert group.is_group and group.title == "家人" and group.active
+    assert group.kind.is_group and group.title == "家人" and group.active
     assert await chats.start_new_thread(SUPERGROUP) == 2
     await chats.set_active(SUPERGROUP, False)
     reread = await ChatRepository(db).get(SUPERGROUP)

@@ -52,7 +52,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # In a group Dazi only sees replies to its messages: ask for one. In private the
         # next message is enough.
         await show(
-            message, reply.send, quote=False, force_reply=reply.force_reply and actor.is_group
+            message, reply.send, quote=False, force_reply=reply.force_reply and actor.kind.is_group
         )
 
 

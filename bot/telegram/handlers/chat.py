@@ -43,7 +43,7 @@ async def chat_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None or message.from_user is None or not message.text:
         return
     incoming = incoming_from(message)
-    if incoming.is_group and not addressed(message, context):
+    if incoming.kind.is_group and not addressed(message, context):
         conversation = services(context).conversation
         _, chat = await conversation.register(incoming)
         await conversation.store_incoming(incoming, chat)

@@ -193,7 +193,7 @@ async def handle(
     conversation = svc.conversation
     caption = message.caption or ""
     incoming = incoming_from(message, text=caption)
-    if incoming.is_group and not addressed(message, context):
+    if incoming.kind.is_group and not addressed(message, context):
         # Not for Dazi: kept as group chatter (caption and file id), never downloaded.
         stub = svc.media.refused(files, caption, "")
         _, chat = await conversation.register(incoming)

@@ -67,7 +67,7 @@ def _command(
         if message is None or actor is None or message.from_user is None:
             return
         await services(context).conversation.register(incoming_from(message))
-        if name == "draft" and not actor.is_group:
+        if name == "draft" and not actor.kind.is_group:
             with contextlib.suppress(TelegramError):
                 await message.get_bot().send_chat_action(message.chat.id, ChatAction.TYPING)
         notice = await people(context).command(actor, name, _argument(message))
