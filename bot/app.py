@@ -7,11 +7,13 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from openai import AsyncOpenAI
 
@@ -32,13 +34,14 @@ from bot.people import PeopleService, people_tools
 from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
-from bot.storage.inbox import SQLiteInbox
+from bot.storage.inbox import open_inbox
 from bot.telegram.runner import StartupError, serve
 
 __all__ = [
     "build_services",
     "close_services",
     "main",
+    "open_database",
     "outbound_delivery",
     "run",
     "tune_garbage_collector",
@@ -51,7 +54,7 @@ async def build_services(
     settings: Settings, *, clock: Clock | None = None, llm: LLM | None = None
 ) -> Services:
     """Open the database and create every service on top of it."""
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings)
     try:
         return await _services_on(db, settings, clock or SystemClock(), llm)
     except BaseException:
@@ -59,6 +62,52 @@ async def build_services(
         # thread keeps the process alive after the error is printed.
         await db.close()
         raise
+
+
+async def open_database(settings: Settings) -> Database:
+    """SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL when it is set.
+
+    A ``search_path`` parameter in the URL (``...?search_path=dazi``) keeps every table in that
+    schema, created when missing: one PostgreSQL database can hold several bots, or test runs.
+    """
+    if settings.database_url is None:
+        return await Database.open(settings.database_path)
+    try:
+        from bot.storage.postgres import PostgresDatabase
+    except ImportError:
+        raise ConfigError(
+            "DATABASE_URL needs the PostgreSQL driver: pip install -e '.[postgres]'"
+        ) from None
+    url, schema = _without_search_path(settings.database_url.get_secret_value())
+    return await PostgresDatabase.open(url, schema=schema)
+
+
+def _without_search_path(url: str) -> tuple[str, str | None]:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "search_path"]
+    if not schemas:
+        return url, None
+    if not _IDENTIFIER.fullmatch(schemas[-1]):
+        raise ConfigError(
+            "DATABASE_URL's search_path must be one schema name of letters, digits and _"
+        )
+    rest = urlencode([(key, value) for key, value in query if key != "search_path"])
+    return urlunsplit(parts._replace(query=rest)), schemas[-1]
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+async def _memory(db: Database, embedder: OpenAIEmbedder | None) -> MemoryStore:
+    """The memory store on the app's database."""
+    if db.dialect != "sqlite":
+        # Its FTS5 search and vectors have no PostgreSQL implementation yet.
+        raise ConfigError(
+            "DATABASE_URL is set, but memory does not run on PostgreSQL yet in this version; "
+            "unset DATABASE_URL to run on SQLite at DATABASE_PATH"
+        )
+    return await MemoryStore.open(db, embedder=embedder)
 
 
 async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM | None) -> Services:
@@ -78,7 +127,7 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
     embedder = _embedder(settings)
     if embedder is not None:
         closers.append(embedder.close)
-    memory = await MemoryStore.open(db, embedder=embedder)
+    memory = await _memory(db, embedder)
     users, chats, messages = UserRepository(db), ChatRepository(db), MessageRepository(db)
     groups = await GroupService.open(db, chats, clock)
     conversation = ConversationService(
@@ -138,7 +187,7 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
         account=account,
         people=people,
         media=media,
-        inbox=await SQLiteInbox.open(db),
+        inbox=await open_inbox(db),
         closers=closers,
     )
 
@@ -255,11 +304,8 @@ async def run(settings: Settings) -> None:
     """Run the bot (long polling, or a webhook server) until SIGINT or SIGTERM."""
     try:
         services = await build_services(settings)
-    except (OSError, sqlite3.Error) as error:
-        raise ConfigError(
-            f"DATABASE_PATH {settings.database_path} cannot be used ({error}); "
-            "point it at a writable file"
-        ) from None
+    except _database_errors() as error:
+        raise ConfigError(_unusable_database(settings, error)) from None
     tune_garbage_collector()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -271,6 +317,30 @@ async def run(settings: Settings) -> None:
         await serve(settings, services, stop)
     finally:
         await close_services(services)
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """What opening a database raises when it cannot be used (not a bug of Dazi's)."""
+    errors: tuple[type[BaseException], ...] = (OSError, sqlite3.Error)
+    try:
+        import asyncpg  # type: ignore[import-untyped]
+    except ImportError:
+        return errors
+    return (*errors, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def _unusable_database(settings: Settings, error: BaseException) -> str:
+    """One line on why the database cannot be used, never with the URL's password."""
+    reason = str(error) or type(error).__name__
+    if settings.database_url is None:
+        return f"{settings.database_label} cannot be used ({reason}); point it at a writable file"
+    for secret in (settings.database_url.get_secret_value(), settings.database_password):
+        if secret:
+            reason = reason.replace(secret, "***")
+    return (
+        f"{settings.database_label} cannot be used ({reason}); check the address, the user "
+        "and password, and that the PostgreSQL server runs"
+    )
 
 
 def main() -> None:
@@ -291,6 +361,8 @@ def main() -> None:
             settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
             settings.transcription_key,
             settings.speech_key,
+            settings.database_url.get_secret_value() if settings.database_url else "",
+            settings.database_password,
         ],
     )
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -97,6 +97,9 @@ class Settings(BaseSettings):
 
     # Storage, time and logs
     database_path: Path = Path("data/dazi.sqlite3")
+    #: PostgreSQL instead of SQLite (several replicas share it): postgresql://user:pw@host/db.
+    #: A secret: it may carry the password. Unset = SQLite at DATABASE_PATH.
+    database_url: SecretStr | None = None
     default_timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     #: At shutdown, how long answers under way may take to finish before they are stopped.
@@ -146,6 +149,20 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        url = value.get_secret_value().strip()
+        parts = urlsplit(url)
+        # The message never repeats the value: it may hold a password.
+        if parts.scheme not in ("postgresql", "postgres") or not (parts.hostname or parts.path):
+            raise ValueError(
+                "must be a PostgreSQL address such as postgresql://dazi:password@localhost:5432/dazi"
+            )
+        return SecretStr(url)
+
     @field_validator("allowed_user_ids", "media_uncapped_user_ids", mode="before")
     @classmethod
     def _parse_id_list(cls, value: object) -> object:
@@ -177,6 +194,28 @@ class Settings(BaseSettings):
     def webhook_path(self) -> str:
         """The path the webhook server answers on: the path of WEBHOOK_URL."""
         return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def database_label(self) -> str:
+        """Where the data lives, fit for logs and messages: the path, or the URL without its
+        password."""
+        if self.database_url is None:
+            return f"DATABASE_PATH {self.database_path}"
+        parts = urlsplit(self.database_url.get_secret_value())
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{parts.username}@{host}" if parts.username else host
+        if parts.port:
+            netloc += f":{parts.port}"
+        return "DATABASE_URL " + urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+    @property
+    def database_password(self) -> str:
+        """The password inside DATABASE_URL ("" when none), masked in every log line."""
+        if self.database_url is None:
+            return ""
+        return urlsplit(self.database_url.get_secret_value()).password or ""
 
     @property
     def embedding_url(self) -> str | None:

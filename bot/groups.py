@@ -172,13 +172,17 @@ class GroupService:
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """Move the sharing choices (and the introduction mark) to the supergroup."""
+        # Copy, then drop: a member who already chose in the new chat keeps that choice (and
+        # the statements are the same on SQLite and PostgreSQL, unlike UPDATE OR IGNORE).
         moved = await self._db.execute_rowcount(
-            "UPDATE OR IGNORE group_shares SET chat_id = ? WHERE chat_id = ?",
+            "INSERT OR IGNORE INTO group_shares (chat_id, user_id, created_at)"
+            " SELECT CAST(? AS BIGINT), user_id, created_at FROM group_shares WHERE chat_id = ?",
             (new_chat_id, old_chat_id),
         )
+        await self._db.execute("DELETE FROM group_shares WHERE chat_id = ?", (old_chat_id,))
         await self._db.execute(
             "INSERT OR IGNORE INTO group_introductions (chat_id, introduced_at)"
-            " SELECT ?, introduced_at FROM group_introductions WHERE chat_id = ?",
+            " SELECT CAST(? AS BIGINT), introduced_at FROM group_introductions WHERE chat_id = ?",
             (new_chat_id, old_chat_id),
         )
         await self._db.execute("DELETE FROM group_introductions WHERE chat_id = ?", (old_chat_id,))

@@ -5,8 +5,13 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from bot.app import build_services, close_services
-from bot.config import load_settings
+import pytest
+from pydantic import SecretStr
+
+from bot.app import build_services, close_services, open_database
+from bot.config import ConfigError, load_settings
+from bot.storage.postgres import PostgresDatabase
+from tests.fakes.postgres import POSTGRES_URL, fresh_schema
 
 TOKEN = "123456789:AAabcdefghijklmnopqrstuvwxyz012345"
 
@@ -25,3 +30,39 @@ async def test_build_services_does_not_tune_the_garbage_collector(tmp_path: Path
         assert gc.get_freeze_count() == frozen
     finally:
         await close_services(services)
+
+
+async def test_database_url_opens_postgresql_in_the_schema_it_names(tmp_path: Path) -> None:
+    async with fresh_schema() as schema:
+        settings = load_settings(
+            _env_file=None,
+            telegram_bot_token=TOKEN,
+            openai_api_key="sk-test",
+            database_path=tmp_path / "unused.sqlite3",
+            database_url=f"{POSTGRES_URL}?search_path={schema}",
+        )
+        db = await open_database(settings)
+        try:
+            assert isinstance(db, PostgresDatabase) and db.schema == schema
+            assert await db.fetchone("SELECT current_schema() AS s") == (schema,)
+        finally:
+            await db.close()
+    assert not (tmp_path / "unused.sqlite3").exists()
+    with pytest.raises(ConfigError, match="search_path"):
+        await open_database(
+            settings.model_copy(
+                update={"database_url": SecretStr(f"{POSTGRES_URL}?search_path=a;DROP")}
+            )
+        )
+
+
+async def test_memory_not_on_postgresql_yet_is_a_clear_error(tmp_path: Path) -> None:
+    async with fresh_schema() as schema:
+        settings = load_settings(
+            _env_file=None,
+            telegram_bot_token=TOKEN,
+            openai_api_key="sk-test",
+            database_url=f"{POSTGRES_URL}?search_path={schema}",
+        )
+        with pytest.raises(ConfigError, match="memory does not run on PostgreSQL"):
+            await build_services(settings)

@@ -159,3 +159,50 @@ def test_an_unusable_database_path_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "DATABASE_PATH" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_database_url_is_checked_and_never_shown_with_its_password() -> None:
+    url = "postgresql://dazi:hunter2-s3cret@db.example.com:5433/dazi"
+    settings = load_settings(
+        _env_file=None, telegram_bot_token=TOKEN, openai_api_key="sk-x", database_url=url
+    )
+    assert settings.database_url is not None and settings.database_url.get_secret_value() == url
+    assert settings.database_label == "DATABASE_URL postgresql://dazi@db.example.com:5433/dazi"
+    assert settings.database_password == "hunter2-s3cret"
+    assert "hunter2" not in repr(settings)
+    unset = load_settings(_env_file=None, telegram_bot_token=TOKEN, openai_api_key="sk-x")
+    assert unset.database_url is None and unset.database_label.startswith("DATABASE_PATH ")
+    with pytest.raises(ConfigError) as error:
+        load_settings(
+            _env_file=None,
+            telegram_bot_token=TOKEN,
+            openai_api_key="sk-x",
+            database_url="mysql://root:hunter2-s3cret@localhost/dazi",
+        )
+    assert "DATABASE_URL" in str(error.value) and "postgresql://" in str(error.value)
+    assert "hunter2" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        # Nothing listens there.
+        ("127.0.0.1:1/test", "connect call failed"),
+        # The real server, a database it does not have.
+        ("127.0.0.1:5432/no_such_dazi_database", "does not exist"),
+    ],
+)
+def test_an_unusable_database_url_is_one_clear_line_without_the_password(
+    tmp_path: Path, address: str, reason: str
+) -> None:
+    result = _run_bot(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        OPENAI_API_KEY="sk-x",
+        DATABASE_URL=f"postgresql://postgres:hunter2-s3cret@{address}",
+    )
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Configuration error: DATABASE_URL postgresql://postgres@127.0.0.1:")
+    assert reason in last.lower() and "PostgreSQL server runs" in last
+    assert "hunter2" not in result.stderr + result.stdout and "Traceback" not in result.stderr

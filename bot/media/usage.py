@@ -58,7 +58,7 @@ class MediaUsage:
             "SELECT audio_seconds, images FROM media_usage WHERE user_id = ? AND day = ?",
             (user_id, _day(now)),
         )
-        return Usage(row["audio_seconds"], row["images"]) if row else Usage()
+        return Usage(float(row["audio_seconds"]), int(row["images"])) if row else Usage()
 
     async def add(
         self, user_id: int, now: datetime, *, audio_seconds: float = 0.0, images: int = 0
@@ -66,8 +66,8 @@ class MediaUsage:
         await self._db.execute(
             "INSERT INTO media_usage (user_id, day, audio_seconds, images) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (user_id, day) DO UPDATE SET"
-            " audio_seconds = audio_seconds + excluded.audio_seconds,"
-            " images = images + excluded.images",
+            " audio_seconds = media_usage.audio_seconds + excluded.audio_seconds,"
+            " images = media_usage.images + excluded.images",
             (user_id, _day(now), audio_seconds, images),
         )
 

@@ -6,8 +6,9 @@ start handles it. A handler's update is *claimed* when its work starts and remov
 done; a row still claimed at start was cut off mid-way (its answer may be half sent), which the
 transport tells the user about instead of doing the work twice.
 
-The interface is small on purpose (append, claim, done, what is left), so that another store
-(PostgreSQL, shared by replicas) can implement :class:`Inbox` as well.
+The interface is small on purpose (append, claim, done, what is left): :class:`SQLiteInbox` and
+:class:`PostgresInbox` (shared by replicas) implement :class:`Inbox` on the same table, made by
+the same migrations; :func:`open_inbox` picks the one of the app's database.
 """
 
 from __future__ import annotations
@@ -17,11 +18,22 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from bot.storage.database import Database, Migration, to_db_time
 
-__all__ = ["INBOX_MIGRATIONS", "Inbox", "InboxItem", "SQLiteInbox", "chat_of"]
+if TYPE_CHECKING:
+    from bot.storage.postgres import PostgresDatabase
+
+__all__ = [
+    "INBOX_MIGRATIONS",
+    "Inbox",
+    "InboxItem",
+    "PostgresInbox",
+    "SQLiteInbox",
+    "chat_of",
+    "open_inbox",
+]
 
 INBOX_MIGRATIONS: list[Migration] = [
     Migration(
@@ -125,6 +137,68 @@ class SQLiteInbox:
             "SELECT update_id, chat_id, body, claimed FROM inbox ORDER BY update_id"
         )
         return [InboxItem(row[0], row[1], json.loads(row[2]), claimed=bool(row[3])) for row in rows]
+
+
+class PostgresInbox:
+    """The inbox in PostgreSQL, one table for every replica.
+
+    :meth:`claim_next` takes the chat's oldest unclaimed row ``FOR UPDATE SKIP LOCKED``, so two
+    replicas asking at once never get the same update. Rows carry no owner or lease yet: a row
+    claimed by a replica that died stays claimed until a start reports it (as on SQLite).
+    """
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, db: PostgresDatabase) -> PostgresInbox:
+        await db.migrate("inbox", INBOX_MIGRATIONS)
+        return cls(db)
+
+    async def append(self, updates: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        stamp = to_db_time(now)
+        rows = [
+            (update["update_id"], chat_of(update), json.dumps(update, ensure_ascii=False), stamp)
+            for update in updates
+            if isinstance(update.get("update_id"), int)
+        ]
+        if rows:
+            await self._db.pool.executemany(
+                "INSERT INTO inbox (update_id, chat_id, body, received_at)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (update_id) DO NOTHING",
+                rows,
+            )
+
+    async def claim(self, update_id: int) -> None:
+        await self._db.pool.execute("UPDATE inbox SET claimed = 1 WHERE update_id = $1", update_id)
+
+    async def claim_next(self, chat_id: int) -> InboxItem | None:
+        row = await self._db.pool.fetchrow(
+            "UPDATE inbox SET claimed = 1 WHERE update_id = ("
+            " SELECT update_id FROM inbox WHERE chat_id = $1 AND claimed = 0"
+            " ORDER BY update_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+            " RETURNING update_id, chat_id, body",
+            chat_id,
+        )
+        if row is None:
+            return None
+        return InboxItem(row[0], row[1], json.loads(row[2]), claimed=True)
+
+    async def done(self, update_id: int) -> None:
+        await self._db.pool.execute("DELETE FROM inbox WHERE update_id = $1", update_id)
+
+    async def unfinished(self) -> list[InboxItem]:
+        rows = await self._db.pool.fetch(
+            "SELECT update_id, chat_id, body, claimed FROM inbox ORDER BY update_id"
+        )
+        return [InboxItem(row[0], row[1], json.loads(row[2]), claimed=bool(row[3])) for row in rows]
+
+
+async def open_inbox(db: Database) -> Inbox:
+    """The inbox on the app's database, SQLite or PostgreSQL."""
+    if db.dialect == "postgresql":
+        return await PostgresInbox.open(cast("PostgresDatabase", db))
+    return await SQLiteInbox.open(db)
 
 
 def chat_of(update: Mapping[str, Any]) -> int:
