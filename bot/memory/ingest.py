@@ -29,7 +29,7 @@ from typing import Any
 
 from bot.memory.common import column
 from bot.memory.index import ScopeKeys, decode_body, encode_body, index_word
-from bot.memory.text import han_characters, tokenize, unique_terms
+from bot.memory.text import distinct_terms, han_characters, unique_terms
 from bot.memory.types import NewMessage
 from bot.storage import Database, from_db_time, memory_scope, to_db_time
 
@@ -294,7 +294,7 @@ def _context_words(
 def message_words(text: str, speaker: str | None = None) -> list[str]:
     """The distinct index words of a message or fact, with the single characters of its
     Chinese words (the speaker's name is searchable too)."""
-    words = unique_terms(tokenize(f"{speaker or ''} {text}"))
+    words = distinct_terms(f"{speaker or ''} {text}")
     indexed = (index_word(word) for word in unique_terms([*words, *han_characters(words)]))
     return [word for word in indexed if word]
 

@@ -11,6 +11,11 @@ as well (:func:`han_characters`); the ranker weighs a character match well below
 English words are left for FTS5's Porter stemmer (it runs at index and query time); here they are
 only case-folded, stripped of possessives and apostrophes, folded from irregular verb forms the
 stemmer cannot handle ("felt" → "feel"), and filtered of stop words.
+
+What a token (a Han run or a word) becomes depends on the token alone, so it is worked out once
+per distinct token and cached (:func:`_token_words`): a long document repeats most of its words,
+and indexing an 18 MB book then costs a regex pass and a cache look-up per word instead of the
+Python work of folding and segmenting each occurrence again.
 """
 
 from __future__ import annotations
@@ -20,15 +25,18 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from types import ModuleType
 
 from bot.memory.lexicon import IRREGULAR_FORMS, STOP_WORDS
 
-__all__ = ["han_characters", "is_cjk", "tokenize", "unique_terms", "warm_up"]
+__all__ = ["distinct_terms", "han_characters", "is_cjk", "tokenize", "unique_terms", "warm_up"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A Han run, or a word of other letters/digits (with inner apostrophes, as in "don't").
-_TOKEN_RE = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+(?:['’](?:(?![{_HAN}])[^\W_])+)*")
+_TOKEN_RE = re.compile(rf"[{_HAN}]+|[^\W_{_HAN}]+(?:['’][^\W_{_HAN}]+)*")
+# The same on ASCII text (once case-folded), which the regex engine scans several times faster.
+_ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _POSSESSIVE_RE = re.compile(r"['’]s$")
 
 # One-character prefixes (adverbs, modals) and suffixes (aspect particles) that jieba often
@@ -74,17 +82,35 @@ def _han_words(run: str) -> Iterator[str]:
                 yield word[0]
 
 
-def _raw_words(text: str) -> Iterator[str]:
-    """Every word of the text, case-folded, before stop-word filtering."""
+#: Distinct tokens whose words are cached (16k: about 5 MB; a book's frequent words fit).
+_TOKEN_CACHE = 1 << 14
+#: Longer tokens (Han runs of a whole clause, mostly) are rarely repeated and would fill the
+#: cache with large entries: they are segmented each time.
+_CACHED_LENGTH = 24
+
+
+def _folded_tokens(text: str) -> list[str]:
+    """The tokens of the text (Han runs and words), Unicode-folded and case-folded, in order."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    for match in _TOKEN_RE.finditer(folded):
-        token = match.group()
-        if is_cjk(token[0]):
-            yield from _han_words(token)
-        else:
-            if "'" in token or "’" in token:
-                token = _POSSESSIVE_RE.sub("", token).replace("'", "").replace("’", "")
-            yield IRREGULAR_FORMS.get(token, token)
+    return (_ASCII_TOKEN_RE if folded.isascii() else _TOKEN_RE).findall(folded)
+
+
+def _token_words(token: str) -> tuple[str, ...]:
+    """The words of one token, before stop-word filtering."""
+    if is_cjk(token[0]):
+        return tuple(_han_words(token))
+    if "'" in token or "’" in token:
+        token = _POSSESSIVE_RE.sub("", token).replace("'", "").replace("’", "")
+    return (IRREGULAR_FORMS.get(token, token),)
+
+
+def _token_terms(token: str) -> tuple[str, ...]:
+    """The words of one token that are index terms (stop words dropped)."""
+    return tuple(word for word in _token_words(token) if _is_term(word))
+
+
+_cached_words = lru_cache(maxsize=_TOKEN_CACHE)(_token_words)
+_cached_terms = lru_cache(maxsize=_TOKEN_CACHE)(_token_terms)
 
 
 def _is_term(word: str) -> bool:
@@ -96,9 +122,22 @@ def _is_term(word: str) -> bool:
 
 def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
     """The terms of a text in order (repeats kept), stop words dropped unless asked otherwise."""
-    if keep_stop_words:
-        return list(_raw_words(text))
-    return [word for word in _raw_words(text) if _is_term(word)]
+    cached, uncached = (
+        (_cached_words, _token_words) if keep_stop_words else (_cached_terms, _token_terms)
+    )
+    words: list[str] = []
+    for token in _folded_tokens(text):
+        words.extend(cached(token) if len(token) <= _CACHED_LENGTH else uncached(token))
+    return words
+
+
+def distinct_terms(text: str) -> list[str]:
+    """``unique_terms(tokenize(text))``, faster: each distinct token is looked at once (a
+    repeated token can only repeat words already taken)."""
+    words: list[str] = []
+    for token in dict.fromkeys(_folded_tokens(text)):
+        words.extend(_cached_terms(token) if len(token) <= _CACHED_LENGTH else _token_terms(token))
+    return list(dict.fromkeys(words))
 
 
 def unique_terms(words: Iterable[str]) -> list[str]:

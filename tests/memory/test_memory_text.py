@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.memory.index import decode_body, encode_body, encode_key, index_word, scoped_term
 from bot.memory.ingest import message_words
-from bot.memory.text import tokenize
+from bot.memory.text import distinct_terms, tokenize, unique_terms
 
 
 def test_english_words_are_folded_and_filtered() -> None:
@@ -49,3 +49,58 @@ def test_scoped_terms_never_collide_across_scopes(first: int, second: int, word:
 def test_body_round_trip() -> None:
     body = encode_body("bc", ["吉他", "guitar"], ["lesson"])
     assert decode_body(body) == (["吉他", "guitar"], ["lesson"])
+
+
+_PIECES = st.sampled_from(
+    [
+        "Caroline's",
+        "DON'T",
+        "don’t",
+        "felt",
+        "ﬁne",
+        "ＡＢＣ",
+        "café",
+        "I",
+        "a",
+        "5",
+        "x²",
+        "rock'n'roll",
+        "'quoted'",
+        "test_case",
+        "e.g.",
+        "Straße",
+        "İstanbul",
+        "\u00a0",
+        "\n",
+        "我最近一直在想",
+        "去学吉他",
+        "挺酷的",
+        "乌龙茶",
+        "中华人民共和国",
+        "的",
+        "你好！",
+        "hiking吧",
+        "日本語テキスト",
+        "한국어",
+        "㐀㐁",
+        "豈",
+        "①",
+        "-",
+        "…",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=30), st.sampled_from([" ", ""]))
+def test_distinct_terms_are_the_tokens_without_repeats(pieces: list[str], glue: str) -> None:
+    text = glue.join(pieces)
+    assert distinct_terms(text) == unique_terms(tokenize(text))
+    # Cached per token: the same text gives the same terms again.
+    assert tokenize(text) == tokenize(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_is_split_as_any_text(text: str) -> None:
+    # ASCII text takes a faster pattern; a non-ASCII word sends it through the general one.
+    words = tokenize(text, keep_stop_words=True)
+    assert tokenize(text + " é", keep_stop_words=True) == [*words, "é"]
