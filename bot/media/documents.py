@@ -1,5 +1,6 @@
-"""Reading shared files: plain text, Markdown, PDF (pypdfium2, Google's PDFium) and Word (.docx,
-python-docx); and cutting their text into parts that search and recall can find.
+"""Reading shared files: plain text, Markdown, PDF (pypdfium2, Google's PDFium: see
+:mod:`bot.media.pdftext`) and Word (.docx, python-docx); and cutting their text into parts that
+search and recall can find.
 
 Which reader a file gets is decided by its name's extension, else its MIME type, through
 :data:`READERS`; a file no reader takes is :class:`UnsupportedDocument` ("I can't read this kind
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from bot.media.pdftext import PdfError, page_texts
 
 __all__ = [
     "READERS",
@@ -57,35 +59,12 @@ def _read_text(data: bytes) -> DocumentText:
     return DocumentText(data.decode("latin-1"), "text")
 
 
-#: PDFium is not thread-safe: one document at a time.
-_PDFIUM = threading.Lock()
-
-
 def _read_pdf(data: bytes) -> DocumentText:
-    with _PDFIUM:
-        return _read_pdf_locked(data)
-
-
-def _read_pdf_locked(data: bytes) -> DocumentText:
-    import pypdfium2 as pdfium  # imported on first use: PDFium is a large native library
-
     try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
+        pages = page_texts(data)
+    except PdfError as error:
         raise UnreadableDocument(str(error)) from error
-    try:
-        pages: list[str] = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            try:
-                pages.append(textpage.get_text_range())  # 2x faster than bounded
-            finally:
-                textpage.close()
-                page.close()
-        return DocumentText("\n\n".join(pages).replace("\r\n", "\n"), "pdf", pages=len(pages))
-    finally:
-        pdf.close()
+    return DocumentText("\n\n".join(pages).replace("\r\n", "\n"), "pdf", pages=len(pages))
 
 
 def _read_docx(data: bytes) -> DocumentText:
