@@ -425,7 +425,7 @@ class ReminderData:
         repo = self._reminders.repo
         group = ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group
         reminders = await (repo.for_chat(chat_id) if group else repo.for_user(user_id))
-        drafts = await (repo.drafts_for_chat(chat_id) if group else repo.drafts_for_user(user_id))
+        drafts = await (repo.drafts.for_chat(chat_id) if group else repo.drafts.for_user(user_id))
         found = [reminder for reminder in reminders if matcher.matches(reminder.text)]
         offers = [
             (draft, [text for text in payload_strings(draft.payload, self._WORDS)])

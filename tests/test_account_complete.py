@@ -155,16 +155,16 @@ async def _guitar_everywhere(world: World) -> dict[str, Any]:
     in_group = await repo.add(_reminder(ANNA, GROUP, "bring the guitars", now), now=now)
     dentist = await repo.add(_reminder(ANNA, ANNA, "dentist", now), now=now)
     bobs = await repo.add(_reminder(BOB, BOB, "guitar lesson", now), now=now)
-    draft = await repo.add_draft(
+    draft = await repo.drafts.add(
         user_id=ANNA,
         chat_id=ANNA,
         kind="offer",
         payload={"text": "buy guitar strings", "timezone": "Europe/Berlin"},
         now=now,
-        expires_at=now + timedelta(days=1),
+        lifetime=timedelta(days=1),
     )
     tom = await _person(world, ANNA, "Tom", "plays the guitar in a band", "guitar jam")
-    pending = await world.people.repo.add_pending(
+    pending = await world.people.repo.drafts.add(
         user_id=ANNA,
         chat_id=ANNA,
         kind="offer",
@@ -180,7 +180,7 @@ async def _guitar_everywhere(world: World) -> dict[str, Any]:
         "bobs": bobs.id,
         "draft": draft.id,
         "tom": tom.id,
-        "pending": pending,
+        "pending": pending.id,
         "bob_tom": bob_tom.id,
     }
 
@@ -219,11 +219,11 @@ async def test_forget_topic_previews_and_deletes_from_every_store(world: World) 
     left = {r.id for r in await world.reminders.repo.for_user(ANNA)}
     assert left == {ids["dentist"]}
     assert await world.reminders.repo.get(ids["bobs"]) is not None
-    assert await world.reminders.repo.drafts_for_user(ANNA) == []
+    assert await world.reminders.repo.drafts.for_user(ANNA) == []
     card = await world.people.repo.card(await world.people.repo.get(ANNA, ids["tom"]))
     assert [n.text for n in card.notes] == ["loves orchids"] and len(card.dates) == 1
     assert [i.note for i in card.interactions] == [None]  # the contact stays, its words go
-    assert await world.people.repo.pending_for(ANNA) == []
+    assert await world.people.repo.drafts.for_user(ANNA) == []
     bob_card = await world.people.repo.card(await world.people.repo.get(BOB, ids["bob_tom"]))
     assert {n.text for n in bob_card.notes} == {"loves orchids", "plays guitar"}
     hits = await world.memory.search(user_id=ANNA, query="guitar")
@@ -346,12 +346,14 @@ PRIVATE_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
     "memory_facts": lambda d: "ZEBRA fact" in _texts(d["facts"]),
     "memory_summaries": lambda d: "ZEBRA summary" in _texts(d["summaries"]),
     "reminders": lambda d: {r["chat_id"] for r in d["reminders"]} == {ANNA, GROUP},
-    "reminder_drafts": lambda d: "ZEBRA offer" in _texts(d["pending_reminders"]),
+    "drafts": lambda d: (
+        "ZEBRA offer" in _texts(d["pending_reminders"])
+        and {p["chat_id"] for p in d["people_pending"]} == {ANNA, GROUP}
+    ),
     "people": lambda d: [p["name"] for p in d["people"]] == ["Tom"],
     "person_dates": lambda d: d["people"][0]["dates"][0]["month"] == 3,
     "person_notes": lambda d: len(d["people"][0]["notes"]) == 2,
     "person_interactions": lambda d: d["people"][0]["interactions"][0]["note"] == "ZEBRA jam",
-    "people_pending": lambda d: {p["chat_id"] for p in d["people_pending"]} == {ANNA, GROUP},
     "people_digests": lambda d: d["people_digest_schedule"]["timezone"] == "UTC",
     "group_shares": lambda d: [g["chat_id"] for g in d["shared_with_groups"]] == [GROUP],
     "group_introductions": lambda d: True,  # a group's only (see the group test)
@@ -497,18 +499,18 @@ async def _fill_everything(world: World) -> None:
     marks = {ANNA: "ZEBRA", BOB: "Bob's"}
     for user, chat in ((ANNA, ANNA), (ANNA, GROUP), (BOB, BOB), (BOB, GROUP)):
         await repo.add(_reminder(user, chat, f"{marks[user]} errand {chat}", now), now=now)
-        await repo.add_draft(
+        await repo.drafts.add(
             user_id=user,
             chat_id=chat,
             kind="offer",
             payload={"text": f"{marks[user]} offer"},
             now=now,
-            expires_at=now + timedelta(days=1),
+            lifetime=timedelta(days=1),
         )
     await _person(world, ANNA, "Tom", "ZEBRA note", "ZEBRA jam")
     await _person(world, BOB, "Lucy", "likes jazz", "coffee")
     for user, chat in ((ANNA, ANNA), (ANNA, GROUP), (BOB, GROUP)):
-        await world.people.repo.add_pending(
+        await world.people.repo.drafts.add(
             user_id=user,
             chat_id=chat,
             kind="here",
@@ -561,13 +563,12 @@ GROUP_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
     "memory_facts": lambda d: "The group climbs" in _texts(d["facts"]),
     "memory_summaries": lambda d: "The group planned" in _texts(d["summaries"]),
     "reminders": lambda d: {r["chat_id"] for r in d["reminders"]} == {GROUP},
-    "reminder_drafts": lambda d: len(d["pending_reminders"]) == 2,
+    # (A member's pending people buttons in the group are theirs, in their own export.)
+    "drafts": lambda d: len(d["pending_reminders"]) == 2 and "people_pending" not in d,
     "group_shares": lambda d: [m["user_id"] for m in d["sharing_members"]] == [ANNA, BOB],
     "group_introductions": lambda d: d["introduced_at"] is not None,
     "memory_media": lambda d: [m["kind"] for m in d["media"]] == ["photo"],
 }
-#: A member's pending people buttons in the group are theirs, in their own export.
-MEMBERS_ONLY = {"people_pending"}
 
 
 async def test_group_export_and_forget_all_cover_every_table(world: World) -> None:
@@ -585,7 +586,7 @@ async def test_group_export_and_forget_all_cover_every_table(world: World) -> No
         if table not in NOT_PERSONAL
         and await _rows_of(world.db, table, columns, GROUP, messages, facts)
     }
-    assert holding - DERIVED == set(GROUP_EXPORT) | MEMBERS_ONLY
+    assert holding - DERIVED == set(GROUP_EXPORT)
 
     await world.account.forget_all(user_id=BOB, chat_id=GROUP)
     for table, columns in tables.items():
@@ -596,7 +597,7 @@ async def test_group_export_and_forget_all_cover_every_table(world: World) -> No
     assert await world.people.repo.for_user(ANNA) and await world.memory.search(
         user_id=ANNA, query="ZEBRA private words"
     )
-    assert [p.chat_id for p in await world.people.repo.pending_for(ANNA)] == [ANNA]
+    assert [p.chat_id for p in await world.people.repo.drafts.for_user(ANNA)] == [ANNA]
 
 
 # -- the introduction outlives a group's forget-all ----------------------------------------------

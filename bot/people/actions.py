@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from bot.outbound import Button, ButtonReply, Notice
 from bot.people.buttons import Action, button
 from bot.people.format import date_words, day_words, md, person_label
-from bot.people.model import Actor, Pending, Person
+from bot.people.model import Actor, Person
 from bot.people.texts import KIND_ICONS, TEXTS
+from bot.storage import Draft
 
 if TYPE_CHECKING:
     pass
@@ -77,10 +78,10 @@ class PeopleButtons:
 
     # -- pending payloads ------------------------------------------------------------------
 
-    async def _take(self, actor: Actor, pending_id: int, kind: str) -> Pending | ButtonReply:
+    async def _take(self, actor: Actor, pending_id: int, kind: str) -> Draft | ButtonReply:
         """The pending payload for this tap, consumed; or the ButtonReply that says why not."""
         lang = self._service._lang(await self._service._user(actor.user_id))
-        pending = await self._service.repo.get_pending(pending_id)
+        pending = await self._service.repo.drafts.get(pending_id)
         if (
             pending is None
             or pending.kind != kind
@@ -89,7 +90,7 @@ class PeopleButtons:
             return ButtonReply(toast=TEXTS("gone", lang))
         if pending.user_id != actor.user_id:
             return ButtonReply(toast=TEXTS("not_yours", lang), alert=True)
-        if not await self._service.repo.take_pending(pending_id):
+        if not await self._service.repo.drafts.take(pending_id):
             return ButtonReply(toast=TEXTS("gone", lang))
         return pending
 

@@ -236,14 +236,16 @@ class PeopleCommands:
         return await handler(actor, text.strip(), lang)
 
     async def _private_hint(self, actor: Actor, name: str, text: str, lang: str) -> Notice:
-        pending_id = await self._service.repo.add_pending(
-            user_id=actor.user_id,
-            chat_id=actor.chat_id,
-            kind="here",
-            payload={"command": name, "text": text},
-            now=self._service._clock.now(),
-            lifetime=_HERE_LIFETIME,
-        )
+        pending_id = (
+            await self._service.repo.drafts.add(
+                user_id=actor.user_id,
+                chat_id=actor.chat_id,
+                kind="here",
+                payload={"command": name, "text": text},
+                now=self._service._clock.now(),
+                lifetime=_HERE_LIFETIME,
+            )
+        ).id
         return Notice(
             TEXTS("private_only", lang),
             ((button(TEXTS("button_show_here", lang), "here", pending_id),),),

@@ -17,7 +17,6 @@ __all__ = [
     "ImportantDate",
     "Interaction",
     "Note",
-    "Pending",
     "Person",
     "PersonCard",
 ]
@@ -132,29 +131,6 @@ class PersonCard:
     dates: list[ImportantDate] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)  # newest first
     interactions: list[Interaction] = field(default_factory=list)  # newest first
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """Something a button will act on later: an undo, a question, an offer."""
-
-    id: int
-    user_id: int
-    chat_id: int
-    kind: str
-    payload: dict[str, Any]
-    expires_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Any) -> Pending:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            chat_id=row["chat_id"],
-            kind=row["kind"],
-            payload=json.loads(row["payload"]),
-            expires_at=from_db_time(row["expires_at"]),
-        )
 
 
 @dataclass(frozen=True, slots=True)

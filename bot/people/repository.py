@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.people.model import ImportantDate, Interaction, Note, Pending, Person, PersonCard
+from bot.outbound import Feature
+from bot.people.model import ImportantDate, Interaction, Note, Person, PersonCard
 from bot.people.parsing import DateWords
 from bot.people.relations import canonical_relation
-from bot.storage import Database, from_db_time, to_db_time
+from bot.storage import Database, DraftRepository, from_db_time, to_db_time
 
 __all__ = ["PeopleRepository"]
 
@@ -30,6 +31,9 @@ class PeopleRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        #: The undo records, questions and offers behind buttons (the drafts every feature
+        #: shares).
+        self.drafts = DraftRepository(db, feature=Feature.PEOPLE.value)
 
     # -- people ----------------------------------------------------------------------------
 
@@ -316,55 +320,7 @@ class PeopleRepository:
             for row in rows
         ]
 
-    # -- pending button payloads -----------------------------------------------------------
-
-    async def add_pending(
-        self,
-        *,
-        user_id: int,
-        chat_id: int,
-        kind: str,
-        payload: dict[str, Any],
-        now: datetime,
-        lifetime: timedelta,
-    ) -> int:
-        return await self._db.execute(
-            "INSERT INTO people_pending (user_id, chat_id, kind, payload, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                user_id,
-                chat_id,
-                kind,
-                json.dumps(payload, ensure_ascii=False),
-                to_db_time(now),
-                to_db_time(now + lifetime),
-            ),
-        )
-
-    async def get_pending(self, pending_id: int) -> Pending | None:
-        row = await self._db.fetchone("SELECT * FROM people_pending WHERE id = ?", (pending_id,))
-        return Pending.from_row(row) if row else None
-
-    async def take_pending(self, pending_id: int) -> bool:
-        """Consume a pending payload; False when it was already used (a double tap)."""
-        return bool(
-            await self._db.execute_rowcount(
-                "DELETE FROM people_pending WHERE id = ?", (pending_id,)
-            )
-        )
-
-    async def purge_pending(self, now: datetime) -> int:
-        return await self._db.execute_rowcount(
-            "DELETE FROM people_pending WHERE expires_at < ?", (to_db_time(now),)
-        )
-
     # -- export, forget, migrate -----------------------------------------------------------
-
-    async def pending_for(self, user_id: int) -> list[Pending]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM people_pending WHERE user_id = ? ORDER BY id", (user_id,)
-        )
-        return [Pending.from_row(row) for row in rows]
 
     async def digest_schedule(self, user_id: int) -> dict[str, Any] | None:
         """The user's digest schedule row (when the next is due, the last one sent)."""
@@ -382,9 +338,7 @@ class PeopleRepository:
 
     async def delete_pending_in_chat(self, chat_id: int) -> int:
         """Drop the pending buttons left in a chat (a group forgetting everything)."""
-        return await self._erasing(
-            self._db.execute_rowcount("DELETE FROM people_pending WHERE chat_id = ?", (chat_id,))
-        )
+        return await self._erasing(self.drafts.delete_in_chat(chat_id))
 
     async def forget_items(
         self,
@@ -413,7 +367,6 @@ class PeopleRepository:
         statements = (
             ("person_notes", "DELETE FROM person_notes", note_ids),
             ("contact_notes", "UPDATE person_interactions SET note = NULL", contact_note_ids),
-            ("people_pending", "DELETE FROM people_pending", pending_ids),
             ("people", "DELETE FROM people", person_ids),
         )
         counts: dict[str, int] = {}
@@ -429,6 +382,9 @@ class PeopleRepository:
                     )
                     counts[kind] += cursor.rowcount
                     await cursor.close()
+        counts["people_pending"] = await self.drafts.delete_owned(
+            column="user_id", owner_id=user_id, ids=pending_ids
+        )
         return counts
 
     async def _erasing(self, work: Awaitable[T]) -> T:
@@ -445,12 +401,11 @@ class PeopleRepository:
             cursor = await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
             count = cursor.rowcount
             await cursor.close()
-            for table in ("person_dates", "person_notes", "person_interactions", "people_pending"):
+            for table in ("person_dates", "person_notes", "person_interactions"):
                 await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM people_digests WHERE user_id = ?", (user_id,))
+        await self.drafts.delete_for_user(user_id)
         return count
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        return await self._db.execute_rowcount(
-            "UPDATE people_pending SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
-        )
+        return await self.drafts.migrate_chat(old_chat_id, new_chat_id)

@@ -11,14 +11,16 @@ in the user's local calendar.
   ``next_on`` (the next Gregorian occurrence, refreshed once it has passed) and which occurrence
   was already announced ahead (``notified_ahead``) and on the day (``notified_day``).
 * ``person_notes`` and ``person_interactions``: dated notes and contacts.
-* ``people_pending``: what a button must remember (an undo, a question, an offer to log).
+* ``people_pending`` (version 1): what a button must remember (an undo, a question, an offer
+  to log); version 2 moves it into the drafts table every feature shares (``bot.storage.drafts``).
 * ``people_digests``: one row per user: when the next daily digest is due, and the claim that
   makes its delivery exactly-once (see :mod:`bot.people.digest`).
 """
 
 from __future__ import annotations
 
-from bot.storage import Migration
+from bot.outbound import Feature
+from bot.storage import Migration, moved_drafts_sql
 
 __all__ = ["PEOPLE_MIGRATIONS"]
 
@@ -108,4 +110,5 @@ PEOPLE_MIGRATIONS: list[Migration] = [
         CREATE INDEX people_digests_due ON people_digests (status, next_at);
         """,
     ),
+    Migration(2, moved_drafts_sql(feature=Feature.PEOPLE.value, table="people_pending")),
 ]

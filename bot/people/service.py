@@ -53,7 +53,14 @@ from bot.people.runner import DigestRunner, RunnerOptions
 from bot.people.schema import PEOPLE_MIGRATIONS
 from bot.people.texts import TEXTS
 from bot.people.views import date_line, digest_message
-from bot.storage import Database, UserRecord, UserRepository, from_db_time, to_db_time
+from bot.storage import (
+    Database,
+    DraftRepository,
+    UserRecord,
+    UserRepository,
+    from_db_time,
+    to_db_time,
+)
 
 __all__ = ["Change", "PeopleService"]
 
@@ -114,12 +121,13 @@ class PeopleService:
         cls, db: Database, users: UserRepository, clock: Clock, **options: Any
     ) -> PeopleService:
         """Migrate the people tables and return the service."""
+        await DraftRepository.migrate(db)  # first: version 2 moves the old drafts there
         await db.migrate("people", PEOPLE_MIGRATIONS)
         return cls(db, users, clock, **options)
 
     async def start(self, delivery: Delivery, *, background: bool = True) -> None:
         """Start the daily digests (recovering claims left by a crash)."""
-        await self.repo.purge_pending(self._clock.now())
+        await self.repo.drafts.purge(self._clock.now())
         await self.runner.start(delivery, background=background)
 
     async def stop(self) -> None:
@@ -271,14 +279,16 @@ class PeopleService:
         lang = op["lang"]
         now = self._clock.now()
         creating = op["kind"] == "remember"
-        pending_id = await self.repo.add_pending(
-            user_id=actor.user_id,
-            chat_id=actor.chat_id,
-            kind="choose",
-            payload={"op": op, "options": [person.id for person in found]},
-            now=now,
-            lifetime=CHOICE_LIFETIME,
-        )
+        pending_id = (
+            await self.repo.drafts.add(
+                user_id=actor.user_id,
+                chat_id=actor.chat_id,
+                kind="choose",
+                payload={"op": op, "options": [person.id for person in found]},
+                now=now,
+                lifetime=CHOICE_LIFETIME,
+            )
+        ).id
         alone = len(found) == 1
         rows: list[tuple[Button, ...]] = [
             (
@@ -491,14 +501,16 @@ class PeopleService:
             "saved_new" if change.created else "saved", lang, who=person_label(change.person)
         )
         text = (" · " if one_line else "\n").join([head, *change.lines])
-        pending_id = await self.repo.add_pending(
-            user_id=actor.user_id,
-            chat_id=actor.chat_id,
-            kind="undo",
-            payload=change.undo,
-            now=self._clock.now(),
-            lifetime=UNDO_LIFETIME,
-        )
+        pending_id = (
+            await self.repo.drafts.add(
+                user_id=actor.user_id,
+                chat_id=actor.chat_id,
+                kind="undo",
+                payload=change.undo,
+                now=self._clock.now(),
+                lifetime=UNDO_LIFETIME,
+            )
+        ).id
         return Notice(text, ((button(TEXTS("button_undo", lang), "undo", pending_id),),))
 
     async def undo(self, user_id: int, payload: dict[str, Any]) -> bool:
@@ -543,14 +555,16 @@ class PeopleService:
             "met": {"at": at.isoformat(), "note": what or None, "source": "chat"},
         }
         now = self._clock.now()
-        pending_id = await self.repo.add_pending(
-            user_id=actor.user_id,
-            chat_id=actor.chat_id,
-            kind="offer",
-            payload={"op": op, "options": [person.id for person in found]},
-            now=now,
-            lifetime=UNDO_LIFETIME,
-        )
+        pending_id = (
+            await self.repo.drafts.add(
+                user_id=actor.user_id,
+                chat_id=actor.chat_id,
+                kind="offer",
+                payload={"op": op, "options": [person.id for person in found]},
+                now=now,
+                lifetime=UNDO_LIFETIME,
+            )
+        ).id
         today = now.astimezone(ZoneInfo(zone)).date()
         when_words = contact_day(at.astimezone(ZoneInfo(zone)).date(), today, lang)
         who = person_label(found[0]) if len(found) == 1 else f"**{md(name)}**"
@@ -641,7 +655,7 @@ class PeopleService:
                     "payload": item.payload,
                     "expires_at": item.expires_at.isoformat(),
                 }
-                for item in await self.repo.pending_for(user_id)
+                for item in await self.repo.drafts.for_user(user_id)
             ],
         }
 
@@ -675,7 +689,7 @@ class PeopleService:
         ]
         pending = [
             item
-            for item in await self.repo.pending_for(user_id)
+            for item in await self.repo.drafts.for_user(user_id)
             if matcher.matches_any(payload_strings(item.payload))
         ]
         everyone = await self.repo.for_user(user_id)

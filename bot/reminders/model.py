@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.chats import ChatKind
 from bot.storage import from_db_time
 
-__all__ = ["ACTIVE", "Draft", "Reminder", "Status"]
+__all__ = ["ACTIVE", "Reminder", "Status"]
 
 
 class Status:
@@ -107,27 +106,4 @@ class Reminder:
             created_at=from_db_time(row["created_at"]),
             creator_name=row["creator_name"] if "creator_name" in keys else None,
             floating=bool(row["floating"]) if "floating" in keys else False,
-        )
-
-
-@dataclass(slots=True)
-class Draft:
-    """Something a button will act on later: an offer, a question's candidates."""
-
-    id: int
-    user_id: int
-    chat_id: int
-    kind: str
-    payload: dict[str, Any] = field(default_factory=dict)
-    expires_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Any) -> Draft:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            chat_id=row["chat_id"],
-            kind=row["kind"],
-            payload=json.loads(row["payload"]),
-            expires_at=from_db_time(row["expires_at"]),
         )

@@ -7,10 +7,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.reminders.model import Draft, Reminder
+from bot.reminders.model import Reminder
 from bot.reminders.recurrence import localize, next_occurrence
 from bot.reminders.repository import NewReminder
-from bot.storage import UserRecord, from_db_time, to_db_time
+from bot.storage import Draft, UserRecord, from_db_time, to_db_time
 from bot.timeparse import parse_when
 
 __all__ = [

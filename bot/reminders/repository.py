@@ -3,15 +3,15 @@ actors (the scheduler and a user's button) can never both win the same row."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.reminders.model import ACTIVE, Draft, Reminder, Status
-from bot.storage import Database, from_db_time, to_db_time
+from bot.outbound import Feature
+from bot.reminders.model import ACTIVE, Reminder, Status
+from bot.storage import Database, DraftRepository, from_db_time, to_db_time
 
 __all__ = ["BLOCKED_MARK", "NewReminder", "ReminderRepository"]
 
@@ -48,6 +48,8 @@ class ReminderRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        #: The pending offers and questions behind buttons (the drafts every feature shares).
+        self.drafts = DraftRepository(db, feature=Feature.REMINDERS.value)
 
     # -- creating and reading ------------------------------------------------------------------
 
@@ -512,17 +514,17 @@ class ReminderRepository:
         )
 
     async def delete_for_user(self, user_id: int) -> int:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM reminders WHERE user_id = ?", (user_id,))
-            count = cursor.rowcount
-            await conn.execute("DELETE FROM reminder_drafts WHERE user_id = ?", (user_id,))
+        count = await self._db.execute_rowcount(
+            "DELETE FROM reminders WHERE user_id = ?", (user_id,)
+        )
+        await self.drafts.delete_for_user(user_id)
         return count
 
     async def delete_for_chat(self, chat_id: int) -> int:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM reminders WHERE chat_id = ?", (chat_id,))
-            count = cursor.rowcount
-            await conn.execute("DELETE FROM reminder_drafts WHERE chat_id = ?", (chat_id,))
+        count = await self._db.execute_rowcount(
+            "DELETE FROM reminders WHERE chat_id = ?", (chat_id,)
+        )
+        await self.drafts.delete_in_chat(chat_id)
         return count
 
     async def delete_owned(
@@ -537,21 +539,19 @@ class ReminderRepository:
         ``chat_id`` column); return how many of each went."""
         if owner_column not in ("user_id", "chat_id"):
             raise ValueError(owner_column)
-        counts = []
-        async with self._db.transaction() as conn:
-            for table, ids in (("reminders", reminder_ids), ("reminder_drafts", draft_ids)):
-                wanted = sorted({int(item) for item in ids})
-                count = 0
-                for start in range(0, len(wanted), 500):
-                    chunk = wanted[start : start + 500]
-                    cursor = await conn.execute(
-                        f"DELETE FROM {table} WHERE {owner_column} = ?"
-                        f" AND id IN ({', '.join('?' for _ in chunk)})",
-                        (owner_id, *chunk),
-                    )
-                    count += cursor.rowcount
-                counts.append(count)
-        return counts[0], counts[1]
+        wanted = sorted({int(item) for item in reminder_ids})
+        count = 0
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            count += await self._db.execute_rowcount(
+                f"DELETE FROM reminders WHERE {owner_column} = ?"
+                f" AND id IN ({', '.join('?' for _ in chunk)})",
+                (owner_id, *chunk),
+            )
+        drafts = await self.drafts.delete_owned(
+            column=owner_column, owner_id=owner_id, ids=draft_ids
+        )
+        return count, drafts
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """Move a group's reminders to its new supergroup id (old message ids do not carry)."""
@@ -562,57 +562,8 @@ class ReminderRepository:
                 (new_chat_id, old_chat_id),
             )
             count = cursor.rowcount
-            await conn.execute(
-                "UPDATE reminder_drafts SET chat_id = ? WHERE chat_id = ?",
-                (new_chat_id, old_chat_id),
-            )
+        await self.drafts.migrate_chat(old_chat_id, new_chat_id)
         return count
-
-    # -- drafts --------------------------------------------------------------------------------
-
-    async def add_draft(
-        self,
-        *,
-        user_id: int,
-        chat_id: int,
-        kind: str,
-        payload: dict[str, Any],
-        now: datetime,
-        expires_at: datetime,
-    ) -> Draft:
-        draft_id = await self._db.execute(
-            "INSERT INTO reminder_drafts (user_id, chat_id, kind, payload, created_at,"
-            " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (user_id, chat_id, kind, json.dumps(payload), to_db_time(now), to_db_time(expires_at)),
-        )
-        return Draft(draft_id, user_id, chat_id, kind, payload, expires_at)
-
-    async def get_draft(self, draft_id: int) -> Draft | None:
-        row = await self._db.fetchone("SELECT * FROM reminder_drafts WHERE id = ?", (draft_id,))
-        return Draft.from_row(row) if row else None
-
-    async def take_draft(self, draft_id: int) -> bool:
-        """Consume a draft; only the first of two quick taps gets True."""
-        return bool(
-            await self._db.execute_rowcount("DELETE FROM reminder_drafts WHERE id = ?", (draft_id,))
-        )
-
-    async def drafts_for_user(self, user_id: int) -> list[Draft]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM reminder_drafts WHERE user_id = ? ORDER BY id", (user_id,)
-        )
-        return [Draft.from_row(row) for row in rows]
-
-    async def drafts_for_chat(self, chat_id: int) -> list[Draft]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM reminder_drafts WHERE chat_id = ? ORDER BY id", (chat_id,)
-        )
-        return [Draft.from_row(row) for row in rows]
-
-    async def purge_drafts(self, now: datetime) -> int:
-        return await self._db.execute_rowcount(
-            "DELETE FROM reminder_drafts WHERE expires_at < ?", (to_db_time(now),)
-        )
 
 
 def _wall(moment: datetime | None) -> str | None:

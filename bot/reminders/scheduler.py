@@ -168,7 +168,7 @@ class Scheduler:
         recovered = await self._recover_claims(now)
         if recovered:
             logger.warning("recovered %d reminder(s) claimed before a crash", recovered)
-        await self._repo.purge_drafts(now)
+        await self._repo.drafts.purge(now)
         self.blocked_chats = await self._repo.blocked_chats()
         self._passes.start(background=background)
         return recovered

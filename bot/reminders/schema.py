@@ -7,9 +7,9 @@ own ``timezone``, so "every day at 7:00" stays at 7:00 across daylight-saving ch
 ``due_at`` is the occurrence the user is waiting for (what the lists show); ``fire_at`` is when
 the scheduler acts next: the same moment, or later while a failed send waits for its retry.
 
-``reminder_drafts`` keeps what an inline button must remember and cannot fit in Telegram's 64
-bytes of callback data: a pending next-step offer, the candidate times of a question, the
-alternative reading of an ambiguous time.
+Version 1 had ``reminder_drafts`` for what a button must remember (a pending next-step offer,
+the candidate times of a question, the alternative reading of an ambiguous time); version 3
+moves them into the drafts table every feature shares (``bot.storage.drafts``).
 
 Version 2 adds ``floating``: a one-off whose wall time was read in the fallback zone because
 the user had not set theirs yet ("tomorrow at 9" meant 9 where they live); when they set a
@@ -18,7 +18,8 @@ zone it is re-anchored to the same wall time there.
 
 from __future__ import annotations
 
-from bot.storage import Migration
+from bot.outbound import Feature
+from bot.storage import Migration, moved_drafts_sql
 
 __all__ = ["REMINDER_MIGRATIONS"]
 
@@ -74,4 +75,5 @@ REMINDER_MIGRATIONS: list[Migration] = [
         ALTER TABLE reminders ADD COLUMN floating INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    Migration(3, moved_drafts_sql(feature=Feature.REMINDERS.value, table="reminder_drafts")),
 ]

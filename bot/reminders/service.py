@@ -39,7 +39,7 @@ from bot.reminders.scheduler import Scheduler, SchedulerOptions
 from bot.reminders.schema import REMINDER_MIGRATIONS
 from bot.reminders.texts import TEXTS, format_moment, format_short, md, mention
 from bot.reminders.types import Actor, Plan, ReminderSettings, Right
-from bot.storage import Database, UserRecord, UserRepository, from_db_time
+from bot.storage import Database, DraftRepository, UserRecord, UserRepository, from_db_time
 from bot.timeparse import ParsedWhen, describe_rule, parse_when
 
 __all__ = ["Actor", "ButtonReply", "Plan", "ReminderService", "ReminderSettings"]
@@ -100,6 +100,7 @@ class ReminderService:
         cls, db: Database, users: UserRepository, clock: Clock, **options: Any
     ) -> ReminderService:
         """Migrate the reminders tables and return the service."""
+        await DraftRepository.migrate(db)  # first: version 3 moves the old drafts there
         await db.migrate("reminders", REMINDER_MIGRATIONS)
         return cls(db, users, clock, **options)
 
@@ -312,13 +313,13 @@ class ReminderService:
             options = [spec]
         if not options:
             return Notice(text + TEXTS("ask_rephrase", lang))
-        draft = await self.repo.add_draft(
+        draft = await self.repo.drafts.add(
             user_id=actor.user_id,
             chat_id=actor.chat_id,
             kind="choice",
             payload={"language": lang, "choices": [spec_payload(o) for o in options]},
             now=now,
-            expires_at=now + _CHOICE_LIFETIME,
+            lifetime=_CHOICE_LIFETIME,
         )
         rows: list[tuple[Button, ...]] = [
             (button("✅ " + self._reading(option, now, short=True), "pick", draft.id, str(i)),)
@@ -338,13 +339,13 @@ class ReminderService:
         if plan.alternative is None:
             return Notice(TEXTS("past_no_alternative", lang, when=when))
         spec = replace(spec, due_at=plan.alternative)
-        draft = await self.repo.add_draft(
+        draft = await self.repo.drafts.add(
             user_id=actor.user_id,
             chat_id=actor.chat_id,
             kind="choice",
             payload=spec_payload(spec),
             now=now,
-            expires_at=now + _CHOICE_LIFETIME,
+            lifetime=_CHOICE_LIFETIME,
         )
         alternative = format_moment(plan.alternative.astimezone(ZoneInfo(spec.timezone)), now, lang)
         return Notice(
@@ -424,13 +425,13 @@ class ReminderService:
         payload = other_reading(reminder, flags, now)
         if payload is None:
             return None
-        draft = await self.repo.add_draft(
+        draft = await self.repo.drafts.add(
             user_id=actor.user_id,
             chat_id=reminder.chat_id,
             kind="alternative",
             payload=payload,
             now=now,
-            expires_at=now + _CHOICE_LIFETIME,
+            lifetime=_CHOICE_LIFETIME,
         )
         due = from_db_time(payload["due_at"]).astimezone(reminder.zone)
         label = f"{due:%H:%M}" if "ampm" in flags else format_moment(due, now, reminder.language)
@@ -493,13 +494,13 @@ class ReminderService:
         assert plan.spec is not None
         spec = plan.spec
         lang = spec.language
-        draft = await self.repo.add_draft(
+        draft = await self.repo.drafts.add(
             user_id=actor.user_id,
             chat_id=actor.chat_id,
             kind="offer",
             payload=spec_payload(spec),
             now=now,
-            expires_at=now + _OFFER_LIFETIME,
+            lifetime=_OFFER_LIFETIME,
         )
         when = format_moment(spec.due_at.astimezone(ZoneInfo(spec.timezone)), now, lang)
         text = TEXTS("offer", lang, task=md(spec.text), when=when)
@@ -633,7 +634,7 @@ class ReminderService:
     ) -> ButtonReply:
         user = await self._user(actor)
         lang = lang_of(user)
-        draft = await self.repo.get_draft(draft_id)
+        draft = await self.repo.drafts.get(draft_id)
         now = self._clock.now()
         if draft is None or draft.kind != kind or (draft.expires_at and draft.expires_at < now):
             return ButtonReply(toast=TEXTS("expired", lang), edit=None)
@@ -648,7 +649,7 @@ class ReminderService:
             payloads = [payloads[int(choice)]]
         else:
             return ButtonReply()
-        if not await self.repo.take_draft(draft.id):
+        if not await self.repo.drafts.take(draft.id):
             return ButtonReply()
         settings = self._settings(user)
         specs = [self._ready_spec(spec_from_payload(p), settings, now) for p in payloads]
@@ -708,11 +709,11 @@ class ReminderService:
     async def _decline(self, actor: Actor, draft_id: int, key: str) -> ButtonReply:
         user = await self._user(actor)
         lang = lang_of(user)
-        draft = await self.repo.get_draft(draft_id)
+        draft = await self.repo.drafts.get(draft_id)
         if draft is not None and draft.user_id != actor.user_id:
             return ButtonReply(toast=TEXTS("not_yours", lang, who="…"), alert=True)
         if draft is not None:
-            await self.repo.take_draft(draft.id)
+            await self.repo.drafts.take(draft.id)
             lang = draft.payload.get("language", lang)
         return ButtonReply(edit=Notice(TEXTS(key, lang)))
 
@@ -720,13 +721,13 @@ class ReminderService:
         """Switch a fresh reminder to the other reading of its time."""
         user = await self._user(actor)
         lang = lang_of(user)
-        draft = await self.repo.get_draft(action.target)
+        draft = await self.repo.drafts.get(action.target)
         if draft is None or draft.kind != "alternative":
             return ButtonReply(toast=TEXTS("expired", lang))
         reminder, refusal = await self._owned(actor, int(draft.payload["reminder_id"]))
         if reminder is None:
             return refusal or ButtonReply()
-        await self.repo.take_draft(draft.id)
+        await self.repo.drafts.take(draft.id)
         now = self._clock.now()
         dtstart = draft.payload.get("dtstart")
         await self.repo.reschedule(
@@ -753,12 +754,12 @@ class ReminderService:
         if ChatKind.of_scope(user_id=user_id, chat_id=chat_id).is_group:
             return await self.export_chat(chat_id)
         reminders = await self.repo.for_user(user_id)
-        drafts = await self.repo.drafts_for_user(user_id)
+        drafts = await self.repo.drafts.for_user(user_id)
         return {"reminders": [exported(r) for r in reminders], "pending": drafts_exported(drafts)}
 
     async def export_chat(self, chat_id: int) -> dict[str, Any]:
         reminders = await self.repo.for_chat(chat_id)
-        drafts = await self.repo.drafts_for_chat(chat_id)
+        drafts = await self.repo.drafts.for_chat(chat_id)
         return {"reminders": [exported(r) for r in reminders], "pending": drafts_exported(drafts)}
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:

@@ -1,6 +1,7 @@
 """Storage: the SQLite database, the core schema and its repositories."""
 
 from bot.storage.database import Database, Migration, from_db_time, to_db_time
+from bot.storage.drafts import Draft, DraftRepository, moved_drafts_sql
 from bot.storage.repositories import (
     ChatRecord,
     ChatRepository,
@@ -18,6 +19,8 @@ __all__ = [
     "ChatRecord",
     "ChatRepository",
     "Database",
+    "Draft",
+    "DraftRepository",
     "MessageRecord",
     "MessageRepository",
     "Migration",
@@ -25,6 +28,7 @@ __all__ = [
     "UserRepository",
     "from_db_time",
     "memory_scope",
+    "moved_drafts_sql",
     "tg_message_ids",
     "to_db_time",
 ]

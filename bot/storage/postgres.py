@@ -253,13 +253,17 @@ class PostgresDatabase(Database):
                 "SELECT version FROM schema_versions WHERE component = $1", component
             )
             current = int(current or 0)
+            copied = False
             for migration in sorted(migrations, key=lambda m: m.version):
                 if migration.version <= current:
                     continue
                 logger.info("migrating %s to schema version %d", component, migration.version)
                 for statement in _split_statements(migration.sql):
                     await conn.execute(to_postgres_ddl(statement))
+                    copied = copied or statement.lstrip().upper().startswith("INSERT")
                 current = migration.version
+            if copied:
+                await _advance_identities(conn)
             await conn.execute(
                 "INSERT INTO schema_versions (component, version) VALUES ($1, $2)"
                 " ON CONFLICT (component) DO UPDATE SET version = excluded.version",
@@ -323,6 +327,22 @@ class PostgresDatabase(Database):
             " WHERE table_schema = current_schema() AND column_name = 'id'"
         )
         self._id_tables = {row["table_name"] for row in rows}
+
+
+async def _advance_identities(conn: asyncpg.Connection) -> None:
+    """Move every identity past its table's highest id. A migration may copy rows with their
+    ids (moving one table into another), which SQLite's AUTOINCREMENT follows and PostgreSQL's
+    identity does not: its next insert would take one of those ids again."""
+    rows = await conn.fetch(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND column_name = 'id' AND is_identity = 'YES'"
+    )
+    for row in rows:
+        table = row["table_name"]
+        await conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
+            " HAVING MAX(id) IS NOT NULL"
+        )
 
 
 def _positional(params: Sequence[Any] | dict[str, Any]) -> Sequence[Any]:

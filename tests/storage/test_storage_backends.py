@@ -4,9 +4,7 @@ the real PostgreSQL server, migrations are re-runnable and taken one replica at 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -24,21 +22,6 @@ from tests.fakes.postgres import fresh_schema, open_postgres
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 #: A supergroup id: more than 32 bits, as Telegram's are.
 SUPERGROUP = -1001234567890
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = await Database.open(tmp_path / "dazi.sqlite3")
-        await database.migrate("core", CORE_MIGRATIONS)
-        yield database
-        await database.close()
-        return
-    async with fresh_schema() as schema:
-        database = await open_postgres(schema)
-        await database.migrate("core", CORE_MIGRATIONS)
-        yield database
-        await database.close()
 
 
 def test_placeholders_are_numbered_outside_literals_and_comments() -> None:
