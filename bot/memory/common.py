@@ -34,9 +34,12 @@ def column(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> li
 
 def erasing(work: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
     """``work`` with ``secure_delete`` on, so deleted content is zeroed in the file, not just
-    unlinked (the setting is put back afterwards)."""
+    unlinked (the setting is put back afterwards). On PostgreSQL, ``work`` as it is: deleted
+    rows stay in their pages until VACUUM reuses the space (autovacuum does that by itself)."""
 
     def erasing(conn: sqlite3.Connection) -> T:
+        if not isinstance(conn, sqlite3.Connection):
+            return work(conn)
         previous = conn.execute("PRAGMA secure_delete").fetchone()
         conn.execute("PRAGMA secure_delete = ON")
         try:

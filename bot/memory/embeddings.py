@@ -1,11 +1,11 @@
 """Optional dense vectors: the embedder interface, an OpenAI-compatible embedder, vector storage.
 
-Vectors live in SQLite next to everything else. When the ``sqlite_vec`` extension can be loaded
-into the connection, they go into ``vec0`` tables partitioned by scope (exact KNN in C); when it
-cannot (Python builds without extension loading), they go into the plain ``memory_vectors`` table
-and a search scans the newest vectors of its scope in Python, which is fine for the size of one
-person's history. The choice is made once, when the first vector is written, and recorded in
-``memory_meta``.
+Vectors live in the database next to everything else. When the ``sqlite_vec`` extension can be
+loaded into the SQLite connection, they go into ``vec0`` tables partitioned by scope (exact KNN
+in C); when it cannot (Python builds without extension loading, and PostgreSQL), they go into
+the plain ``memory_vectors`` table and a search scans the newest vectors of its scope in Python,
+which is fine for the size of one person's history. The choice is made once, when the first
+vector is written, and recorded in ``memory_meta``.
 
 The methods of :class:`VectorIndex` that take a connection are synchronous: they run in the
 database thread, inside the caller's :meth:`Database.run` or :meth:`Database.run_write`.
@@ -171,7 +171,8 @@ class VectorIndex:
                     f" embedding float[{dimension}] distance_metric=cosine)"
                 )
         conn.executemany(
-            "INSERT OR REPLACE INTO memory_meta (name, value) VALUES (?, ?)",
+            "INSERT INTO memory_meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             [("vector_backend", self.backend), ("vector_dim", str(dimension))],
         )
 
@@ -200,8 +201,9 @@ class VectorIndex:
             )
         else:
             conn.executemany(
-                "INSERT OR REPLACE INTO memory_vectors (kind, item_id, scope_id, vector)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO memory_vectors (kind, item_id, scope_id, vector) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (kind, item_id) DO UPDATE"
+                " SET scope_id = excluded.scope_id, vector = excluded.vector",
                 [(kind, *row) for row in rows],
             )
         return len(rows)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.memory.backends import MemoryBackend, SqliteMemory
 from bot.memory.common import column
 from bot.memory.index import ScopeKeys, decode_body, encode_body, index_word
 from bot.memory.text import distinct_terms, han_characters, unique_terms
@@ -80,9 +81,17 @@ class MessageWriter:
     database thread instead of two per message (and a quiet one costs what it did before).
     """
 
-    def __init__(self, db: Database, keys: ScopeKeys, policy: ContextPolicy) -> None:
+    def __init__(
+        self,
+        db: Database,
+        keys: ScopeKeys,
+        policy: ContextPolicy,
+        *,
+        backend: MemoryBackend | None = None,
+    ) -> None:
         self._db = db
         self._keys = keys
+        self._backend: MemoryBackend = backend or SqliteMemory()
         self._policy = policy
         # Read in the database thread during a write; changed only on the loop, after commit,
         # before the next group commit starts.
@@ -158,8 +167,7 @@ class MessageWriter:
         return their ids and the new latest words of their scopes, for the cache.
         ``queued[i]`` says whether message ``i`` waits for an embedding."""
         codes = self._keys.ensure(conn, {item.scope_id for item in prepared})
-        first_id = _next_message_id(conn)
-        ids = list(range(first_id, first_id + len(prepared)))
+        ids = self._backend.next_message_ids(conn, len(prepared))
         conn.executemany(
             "INSERT INTO messages (id, scope_id, chat_id, user_id, role, speaker, text,"
             " tg_message_id, reply_to_tg_id, thread, at, tg_part_ids)"
@@ -329,12 +337,3 @@ def _message_row(message_id: int, item: _Prepared) -> tuple[Any, ...]:
         to_db_time(message.at),
         json.dumps(list(message.tg_part_ids)) if message.tg_part_ids else None,
     )
-
-
-def _next_message_id(conn: sqlite3.Connection) -> int:
-    """The next id AUTOINCREMENT would hand out (the caller holds the write lock)."""
-    row = conn.execute(
-        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),"
-        " coalesce((SELECT max(id) FROM messages), 0))"
-    ).fetchone()
-    return (row[0] if row else 0) + 1

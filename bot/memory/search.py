@@ -8,7 +8,9 @@ Last, messages that ask rather than tell are discounted (:func:`ranking.question
 
 Apart from :meth:`Searcher.embed_query`, the searcher is synchronous: it reads through a
 ``sqlite3.Connection`` in the database thread, so a caller runs a whole search, or a recall's
-fact and message searches together, in one :meth:`Database.run` round trip.
+fact and message searches together, in one :meth:`Database.run` round trip. Which rows hold a
+word comes from the engine's :class:`~bot.memory.backends.MemoryBackend` (FTS5 or ``tsvector``);
+the ranking above it is the same on both.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.memory.backends import MemoryBackend, SqliteMemory
 from bot.memory.common import column, placeholders
 from bot.memory.embeddings import Embedder, VectorIndex
 from bot.memory.index import (
@@ -29,7 +32,6 @@ from bot.memory.index import (
     OWN_MARK,
     ScopeKeys,
     body_terms,
-    fts_query,
     index_word,
     scoped_term,
 )
@@ -142,8 +144,10 @@ class Searcher:
         embedder: Embedder | None,
         *,
         query_embed_timeout: float,
+        backend: MemoryBackend | None = None,
     ) -> None:
         self._keys = keys
+        self._backend: MemoryBackend = backend or SqliteMemory()
         self._config = config
         self._vectors = vectors
         self._embedder = embedder
@@ -589,22 +593,19 @@ class Searcher:
         marks = [OWN_MARK]
         if with_context and table == MESSAGE_TABLE:
             marks.append(CONTEXT_MARK)
-        bound = "AND rowid < ?" if before_id is not None else ""
-        selects: list[str] = []
-        params: list[Any] = []
-        for position, term in enumerate(plan.terms):
-            for mark in marks:
-                selects.append(
-                    f"SELECT {position}, '{mark}', (SELECT group_concat(rowid) FROM"
-                    f" (SELECT rowid FROM {table} WHERE {table} MATCH ? {bound}"
-                    " ORDER BY rowid DESC LIMIT ?))"
-                )
-                params.append(fts_query(scoped_term(code, index_word(term.word), mark)))
-                params.extend([before_id, cap] if before_id is not None else [cap])
-        rows = conn.execute(" UNION ALL ".join(selects), params)
+        probes = [(position, mark) for position in range(len(plan.terms)) for mark in marks]
+        found = self._backend.postings(
+            conn,
+            table,
+            [
+                scoped_term(code, index_word(plan.terms[position].word), mark)
+                for position, mark in probes
+            ],
+            before_id,
+            cap,
+        )
         postings = [TermPostings(term=term) for term in plan.terms]
-        for position, mark, joined in rows:
-            ids = [int(part) for part in joined.split(",")] if joined else []
+        for (position, mark), ids in zip(probes, found, strict=True):
             if mark == OWN_MARK:
                 postings[position].own = ids
                 postings[position].document_frequency = len(ids)
@@ -612,7 +613,9 @@ class Searcher:
                 postings[position].context = ids
         for posting in postings:
             if len(posting.own) >= cap:  # capped: count the true document frequency
-                posting.document_frequency = _count(conn, table, code, posting)
+                posting.document_frequency = self._backend.count(
+                    conn, table, scoped_term(code, index_word(posting.term.word), OWN_MARK)
+                )
         return [posting for posting in postings if posting.own or posting.context]
 
     async def embed_query(self, query: str) -> list[float] | None:
@@ -647,15 +650,6 @@ class Searcher:
             for item, cosine in nearest
             if (before_id is None or item < before_id) and (ids is None or ids[0] <= item <= ids[1])
         ]
-
-
-def _count(conn: sqlite3.Connection, table: str, code: str, posting: TermPostings) -> int:
-    """How many rows hold the term as their own word (when its posting list was capped)."""
-    row = conn.execute(
-        f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
-        (fts_query(scoped_term(code, index_word(posting.term.word), OWN_MARK)),),
-    ).fetchone()
-    return row[0] if row else len(posting.own)
 
 
 def _has_summaries(conn: sqlite3.Connection, scope_id: int) -> bool:

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import utcnow
+from bot.memory.backends import memory_backend
 from bot.memory.common import aware
-from bot.memory.embeddings import Embedder, EmbeddingQueue, VectorIndex, load_sqlite_vec
+from bot.memory.embeddings import Embedder, EmbeddingQueue, VectorIndex
 from bot.memory.facts import FactBook
 from bot.memory.forget import Forgetter
 from bot.memory.index import ScopeKeys
@@ -36,7 +37,6 @@ from bot.memory.ingest import ContextPolicy, MessageWriter
 from bot.memory.media import MediaRecord, export_media, insert_media
 from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall, asks_about_the_past, select_for_budget
-from bot.memory.schema import MEMORY_MIGRATIONS
 from bot.memory.search import Candidate, Searcher, SearchFilter
 from bot.memory.summaries import insert_summary
 from bot.memory.types import Fact, ForgetPreview, MemoryHit, NewMessage, Summary
@@ -60,7 +60,7 @@ class StoreOptions:
 
 
 class MemoryStore:
-    """Long-term memory over one SQLite database (see the module docstring)."""
+    """Long-term memory over one SQLite or PostgreSQL database (see the module docstring)."""
 
     def __init__(
         self,
@@ -74,13 +74,15 @@ class MemoryStore:
         self._db = db
         self._owns_db = owns_db
         keys = ScopeKeys()
-        self._writer = MessageWriter(db, keys, options.context)
+        backend = memory_backend(db)
+        self._writer = MessageWriter(db, keys, options.context, backend=backend)
         self._searcher = Searcher(
             keys,
             options.ranking,
             vectors,
             embedder,
             query_embed_timeout=options.query_embed_timeout,
+            backend=backend,
         )
         self._keys = keys
         self._facts = FactBook(db, keys, vectors, queue_embeddings=embedder is not None)
@@ -98,16 +100,19 @@ class MemoryStore:
         *,
         embedder: Embedder | None = None,
         options: StoreOptions | None = None,
+        close_database: bool | None = None,
     ) -> MemoryStore:
-        """Open a store on a database path (owned: :meth:`close` closes it) or on the app's
-        shared Database (only migrated). Either way the core and memory schemas are brought up
-        to date."""
-        owns_db = not isinstance(path_or_db, Database)
+        """Open a store on a SQLite database path (owned: :meth:`close` closes it) or on the
+        app's shared Database, SQLite or PostgreSQL (only migrated; ``close_database=True``
+        hands it over to the store). Either way the core and memory schemas are brought up to
+        date, and the memory backend fits the engine (:mod:`bot.memory.backends`)."""
+        owns_db = not isinstance(path_or_db, Database) if close_database is None else close_database
         db = path_or_db if isinstance(path_or_db, Database) else await Database.open(path_or_db)
+        backend = memory_backend(db)
         try:
             await db.migrate("core", CORE_MIGRATIONS)
-            await db.migrate("memory", MEMORY_MIGRATIONS)
-            vectors = VectorIndex(db, vec_loaded=await load_sqlite_vec(db.connection))
+            await db.migrate("memory", backend.migrations)
+            vectors = VectorIndex(db, vec_loaded=await backend.vectors_loadable(db))
             await vectors.load()
         except BaseException:
             if owns_db:

@@ -388,7 +388,10 @@ class PeopleRepository:
         return counts
 
     async def _erasing(self, work: Awaitable[T]) -> T:
-        """Run ``work`` with ``secure_delete`` on: deleted content is zeroed in the file."""
+        """Run ``work`` with ``secure_delete`` on: deleted content is zeroed in the file.
+        (PostgreSQL has no such switch: its deleted rows go when VACUUM reuses their space.)"""
+        if self._db.dialect != "sqlite":
+            return await work
         previous = await self._db.fetchone("PRAGMA secure_delete")
         await self._db.execute("PRAGMA secure_delete = ON")
         try:

@@ -9,28 +9,34 @@ list as ``SELECT value FROM json_each(?)``, ``json_extract(column, '$.key')``, `
 in ``ORDER BY``, integer and blob column types in migrations). Timestamps stay UTC ISO text,
 which sorts like time on both.
 
-What is not portable stays per component: code that runs plain ``sqlite3`` functions in the
-database thread (:meth:`Database.run`), FTS5 and ``vec0`` tables. Those components need their
-own PostgreSQL implementation before ``DATABASE_URL`` can switch the whole bot (see README).
+Code that runs plain synchronous functions over a connection (:meth:`Database.run`, written
+for ``sqlite3`` in SQLite's database thread) runs here in a worker thread, over
+:class:`SyncConnection`: the ``sqlite3`` calls that code uses (``execute``, ``executemany``,
+``fetchone``/``fetchall``, ``rowcount``, ``lastrowid``), each statement handed to the event
+loop's asyncpg connection. What is not portable at all (FTS5 and ``vec0`` tables) has a
+per-component PostgreSQL implementation (memory: :mod:`bot.memory.backends`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
 from bot.storage.database import Database, Migration, RecordCache, _split_statements
 
-__all__ = ["PostgresDatabase", "to_postgres", "to_postgres_ddl"]
+__all__ = ["PostgresDatabase", "SyncConnection", "to_postgres", "to_postgres_ddl"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Migrations of all components are applied one replica at a time (any constant works).
 _MIGRATION_LOCK = 0x0DA21
@@ -169,6 +175,10 @@ class PostgresTransaction:
 
 async def _run(connection: asyncpg.Connection, sql: str, params: Sequence[Any]) -> _Result:
     query, args = _bind(sql, params)
+    return await _run_bound(connection, query, args)
+
+
+async def _run_bound(connection: asyncpg.Connection, query: str, args: Sequence[Any]) -> _Result:
     if _returns_rows(query):
         rows = await connection.fetch(query, *args)
         return _Result(rows, len(rows))
@@ -187,12 +197,79 @@ def _affected(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+class SyncCursor:
+    """What :meth:`SyncConnection.execute` returns: the rows, read whole, as ``sqlite3``'s
+    cursor gives them (``fetchone``, ``fetchall``, iteration), ``rowcount`` and ``lastrowid``
+    (the new ``id`` of an INSERT into a table that has one, else None)."""
+
+    def __init__(self, rows: list[asyncpg.Record], rowcount: int, lastrowid: int | None) -> None:
+        self._rows = rows
+        self._next = 0
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+    def fetchone(self) -> asyncpg.Record | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[asyncpg.Record]:
+        rest, self._next = self._rows[self._next :], len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[asyncpg.Record]:
+        return iter(self.fetchall())
+
+
+class SyncConnection:
+    """The part of ``sqlite3.Connection`` that code run by :meth:`PostgresDatabase.run` uses,
+    over one asyncpg connection, from a worker thread: each statement is handed to the event
+    loop and waited for (the thread blocks; the loop does not)."""
+
+    def __init__(
+        self,
+        connection: asyncpg.Connection,
+        loop: asyncio.AbstractEventLoop,
+        id_tables: set[str],
+    ) -> None:
+        self._conn = connection
+        self._loop = loop
+        self._id_tables = id_tables
+        self._closed = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> SyncCursor:
+        query, args = _bind(sql, params)
+        target = _INSERT_INTO.match(query)
+        if target and target.group(1).lower() in self._id_tables and "RETURNING" not in query:
+            rows = self._call(self._conn.fetch(query + " RETURNING id", *args))
+            return SyncCursor([], len(rows), int(rows[-1]["id"]) if rows else None)
+        result = self._call(_run_bound(self._conn, query, args))
+        return SyncCursor(result._rows, result.rowcount, None)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> SyncCursor:
+        batch = [tuple(row) for row in rows]
+        if batch:
+            self._call(self._conn.executemany(to_postgres(sql), batch))
+        return SyncCursor([], len(batch), None)
+
+    def close(self) -> None:
+        """Refuse further statements (the caller gave up; the connection goes back)."""
+        self._closed = True
+
+    def _call(self, work: Coroutine[Any, Any, T]) -> T:
+        if self._closed:
+            work.close()
+            raise RuntimeError("the database call was cancelled")
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result()
+
+
 class PostgresDatabase(Database):
     """:class:`Database`'s query API on a pool of asyncpg connections.
 
     Repositories are typed against :class:`Database`, so this is a subclass: every query method
-    is overridden; the SQLite-only ones (:meth:`run`, :meth:`run_write`, :attr:`connection`)
-    raise, naming the component that still needs a PostgreSQL implementation.
+    is overridden; :meth:`run` and :meth:`run_write` run their synchronous function in a worker
+    thread over a :class:`SyncConnection`; :attr:`connection` (aiosqlite's own) raises.
     """
 
     dialect = "postgresql"
@@ -205,6 +282,11 @@ class PostgresDatabase(Database):
         self._caches: dict[str, RecordCache[Any]] = {}
         self._id_tables: set[str] = set()
         self._write_lock = asyncio.Lock()  # unused: PostgreSQL serialises writers itself
+        # One thread per pooled connection: run() never waits for a thread, only for a
+        # connection (the threads block on the loop's statements, never the loop itself).
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(pool.get_max_size(), 1), thread_name_prefix="dazi-pg"
+        )
 
     @classmethod
     async def open(  # type: ignore[override]
@@ -235,7 +317,7 @@ class PostgresDatabase(Database):
 
     @property
     def connection(self) -> Any:
-        raise NotImplementedError("this component has no PostgreSQL implementation yet")
+        raise NotImplementedError("aiosqlite's connection: there is none on PostgreSQL")
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -244,6 +326,7 @@ class PostgresDatabase(Database):
 
     async def close(self) -> None:
         await self._pool.close()
+        self._threads.shutdown(wait=False)
 
     async def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
         """Apply the component's newer migrations, one replica at a time (an advisory lock)."""
@@ -278,11 +361,31 @@ class PostgresDatabase(Database):
         async with self._pool.acquire() as conn, conn.transaction():
             yield PostgresTransaction(conn)
 
-    async def run(self, work: Any) -> Any:
-        raise NotImplementedError("this component has no PostgreSQL implementation yet")
+    async def run(self, work: Callable[[Any], T]) -> T:
+        """Run ``work(connection)`` in a worker thread, its statements in one read-only
+        snapshot (as SQLite's database thread sees one state throughout)."""
+        async with (
+            self._pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            return await self._in_thread(conn, work)
 
-    async def run_write(self, work: Any) -> Any:
-        raise NotImplementedError("this component has no PostgreSQL implementation yet")
+    async def run_write(self, work: Callable[[Any], T]) -> T:
+        """Like :meth:`run`, inside one write transaction (committed, or rolled back)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            return await self._in_thread(conn, work)
+
+    async def _in_thread(self, conn: asyncpg.Connection, work: Callable[[Any], T]) -> T:
+        loop = asyncio.get_running_loop()
+        bridge = SyncConnection(conn, loop, self._id_tables)
+        running = loop.run_in_executor(self._threads, work, bridge)
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            # The connection goes back to the pool only once the thread is done with it.
+            bridge.close()
+            await asyncio.wait([running])
+            raise
 
     async def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL's own checkpoints and VACUUM handle erased rows."""

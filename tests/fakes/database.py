@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.memory import MemoryStore
 from bot.storage import CORE_MIGRATIONS, Database, UserRepository
 from tests.fakes.postgres import on_postgres, open_postgres, schema_for
 
-__all__ = ["open_database", "open_with_users"]
+__all__ = ["open_database", "open_memory", "open_with_users"]
 
 
 async def open_database(path: Path) -> Database:
@@ -19,6 +20,12 @@ async def open_database(path: Path) -> Database:
     if on_postgres():
         return await open_postgres(schema_for(path))
     return await Database.open(path)
+
+
+async def open_memory(path: Path, **options: Any) -> MemoryStore:
+    """A memory store that owns its database at ``path`` (see :func:`open_database`): closing
+    the store closes it."""
+    return await MemoryStore.open(await open_database(path), close_database=True, **options)
 
 
 class _Person(Protocol):

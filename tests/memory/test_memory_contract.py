@@ -7,12 +7,32 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.memory import MemoryStore, NewMessage
 from bot.storage import Database, MessageRepository
+from tests.fakes.database import open_database, open_memory
 
 T0 = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+
+
+async def poison_messages(db: Database) -> type[Exception]:
+    """Make the database refuse to store a message saying 'poison'; return the error type."""
+    if db.dialect == "sqlite":
+        await db.execute(
+            "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        return sqlite3.IntegrityError
+    await db.execute(
+        "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " IF NEW.text = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
+    )
+    await db.execute(
+        "CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison()"
+    )
+    return asyncpg.RaiseError
 
 
 async def test_contract_snippet_works_verbatim(tmp_path: Path) -> None:
@@ -37,17 +57,17 @@ async def test_contract_snippet_works_verbatim(tmp_path: Path) -> None:
 
 
 async def test_reopening_keeps_messages_and_index(tmp_path: Path) -> None:
-    store = await MemoryStore.open(str(tmp_path / "m.db"))
+    store = await open_memory(tmp_path / "m.db")
     await store.add_message(user_id=1, chat_id=1, role="user", text="I adopted a cat", at=T0)
     await store.close()
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     hits = await store.search(user_id=1, query="cat", now=T0)
     assert [hit.text for hit in hits] == ["I adopted a cat"]
     await store.close()
 
 
 async def test_shared_database_is_migrated_but_not_closed(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "shared.db")
+    db = await open_database(tmp_path / "shared.db")
     store = await MemoryStore.open(db)
     await store.add_message(user_id=1, chat_id=1, role="user", text="hello there", at=T0)
     await store.close()
@@ -58,7 +78,7 @@ async def test_shared_database_is_migrated_but_not_closed(tmp_path: Path) -> Non
 
 
 async def test_sender_and_scope_columns(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     private = await store.add_message(user_id=5, chat_id=5, role="user", text="hi", at=T0)
     reply = await store.add_message(user_id=5, chat_id=5, role="assistant", text="hey", at=T0)
     group = await store.add_message(
@@ -89,7 +109,7 @@ async def test_sender_and_scope_columns(tmp_path: Path) -> None:
 
 
 async def test_bulk_ingest_returns_ids_in_order(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     first = await store.add_message(user_id=1, chat_id=1, role="user", text="one", at=T0)
     rows = [
         NewMessage(
@@ -107,7 +127,7 @@ async def test_bulk_ingest_returns_ids_in_order(tmp_path: Path) -> None:
 
 
 async def test_invalid_messages_are_rejected(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     with pytest.raises(ValueError):
         await store.add_message(
             user_id=1, chat_id=1, role="user", text="x", at=datetime(2026, 1, 1)
@@ -119,7 +139,7 @@ async def test_invalid_messages_are_rejected(tmp_path: Path) -> None:
 
 async def test_messages_from_many_chats_at_once_share_round_trips(tmp_path: Path) -> None:
     """A busy moment is group-committed: every message kept, found, and in few transactions."""
-    db = await Database.open(tmp_path / "busy.db")
+    db = await open_database(tmp_path / "busy.db")
     store = await MemoryStore.open(db)
     transactions = 0
     run_write = db.run_write
@@ -149,12 +169,9 @@ async def test_messages_from_many_chats_at_once_share_round_trips(tmp_path: Path
 
 
 async def test_a_message_that_cannot_be_stored_does_not_lose_the_others(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "poison.db")
+    db = await open_database(tmp_path / "poison.db")
     store = await MemoryStore.open(db)
-    await db.execute(
-        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'"
-        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
-    )
+    refused = await poison_messages(db)
     results = await asyncio.gather(
         *(
             store.add_message(user_id=user, chat_id=user, role="user", text=text, at=T0)
@@ -162,7 +179,7 @@ async def test_a_message_that_cannot_be_stored_does_not_lose_the_others(tmp_path
         ),
         return_exceptions=True,
     )
-    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert isinstance(results[1], refused)
     assert all(isinstance(result, int) for result in (results[0], results[2]))
     for user, word in ((1, "first"), (3, "third")):
         assert [hit.text for hit in await store.search(user_id=user, query=word, now=T0)]
@@ -172,12 +189,9 @@ async def test_a_message_that_cannot_be_stored_does_not_lose_the_others(tmp_path
 
 
 async def test_a_lone_message_that_fails_is_reported_once_and_not_stored(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "lone.db")
+    db = await open_database(tmp_path / "lone.db")
     store = await MemoryStore.open(db)
-    await db.execute(
-        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'"
-        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
-    )
+    refused = await poison_messages(db)
     transactions = 0
     run_write = db.run_write
 
@@ -187,7 +201,7 @@ async def test_a_lone_message_that_fails_is_reported_once_and_not_stored(tmp_pat
         return await run_write(work)
 
     db.run_write = counting  # type: ignore[method-assign]
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(refused):
         await store.add_message(user_id=1, chat_id=1, role="user", text="poison", at=T0)
     await store.close()
     assert transactions == 1  # not retried behind the caller's back

@@ -12,6 +12,7 @@ from memory_fakes import FailingEmbedder, HashingEmbedder
 
 from bot.memory import MemoryStore, NewMessage, OpenAIEmbedder, RankingConfig, StoreOptions
 from bot.memory.embeddings import VectorIndex
+from tests.fakes.database import open_memory
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
 CONCEPTS = {"automobile": "car", "vehicle": "car", "sedan": "car"}
@@ -33,10 +34,11 @@ async def fill(store: MemoryStore, user: int = 1) -> dict[str, int]:
 
 async def test_dense_ranking_is_fused_with_lexical(tmp_path: Path) -> None:
     embedder = HashingEmbedder(synonyms=CONCEPTS)
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
     ids = await fill(store)
     await fill(store, user=2)
-    assert await store.flush_embeddings() == 8
+    await store.flush_embeddings()  # what the background flush has not embedded yet
+    assert await store.vectors.count("message") == 8
     sedan = ids["I finally bought a sedan last weekend"]
     # No shared word: only the vectors know a sedan is an automobile.
     lexical_only = await MemoryStore.open(store.database)
@@ -55,7 +57,7 @@ async def test_dense_ranking_is_fused_with_lexical(tmp_path: Path) -> None:
 
 async def test_embedder_outage_loses_nothing(tmp_path: Path) -> None:
     embedder = FailingEmbedder()
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
     ids = await fill(store)
     assert await store.flush_embeddings() == 0  # server down: items stay queued
     queued = await store.database.fetchone("SELECT count(*) FROM memory_embed_queue")
@@ -70,17 +72,17 @@ async def test_embedder_outage_loses_nothing(tmp_path: Path) -> None:
 
 async def test_embedding_happens_in_the_background(tmp_path: Path) -> None:
     embedder = HashingEmbedder()
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
     await store.add_message(user_id=1, chat_id=1, role="user", text="background please", at=NOW)
     await store.close()  # stops (or lets finish) the background task without errors
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
     await store.flush_embeddings()
     assert await store.vectors.count("message") == 1
     await store.close()
 
 
 async def test_vectors_of_the_wrong_dimension_are_dropped(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     index = VectorIndex(store.database, vec_loaded=False)
     await index.load()
     db = store.database
@@ -118,7 +120,7 @@ async def test_openai_embedder_batches_and_orders() -> None:
 
 
 async def test_sqlite_vec_backend_when_loadable(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=HashingEmbedder(synonyms=CONCEPTS))
+    store = await open_memory(tmp_path / "m.db", embedder=HashingEmbedder(synonyms=CONCEPTS))
     index = store.vectors
     if not index._vec_loaded:  # type: ignore[attr-defined]
         await store.close()
@@ -170,7 +172,7 @@ class _RecordingEmbedder(HashingEmbedder):
 
 async def test_messages_are_embedded_with_speaker_and_preceding_turn(tmp_path: Path) -> None:
     embedder = _RecordingEmbedder()
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
     turns = [
         ("Anna", "what did you buy?", NOW - timedelta(days=2)),
         ("Ben", "a sedan!", NOW - timedelta(days=2) + timedelta(minutes=1)),
@@ -197,7 +199,7 @@ async def test_messages_are_embedded_with_speaker_and_preceding_turn(tmp_path: P
 
 async def test_fusion_weighs_similarity_and_lifts_the_neighbours(tmp_path: Path) -> None:
     embedder = HashingEmbedder(synonyms=CONCEPTS)
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
     texts = [
         "the garden needs watering",
         "guess what I got",
@@ -236,7 +238,7 @@ async def test_fusion_weighs_similarity_and_lifts_the_neighbours(tmp_path: Path)
 
 
 async def test_similarities_of_chosen_items(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     index = VectorIndex(store.database, vec_loaded=False)
     await index.load()
     db = store.database
@@ -252,7 +254,7 @@ async def test_similarities_of_chosen_items(tmp_path: Path) -> None:
 
 async def test_with_vectors_too_the_answer_outranks_the_echoing_question(tmp_path: Path) -> None:
     embedder = HashingEmbedder(synonyms=CONCEPTS)
-    store = await MemoryStore.open(tmp_path / "m.db", embedder=embedder)
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
     await fill(store)
     question, answer = await store.add_messages(
         NewMessage(user_id=1, chat_id=1, role="user", text=text, at=NOW - timedelta(minutes=m))

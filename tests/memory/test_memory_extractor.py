@@ -12,13 +12,14 @@ from memory_fakes import ScriptedLLM, save_facts
 
 from bot.llm.types import Completion, ToolCall
 from bot.memory import FactExtractor, MemoryStore
+from tests.fakes.database import open_memory
 
 NOW = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[MemoryStore]:
-    memory = await MemoryStore.open(tmp_path / "memory.db")
+    memory = await open_memory(tmp_path / "memory.db")
     yield memory
     await memory.close()
 
@@ -198,7 +199,7 @@ async def test_nothing_to_do_without_messages_and_schedule_runs_in_background(
 
 
 async def test_the_learner_writes_a_summary_of_the_stretch(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "summary.db")
+    store = await open_memory(tmp_path / "summary.db")
     try:
         now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
         ids = [

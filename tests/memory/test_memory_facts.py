@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.memory import MemoryStore
+from tests.fakes.database import open_memory
 
 NOW = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[MemoryStore]:
-    memory = await MemoryStore.open(tmp_path / "memory.db")
+    memory = await open_memory(tmp_path / "memory.db")
     yield memory
     await memory.close()
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from memory_fakes import FailingEmbedder, HashingEmbedder
 
@@ -16,13 +17,14 @@ from bot.memory import MediaRecord, MemoryStore, NewMessage
 from bot.memory.facts import SourcesForgotten
 from bot.memory.index import decode_body, encode_key
 from bot.memory.ingest import MessageWriter
+from tests.fakes.database import open_memory
 
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[MemoryStore]:
-    memory = await MemoryStore.open(tmp_path / "memory.db", embedder=HashingEmbedder())
+    memory = await open_memory(tmp_path / "memory.db", embedder=HashingEmbedder())
     yield memory
     await memory.close()
 
@@ -182,7 +184,7 @@ async def lexical_store(
 ) -> tuple[MemoryStore, list[int]]:
     """A store without embedder (a search finds only what shares words with the query)
     holding these messages of user 1, one minute apart: one conversation."""
-    memory = await MemoryStore.open(path)
+    memory = await open_memory(path)
     opened.append(memory)
     ids = await memory.add_messages(
         NewMessage(user_id=1, chat_id=1, role="user", text=text, at=NOW + timedelta(minutes=minute))
@@ -201,9 +203,40 @@ async def bodies(store: MemoryStore, ids: list[int]) -> list[tuple[list[str], li
 
 
 async def index_pages_hold(store: MemoryStore, table: str, *words: str) -> list[str]:
-    """Which of the words are still written in the pages of an FTS index (its segments)."""
-    blocks = [bytes(row[0]) for row in await store.database.fetchall(f"SELECT block FROM {table}")]
+    """Which of the words are still written in an index: in the pages of an FTS5 index (its
+    segments, ``<table>_data``) on SQLite; in the rows' bodies or lexemes on PostgreSQL."""
+    if store.database.dialect == "sqlite":
+        sql = f"SELECT block FROM {table}_data"
+    else:
+        sql = f"SELECT convert_to(body || ' ' || tsv::text, 'UTF8') FROM {table}"
+    blocks = [bytes(row[0]) for row in await store.database.fetchall(sql)]
     return [word for word in words if any(word.encode() in block for block in blocks)]
+
+
+async def index_terms(store: MemoryStore, table: str) -> list[str]:
+    """Every term an index holds (FTS5's vocabulary; the lexemes of the tsvectors)."""
+    db = store.database
+    if db.dialect == "sqlite":
+        await db.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_terms"
+            f" USING fts5vocab(main, {table}, row)"
+        )
+        return [row[0] for row in await db.fetchall(f"SELECT term FROM temp.{table}_terms")]
+    return [
+        row[0] for row in await db.fetchall(f"SELECT word FROM ts_stat('SELECT tsv FROM {table}')")
+    ]
+
+
+async def memory_tables(store: MemoryStore) -> list[str]:
+    """The memory component's tables (on SQLite with FTS5's own, such as memory_fts_data)."""
+    if store.database.dialect == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memory%'"
+    else:
+        sql = (
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name LIKE 'memory%'"
+        )
+    return [row[0] for row in await store.database.fetchall(sql)]
 
 
 CONVERSATION = (
@@ -235,7 +268,7 @@ async def test_forgotten_words_leave_the_context_of_the_following_messages(
     assert await bodies(store, kept) == await bodies(control, control_ids)
     assert any("harbour" in context for _, context in await bodies(store, [ids[2]]))
     # ... and the words are gone from the index pages, not only from the rows.
-    assert await index_pages_hold(store, "memory_fts_data", "zanzibarx", "ukulel") == []
+    assert await index_pages_hold(store, "memory_fts", "zanzibarx", "ukulel") == []
 
 
 async def test_deleting_messages_reencodes_their_followers_in_the_same_transaction(
@@ -266,20 +299,16 @@ async def test_forgotten_facts_leave_nothing_in_the_facts_index(store: MemorySto
     kept = await store.add_fact(user_id=1, chat_id=1, text="Anna has a cat named Pixel", now=NOW)
     owed = await store.add_fact(user_id=1, chat_id=1, text="Anna owes Brian wombatcoins", now=NOW)
     await store.flush_embeddings()
-    assert await index_pages_hold(store, "memory_fact_fts_data", "quokkafoo", "wombatcoin") == [
+    assert await index_pages_hold(store, "memory_fact_fts", "quokkafoo", "wombatcoin") == [
         "quokkafoo",
         "wombatcoin",
     ]
     preview = await store.preview_forget_topic(user_id=1, chat_id=1, topic="quokkafoo", now=NOW)
     assert await store.forget_items(user_id=1, chat_id=1, fact_ids=preview.fact_ids) == 1
     assert await store.delete_fact(user_id=1, chat_id=1, fact_id=owed.id)  # the 🗑 button
-    assert await index_pages_hold(store, "memory_fact_fts_data", "quokkafoo", "wombatcoin") == []
-    assert await index_pages_hold(store, "memory_fact_fts_data", "pixel") == ["pixel"]
-    db = store.database
-    await db.execute(
-        "CREATE VIRTUAL TABLE temp.fact_terms USING fts5vocab(main, memory_fact_fts, row)"
-    )
-    terms = [row[0] for row in await db.fetchall("SELECT term FROM temp.fact_terms")]
+    assert await index_pages_hold(store, "memory_fact_fts", "quokkafoo", "wombatcoin") == []
+    assert await index_pages_hold(store, "memory_fact_fts", "pixel") == ["pixel"]
+    terms = await index_terms(store, "memory_fact_fts")
     assert terms and not [t for t in terms if "quokkafoo" in t or "wombatcoin" in t]
     assert [f.id for f in await store.search_facts(user_id=1, chat_id=1, query="cat")] == [kept.id]
 
@@ -289,7 +318,7 @@ async def test_forget_all_leaves_nothing_of_the_scope_in_any_memory_table(
 ) -> None:
     embedder = FailingEmbedder()
     embedder.down = False
-    store = await MemoryStore.open(tmp_path / "memory.db", embedder=embedder)
+    store = await open_memory(tmp_path / "memory.db", embedder=embedder)
     opened.append(store)
     mine = await add(store, 1, "I love my zanzibarx ukulele", "蝾螈是我的宠物")
     await add(store, 2, "sailing lessons start Monday")
@@ -309,15 +338,9 @@ async def test_forget_all_leaves_nothing_of_the_scope_in_any_memory_table(
     assert await store.forget_all(user_id=1, chat_id=1) == 5
 
     own_words = ("zanzibarx", "ukulel", "蝾螈", "quokkafoo", "salamand")
-    tables = [
-        row[0]
-        for row in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memory%'"
-        )
-    ]
-    assert {"memory_scopes", "memory_fts_data", "memory_vectors", "memory_embed_queue"} <= set(
-        tables
-    )
+    tables = await memory_tables(store)
+    index = "memory_fts_data" if db.dialect == "sqlite" else "memory_fts"
+    assert {"memory_scopes", index, "memory_vectors", "memory_embed_queue"} <= set(tables)
     for table in tables:
         rows = await db.fetchall(f"SELECT * FROM {table}")
         for row in rows:
@@ -330,10 +353,9 @@ async def test_forget_all_leaves_nothing_of_the_scope_in_any_memory_table(
                     data = value.encode() if isinstance(value, str) else value
                     assert not [w for w in own_words if w.encode() in data], (table, name)
     assert await db.fetchone("SELECT 1 FROM memory_scopes WHERE scope_id = 1") is None
-    await db.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, memory_fts, row)")
     prefixes = tuple(f"{encode_key(key)}{mark}" for mark in "xz")
     assert not [
-        r[0] for r in await db.fetchall("SELECT term FROM temp.terms") if r[0].startswith(prefixes)
+        term for term in await index_terms(store, "memory_fts") if term.startswith(prefixes)
     ]
     # The other user keeps everything; user 1 starts afresh, under a new key.
     assert len(await store.search(user_id=2, query="sailing", now=NOW)) == 1
@@ -349,17 +371,17 @@ async def test_forget_all_leaves_nothing_of_the_scope_in_any_memory_table(
 async def test_a_failed_first_write_never_lends_its_key_to_another_scope(
     tmp_path: Path, opened: list[MemoryStore]
 ) -> None:
-    store = await MemoryStore.open(tmp_path / "memory.db")
+    store = await open_memory(tmp_path / "memory.db")
     opened.append(store)
     good = NewMessage(user_id=5, chat_id=5, role="user", text="my secret plan", at=NOW)
     broken = {"user_id": 5, "chat_id": 5, "role": "user", "text": None, "at": NOW}
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)):
         await store.add_messages([good, broken])  # rolled back, the scope's new key too
     [theirs] = await add(store, 6, "my secret diary")
     [mine] = await add(store, 5, "my secret plan again")
     keys = await store.database.fetchall("SELECT scope_id, key FROM memory_scopes")
     assert sorted(row[0] for row in keys) == [5, 6] and len({row[1] for row in keys}) == 2
-    again = await MemoryStore.open(tmp_path / "memory.db")  # as after a restart: no caches
+    again = await open_memory(tmp_path / "memory.db")  # as after a restart: no caches
     opened.append(again)
     for memory in (store, again):
         for user, expected in ((5, mine), (6, theirs)):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,15 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.memory import MemoryStore
+from bot.memory.backends import memory_backend
 from bot.memory.schema import MEMORY_MIGRATIONS
-from bot.storage import CORE_MIGRATIONS, Database
+from bot.storage import CORE_MIGRATIONS
+from tests.fakes.database import open_database, open_memory
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[MemoryStore]:
-    memory = await MemoryStore.open(tmp_path / "memory.db")
+    memory = await open_memory(tmp_path / "memory.db")
     yield memory
     await memory.close()
 
@@ -118,9 +119,10 @@ async def test_forgetting_covers_history(store: MemoryStore) -> None:
 
 async def test_the_validity_migration_keeps_old_facts_and_dates_their_end(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.migrate("core", CORE_MIGRATIONS)
-    await db.migrate("memory", MEMORY_MIGRATIONS[:1])  # a database from before validity
+    migrations = memory_backend(db).migrations
+    await db.migrate("memory", migrations[:1])  # a database from before validity
     stamp = "2026-01-02T03:04:05.000+00:00"
     for status in ("active", "superseded"):
         await db.execute(
@@ -129,19 +131,18 @@ async def test_the_validity_migration_keeps_old_facts_and_dates_their_end(tmp_pa
             (f"a {status} fact", status, stamp, stamp),
         )
     await db.close()
-    store = await MemoryStore.open(path)
+    store = await open_memory(path)
     try:
         facts, _ = await store.list_facts(user_id=1, chat_id=1, include_superseded=True)
         by_status = {fact.status: fact for fact in facts}
         assert by_status["active"].valid_until is None
         assert by_status["superseded"].valid_until == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        version = await store.database.fetchone(
+            "SELECT version FROM schema_versions WHERE component = 'memory'"
+        )
     finally:
         await store.close()
-    with sqlite3.connect(path) as conn:
-        version = conn.execute(
-            "SELECT version FROM schema_versions WHERE component = 'memory'"
-        ).fetchone()
-    assert version[0] == len(MEMORY_MIGRATIONS)
+    assert version is not None and version[0] == len(migrations) == len(MEMORY_MIGRATIONS)
 
 
 async def test_search_filters_by_time_and_person(store: MemoryStore) -> None:

@@ -7,13 +7,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.llm.tokens import estimate_tokens
-from bot.memory import MemoryStore, NewMessage, Recall
+from bot.memory import NewMessage, Recall
+from tests.fakes.database import open_memory
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
 
 async def test_recall_fits_the_budget_and_skips_recent_turns(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     old = await store.add_messages(
         NewMessage(
             user_id=1,
@@ -48,7 +49,7 @@ async def test_recall_fits_the_budget_and_skips_recent_turns(tmp_path: Path) -> 
 
 
 async def test_prompt_rendering_in_local_time_and_language(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     late = datetime(2026, 3, 13, 23, 30, tzinfo=UTC)  # already Saturday in Shanghai
     await store.add_message(
         user_id=1, chat_id=1, role="user", text="我想学吉他", at=late, speaker="Anna"
@@ -78,7 +79,7 @@ async def test_prompt_rendering_in_local_time_and_language(tmp_path: Path) -> No
 
 async def test_recall_finds_the_one_answer_in_a_large_history(tmp_path: Path) -> None:
     # How fast this is belongs to benchmarks/memory_scale.py, not to a test.
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_memory(tmp_path / "m.db")
     words = ["coffee", "hiking", "piano", "tennis", "garden", "travel", "sister", "office"]
     words += ["movie", "pizza", "咖啡", "爬山", "钢琴", "旅行"]
     needle = "my piano teacher wants us to travel to Vienna in May"

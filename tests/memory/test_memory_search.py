@@ -10,13 +10,14 @@ import pytest
 
 from bot.memory import MemoryStore, NewMessage, RankingConfig, StoreOptions
 from bot.memory.ranking import asking_share
+from tests.fakes.database import open_memory
 
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[MemoryStore]:
-    memory = await MemoryStore.open(tmp_path / "memory.db")
+    memory = await open_memory(tmp_path / "memory.db")
     yield memory
     await memory.close()
 

@@ -1,0 +1,165 @@
+"""What the memory store does differently on each database engine, behind one small interface.
+
+Everything else of the memory component (tokenising, index bodies, ranking, facts, forgetting,
+export) is shared: it runs the same synchronous functions over a connection (``sqlite3`` in
+SQLite's database thread; :class:`bot.storage.postgres.SyncConnection` on PostgreSQL) with the
+same portable SQL. A backend supplies only what cannot be written once:
+
+* the schema (FTS5 tables on SQLite; ``tsvector`` columns with GIN indexes on PostgreSQL);
+* the posting lists of stored index words (which rows hold each word, newest first), and a
+  word's true document frequency when its list was capped;
+* new message ids for a batch (SQLite's AUTOINCREMENT sequence; PostgreSQL's identity sequence);
+* whether ``sqlite-vec`` is loaded for vectors (never on PostgreSQL: the plain vector table).
+
+:func:`memory_backend` picks the backend for a database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from bot.memory.index import fts_query
+from bot.memory.schema import MEMORY_MIGRATIONS, MEMORY_POSTGRES_MIGRATIONS
+from bot.storage import Database, Migration
+
+__all__ = ["MemoryBackend", "PostgresMemory", "SqliteMemory", "memory_backend"]
+
+
+class MemoryBackend(Protocol):
+    """The engine-specific part of the memory store (see the module docstring)."""
+
+    @property
+    def migrations(self) -> Sequence[Migration]: ...
+
+    async def vectors_loadable(self, db: Database) -> bool:
+        """Whether the ``sqlite-vec`` extension is loaded into the database connection."""
+        ...
+
+    def postings(
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        terms: Sequence[str],
+        before_id: int | None,
+        cap: int,
+    ) -> list[list[int]]:
+        """For each stored word, the ids of the table's rows holding it (below ``before_id``),
+        newest first, at most ``cap``: one statement for them all."""
+        ...
+
+    def count(self, conn: sqlite3.Connection, table: str, term: str) -> int:
+        """How many rows of the table hold the stored word."""
+        ...
+
+    def next_message_ids(self, conn: sqlite3.Connection, count: int) -> list[int]:
+        """Ids for ``count`` new messages, ascending (inside the writing transaction)."""
+        ...
+
+
+class SqliteMemory:
+    """FTS5 tables (Porter stemming at index and query time) and AUTOINCREMENT ids."""
+
+    migrations: Sequence[Migration] = MEMORY_MIGRATIONS
+
+    async def vectors_loadable(self, db: Database) -> bool:
+        from bot.memory.embeddings import load_sqlite_vec
+
+        return await load_sqlite_vec(db.connection)
+
+    def postings(
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        terms: Sequence[str],
+        before_id: int | None,
+        cap: int,
+    ) -> list[list[int]]:
+        if not terms:
+            return []
+        bound = "AND rowid < ?" if before_id is not None else ""
+        limits = [before_id, cap] if before_id is not None else [cap]
+        selects: list[str] = []
+        params: list[Any] = []
+        for position, term in enumerate(terms):
+            selects.append(
+                f"SELECT {position}, (SELECT group_concat(rowid) FROM"
+                f" (SELECT rowid FROM {table} WHERE {table} MATCH ? {bound}"
+                " ORDER BY rowid DESC LIMIT ?))"
+            )
+            params.append(fts_query(term))
+            params.extend(limits)
+        found: list[list[int]] = [[] for _ in terms]
+        for position, joined in conn.execute(" UNION ALL ".join(selects), params):
+            if joined:
+                found[position] = [int(part) for part in joined.split(",")]
+        return found
+
+    def count(self, conn: sqlite3.Connection, table: str, term: str) -> int:
+        row = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (fts_query(term),)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def next_message_ids(self, conn: sqlite3.Connection, count: int) -> list[int]:
+        # The next id AUTOINCREMENT would hand out (the caller holds the write lock).
+        row = conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),"
+            " coalesce((SELECT max(id) FROM messages), 0))"
+        ).fetchone()
+        first = (row[0] if row else 0) + 1
+        return list(range(first, first + count))
+
+
+class PostgresMemory:
+    """``tsvector`` columns over the same words (GIN-indexed) and the identity sequence."""
+
+    migrations: Sequence[Migration] = MEMORY_POSTGRES_MIGRATIONS
+
+    async def vectors_loadable(self, db: Database) -> bool:
+        return False
+
+    def postings(
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        terms: Sequence[str],
+        before_id: int | None,
+        cap: int,
+    ) -> list[list[int]]:
+        if not terms:
+            return []
+        bound = "AND rowid < ?" if before_id is not None else ""
+        limits = [before_id, cap] if before_id is not None else [cap]
+        selects: list[str] = []
+        params: list[Any] = []
+        for position, term in enumerate(terms):
+            selects.append(
+                f"SELECT {position}, ARRAY(SELECT rowid FROM {table}"
+                f" WHERE tsv @@ memory_query(?) {bound} ORDER BY rowid DESC LIMIT ?)"
+            )
+            params.append(term)
+            params.extend(limits)
+        found: list[list[int]] = [[] for _ in terms]
+        for position, ids in conn.execute(" UNION ALL ".join(selects), params):
+            found[position] = list(ids)
+        return found
+
+    def count(self, conn: sqlite3.Connection, table: str, term: str) -> int:
+        row = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE tsv @@ memory_query(?)", (term,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def next_message_ids(self, conn: sqlite3.Connection, count: int) -> list[int]:
+        rows = conn.execute(
+            "SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, ?)",
+            (count,),
+        ).fetchall()
+        return sorted(int(row[0]) for row in rows)
+
+
+def memory_backend(db: Database) -> MemoryBackend:
+    """The backend for the kind of database this is."""
+    return PostgresMemory() if db.dialect == "postgresql" else SqliteMemory()
