@@ -66,7 +66,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     async def no_sqlite_vec(_: Any) -> bool:
         return False  # vectors as blobs in memory_vectors, whatever this machine has
 
-    monkeypatch.setattr("bot.memory.store.load_sqlite_vec", no_sqlite_vec)
+    monkeypatch.setattr("bot.memory.backends.load_sqlite_vec", no_sqlite_vec)
     clock = FakeClock()
     db = await Database.open(tmp_path / "complete.sqlite3")
     await db.migrate("core", CORE_MIGRATIONS)

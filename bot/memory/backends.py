@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from bot.memory.embeddings import load_sqlite_vec
 from bot.memory.index import fts_query
 from bot.memory.schema import MEMORY_MIGRATIONS, MEMORY_POSTGRES_MIGRATIONS
 from bot.storage import Database, Migration
@@ -64,8 +65,6 @@ class SqliteMemory:
     migrations: Sequence[Migration] = MEMORY_MIGRATIONS
 
     async def vectors_loadable(self, db: Database) -> bool:
-        from bot.memory.embeddings import load_sqlite_vec
-
         return await load_sqlite_vec(db.connection)
 
     def postings(
