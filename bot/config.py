@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(8080, ge=1, le=65535)
+    #: Several replicas (webhook mode on PostgreSQL): this replica's stable name. With it, a
+    #: restarted replica takes its own chats back at once; unset, host name and process id
+    #: (its chats then wait for their lease to expire: REPLICA_LEASE_SECONDS).
+    replica_id: str | None = None
+    replica_lease_seconds: float = Field(30.0, ge=1, le=600)
 
     # The language model (any OpenAI-compatible endpoint)
     openai_api_key: SecretStr = SecretStr("")

@@ -143,12 +143,18 @@ class PostgresInbox:
     """The inbox in PostgreSQL, one table for every replica.
 
     :meth:`claim_next` takes the chat's oldest unclaimed row ``FOR UPDATE SKIP LOCKED``, so two
-    replicas asking at once never get the same update. Rows carry no owner or lease yet: a row
-    claimed by a replica that died stays claimed until a start reports it (as on SQLite).
+    replicas asking at once never get the same update. With several replicas (webhook mode),
+    which replica handles a chat's rows, in order, is decided by per-chat leases
+    (:class:`bot.storage.replicas.ChatLeases`), which also report a dead replica's claimed row.
     """
 
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
+
+    @property
+    def db(self) -> PostgresDatabase:
+        """The database the inbox is in (the replicas' chat leases live beside it)."""
+        return self._db
 
     @classmethod
     async def open(cls, db: PostgresDatabase) -> PostgresInbox:

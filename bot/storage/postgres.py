@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
@@ -297,7 +298,10 @@ class PostgresDatabase(Database):
         if schema:
             first = await asyncpg.connect(url)
             try:
-                await first.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                # Replicas starting together race on IF NOT EXISTS: the loser's error says
+                # only that the schema is there.
+                with contextlib.suppress(asyncpg.UniqueViolationError):
+                    await first.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             finally:
                 await first.close()
         pool = await asyncpg.create_pool(

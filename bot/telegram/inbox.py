@@ -23,7 +23,7 @@ from bot.i18n import Catalog, pick_language
 from bot.storage.inbox import Inbox, InboxItem
 from bot.telegram.polling import TolerantBot
 
-__all__ = ["InboxBot", "resume_inbox"]
+__all__ = ["InboxBot", "resume_inbox", "say_lost"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ async def resume_inbox(app: Application[Any, Any, Any, Any, Any, Any], inbox: In
     for item in await inbox.unfinished():
         if item.claimed:
             await inbox.done(item.update_id)  # first: the apology is said at most once
-            await _say_lost(app, item)
+            await say_lost(app, item)
             continue
         try:
             update = Update.de_json(item.body, app.bot)
@@ -106,7 +106,8 @@ async def resume_inbox(app: Application[Any, Any, Any, Any, Any, Any], inbox: In
     return queued
 
 
-async def _say_lost(app: Application[Any, Any, Any, Any, Any, Any], item: InboxItem) -> None:
+async def say_lost(app: Application[Any, Any, Any, Any, Any, Any], item: InboxItem) -> None:
+    """Tell the chat, once, that the answer to this message was lost (a text message only)."""
     message = item.body.get("message")
     if not isinstance(message, dict) or not item.chat_id:
         return

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -16,14 +18,16 @@ from telegram.ext import Application
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings
 from bot.services import Services
-from bot.storage.inbox import Inbox
+from bot.storage.inbox import Inbox, PostgresInbox, chat_of
+from bot.storage.replicas import ChatLeases
 from bot.telegram.application import announce_commands, build_application
 from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.inbox import resume_inbox
+from bot.telegram.replicas import ChatDispatcher
 from bot.telegram.updates import park_updates
 from bot.telegram.webhook import WebhookServer
 
-__all__ = ["StartupError", "serve", "start_webhook"]
+__all__ = ["StartupError", "replica_dispatcher", "serve", "start_webhook"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +59,15 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
     try:
         await announce_commands(app)
         await app.start()
-        await resume_inbox(app, services.inbox)  # what the last run left, before anything new
+        dispatcher = await replica_dispatcher(app, settings, services)
+        if dispatcher is None:
+            await resume_inbox(app, services.inbox)  # what the last run left, before anything
+        else:
+            dispatcher.start()  # first: this replica's own chats from before a restart
         webhook: WebhookServer | None = None
         if settings.webhook_url:
             webhook = await start_webhook(
-                app, settings, inbox=services.inbox, now=services.clock.now
+                app, settings, inbox=services.inbox, now=services.clock.now, dispatcher=dispatcher
             )
         else:
             assert app.updater is not None
@@ -77,6 +85,8 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
         else:
             assert app.updater is not None
             await app.updater.stop()
+        if dispatcher is not None:
+            await dispatcher.stop(settings.shutdown_grace_seconds)
         await park_updates(app, settings.shutdown_grace_seconds)
         await services.reminders.stop()
         await services.people.stop()
@@ -90,19 +100,37 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
             logger.warning("shutdown was not clean: %s", error)
 
 
+async def replica_dispatcher(
+    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings, services: Services
+) -> ChatDispatcher | None:
+    """In webhook mode on PostgreSQL, updates are shared with other replicas through per-chat
+    leases (see bot.telegram.replicas); otherwise None: one process, updates in memory."""
+    inbox = services.inbox
+    if not settings.webhook_url or not isinstance(inbox, PostgresInbox):
+        return None
+    holder = settings.replica_id or f"{socket.gethostname()}:{os.getpid()}"
+    leases = await ChatLeases.open(
+        inbox.db, holder=holder, lease=timedelta(seconds=settings.replica_lease_seconds)
+    )
+    logger.info("replica %s: chats are shared with the other replicas", holder)
+    return ChatDispatcher(app, leases)
+
+
 async def start_webhook(
     app: Application[Any, Any, Any, Any, Any, Any],
     settings: Settings,
     *,
     inbox: Inbox | None = None,
     now: Callable[[], datetime] = utcnow,
+    dispatcher: ChatDispatcher | None = None,
 ) -> WebhookServer:
     """Listen for Telegram's posts, then tell Telegram where to post (with the secret).
 
     The webhook is set at every start (each replica sets the same one) and never deleted at
     stop: the other replicas keep receiving while this one restarts. With an ``inbox``, each
     update is kept there before Telegram hears "ok" (a failed write answers 500, and Telegram
-    posts it again).
+    posts it again). With a ``dispatcher`` (replicas), the update then goes to whichever
+    replica holds its chat instead of this one's queue.
     """
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
@@ -111,8 +139,12 @@ async def start_webhook(
         kept = inbox
 
         async def keep_then_queue(update: Update) -> None:
-            await kept.append([update.to_dict()], now())
-            await app.update_queue.put(update)
+            body = update.to_dict()
+            await kept.append([body], now())
+            if dispatcher is not None:
+                dispatcher.wake(chat_of(body))
+            else:
+                await app.update_queue.put(update)
 
         accept = keep_then_queue
     server = WebhookServer(
