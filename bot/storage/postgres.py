@@ -312,10 +312,13 @@ class PostgresDatabase(Database):
             record_class=Row,
         )
         db = cls(pool, url, schema)
-        await db._execute_raw(
-            "CREATE TABLE IF NOT EXISTS schema_versions ("
-            " component TEXT PRIMARY KEY, version BIGINT NOT NULL)"
-        )
+        async with pool.acquire() as conn, conn.transaction():
+            # One replica at a time (IF NOT EXISTS alone races when replicas start together).
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_versions ("
+                " component TEXT PRIMARY KEY, version BIGINT NOT NULL)"
+            )
         await db._learn_id_tables()
         return db
 
@@ -423,9 +426,6 @@ class PostgresDatabase(Database):
     ) -> list[asyncpg.Record]:
         query, args = _bind(sql, params)
         return list(await self._pool.fetch(query, *args))
-
-    async def _execute_raw(self, sql: str) -> None:
-        await self._pool.execute(sql)
 
     async def _learn_id_tables(self) -> None:
         """Tables with an ``id`` column: an INSERT into them returns the new id."""

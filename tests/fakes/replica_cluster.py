@@ -117,17 +117,20 @@ class ReplicaCluster:
         )
         log.close()
         health = replica.url.replace("/hook", "/healthz")
-        async with asyncio.timeout(timeout):
-            while True:
-                if not replica.alive:
-                    raise RuntimeError(f"replica {replica.name} exited: {self.log(replica)}")
-                try:
-                    async with self.session.get(health) as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+        exited = asyncio.ensure_future(replica.process.wait())
+        try:
+            async with asyncio.timeout(timeout):
+                while not exited.done():
+                    try:
+                        async with self.session.get(health) as response:
+                            if response.status == 200:
+                                return
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.1)
+        finally:
+            exited.cancel()
+        raise RuntimeError(f"replica {replica.name} exited: {self.log(replica)}")
 
     @property
     def session(self) -> aiohttp.ClientSession:
