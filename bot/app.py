@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from openai import AsyncOpenAI
@@ -22,6 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import ConversationOptions, ConversationService
 from bot.conversation.delivery import RememberedDelivery
+from bot.conversation.learning import SharedLearning
 from bot.groups import ActiveChatDelivery, GroupService
 from bot.llm.client import OpenAIChat, http_transport
 from bot.llm.types import LLM
@@ -36,6 +38,9 @@ from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
 from bot.storage.inbox import open_inbox
 from bot.telegram.runner import StartupError, serve
+
+if TYPE_CHECKING:  # asyncpg is an optional extra
+    from bot.storage.postgres import PostgresDatabase
 
 __all__ = [
     "build_services",
@@ -110,6 +115,14 @@ async def _memory(db: Database, embedder: OpenAIEmbedder | None) -> MemoryStore:
     return await MemoryStore.open(db, embedder=embedder)
 
 
+async def _shared_learning(db: Database) -> SharedLearning | None:
+    """On PostgreSQL (replicas), what is due for fact learning is kept in the database and
+    claimed once across replicas; on SQLite, one process keeps it in memory."""
+    if db.dialect != "postgresql":
+        return None
+    return await SharedLearning.open(cast("PostgresDatabase", db))
+
+
 async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM | None) -> Services:
     await db.migrate("core", CORE_MIGRATIONS)
     closers: list[Callable[[], Awaitable[None]]] = []
@@ -130,6 +143,7 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
     memory = await _memory(db, embedder)
     users, chats, messages = UserRepository(db), ChatRepository(db), MessageRepository(db)
     groups = await GroupService.open(db, chats, clock)
+    shared_learning = await _shared_learning(db)
     conversation = ConversationService(
         users=users,
         chats=chats,
@@ -138,6 +152,7 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
         llm=llm,
         clock=clock,
         fact_extractor=FactExtractor(llm, memory),
+        shared_learning=shared_learning,
         options=ConversationOptions(
             default_timezone=settings.default_timezone,
             context_tokens=settings.llm_context_tokens,
@@ -173,6 +188,8 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
     account.register("groups", groups)
     account.register("people", people)
     account.register("media", media.usage)
+    if shared_learning is not None:
+        account.register("fact_learning", shared_learning)
     return Services(
         outbound=partial(outbound_delivery, groups=groups, conversation=conversation),
         settings=settings,

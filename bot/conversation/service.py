@@ -7,6 +7,7 @@ and renders the :class:`ReplyEvent` stream that comes out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.conversation.learning import LearningBatch, SharedLearning
 from bot.conversation.prompt import history_messages, system_prompt
 from bot.conversation.texts import TEXTS
 from bot.conversation.tools import ToolContext, ToolRegistry
@@ -93,6 +95,7 @@ class ConversationService:
         fact_extractor: FactExtractor | None = None,
         options: ConversationOptions | None = None,
         private_memory_allowed: PrivateMemoryPolicy | None = None,
+        shared_learning: SharedLearning | None = None,
     ) -> None:
         self._users = users
         self._chats = chats
@@ -109,6 +112,10 @@ class ConversationService:
         self._unlearned: dict[int, _Unlearned] = {}
         # Learning is background work: a few at a time, so a busy hour never floods the model.
         self._learning_slots = asyncio.Semaphore(4)
+        # Replicas on PostgreSQL: what is due for learning is kept there, claimed once across
+        # replicas (see bot.conversation.learning); None: kept in memory, as one process does.
+        self._shared = shared_learning
+        self._learning_loop: asyncio.Task[None] | None = None
 
     async def register(self, incoming: Incoming) -> tuple[UserRecord, ChatRecord]:
         """Create or refresh the user and the chat a message came from."""
@@ -151,7 +158,11 @@ class ConversationService:
         )
         if incoming.attachments:
             await self._store_attachments(incoming, message_id)
-        if self._facts is not None and incoming.chat_id not in self._unlearned:
+        if self._facts is not None and self._shared is not None:
+            await self._shared.note(
+                chat_id=incoming.chat_id, user_id=incoming.user_id, message_id=message_id
+            )
+        elif self._facts is not None and incoming.chat_id not in self._unlearned:
             self._unlearned[incoming.chat_id] = _Unlearned(incoming.user_id, message_id)
         return message_id
 
@@ -278,6 +289,9 @@ class ConversationService:
 
     def _count_exchange(self, chat_id: int) -> None:
         """Learn facts once enough was said, or once the chat goes quiet."""
+        if self._shared is not None:
+            self.spawn(self._shared.exchange(chat_id))
+            return
         pending = self._unlearned.get(chat_id)
         if pending is None:
             return
@@ -308,6 +322,41 @@ class ConversationService:
                 message_ids=message_ids,
             )
 
+    def start_learning(self, *, poll_seconds: float = 1.0) -> None:
+        """With shared learning (replicas): claim the chats due for learning, whichever replica
+        answered them, a few at a time. Without it, nothing to do: learning follows replies."""
+        if self._shared is not None and self._facts is not None and self._learning_loop is None:
+            self._learning_loop = asyncio.create_task(self._learn_shared(poll_seconds))
+
+    async def _learn_shared(self, poll_seconds: float) -> None:
+        assert self._shared is not None
+        while True:
+            try:
+                batches = await self._shared.claim(limit=4)
+                await asyncio.gather(*(self._learn_batch(batch) for batch in batches))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # The database is unreachable: claims come back after their lease.
+                logger.warning("shared fact learning failed (%s); retrying", error)
+                batches = []
+            if not batches:
+                await asyncio.sleep(poll_seconds)
+
+    async def _learn_batch(self, batch: LearningBatch) -> None:
+        assert self._shared is not None and self._facts is not None
+        message_ids = await self._messages.ids_since(
+            chat_id=batch.chat_id, first_id=batch.first_message_id
+        )
+        if message_ids:
+            await self._facts.process(
+                user_id=batch.user_id,
+                chat_id=batch.chat_id,
+                now=self._clock.now(),
+                message_ids=message_ids,
+            )
+        await self._shared.finish(batch, through_message_id=max(message_ids, default=None))
+
     def spawn(self, job: Coroutine[Any, Any, Any]) -> None:
         """Run work after the reply (fact learning) without ever blocking or failing it."""
         task = asyncio.create_task(_logged(job))
@@ -315,7 +364,14 @@ class ConversationService:
         task.add_done_callback(self._background.discard)
 
     async def drain(self) -> None:
-        """Learn from what is pending and wait for background work (at shutdown, in tests)."""
+        """Learn from what is pending and wait for background work (at shutdown, in tests).
+
+        Shared learning stops claiming; what is due stays in the database for the others."""
+        if self._learning_loop is not None:
+            self._learning_loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._learning_loop
+            self._learning_loop = None
         for chat_id in list(self._unlearned):
             self.spawn(self._learn(chat_id))
         while self._background:

@@ -106,6 +106,7 @@ class ChatDispatcher:
                     await task
             if late:
                 logger.warning("stopped %d update(s) still running after %.0f s", cancelled, grace)
+        logger.info("replica %s handled %d update(s)", self._leases.holder, self.handled)
         return cancelled
 
     async def _drive(self, chat_id: int) -> None:

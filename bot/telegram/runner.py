@@ -75,6 +75,7 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
         delivery = services.outbound(TelegramDelivery(app.bot))
         await services.reminders.start(delivery)
         await services.people.start(delivery)
+        services.conversation.start_learning()  # replicas: learning claimed across them
         logger.info("Dazi is running as @%s", app.bot.username)
         await stop.wait()
         logger.info("stopping")

@@ -119,8 +119,8 @@ async def test_a_killed_replicas_chats_go_to_the_other_all_answered_once_in_orde
         assert await cluster.post(private_text(9000 + number, chat, f"m{chat}-{number}"), 0) is a
     await _until(lambda: len(llm.chat_requests) > before)
     assert await cluster.terminate(a) == 0
-    assert api.texts(chat)[sent:] == [f"You said: m{chat}-{PER_CHAT}"]
     await _until(lambda: len(api.texts(chat)) == sent + 3, timeout=LEASE + 5)
+    # In order, and the one A was answering finished by A (cut off, B would say "lost").
     assert api.texts(chat)[sent:] == [
         f"You said: m{chat}-{number}" for number in range(PER_CHAT, PER_CHAT + 3)
     ]
