@@ -234,6 +234,7 @@ async def reminders_run(replicas: int, count: int, rate: float) -> dict[str, Any
             for process in processes:
                 assert process.stdout is not None
                 await process.stdout.readline()  # ready
+            cpu_before = [_cpu(process.pid) for process in processes]
             started = time.perf_counter()
             moments: list[float] = []
             seen: Counter[int] = Counter()
@@ -253,6 +254,10 @@ async def reminders_run(replicas: int, count: int, rate: float) -> dict[str, Any
 
             await api.api.wait_for(progress, timeout=count / rate * 3 + 120)
             elapsed = max(moments) - started
+            cpu = [
+                _cpu(process.pid) - before
+                for process, before in zip(processes, cpu_before, strict=True)
+            ]
             await asyncio.sleep(2)  # a reminder sent twice would show by now
             progress()
         finally:
@@ -276,6 +281,7 @@ async def reminders_run(replicas: int, count: int, rate: float) -> dict[str, Any
         "peak_window": window,
         "lost": count - len(seen),
         "twice": sum(1 for times in seen.values() if times > 1),
+        "cpu": cpu,
     }
 
 
@@ -316,7 +322,9 @@ async def main() -> None:
                 f"  {count} replica(s) at {options.rate / count:g}/s each: all sent in"
                 f" {result['seconds']:.1f} s ({result['per_second']:.0f}/s), busiest second"
                 f" {result['peak_window']} sends; lost {result['lost']}, sent twice"
-                f" {result['twice']}; {_load()}"
+                f" {result['twice']}; CPU {sum(result['cpu']) * 1000 / options.reminders:.2f}"
+                f" ms/reminder, s per replica [{', '.join(f'{c:.1f}' for c in result['cpu'])}];"
+                f" {_load()}"
             )
 
 
