@@ -461,7 +461,9 @@ class ConversationService:
                 if left <= 0:
                     raise _OutOfTime
                 try:
-                    event = await asyncio.wait_for(anext(events), min(stall, left))
+                    # A timeout scope, not wait_for: no task is created for each streamed event.
+                    async with asyncio.timeout(min(stall, left)):
+                        event = await anext(events)
                 except StopAsyncIteration:
                     return
                 except TimeoutError:

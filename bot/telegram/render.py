@@ -878,7 +878,14 @@ def split_message(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 def render_parts(markdown: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Markdown to Telegram HTML messages, each within ``limit``."""
-    return split_message(markdown_to_html(markdown), limit)
+    return list(_rendered_parts(markdown, limit))
+
+
+@lru_cache(maxsize=32)
+def _rendered_parts(markdown: str, limit: int) -> tuple[str, ...]:
+    """The parts, kept for the few latest answers: a finished answer is rendered to check how
+    many messages it needs and again to send them (a long one costs milliseconds each time)."""
+    return tuple(split_message(markdown_to_html(markdown), limit))
 
 
 def html_to_plain(html: str) -> str:
