@@ -35,6 +35,10 @@ class Feature(StrEnum):
 
     REMINDERS = "rem"
     PEOPLE = "ppl"
+    #: The transport's own buttons: /memory's pages and deletes, /forget's confirmations.
+    MEMORY = "mem"
+    #: /voice's on / off / automatic.
+    VOICE = "voice"
 
 
 @dataclass(frozen=True, slots=True)

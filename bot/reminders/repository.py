@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.outbound import Feature
 from bot.reminders.model import ACTIVE, Reminder, Status
-from bot.storage import Database, DraftRepository, from_db_time, to_db_time
+from bot.storage import Database, DraftRepository, delete_ids, from_db_time, to_db_time
 
 __all__ = ["BLOCKED_MARK", "NewReminder", "ReminderRepository"]
 
@@ -539,15 +539,9 @@ class ReminderRepository:
         ``chat_id`` column); return how many of each went."""
         if owner_column not in ("user_id", "chat_id"):
             raise ValueError(owner_column)
-        wanted = sorted({int(item) for item in reminder_ids})
-        count = 0
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            count += await self._db.execute_rowcount(
-                f"DELETE FROM reminders WHERE {owner_column} = ?"
-                f" AND id IN ({', '.join('?' for _ in chunk)})",
-                (owner_id, *chunk),
-            )
+        count = await delete_ids(
+            self._db, f"DELETE FROM reminders WHERE {owner_column} = ?", (owner_id,), reminder_ids
+        )
         drafts = await self.drafts.delete_owned(
             column=owner_column, owner_id=owner_id, ids=draft_ids
         )

@@ -9,6 +9,7 @@ from bot.storage.repositories import (
     MessageRepository,
     UserRecord,
     UserRepository,
+    delete_ids,
     memory_scope,
     tg_message_ids,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Migration",
     "UserRecord",
     "UserRepository",
+    "delete_ids",
     "from_db_time",
     "memory_scope",
     "moved_drafts_sql",

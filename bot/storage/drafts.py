@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.storage.database import Database, Migration, from_db_time, to_db_time
+from bot.storage.repositories import delete_ids
 
 __all__ = ["DRAFT_MIGRATIONS", "Draft", "DraftRepository", "moved_drafts_sql"]
 
@@ -167,16 +168,12 @@ class DraftRepository:
         column); ids of anyone else's are ignored. Returns how many went."""
         if column not in ("user_id", "chat_id"):
             raise ValueError(column)
-        wanted = sorted({int(item) for item in ids})
-        count = 0
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            count += await self._db.execute_rowcount(
-                f"DELETE FROM drafts WHERE feature = ? AND {column} = ?"
-                f" AND id IN ({', '.join('?' for _ in chunk)})",
-                (self.feature, owner_id, *chunk),
-            )
-        return count
+        return await delete_ids(
+            self._db,
+            f"DELETE FROM drafts WHERE feature = ? AND {column} = ?",
+            (self.feature, owner_id),
+            ids,
+        )
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """Move the drafts shown in a group to its new supergroup id."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,9 +19,22 @@ __all__ = [
     "MessageRepository",
     "UserRecord",
     "UserRepository",
+    "delete_ids",
     "memory_scope",
     "tg_message_ids",
 ]
+
+
+async def delete_ids(db: Database, sql: str, params: Sequence[Any], ids: Iterable[int]) -> int:
+    """Run ``sql`` (a DELETE whose WHERE ends the statement) limited to these ids, 500 at a time
+    (SQLite's limit on parameters); return how many rows went."""
+    wanted = sorted({int(item) for item in ids})
+    count = 0
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        count += await db.execute_rowcount(f"{sql} AND id IN ({marks})", (*params, *chunk))
+    return count
 
 
 def memory_scope(*, user_id: int, chat_id: int) -> int:

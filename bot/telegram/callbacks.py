@@ -2,14 +2,27 @@
 
 An :class:`~bot.outbound.Action` travels as ``<feature>:<name>:<target>[:<arg>]``; Telegram
 allows 64 bytes of callback data, so an action that does not fit is refused when its button
-is made into a keyboard, never silently cut.
+is made into a keyboard (:func:`markup`), never silently cut. An argument of several whole
+numbers is written by :func:`numbers` and read by :func:`numbers_of`.
 """
 
 from __future__ import annotations
 
-from bot.outbound import Action, Feature
+from collections.abc import Sequence
 
-__all__ = ["MAX_CALLBACK_BYTES", "decode", "encode", "pattern"]
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.outbound import Action, Button, Feature
+
+__all__ = [
+    "MAX_CALLBACK_BYTES",
+    "decode",
+    "encode",
+    "markup",
+    "numbers",
+    "numbers_of",
+    "pattern",
+]
 
 #: Telegram's limit on a button's callback data.
 MAX_CALLBACK_BYTES = 64
@@ -41,3 +54,32 @@ def decode(data: str) -> Action | None:
 def pattern(feature: Feature) -> str:
     """The regular expression that picks a feature's taps out of the others."""
     return f"^{feature}:"
+
+
+def markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of these rows of buttons (empty rows left out), or None."""
+    kept = [row for row in rows if row]
+    if not kept:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(button.label, callback_data=encode(button.action))
+                for button in row
+            ]
+            for row in kept
+        ]
+    )
+
+
+def numbers(*values: int) -> str:
+    """An action's argument holding several whole numbers (a fact and its page)."""
+    return ":".join(str(value) for value in values)
+
+
+def numbers_of(arg: str) -> tuple[int, ...] | None:
+    """The whole numbers of an argument written by :func:`numbers`; None when malformed."""
+    try:
+        return tuple(int(part) for part in arg.split(":")) if arg else ()
+    except ValueError:
+        return None

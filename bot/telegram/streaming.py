@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import (
     Bot,
     ForceReply,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyParameters,
@@ -35,7 +34,7 @@ from telegram.error import (
 )
 
 from bot.outbound import Notice
-from bot.telegram.callbacks import encode
+from bot.telegram.callbacks import markup
 from bot.telegram.render import html_to_plain, render_parts, split_plain
 
 __all__ = ["ReplyStreamer", "keyboard", "send_rendered"]
@@ -54,17 +53,7 @@ MESSAGE_LIMIT = 4096
 
 def keyboard(notice: Notice) -> InlineKeyboardMarkup | None:
     """Inline buttons for a notice, or None when it has none."""
-    if not notice.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(button.label, callback_data=encode(button.action))
-                for button in row
-            ]
-            for row in notice.buttons
-        ]
-    )
+    return markup(notice.buttons)
 
 
 async def send_rendered(

@@ -6,9 +6,16 @@ from zoneinfo import available_timezones
 
 import pytest
 
-from bot.outbound import Action, Feature
+from bot.outbound import Action, Button, Feature
 from bot.reminders.buttons import button
-from bot.telegram.callbacks import MAX_CALLBACK_BYTES, decode, encode
+from bot.telegram.callbacks import (
+    MAX_CALLBACK_BYTES,
+    decode,
+    encode,
+    markup,
+    numbers,
+    numbers_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,7 +38,7 @@ def test_an_action_too_long_for_telegram_is_refused_not_cut() -> None:
         encode(Action(Feature.PEOPLE, "note", 1, "x" * 60))
 
 
-@pytest.mark.parametrize("data", ["", "rem", "zzz:undo:1", "rem:undo:abc", "voice:on"])
+@pytest.mark.parametrize("data", ["", "rem", "zzz:undo:1", "rem:undo:abc", "voice"])
 def test_foreign_or_malformed_data_is_no_action(data: str) -> None:
     assert decode(data) is None
 
@@ -40,3 +47,32 @@ def test_every_time_zone_fits_a_reminders_button() -> None:
     # /timezone offers zones as buttons; the service no longer checks their length itself.
     for zone in available_timezones():
         encode(button(zone, "tz", 0, zone).action)
+
+
+@pytest.mark.parametrize(
+    ("sent", "action"),
+    [
+        # Buttons shown before memory and voice used the one encoding still work.
+        ("mem:d:42:7:1", Action(Feature.MEMORY, "d", 42, numbers(7, 1))),
+        ("mem:ay:42", Action(Feature.MEMORY, "ay", 42)),
+        ("voice:on", Action(Feature.VOICE, "on")),
+    ],
+)
+def test_memory_and_voice_buttons_use_the_one_encoding(sent: str, action: Action) -> None:
+    assert decode(sent) == action
+    assert decode(encode(action)) == action
+
+
+def test_several_numbers_travel_as_one_argument() -> None:
+    assert numbers_of(numbers(12, 0, 3)) == (12, 0, 3)
+    assert numbers_of("") == ()
+    assert numbers_of("12:x") is None
+
+
+def test_a_keyboard_refuses_a_button_too_long_for_telegram() -> None:
+    fits = Button("ok", Action(Feature.MEMORY, "p", 10**12, numbers(1)))
+    keyboard = markup([[fits], []])
+    assert keyboard is not None and len(keyboard.inline_keyboard) == 1
+    assert markup([[], []]) is None
+    with pytest.raises(ValueError, match="too long"):
+        markup([[Button("no", Action(Feature.MEMORY, "d", 1, numbers(*range(30))))]])

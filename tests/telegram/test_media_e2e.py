@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.outbound import Action, Feature
+from bot.telegram.callbacks import decode
 from bot.telegram.handlers import media as media_handlers
 from tests.fakes.harness import BotHarness
 from tests.fakes.llm import FAKE_OPUS, FakeLLM, LLMError, LLMReply, ToolCallReply, image_parts
@@ -235,12 +237,13 @@ async def test_voice_buttons_switch_the_setting(bot: BotHarness) -> None:
     await say(bot, LI, "/settings")
     reply = results(bot, LI.id)[-1]
     assert "自动" in reply["text"]
-    assert [b["callback_data"] for b in reply["reply_markup"]["inline_keyboard"][0]] == [
-        "voice:on",
-        "voice:off",
-        "voice:auto",
+    row = reply["reply_markup"]["inline_keyboard"][0]
+    assert [decode(b["callback_data"]) for b in row] == [
+        Action(Feature.VOICE, "on"),
+        Action(Feature.VOICE, "off"),
+        Action(Feature.VOICE, "auto"),
     ]
-    bot.api.push_callback(LI, reply, "voice:on")
+    bot.api.push_callback(LI, reply, row[0]["callback_data"])
     await bot.api.wait_for(lambda: bot.api.calls_of("editMessageText"))
     await bot.settle()
     assert "语音回复已开启" in bot.api.calls_of("editMessageText")[-1].params["text"]

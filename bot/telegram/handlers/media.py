@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import aiohttp
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyParameters,
@@ -36,6 +35,8 @@ from telegram.ext import (
 
 from bot.i18n import Catalog, detect_language
 from bot.media import MediaFile, MediaKind, Understood
+from bot.outbound import Action, Button, Feature
+from bot.telegram.callbacks import decode, markup, pattern
 from bot.telegram.handlers.chat import addressed, answer
 from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.updates import incoming_from
@@ -61,7 +62,8 @@ ALBUM_WAIT_SECONDS = 0.8
 _CHUNK = 64 * 1024
 #: The transcript shown above the answer is cut here (the whole of it is stored).
 TRANSCRIPT_SHOWN_CHARS = 3500
-PREFIX = "voice:"
+#: What the /voice buttons set: on, off, or automatic (the action's name).
+_VOICE_CHOICES: dict[str, bool | None] = {"on": True, "off": False, "auto": None}
 
 TEXTS = Catalog(
     {
@@ -342,25 +344,27 @@ async def voice_status(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: s
     return TEXTS(key, lang)
 
 
-def voice_buttons(lang: str) -> InlineKeyboardMarkup:
+def voice_buttons(lang: str) -> InlineKeyboardMarkup | None:
     """On / off / automatic, for /voice and /settings."""
-    return InlineKeyboardMarkup(
+    return markup(
         [
             [
-                InlineKeyboardButton(TEXTS("button_on", lang), callback_data=f"{PREFIX}on"),
-                InlineKeyboardButton(TEXTS("button_off", lang), callback_data=f"{PREFIX}off"),
-                InlineKeyboardButton(TEXTS("button_auto", lang), callback_data=f"{PREFIX}auto"),
+                Button(TEXTS(f"button_{name}", lang), Action(Feature.VOICE, name))
+                for name in _VOICE_CHOICES
             ]
         ]
     )
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set voice answers on, off or automatic from a /voice button."""
     query = update.callback_query
     if query is None or query.data is None or not isinstance(query.message, Message):
         return
-    choice = query.data.removeprefix(PREFIX)
-    value = None if choice == "auto" else choice == "on"
+    action = decode(query.data)
+    if action is None or action.name not in _VOICE_CHOICES:
+        return
+    value = _VOICE_CHOICES[action.name]
     chat_id = query.message.chat.id
     await services(context).media.set_voice(chat_id, value)
     lang = await language_of(update, context)
@@ -375,7 +379,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(app: App) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(CommandHandler("voice", voice_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(Feature.VOICE)))
     app.add_handler(
         MessageHandler(
             filters.VOICE

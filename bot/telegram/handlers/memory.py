@@ -2,7 +2,8 @@
 
 In a private chat these work on the user's own memory; in a group, on the group's memory (never a
 member's private one). In groups, deleting (🗑, /forget) and /export are for admins. Buttons
-carry ``mem:<action>:<owner>[:...]`` (≤ 64 bytes) and only the person who asked may tap them.
+carry a :class:`~bot.outbound.Action` of :attr:`Feature.MEMORY <bot.outbound.Feature.MEMORY>`
+(its target the person who asked: only they may tap it), encoded by ``bot.telegram.callbacks``.
 Everything is sent as plain text, so remembered words are never read as markup.
 
 ``/forget <topic>`` previews what the topic takes from every store (memory, reminders, people's
@@ -23,23 +24,19 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from telegram import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-    Update,
-)
+from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.account import TopicExample, TopicPreview
 from bot.i18n import Catalog, detect_language
 from bot.memory import Fact, MemoryHit, MemoryKeys
+from bot.outbound import Action, Button, Feature
 from bot.services import Services
+from bot.telegram.callbacks import decode, markup, numbers, numbers_of, pattern
 from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.handlers.groups import argument, is_group_admin
 from bot.telegram.updates import incoming_from
@@ -56,7 +53,6 @@ COMMANDS = [
     Command("export", "Download everything I store about you", "下载我保存的关于你的全部数据"),
 ]
 
-PREFIX = "mem:"
 PAGE_SIZE = 5
 SEARCH_RESULTS = 8
 _SNIPPET_CHARS = 160
@@ -276,16 +272,21 @@ def _clip(text: str, size: int = _SNIPPET_CHARS) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
-    rows = [row for row in rows if row]
-    if not rows:
-        return None
-    for row in rows:
-        for _, data in row:
-            assert len(data.encode()) <= 64, data
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+class _Tap(StrEnum):
+    """What a /memory or /forget button does (short values: they travel in the button)."""
+
+    PAGE = "p"
+    DELETE = "d"
+    FORGET_TOPIC = "fy"
+    FORGET_WITH_PEOPLE = "fp"
+    CANCEL_TOPIC = "fn"
+    FORGET_ALL = "ay"
+    CANCEL = "n"
+
+
+def _button(label: str, tap: _Tap, owner: int, *args: int) -> Button:
+    """A button only ``owner`` may tap, carrying ``args`` (a page, a fact, a preview's token)."""
+    return Button(label, Action(Feature.MEMORY, tap.value, owner, numbers(*args)))
 
 
 def _local(moment: datetime, zone: str, lang: str) -> str:
@@ -346,15 +347,15 @@ def _facts_markup(
 ) -> InlineKeyboardMarkup | None:
     owner = scope.user_id
     delete = [
-        (f"🗑 {number}", f"{PREFIX}d:{owner}:{fact.id}:{page}")
+        _button(f"🗑 {number}", _Tap.DELETE, owner, fact.id, page)
         for number, fact in enumerate(facts, first)
     ]
     nav = []
     if page > 0:
-        nav.append(("◀", f"{PREFIX}p:{owner}:{page - 1}"))
+        nav.append(_button("◀", _Tap.PAGE, owner, page - 1))
     if page < pages - 1:
-        nav.append(("▶", f"{PREFIX}p:{owner}:{page + 1}"))
-    return _markup([delete if deletable else [], nav])
+        nav.append(_button("▶", _Tap.PAGE, owner, page + 1))
+    return markup([delete if deletable else [], nav])
 
 
 # -- /remember ----------------------------------------------------------------------------------
@@ -515,15 +516,16 @@ async def _ask_forget_topic(
         lines.append(TEXTS("forget_people_question", lang))
     token = _pending(context).put(scope, preview)
     owner = scope.user_id
-    first: list[tuple[str, str]] = []
+    first: list[Button] = []
     if preview.has_items:
-        first.append((TEXTS("button_confirm", lang), f"{PREFIX}fy:{owner}:{token}"))
+        first.append(_button(TEXTS("button_confirm", lang), _Tap.FORGET_TOPIC, owner, token))
     if people:
         key = "button_confirm_people" if preview.has_items else "button_delete_people"
-        first.append((TEXTS(key, lang, name=name), f"{PREFIX}fp:{owner}:{token}"))
-    cancel = (TEXTS("button_cancel", lang), f"{PREFIX}fn:{owner}:{token}")
+        label = TEXTS(key, lang, name=name)
+        first.append(_button(label, _Tap.FORGET_WITH_PEOPLE, owner, token))
+    cancel = _button(TEXTS("button_cancel", lang), _Tap.CANCEL_TOPIC, owner, token)
     rows = [[*first, cancel]] if len(first) == 1 else [first, [cancel]]
-    await message.reply_text("\n".join(lines), reply_markup=_markup(rows))
+    await message.reply_text("\n".join(lines), reply_markup=markup(rows))
 
 
 def _examples(preview: TopicPreview, zone: str, lang: str) -> list[str]:
@@ -550,13 +552,13 @@ async def _ask_forget_all(
     key = "forget_all_question_group" if scope.group else "forget_all_question"
     separator = "、" if lang == "zh" else ", "
     owner = scope.user_id
-    markup = _markup(
+    buttons = markup(
         [
-            [(TEXTS("button_confirm_all", lang), f"{PREFIX}ay:{owner}")],
-            [(TEXTS("button_cancel", lang), f"{PREFIX}n:{owner}")],
+            [_button(TEXTS("button_confirm_all", lang), _Tap.FORGET_ALL, owner)],
+            [_button(TEXTS("button_cancel", lang), _Tap.CANCEL, owner)],
         ]
     )
-    await message.reply_text(TEXTS(key, lang, counts=separator.join(shown)), reply_markup=markup)
+    await message.reply_text(TEXTS(key, lang, counts=separator.join(shown)), reply_markup=buttons)
 
 
 # -- /export ------------------------------------------------------------------------------------
@@ -594,21 +596,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or query.data is None or not isinstance(query.message, Message):
         return
     lang = await language_of(update, context)
-    parts = query.data.removeprefix(PREFIX).split(":")
-    try:
-        action, owner, args = parts[0], int(parts[1]), [int(part) for part in parts[2:]]
-    except (IndexError, ValueError):
+    action = decode(query.data)
+    args = numbers_of(action.arg) if action is not None else None
+    handler = _ACTIONS.get(action.name) if action is not None else None
+    if action is None or args is None or handler is None:
         await _toast(query, "")
         return
-    if query.from_user.id != owner:
+    if query.from_user.id != action.target:
         await _toast(query, TEXTS("not_yours", lang), alert=True)
         return
-    scope = _Scope(user_id=owner, chat_id=query.message.chat.id)
-    handler = _ACTIONS.get(action)
-    if handler is None:
-        await _toast(query, "")
-        return
-    await handler(query.message, context, scope, args, lang, query)
+    scope = _Scope(user_id=action.target, chat_id=query.message.chat.id)
+    await handler(query.message, context, scope, list(args), lang, query)
 
 
 async def _on_page(
@@ -729,13 +727,13 @@ async def _on_forget_all(
 
 
 _ACTIONS: dict[str, _Action] = {
-    "p": _on_page,
-    "d": _on_delete,
-    "fy": _on_forget_yes,
-    "fp": _on_forget_people,
-    "fn": _on_forget_no,
-    "ay": _on_forget_all,
-    "n": _on_forget_no,
+    _Tap.PAGE: _on_page,
+    _Tap.DELETE: _on_delete,
+    _Tap.FORGET_TOPIC: _on_forget_yes,
+    _Tap.FORGET_WITH_PEOPLE: _on_forget_people,
+    _Tap.CANCEL_TOPIC: _on_forget_no,
+    _Tap.FORGET_ALL: _on_forget_all,
+    _Tap.CANCEL: _on_forget_no,
 }
 
 
@@ -760,4 +758,4 @@ def register(app: App) -> None:
     app.add_handler(CommandHandler("forget", forget_command))
     app.add_handler(CommandHandler("search", search_command))
     app.add_handler(CommandHandler("export", export_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(Feature.MEMORY)))
