@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,6 +86,14 @@ class KillingBotAPI(HttpBotAPI):
                 asyncio.get_running_loop().call_later(kill.delay, self._sigkill)
         return response
 
+    async def drained(self, *, timeout: float = 30.0) -> None:
+        """Wait until the server has read and closed every connection of the dead process:
+        requests it had written before dying are still in the socket buffers, and Telegram
+        takes them (they count for the run that sent them)."""
+        assert self._runner is not None and self._runner.server is not None
+        server = self._runner.server
+        await _until(lambda: not server.connections, timeout=timeout)
+
     def _sigkill(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.send_signal(signal.SIGKILL)
@@ -119,8 +128,9 @@ class BotProcess:
         }
 
     async def run(self, kill: Kill | None, *, expect: int, timeout: float) -> bool:
-        """Run until killed, or (no kill) until ``expect`` reminders were accepted in all runs
-        together; then stop it. Returns whether it was killed."""
+        """Run until killed, or (no kill) until the database records all ``expect`` reminders
+        as delivered (so every resend is done); then stop it and let the server read what it
+        had sent. Returns whether it was killed."""
         log = open(self.workdir / "bot.log", "ab")  # noqa: SIM115 (the child writes it)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -138,15 +148,20 @@ class BotProcess:
                 if kill is not None:
                     await process.wait()
                     return True
-                await self.api.api.wait_for(
-                    lambda: len(set(self.api.accepted)) >= expect, timeout=timeout
+                everyone = set(range(expect))
+                await _until(
+                    lambda: (
+                        everyone <= set(self.api.accepted)
+                        and not unrecorded(self.database, everyone)
+                    ),
+                    timeout=timeout,
                 )
-                await asyncio.sleep(0.5)  # a reminder sent twice in this run would show here
                 return False
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGKILL)
             await process.wait()
+            await self.api.drained()
 
 
 @dataclass
@@ -228,14 +243,19 @@ async def crash_run(
         for kill in kills:
             before = len(api.accepted)
             await bot.run(kill, expect=count, timeout=timeout)
-            # Requests the dead process had already sent may still be in the socket buffers:
-            # they count for this run (Telegram took them), so let the server read them first.
-            await asyncio.sleep(0.3)
             in_window.update(unrecorded(database, set(api.accepted[before:])))
         await bot.run(None, expect=count, timeout=timeout)
     finally:
         await api.stop()
     return CrashReport(Counter(api.accepted), in_window, count)
+
+
+async def _until(condition: Callable[[], bool], *, timeout: float) -> None:
+    """Wait until ``condition()`` holds, looking every 10 ms (it reads the database or the
+    server's connections, which announce no change)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 def kill_points(pairs: list[tuple[int, bool]]) -> list[Kill]:
