@@ -175,7 +175,7 @@ class Searcher:
         """The k best messages of the scope for the query, best first (only those ``where``
         keeps, if given)."""
         code = self._keys.code(conn, scope_id)
-        if code is None or k <= 0:
+        if code is None or k <= 0 or (exclude and _all_excluded(conn, scope_id, exclude)):
             return []
         ids: tuple[int, int] | None = None
         if where is not None and where.window is not None:
@@ -493,10 +493,11 @@ class Searcher:
     ) -> list[Fact]:
         """The k facts of the scope most relevant to the query, best first."""
         code = self._keys.code(conn, scope_id)
-        if code is None or k <= 0:
+        # No facts yet (a new user's memory): no full-text lookups for nothing.
+        if code is None or k <= 0 or not (count := _fact_count(conn, scope_id)):
             return []
         postings = self._postings(conn, FACT_TABLE, code, plan, None)
-        scores = raw_scores(postings, _fact_count(conn, scope_id), self._config)
+        scores = raw_scores(postings, count, self._config)
         if query_vector is not None:
             dense = self._nearest(conn, "fact", scope_id, query_vector, None)
             if dense:
@@ -659,6 +660,17 @@ def _has_summaries(conn: sqlite3.Connection, scope_id: int) -> bool:
         ).fetchone()
         is not None
     )
+
+
+def _all_excluded(conn: sqlite3.Connection, scope_id: int, exclude: frozenset[int]) -> bool:
+    """Whether every message of the scope is excluded (a new chat's whole history is in the
+    prompt already): nothing is left to find, so no full-text lookups are made."""
+    row = conn.execute(
+        f"SELECT 1 FROM messages WHERE scope_id = ? AND id NOT IN ({placeholders(len(exclude))})"
+        " LIMIT 1",
+        (scope_id, *exclude),
+    ).fetchone()
+    return row is None
 
 
 def _fact_count(conn: sqlite3.Connection, scope_id: int) -> int:
