@@ -133,8 +133,15 @@ class Scheduler:
         repository: ReminderRepository,
         clock: Clock,
         options: SchedulerOptions | None = None,
+        *,
+        monotonic: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._repo = repository
+        #: The pacing's clock and sleep (the event loop's by default; a test's own to check
+        #: the spacing without depending on the machine's load).
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._clock = clock
         self.options = options or SchedulerOptions()
         self._delivery: Delivery | None = None
@@ -413,12 +420,12 @@ class Scheduler:
         rate = self.options.max_per_second
         if not rate:
             return
-        loop = asyncio.get_running_loop()
+        now = self._monotonic or asyncio.get_running_loop().time
         async with self._pace_lock:
-            wait = self._next_slot - loop.time()
+            wait = self._next_slot - now()
             if wait > 0:
-                await asyncio.sleep(wait)
-            self._next_slot = max(loop.time(), self._next_slot) + 1.0 / rate
+                await self._sleep(wait)
+            self._next_slot = max(now(), self._next_slot) + 1.0 / rate
 
     def backoff(self, attempts: int) -> timedelta:
         """How long to wait after the ``attempts``-th failed send: base · 2^(n-1), capped."""
