@@ -18,10 +18,12 @@ and per replica its CPU seconds and the messages it handled.
 
 **Reminders** (1, 2 and 3 replicas): ``--reminders`` one-off reminders due at once, in one
 schema; each replica runs the real reminder scheduler on PostgreSQL (claims ``FOR UPDATE SKIP
-LOCKED`` with a lease) and sends through python-telegram-bot to the fake Bot API. Each replica
-paces itself at ``--rate`` / replicas messages per second (how an operator shares Telegram's
-per-bot limit, see the README). Printed: the time to send all, the achieved rate, the highest
-count in any one-second window (must stay near ``--rate``), reminders lost and sent twice.
+LOCKED`` with a lease) and sends through python-telegram-bot to the fake Bot API, over 500
+private chats. Each replica gets ``--rate`` / replicas as its RATE_OVERALL_PER_SECOND (how an
+operator shares Telegram's per-bot limit, see the README): Dazi's rate limiter at that rate,
+the scheduler's waves at 80% of it, as ``python -m bot`` sets them. Printed: the time to send
+all, the achieved rate, the highest count in any one-second window at the fake Bot API (must
+stay within ``--rate``), reminders lost and sent twice, CPU per reminder.
 
     python benchmarks/replicas.py [--replicas 1 2 3] [--users 120] [--per-user 4]
                                   [--reminders 10000] [--rate 500]
@@ -61,6 +63,8 @@ FILLER = (
 )
 _HANDLED = re.compile(r"replica (\S+) handled (\d+) update")
 _TASK = re.compile(r"task-(\d{5})")
+#: Reminders are spread over this many private chats (Telegram allows ~1 message/s per chat).
+CHATS = 500
 
 
 def _answer(body: dict[str, Any]) -> LLMReply | None:
@@ -104,6 +108,7 @@ async def chat_run(replicas: int, users: int, per_user: int) -> dict[str, Any]:
                 await api.api.wait_for(lambda: answers() >= 10, timeout=120)
                 pids = [node.process.pid for node in nodes if node.process]
                 cpu_before = [_cpu(pid) for pid in pids]
+                fakes_before = _cpu(os.getpid())
                 started = time.perf_counter()
 
                 async def user(number: int) -> None:
@@ -117,6 +122,7 @@ async def chat_run(replicas: int, users: int, per_user: int) -> dict[str, Any]:
                 await api.api.wait_for(lambda: answers() >= total, timeout=900)
                 elapsed = time.perf_counter() - started
                 cpu = [_cpu(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
+                fakes = _cpu(os.getpid()) - fakes_before
                 for node in nodes:
                     await cluster.terminate(node)
                 handled = {
@@ -138,29 +144,31 @@ async def chat_run(replicas: int, users: int, per_user: int) -> dict[str, Any]:
         "per_second": messages / elapsed,
         "cpu_ms_per_message": sum(cpu) * 1000 / messages,
         "cpu": cpu,
+        "fakes_cpu": fakes,
         "handled": handled,
     }
 
 
 async def seed_reminders(schema: str, count: int) -> None:
-    from bot.reminders.repository import NewReminder, ReminderRepository
-    from bot.reminders.schema import REMINDER_MIGRATIONS
+    from bot.clock import SystemClock
+    from bot.reminders import ReminderService
+    from bot.reminders.repository import NewReminder
     from bot.storage import CORE_MIGRATIONS, UserRepository
 
     db = await open_postgres(schema)
     try:
         await db.migrate("core", CORE_MIGRATIONS)
-        await db.migrate("reminders", REMINDER_MIGRATIONS)
         now = datetime.now(UTC)
         users = UserRepository(db)
-        for user in range(50):
+        for user in range(CHATS):
             await users.upsert(
                 user_id=5000 + user, first_name=f"U{user}", username=None, language="en", now=now
             )
-        repo = ReminderRepository(db)
+        # Opened (its migrations run), never started: the replicas send.
+        repo = (await ReminderService.open(db, users, SystemClock(), default_timezone="UTC")).repo
 
         async def add(number: int) -> None:
-            chat = 5000 + number % 50
+            chat = 5000 + number % CHATS
             await repo.add(
                 NewReminder(
                     user_id=chat,
@@ -181,12 +189,13 @@ async def seed_reminders(schema: str, count: int) -> None:
 
 async def reminder_replica(schema: str, api_url: str, rate: float) -> None:
     """One replica's reminder scheduler on PostgreSQL, sending through PTB to ``api_url``."""
-    from telegram import Bot
+    from telegram.ext import ExtBot
 
     from bot.clock import SystemClock
     from bot.reminders import ReminderService, SchedulerOptions
     from bot.storage import UserRepository
     from bot.telegram.delivery import TelegramDelivery
+    from bot.telegram.ratelimit import ChatRateLimiter
     from bot.telegram.transport import telegram_requests
 
     db = await open_postgres(schema)
@@ -195,10 +204,17 @@ async def reminder_replica(schema: str, api_url: str, rate: float) -> None:
         UserRepository(db),
         SystemClock(),
         default_timezone="UTC",
-        scheduler_options=SchedulerOptions(max_per_second=rate, max_idle=0.5),
+        # As bot.app sets it: the scheduler's waves use 80% of the replica's budget.
+        scheduler_options=SchedulerOptions(max_per_second=rate * 0.8, max_idle=0.5),
     )
     calls, _ = telegram_requests()  # the bot's own transport (a pool, not PTB's one connection)
-    bot = Bot("123456789:REPLICA-token-abcdefghijklmnopqrstuvwxyz", base_url=api_url, request=calls)
+    bot: ExtBot[None] = ExtBot(
+        "123456789:REPLICA-token-abcdefghijklmnopqrstuvwxyz",
+        base_url=api_url,
+        request=calls,
+        # As bot.telegram.application builds it, with this replica's share of the budget.
+        rate_limiter=ChatRateLimiter(overall_per_second=rate),
+    )
     await bot.initialize()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -312,7 +328,8 @@ async def main() -> None:
                 f"  {count} replica(s): {result['per_second']:.1f} messages/s"
                 f" (x{result['per_second'] / base:.2f}), {result['seconds']:.1f} s;"
                 f" CPU {result['cpu_ms_per_message']:.1f} ms/message over all replicas;"
-                f" CPU s per replica [{cpu}]; handled {result['handled']}; {_load()}"
+                f" CPU s per replica [{cpu}]; handled {result['handled']};"
+                f" the fakes' process {result['fakes_cpu']:.1f} CPU s; {_load()}"
             )
     if not options.skip_reminders:
         print(f"reminders: {options.reminders} due at once, allowed {options.rate:g}/s overall")
