@@ -7,6 +7,10 @@ Per question, recall@k is the share of its evidence turns among the top k hits (
 evidence count 1); the figures are averaged overall and per category.
 
     python benchmarks/memory_recall.py [--data benchmarks/data/locomo_dev.json] [--embeddings]
+        [--database postgresql://postgres@127.0.0.1:5432/test]
+
+``--database`` runs the same store on PostgreSQL (in a schema of its own, dropped at the end)
+instead of a temporary SQLite file.
 
 ``--embeddings`` reaches an OpenAI-compatible server at EMBEDDING_BASE_URL with EMBEDDING_MODEL
 (and EMBEDDING_API_KEY, EMBEDDING_QUERY_PREFIX and EMBEDDING_DOCUMENT_PREFIX, if set). With the
@@ -33,8 +37,10 @@ import re
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +58,59 @@ from bot.memory import (
     StoreOptions,
 )
 from bot.memory.lexicon import STOP_WORDS
+
+#: Where a run's stores live: a SQLite file, or a PostgreSQL URL and a schema of the run's own.
+Target = Path | tuple[str, str]
+
+
+@asynccontextmanager
+async def store_target(database: str | None) -> AsyncIterator[Target]:
+    """A temporary SQLite file, or with ``database`` a fresh schema there (dropped after)."""
+    if database is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield Path(folder) / "memory.db"
+        return
+    import asyncpg
+
+    schema = f"dazi_bench_{uuid.uuid4().hex[:12]}"
+    try:
+        yield (database, schema)
+    finally:
+        connection = await asyncpg.connect(database)
+        try:
+            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await connection.close()
+
+
+async def open_store(target: Target, **options: Any) -> MemoryStore:
+    """The memory store at ``target`` (it owns its database)."""
+    if isinstance(target, Path):
+        return await MemoryStore.open(target, **options)
+    from bot.storage.postgres import PostgresDatabase
+
+    url, schema = target
+    db = await PostgresDatabase.open(url, schema=schema)
+    return await MemoryStore.open(db, close_database=True, **options)
+
+
+async def settle(target: Target) -> None:
+    """On PostgreSQL, refresh the planner's statistics after the bulk load, as autovacuum does
+    on a store in use (a table filled seconds ago has none: every search would scan it)."""
+    if isinstance(target, Path):
+        return
+    import asyncpg
+
+    url, schema = target
+    connection = await asyncpg.connect(url, server_settings={"search_path": schema})
+    try:
+        await connection.execute(
+            "ANALYZE messages, memory_fts, memory_facts, memory_fact_fts, memory_summaries,"
+            " memory_summary_fts"
+        )
+    finally:
+        await connection.close()
+
 
 CATEGORY_NAMES = {
     1: "multi-hop",
@@ -159,14 +218,14 @@ def session_summaries(sample: dict[str, Any]) -> list[tuple[int, str]]:
 
 async def ingest(
     samples: list[dict[str, Any]],
-    path: Path,
+    path: Target,
     embedder: Embedder | None,
     units: frozenset[str] = frozenset(),
 ) -> list[Conversation]:
     """Store every conversation (one user each) in the database at ``path``; with ``units``
     "facts", the conversation's observations too, as facts citing their turns, and with
     "summaries" its session summaries, each covering its session's turns."""
-    store = await MemoryStore.open(path, embedder=embedder)
+    store = await open_store(path, embedder=embedder)
     conversations = []
     try:
         for index, sample in enumerate(samples):
@@ -200,6 +259,7 @@ async def ingest(
             await store.flush_embeddings()
     finally:
         await store.close()
+    await settle(path)
     return conversations
 
 
@@ -270,7 +330,7 @@ async def scripted_search(
 
 
 async def evaluate(
-    path: Path,
+    path: Target,
     conversations: list[Conversation],
     embedder: Embedder | None,
     options: StoreOptions,
@@ -282,7 +342,7 @@ async def evaluate(
 ) -> list[Answered]:
     """Every question searched: by the contract (one search, k=50) or, with ``strategy``, by a
     scripted multi-step search through the same calls the tool makes."""
-    store = await MemoryStore.open(path, embedder=embedder, options=options)
+    store = await open_store(path, embedder=embedder, options=options)
     answered = []
     try:
         for conversation in conversations:
@@ -340,11 +400,11 @@ async def run(
     verbose: bool = False,
     options: StoreOptions | None = None,
     units: frozenset[str] = frozenset(),
+    database: str | None = None,
 ) -> dict[str, Any]:
     """The contract figures over the whole file (one search per question)."""
     samples = json.loads(data_path.read_text())
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "memory.db"
+    async with store_target(database) as path:
         conversations = await ingest(samples, path, embedder, units)
         answered = await evaluate(
             path, conversations, embedder, _bench_options(options), verbose=verbose
@@ -393,6 +453,7 @@ async def held_out(
     per_call: int = 6,
     units: frozenset[str] = frozenset(),
     strategies: list[str] | None = None,
+    database: str | None = None,
 ) -> dict[str, Any]:
     """Tune on two conversations, report on the third, for each conversation in turn.
 
@@ -404,8 +465,7 @@ async def held_out(
     """
     samples = json.loads(data_path.read_text())
     budget = RECALLED + calls * per_call
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "memory.db"
+    async with store_target(database) as path:
         conversations = await ingest(samples, path, embedder, units)
         everyone = {c.index for c in conversations}
         defaults = await evaluate(path, conversations, embedder, _bench_options(None))
@@ -625,6 +685,11 @@ def main() -> None:
     parser.add_argument("--per-call", type=int, default=6, help="lines each search returns")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="list questions missed at k=10")
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL URL: run the store there (a schema of its own) instead of SQLite",
+    )
     args = parser.parse_args()
     input_types = None
     if args.input_types:
@@ -649,6 +714,7 @@ def main() -> None:
     )
     label = "embedded default" if embedder is None else "with embeddings"
     label += "".join(f", with {name} as keys" for name in sorted(units))
+    label += ", on PostgreSQL" if args.database else ", on SQLite"
     try:
         if args.held_out:
             folds = asyncio.run(
@@ -659,6 +725,7 @@ def main() -> None:
                     per_call=args.per_call,
                     units=units,
                     strategies=args.strategies.split(",") if args.strategies else None,
+                    database=args.database,
                 )
             )
             if args.json:
@@ -666,7 +733,9 @@ def main() -> None:
             else:
                 print_held_out(folds, label)
             return
-        result = asyncio.run(run(args.data, embedder, args.verbose, options, units))
+        result = asyncio.run(
+            run(args.data, embedder, args.verbose, options, units, database=args.database)
+        )
     finally:
         if cache is not None:
             cache.save()
