@@ -4,6 +4,8 @@ the real PostgreSQL server, migrations are re-runnable and taken one replica at 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -97,6 +99,70 @@ async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
             )
             raise RuntimeError("half-way")
     assert await db.fetchone("SELECT id FROM users WHERE id = ?", (7,)) is None
+
+
+NOTES = [Migration(1, "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)")]
+
+
+async def test_synchronous_code_runs_on_both_engines(db: Database) -> None:
+    """Code written for sqlite3 in the database thread (the memory store) gets the same calls
+    on PostgreSQL: lastrowid, rowcount, fetchone/fetchall/iteration; a write that fails
+    leaves nothing."""
+    await db.migrate("notes", NOTES)
+
+    def write(conn: sqlite3.Connection) -> tuple[int, int]:
+        first = conn.execute("INSERT INTO notes (body) VALUES (?)", ("a",)).lastrowid
+        assert first is not None
+        conn.executemany("INSERT INTO notes (body) VALUES (?)", [("b",), ("c",)])
+        changed = conn.execute(
+            "UPDATE notes SET body = body || '!' WHERE id > ?", (first,)
+        ).rowcount
+        return first, changed
+
+    first, changed = await db.run_write(write)
+    assert changed == 2
+
+    def read(conn: sqlite3.Connection) -> tuple[list[tuple[int, str]], str, object]:
+        cursor = conn.execute("SELECT id, body FROM notes ORDER BY id")
+        head = cursor.fetchone()
+        rows = [(head[0], head[1]), *((row[0], row[1]) for row in cursor)]
+        one = conn.execute("SELECT body FROM notes WHERE id = ?", (first,)).fetchall()[0]["body"]
+        none = conn.execute("SELECT body FROM notes WHERE id = ?", (-1,)).fetchone()
+        return rows, one, none
+
+    rows, one, none = await db.run(read)
+    assert [body for _, body in rows] == ["a", "b!", "c!"] and rows[0][0] == first
+    assert (one, none) == ("a", None)
+
+    def fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO notes (body) VALUES ('lost')")
+        raise RuntimeError("the write fails half-way")
+
+    with pytest.raises(RuntimeError):
+        await db.run_write(fail)
+    assert (await db.fetchone("SELECT count(*) FROM notes"))[0] == 3
+
+
+async def test_a_cancelled_synchronous_write_is_all_or_nothing(db: Database) -> None:
+    await db.migrate("notes", NOTES)
+    started, go_on = threading.Event(), threading.Event()
+
+    def slow(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO notes (body) VALUES ('first')")
+        started.set()
+        go_on.wait(5)
+        conn.execute("INSERT INTO notes (body) VALUES ('second')")
+
+    task = asyncio.create_task(db.run_write(slow))
+    await asyncio.to_thread(started.wait, 5)
+    task.cancel()
+    go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    bodies = {row[0] for row in await db.fetchall("SELECT body FROM notes")}
+    assert bodies in (set(), {"first", "second"})  # never half of it
+    await db.run_write(lambda conn: conn.execute("INSERT INTO notes (body) VALUES ('after')"))
+    assert "after" in {row[0] for row in await db.fetchall("SELECT body FROM notes")}
 
 
 async def test_migrations_are_rerunnable(db: Database) -> None:
