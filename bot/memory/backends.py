@@ -129,20 +129,22 @@ class PostgresMemory:
     ) -> list[list[int]]:
         if not terms:
             return []
+        # One statement text whatever the number of words (an array parameter): prepared and
+        # planned once, where a UNION of one subquery per word cost more to plan than to run
+        # (about 115 ms against 31 ms per search on LoCoMo, load average 12). Each word's query
+        # is made once (materialised), not once per row tested, and reaches the GIN index.
         bound = "AND rowid < ?" if before_id is not None else ""
-        limits = [before_id, cap] if before_id is not None else [cap]
-        selects: list[str] = []
-        params: list[Any] = []
-        for position, term in enumerate(terms):
-            selects.append(
-                f"SELECT {position}, ARRAY(SELECT rowid FROM {table}"
-                f" WHERE tsv @@ memory_query(?) {bound} ORDER BY rowid DESC LIMIT ?)"
-            )
-            params.append(term)
-            params.extend(limits)
+        params: list[Any] = [before_id, cap] if before_id is not None else [cap]
+        rows = conn.execute(
+            "WITH word AS MATERIALIZED (SELECT position, memory_query(term) AS query"
+            " FROM unnest(?::text[]) WITH ORDINALITY AS probe(term, position))"
+            f" SELECT word.position, ARRAY(SELECT rowid FROM {table}"
+            f" WHERE tsv @@ word.query {bound} ORDER BY rowid DESC LIMIT ?) FROM word",
+            [list(terms), *params],
+        )
         found: list[list[int]] = [[] for _ in terms]
-        for position, ids in conn.execute(" UNION ALL ".join(selects), params):
-            found[position] = list(ids)
+        for position, ids in rows:
+            found[int(position) - 1] = list(ids)
         return found
 
     def count(self, conn: sqlite3.Connection, table: str, term: str) -> int:
