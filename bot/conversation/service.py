@@ -33,13 +33,15 @@ from bot.storage import (
     UserRepository,
 )
 
-__all__ = ["ConversationOptions", "ConversationService"]
+__all__ = ["DOCUMENT_BATCH", "ConversationOptions", "ConversationService"]
 
 logger = logging.getLogger(__name__)
 
 #: Rounds of tool calls in one answer: a few memory searches, each following the last, and an
 #: action (see bot.memory.tools.MAX_SEARCHES_PER_TURN).
 _MAX_TOOL_ROUNDS = 5
+#: Parts of a shared document stored per transaction.
+DOCUMENT_BATCH = 512
 
 #: Added to the last tool result of the last round that may run tools.
 _LAST_ROUND = (
@@ -186,7 +188,33 @@ class ConversationService:
 
     async def _store_document(self, incoming: Incoming, attachment: Attachment) -> None:
         """A shared document's parts, where search and recall find them but the conversation's
-        recent turns (and fact learning) do not: thread 0."""
+        recent turns (and fact learning) do not: thread 0.
+
+        Stored :data:`DOCUMENT_BATCH` parts per transaction: a 4,000-page book's 16,000 parts
+        would otherwise hold the event loop (their words) and then the database (their index)
+        for seconds while other chats wait. The next batch's words are found while the previous
+        one is written."""
+        chunks = attachment.chunks
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            for start in range(0, len(chunks), DOCUMENT_BATCH):
+                batch = chunks[start : start + DOCUMENT_BATCH]
+                tasks.append(
+                    asyncio.create_task(self._store_parts(incoming, attachment, batch, start))
+                )
+                if len(tasks) > 1:
+                    await tasks[-2]
+            if tasks:
+                await tasks[-1]
+        finally:  # a failed batch: the one in flight still finishes (or fails) on its own
+            await asyncio.gather(
+                *(task for task in tasks if not task.done()), return_exceptions=True
+            )
+
+    async def _store_parts(
+        self, incoming: Incoming, attachment: Attachment, chunks: Sequence[str], start: int
+    ) -> None:
+        """Parts ``start + 1 ...`` of a document, with their media records."""
         chunk_ids = await self._memory.add_messages(
             NewMessage(
                 user_id=incoming.user_id,
@@ -198,12 +226,12 @@ class ConversationService:
                 sender_id=incoming.user_id,
                 thread=0,
             )
-            for chunk in attachment.chunks
+            for chunk in chunks
         )
         await self._memory.attach_media(
             [
                 _media_record(attachment, message_id=chunk_id, part=number)
-                for number, chunk_id in enumerate(chunk_ids, start=1)
+                for number, chunk_id in enumerate(chunk_ids, start=start + 1)
             ]
         )
 

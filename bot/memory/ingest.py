@@ -302,7 +302,10 @@ def _context_words(
 def message_words(text: str, speaker: str | None = None) -> list[str]:
     """The distinct index words of a message or fact, with the single characters of its
     Chinese words (the speaker's name is searchable too)."""
-    words = distinct_terms(f"{speaker or ''} {text}")
+    full = f"{speaker or ''} {text}"
+    words = distinct_terms(full)
+    if full.isascii():
+        return words  # no Han characters, and every word is already one FTS token
     indexed = (index_word(word) for word in unique_terms([*words, *han_characters(words)]))
     return [word for word in indexed if word]
 

@@ -26,6 +26,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain
 from types import ModuleType
 
 from bot.memory.lexicon import IRREGULAR_FORMS, STOP_WORDS
@@ -37,6 +38,10 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_HAN}]+|[^\W_{_HAN}]+(?:['’][^\W_{_HAN}]+)*")
 # The same on ASCII text (once case-folded), which the regex engine scans several times faster.
 _ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+# Every ASCII byte but a letter or digit made a space (case-folded text has no capitals).
+_ASCII_SEPARATORS = bytes(
+    byte if chr(byte).isascii() and chr(byte).isalnum() else 0x20 for byte in range(256)
+)
 _POSSESSIVE_RE = re.compile(r"['’]s$")
 
 # One-character prefixes (adverbs, modals) and suffixes (aspect particles) that jieba often
@@ -82,17 +87,23 @@ def _han_words(run: str) -> Iterator[str]:
                 yield word[0]
 
 
-#: Distinct tokens whose words are cached (16k: about 5 MB; a book's frequent words fit).
-_TOKEN_CACHE = 1 << 14
+#: Distinct tokens whose words are cached (32k: about 10 MB at most; a book's vocabulary fits).
+_TOKEN_CACHE = 1 << 15
 #: Longer tokens (Han runs of a whole clause, mostly) are rarely repeated and would fill the
 #: cache with large entries: they are segmented each time.
 _CACHED_LENGTH = 24
 
 
-def _folded_tokens(text: str) -> list[str]:
-    """The tokens of the text (Han runs and words), Unicode-folded and case-folded, in order."""
+def _folded_tokens(text: str) -> tuple[list[str], bool]:
+    """The tokens of the text (Han runs and words), Unicode-folded and case-folded, in order,
+    and whether the folded text is ASCII (no Han run, no token longer than the text)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return (_ASCII_TOKEN_RE if folded.isascii() else _TOKEN_RE).findall(folded)
+    if folded.isascii():
+        if "'" in folded:
+            return _ASCII_TOKEN_RE.findall(folded), True
+        # No apostrophe: the words are the runs of letters and digits, split in C.
+        return folded.encode().translate(_ASCII_SEPARATORS).decode().split(), True
+    return _TOKEN_RE.findall(folded), False
 
 
 def _token_words(token: str) -> tuple[str, ...]:
@@ -125,8 +136,9 @@ def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
     cached, uncached = (
         (_cached_words, _token_words) if keep_stop_words else (_cached_terms, _token_terms)
     )
+    tokens, _ = _folded_tokens(text)
     words: list[str] = []
-    for token in _folded_tokens(text):
+    for token in tokens:
         words.extend(cached(token) if len(token) <= _CACHED_LENGTH else uncached(token))
     return words
 
@@ -134,8 +146,12 @@ def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
 def distinct_terms(text: str) -> list[str]:
     """``unique_terms(tokenize(text))``, faster: each distinct token is looked at once (a
     repeated token can only repeat words already taken)."""
+    tokens, ascii_only = _folded_tokens(text)
+    distinct = dict.fromkeys(tokens)
+    if ascii_only:  # English words: small entries, cached whatever their length
+        return list(dict.fromkeys(chain.from_iterable(map(_cached_terms, distinct))))
     words: list[str] = []
-    for token in dict.fromkeys(_folded_tokens(text)):
+    for token in distinct:
         words.extend(_cached_terms(token) if len(token) <= _CACHED_LENGTH else _token_terms(token))
     return list(dict.fromkeys(words))
 

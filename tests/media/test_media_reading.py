@@ -65,6 +65,10 @@ def test_text_files_in_several_encodings() -> None:
         assert read.text == text, encoding
     markdown = read_document(b"# Title\n\n\n\n\nBody", file_name=None, mime_type="text/markdown")
     assert markdown.text == "# Title\n\nBody"
+    blanks = read_document(
+        "a \t b\u00a0\u00a0c  d e\tf".encode(), file_name="b.txt", mime_type=None
+    )
+    assert blanks.text == "a b c d e f"
 
 
 def test_pdf_and_word_files_are_read_with_their_pages() -> None:

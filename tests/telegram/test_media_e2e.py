@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.conversation import service as conversation_service
 from bot.outbound import Action, Feature
 from bot.telegram.callbacks import decode
 from bot.telegram.handlers import media as media_handlers
@@ -395,6 +396,28 @@ async def test_a_pdf_is_summarised_and_its_content_found_by_search(bot: BotHarne
     await services(bot).account.forget_all(user_id=ANNA.id, chat_id=ANNA.id)
     assert not await services(bot).memory.search(user_id=ANNA.id, query="deposit Okafor")
     assert await _stored(bot, ANNA.id) == []
+
+
+async def test_a_long_document_is_stored_whole_in_batches(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored a few parts per transaction (a book's would hold the database for seconds):
+    every part lands, numbered in order, searchable from the first to the last."""
+    monkeypatch.setattr(conversation_service, "DOCUMENT_BATCH", 2)
+    topics = ["marmalade", "harbour", "lighthouse", "orchard", "glacier", "violin", "saffron"]
+    paragraphs = [
+        f"Chapter {n} is about the {topic}. " + "More words here. " * 55
+        for n, topic in enumerate(topics, 1)
+    ]
+    bot.llm.then(LLMReply("A book of seven chapters."))
+    send_document(bot, ANNA, "\n\n".join(paragraphs).encode(), "book.txt", "text/plain")
+    await _answers(bot, ANNA.id, 1)
+    parts = [m for m in await _stored(bot, ANNA.id) if m.get("part")]
+    assert [m["part"] for m in parts] == list(range(1, len(topics) + 1))
+    assert all(f"[book.txt, part {m['part']}] Chapter {m['part']}" in m["content"] for m in parts)
+    for topic in (topics[0], topics[-1]):
+        [best, *_] = await services(bot).memory.search(user_id=ANNA.id, query=topic)
+        assert topic in best.text
 
 
 async def test_a_word_file_with_a_question_and_unsupported_files(bot: BotHarness) -> None:
