@@ -28,10 +28,11 @@ class PeopleOwner:
     people: dict[int, list[str]] = field(default_factory=dict)
 
     async def export(self, *, user_id: int, chat_id: int) -> list[Any]:
-        return list(self.people.get(chat_id if chat_id < 0 else user_id, []))
+        # A scope's key: a group's id, or the user's own chat (whose id is the user's).
+        return list(self.people.get(chat_id, []))
 
     async def forget_all(self, *, user_id: int, chat_id: int) -> int:
-        return len(self.people.pop(chat_id if chat_id < 0 else user_id, []))
+        return len(self.people.pop(chat_id, []))
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         moved = self.people.pop(old_chat_id, [])

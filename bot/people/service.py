@@ -275,20 +275,33 @@ class PeopleService:
         one_line = bool(op.get("one_line"))
         return await self._confirm(actor, change, lang, one_line=one_line), change
 
+    async def _keep_options(
+        self,
+        actor: Actor,
+        kind: str,
+        op: dict[str, Any],
+        found: list[Person],
+        now: datetime,
+        lifetime: timedelta,
+    ) -> int:
+        """Keep an operation and the people it may apply to until a button picks one; the
+        draft's id (for the buttons)."""
+        payload = {"op": op, "options": [person.id for person in found]}
+        draft = await self.repo.drafts.add(
+            user_id=actor.user_id,
+            chat_id=actor.chat_id,
+            kind=kind,
+            payload=payload,
+            now=now,
+            lifetime=lifetime,
+        )
+        return draft.id
+
     async def _ask_which(self, actor: Actor, found: list[Person], op: dict[str, Any]) -> Notice:
         lang = op["lang"]
         now = self._clock.now()
         creating = op["kind"] == "remember"
-        pending_id = (
-            await self.repo.drafts.add(
-                user_id=actor.user_id,
-                chat_id=actor.chat_id,
-                kind="choose",
-                payload={"op": op, "options": [person.id for person in found]},
-                now=now,
-                lifetime=CHOICE_LIFETIME,
-            )
-        ).id
+        pending_id = await self._keep_options(actor, "choose", op, found, now, CHOICE_LIFETIME)
         alone = len(found) == 1
         rows: list[tuple[Button, ...]] = [
             (
@@ -555,16 +568,7 @@ class PeopleService:
             "met": {"at": at.isoformat(), "note": what or None, "source": "chat"},
         }
         now = self._clock.now()
-        pending_id = (
-            await self.repo.drafts.add(
-                user_id=actor.user_id,
-                chat_id=actor.chat_id,
-                kind="offer",
-                payload={"op": op, "options": [person.id for person in found]},
-                now=now,
-                lifetime=UNDO_LIFETIME,
-            )
-        ).id
+        pending_id = await self._keep_options(actor, "offer", op, found, now, UNDO_LIFETIME)
         today = now.astimezone(ZoneInfo(zone)).date()
         when_words = contact_day(at.astimezone(ZoneInfo(zone)).date(), today, lang)
         who = person_label(found[0]) if len(found) == 1 else f"**{md(name)}**"

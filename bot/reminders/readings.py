@@ -37,7 +37,7 @@ def lang_of(user: UserRecord | None) -> str:
 
 
 def page_number(value: object) -> int:
-    """A list page from callback data; 0 when it is not a number."""
+    """A list page from a button's argument; 0 when it is not a number."""
     try:
         return max(0, int(str(value)))
     except ValueError:

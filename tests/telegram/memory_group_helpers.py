@@ -17,6 +17,7 @@ __all__ = [
     "say",
     "say_silently",
     "services",
+    "shown_text",
     "tap",
 ]
 
@@ -33,6 +34,18 @@ def results(harness: BotHarness, chat_id: int) -> list[dict[str, Any]]:
         for call in harness.api.calls_of("sendMessage")
         if call.params.get("chat_id") == chat_id and call.result
     ]
+
+
+def shown_text(harness: BotHarness, message: dict[str, Any]) -> str:
+    """A message's text as the chat shows it now: its last edit, or as it was sent (a streamed
+    answer may go out with its first words and be edited to the whole)."""
+    edits = [
+        call.params["text"]
+        for call in harness.api.calls_of("editMessageText")
+        if call.params.get("chat_id") == message["chat"]["id"]
+        and call.params.get("message_id") == message["message_id"]
+    ]
+    return edits[-1] if edits else str(message["text"])
 
 
 async def say(

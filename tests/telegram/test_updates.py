@@ -18,16 +18,15 @@ async def test_a_thousand_queued_in_one_chat_do_not_delay_another(harness: BotHa
     for number in range(1000):
         harness.api.push_text(ANNA, f"forwarded message {number}")
     await harness.api.wait_for_messages(1, ANNA.id)
-    loop = asyncio.get_running_loop()
-    asked = loop.time()
     harness.api.push_text(BORIS, "Are you there?")
-    [answer] = await harness.api.wait_for_messages(1, BORIS.id, timeout=2.0)
+    # Boris is answered while Anna's backlog is still being worked through: not after it.
+    # (Counted in Anna's answers, not in seconds, which a loaded machine stretches.)
+    [answer] = await harness.api.wait_for_messages(1, BORIS.id, timeout=30.0)
     assert answer["text"] == "You said: Are you there?"
-    assert loop.time() - asked < 2.0
-    # Anna's answers keep their order, one at a time.
     texts = harness.api.texts(ANNA.id)
-    assert texts == [f"You said: forwarded message {n}" for n in range(len(texts))]
     assert len(texts) < 100
+    # Anna's answers keep their order, one at a time.
+    assert texts == [f"You said: forwarded message {n}" for n in range(len(texts))]
 
 
 async def test_shutdown_with_a_backlog_is_bounded(harness: BotHarness) -> None:
