@@ -1,10 +1,11 @@
 """Evidence recall of the memory search on LoCoMo conversations.
 
 Each conversation is stored as one user's history through the public MemoryStore contract (one
-message per turn, ``"<speaker>: <text>"`` plus the photo caption, at the session's date with
-turns a minute apart), then every question is searched (``now`` = just after the last session).
-Per question, recall@k is the share of its evidence turns among the top k hits (questions without
-evidence count 1); the figures are averaged overall and per category.
+message per turn: its speaker, and its text plus the photo caption, at the session's date with
+turns a minute apart, as a group chat's messages are stored), then every question is searched
+(``now`` = just after the last session). Per question, recall@k is the share of its evidence
+turns among the top k hits (questions without evidence count 1); the figures are averaged
+overall and per category.
 
     python benchmarks/memory_recall.py [--data benchmarks/data/locomo_dev.json] [--embeddings]
         [--database postgresql://postgres@127.0.0.1:5432/test]
@@ -127,8 +128,8 @@ def parse_session_time(text: str) -> datetime:
     return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC)
 
 
-def conversation_turns(conversation: dict[str, Any]) -> list[tuple[str, str, datetime]]:
-    """(dia_id, text, at) for every turn, in session order."""
+def conversation_turns(conversation: dict[str, Any]) -> list[tuple[str, str, str, datetime]]:
+    """(dia_id, speaker, text, at) for every turn, in session order."""
     sessions = sorted(
         (int(key.split("_")[1]), key)
         for key, value in conversation.items()
@@ -138,10 +139,11 @@ def conversation_turns(conversation: dict[str, Any]) -> list[tuple[str, str, dat
     for number, key in sessions:
         start = parse_session_time(conversation[f"session_{number}_date_time"])
         for position, turn in enumerate(conversation[key]):
-            text = f"{turn['speaker']}: {turn['text']}"
+            text = turn["text"]
             if turn.get("blip_caption"):
                 text += f" [photo: {turn['blip_caption']}]"
-            turns.append((turn["dia_id"], text, start + timedelta(minutes=position)))
+            at = start + timedelta(minutes=position)
+            turns.append((turn["dia_id"], turn["speaker"], text, at))
     return turns
 
 
@@ -232,11 +234,13 @@ async def ingest(
             user_id = 1000 + index
             turns = conversation_turns(sample["conversation"])
             ids = await store.add_messages(
-                NewMessage(user_id=user_id, chat_id=user_id, role="user", text=text, at=at)
-                for _, text, at in turns
+                NewMessage(
+                    user_id=user_id, chat_id=user_id, role="user", text=text, at=at, speaker=speaker
+                )
+                for _, speaker, text, at in turns
             )
-            by_dia = {dia: message_id for (dia, _, _), message_id in zip(turns, ids, strict=True)}
-            now = turns[-1][2] + timedelta(hours=1)
+            by_dia = {turn[0]: message_id for turn, message_id in zip(turns, ids, strict=True)}
+            now = turns[-1][3] + timedelta(hours=1)
             conversations.append(Conversation(index, user_id, by_dia, now, sample["qa"]))
             if "summaries" in units:
                 for number, text in session_summaries(sample):
@@ -324,7 +328,9 @@ async def scripted_search(
                 continue
             hits = await search(query=question, k=per_call, person=person)
         else:  # feedback: the question with the best line recalled
-            hits = await search(query=f"{question} {recalled[0].text}", k=per_call)
+            best = recalled[0]  # as the model sees a line: "speaker: text"
+            line = f"{best.speaker}: {best.text}" if best.speaker else best.text
+            hits = await search(query=f"{question} {line}", k=per_call)
         add(hits)
     return seen
 
@@ -433,6 +439,7 @@ def knob_grid(with_embeddings: bool, units: frozenset[str] = frozenset()) -> lis
             for d in (0.4, 0.5, 0.6)
             for q in (0.3, 0.5, 0.8)
         ]
+    grid += [{"speaker_boost": w} for w in (0.0, 0.1, 0.4)]  # at the other knobs' defaults
     if "facts" in units:  # the facts' share, at the other knobs' defaults
         grid += [{"fact_key_weight": w} for w in (0.0, 0.3, 0.9)]
     if "summaries" in units:  # the summaries' lift, likewise

@@ -46,6 +46,7 @@ from bot.memory.ranking import (
     question_factor,
     raw_scores,
     recency_factor,
+    speaker_factor,
     term_weights,
     top_candidates,
 )
@@ -199,8 +200,11 @@ class Searcher:
         if where is not None:
             ranked = [candidate for candidate in ranked if where.keeps(candidate)]
         # After fusion and the neighbour shares: a question still lends its words to its answer.
+        asked, speakers = plan.own_words, dict[str, bool]()
         for candidate in ranked:
-            candidate.score *= question_factor(candidate.text, self._config)
+            candidate.score *= question_factor(candidate.text, self._config) * speaker_factor(
+                candidate.speaker, asked, self._config, cache=speakers
+            )
         ranked.sort(key=lambda c: (c.score, c.id), reverse=True)
         return ranked[:k]
 

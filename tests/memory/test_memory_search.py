@@ -212,3 +212,40 @@ def test_asking_share_counts_the_asking_sentences() -> None:
     assert asking_share("我去过日本。你呢？") == pytest.approx(1 / 3)
     assert asking_share("你去过日本吗") == 1.0
     assert asking_share("") == 0.0
+
+
+async def test_a_question_naming_someone_prefers_what_they_said(tmp_path: Path) -> None:
+    group = -100
+    boosted = await MemoryStore.open(tmp_path / "memory.db")
+    for i, name in enumerate(("Anna", "Ben", "小红", "小明") * 3):  # names said often
+        await add(
+            boosted, 1, [f"small talk {i}"], NOW - timedelta(days=30), chat_id=group, speaker=name
+        )
+    texts = [  # the other speaker's line holds one more of the question's words
+        ("Anna", "the Lisbon trip was wonderful"),
+        ("Ben", "the Lisbon trip with the kids was wonderful"),
+        ("小红", "成都旅行真开心"),
+        ("小明", "和孩子的成都旅行真开心"),
+    ]
+    ids = []
+    for i, (speaker, text) in enumerate(texts):
+        ids += await add(
+            boosted, 1, [text], NOW - timedelta(days=9 - i), chat_id=group, speaker=speaker
+        )
+    plain = await MemoryStore.open(
+        boosted.database, options=StoreOptions(ranking=RankingConfig(speaker_boost=0.0))
+    )
+
+    async def first(store: MemoryStore, query: str) -> int:
+        hits = await store.search(user_id=1, chat_id=group, query=query, now=NOW, k=2)
+        return hits[0].message_id
+
+    english = "What did Anna say about the Lisbon trip with the kids?"
+    chinese = "小红觉得和孩子的成都旅行怎么样？"
+    assert await first(boosted, english) == ids[0]
+    assert await first(plain, english) == ids[1]  # without the speaker's lift
+    assert await first(boosted, "What did Ben say about the Lisbon trip with the kids?") == ids[1]
+    assert await first(boosted, chinese) == ids[2]
+    assert await first(plain, chinese) == ids[3]
+    await plain.close()
+    await boosted.close()
