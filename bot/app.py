@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import gc
@@ -11,8 +12,9 @@ import re
 import signal
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -46,6 +48,7 @@ __all__ = [
     "build_services",
     "close_services",
     "main",
+    "migrate_from_sqlite",
     "open_database",
     "outbound_delivery",
     "run",
@@ -360,8 +363,82 @@ def _unusable_database(settings: Settings, error: BaseException) -> str:
     )
 
 
-def main() -> None:
-    """Entry point of ``python -m bot``: exit code 2 with one clear line on a bad setting."""
+async def migrate_from_sqlite(settings: Settings, path: Path) -> bool:
+    """Copy the SQLite database at ``path`` into the PostgreSQL at DATABASE_URL; print each
+    table's row count on both sides; True when every count matches. Safe to run again.
+
+    Both are first brought to the current schema of every component (as a start of the bot
+    would), so that the tables match; then :mod:`bot.storage.sqlite_to_postgres` copies.
+    """
+    from bot.storage.postgres import PostgresDatabase
+    from bot.storage.sqlite_to_postgres import CopyError, copy_sqlite_to_postgres, count_rows
+
+    if settings.database_url is None:
+        raise ConfigError("DATABASE_URL is not set: set it to the PostgreSQL database to copy into")
+    if not path.is_file():
+        raise ConfigError(f"--from-sqlite {path}: there is no such file")
+    on_sqlite = settings.model_copy(update={"database_url": None, "database_path": path})
+    for each in (on_sqlite, settings):
+        try:
+            await close_services(await build_services(each))
+        except _database_errors() as error:
+            raise ConfigError(_unusable_database(each, error)) from None
+    source = await Database.open(path)
+    target = await open_database(settings)
+    assert isinstance(target, PostgresDatabase)  # DATABASE_URL is set
+    try:
+        print(f"Copying {path} into {settings.database_label}...", flush=True)
+        try:
+            tables = await copy_sqlite_to_postgres(source, target)
+        except CopyError as error:
+            print(f"Nothing was copied: {error}", file=sys.stderr)
+            return False
+        counts = await count_rows(source, target, tables)
+    finally:
+        await source.close()
+        await target.close()
+    width = max((len(count.table) for count in counts), default=0)
+    for count in counts:
+        verdict = "ok" if count.matches else "MISMATCH"
+        print(
+            f"  {count.table:<{width}}  {count.sqlite:>9} in SQLite  {count.postgres:>9} in "
+            f"PostgreSQL  {verdict}"
+        )
+    wrong = [count.table for count in counts if not count.matches]
+    if wrong:
+        print(
+            "Row counts differ for " + ", ".join(wrong) + ": PostgreSQL already held other rows "
+            "there (a bot ran on it?) or rows were refused; nothing else was changed.",
+            file=sys.stderr,
+        )
+        return False
+    print(f"Done: {len(counts)} tables, {sum(c.sqlite for c in counts)} rows, every count matches.")
+    return True
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Run Dazi (long polling, or a webhook server when WEBHOOK_URL is set).",
+    )
+    commands = parser.add_subparsers(dest="command")
+    migrate = commands.add_parser(
+        "migrate", help="copy an existing SQLite database into the PostgreSQL at DATABASE_URL"
+    )
+    migrate.add_argument(
+        "--from-sqlite",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the SQLite database file to copy (stop the bot that uses it first)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``python -m bot`` (and ``python -m bot migrate --from-sqlite PATH``):
+    exit code 2 with one clear line on a bad setting."""
+    arguments = _arguments(argv)
     # Opt in to PTB's coming durations-as-timedelta (our code reads both) instead of a warning.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     try:
@@ -383,6 +460,10 @@ def main() -> None:
         ],
     )
     try:
+        if arguments.command == "migrate":
+            if not asyncio.run(migrate_from_sqlite(settings, arguments.from_sqlite)):
+                raise SystemExit(1)
+            return
         asyncio.run(run(settings))
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)

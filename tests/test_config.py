@@ -206,3 +206,30 @@ def test_an_unusable_database_url_is_one_clear_line_without_the_password(
     assert last.startswith("Configuration error: DATABASE_URL postgresql://postgres@127.0.0.1:")
     assert reason in last.lower() and "PostgreSQL server runs" in last
     assert "hunter2" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("database_url", "message"),
+    [
+        (None, "DATABASE_URL is not set"),
+        ("postgresql://postgres@127.0.0.1:5432/test", "there is no such file"),
+    ],
+)
+def test_migrate_without_a_target_or_a_source_is_one_clear_line(
+    tmp_path: Path, database_url: str | None, message: str
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "OPENAI_API_KEY": "sk-x"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate", "--from-sqlite", "missing.sqlite3"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "missing.sqlite3").exists()  # nothing created by mistake
