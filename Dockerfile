@@ -1,4 +1,4 @@
-# Dazi: a slim image that runs the bot with long polling.
+# Dazi: a slim image that runs the bot (long polling, or webhooks; SQLite, or PostgreSQL).
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ".[postgres]" \
     && useradd --create-home --uid 10001 dazi \
     && mkdir -p /data && chown dazi:dazi /data
 

@@ -22,6 +22,7 @@ from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.updates import park_updates
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import FakeLLM
+from tests.fakes.postgres import POSTGRES_URL, on_postgres, schema_for
 from tests.fakes.telegram import FakeBotAPI
 
 __all__ = ["TEST_API_KEY", "TEST_TOKEN", "BotHarness"]
@@ -61,6 +62,10 @@ class BotHarness:
             "rate_group_per_minute": 100_000,
             "rate_overall_per_second": 1000,
         }
+        if on_postgres():
+            # The same bot on the real PostgreSQL server: a schema standing for the database
+            # file, so that a restart finds the same data.
+            defaults["database_url"] = f"{POSTGRES_URL}?search_path={schema_for(self.database)}"
         self.settings = load_settings(_env_file=None, **{**defaults, **self.overrides})
         self.services = await build_services(self.settings, clock=self.clock)
         limiter = ChatRateLimiter(
