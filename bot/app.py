@@ -107,17 +107,6 @@ def _without_search_path(url: str) -> tuple[str, str | None]:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
-async def _memory(db: Database, embedder: OpenAIEmbedder | None) -> MemoryStore:
-    """The memory store on the app's database."""
-    if db.dialect != "sqlite":
-        # Its FTS5 search and vectors have no PostgreSQL implementation yet.
-        raise ConfigError(
-            "DATABASE_URL is set, but memory does not run on PostgreSQL yet in this version; "
-            "unset DATABASE_URL to run on SQLite at DATABASE_PATH"
-        )
-    return await MemoryStore.open(db, embedder=embedder)
-
-
 async def _shared_learning(db: Database) -> SharedLearning | None:
     """On PostgreSQL (replicas), what is due for fact learning is kept in the database and
     claimed once across replicas; on SQLite, one process keeps it in memory."""
@@ -143,7 +132,8 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
     embedder = _embedder(settings)
     if embedder is not None:
         closers.append(embedder.close)
-    memory = await _memory(db, embedder)
+    # On SQLite or PostgreSQL alike: the store picks its search backend by the database.
+    memory = await MemoryStore.open(db, embedder=embedder)
     users, chats, messages = UserRepository(db), ChatRepository(db), MessageRepository(db)
     groups = await GroupService.open(db, chats, clock)
     shared_learning = await _shared_learning(db)

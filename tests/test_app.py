@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from bot.app import build_services, close_services, open_database
 from bot.config import ConfigError, load_settings
+from bot.storage.inbox import PostgresInbox
 from bot.storage.postgres import PostgresDatabase
 from tests.fakes.postgres import POSTGRES_URL, fresh_schema
 
@@ -56,13 +57,26 @@ async def test_database_url_opens_postgresql_in_the_schema_it_names(tmp_path: Pa
         )
 
 
-async def test_memory_not_on_postgresql_yet_is_a_clear_error(tmp_path: Path) -> None:
+async def test_every_service_runs_on_postgresql_with_database_url(tmp_path: Path) -> None:
     async with fresh_schema() as schema:
         settings = load_settings(
             _env_file=None,
             telegram_bot_token=TOKEN,
             openai_api_key="sk-test",
+            database_path=tmp_path / "unused.sqlite3",
             database_url=f"{POSTGRES_URL}?search_path={schema}",
         )
-        with pytest.raises(ConfigError, match="memory does not run on PostgreSQL"):
-            await build_services(settings)
+        services = await build_services(settings)
+        try:
+            assert services.db.dialect == "postgresql"
+            assert isinstance(services.inbox, PostgresInbox)
+            versions = await services.db.fetchall(
+                "SELECT component FROM schema_versions ORDER BY component"
+            )
+            components = {row[0] for row in versions}
+            assert {"core", "memory", "groups", "media", "inbox", "reminders", "people"} <= (
+                components
+            )
+        finally:
+            await close_services(services)
+    assert not (tmp_path / "unused.sqlite3").exists()

@@ -3,8 +3,9 @@
 Both databases must already carry the same schema (the composition root migrates each
 component on both first, see :func:`bot.app.migrate_from_sqlite`). Rows are streamed from SQLite
 in batches, staged with PostgreSQL's COPY into a temporary table and inserted
-``ON CONFLICT DO NOTHING``, all in one transaction: a failure leaves PostgreSQL as it was, and a
-second run adds only what is missing (so it can be re-run safely). Identity sequences are
+``ON CONFLICT DO NOTHING`` (a table without a key: the rows not there yet, ``EXCEPT ALL``), all
+in one transaction: a failure leaves PostgreSQL as it was, and a second run adds only what is
+missing (so it can be re-run safely). Identity sequences are
 moved past the copied ids. A column that refers to its own table (a reminder's parent, a fact's
 successor) is filled in a second pass, so the order of the rows never breaks its foreign key.
 
@@ -59,7 +60,7 @@ class _Plan:
     columns: tuple[str, ...]
     kinds: tuple[str, ...]  # PostgreSQL data types, for the value conversions
     self_references: tuple[str, ...]
-    key: tuple[str, ...]
+    key: tuple[str, ...]  # the primary key; empty for a table without one
     identity: str | None
 
 
@@ -102,16 +103,15 @@ async def _plans(source: Database, target: PostgresDatabase) -> list[_Plan]:
         if lacking:
             raise CopyError(f"PostgreSQL's {table} has no column " + ", ".join(lacking))
         key = await _primary_key(target, table)
-        if not key:
-            raise CopyError(f"{table} has no primary key on PostgreSQL: a re-run would double it")
+        selfish = [column for ref, column in references.get(table, ()) if ref == table]
+        if selfish and not key:
+            raise CopyError(f"{table} refers to itself but has no primary key on PostgreSQL")
         plans.append(
             _Plan(
                 table=table,
                 columns=tuple(columns),
                 kinds=tuple(kinds[column][0] for column in columns),
-                self_references=tuple(
-                    column for ref_table, column in references.get(table, ()) if ref_table == table
-                ),
+                self_references=tuple(selfish),
                 key=key,
                 identity=next((c for c in columns if kinds[c][1]), None),
             )
@@ -224,10 +224,19 @@ async def _copy_table(source: Database, conn: Any, plan: _Plan) -> None:
         "NULL" if column in plan.self_references else quoted[index]
         for index, column in enumerate(plan.columns)
     ]
-    await conn.execute(
-        f'INSERT INTO "{plan.table}" ({", ".join(quoted)})'
-        f' SELECT {", ".join(values)} FROM "{stage}" ON CONFLICT DO NOTHING'
-    )
+    columns = ", ".join(quoted)
+    if plan.key:
+        await conn.execute(
+            f'INSERT INTO "{plan.table}" ({columns})'
+            f' SELECT {", ".join(values)} FROM "{stage}" ON CONFLICT DO NOTHING'
+        )
+    else:
+        # No key to recognise a row by (memory_media): add the rows not there yet, whole rows
+        # compared, duplicates counted (EXCEPT ALL), so that a re-run adds nothing.
+        await conn.execute(
+            f'INSERT INTO "{plan.table}" ({columns}) SELECT {columns} FROM "{stage}"'
+            f' EXCEPT ALL SELECT {columns} FROM "{plan.table}"'
+        )
     match = " AND ".join(f't."{column}" = s."{column}"' for column in plan.key)
     for column in plan.self_references:
         await conn.execute(

@@ -18,6 +18,7 @@ from bot.media.usage import MEDIA_MIGRATIONS
 from bot.people import PEOPLE_MIGRATIONS
 from bot.reminders import REMINDER_MIGRATIONS
 from bot.storage import CORE_MIGRATIONS, Database, Migration
+from bot.storage.drafts import DRAFT_MIGRATIONS
 from bot.storage.inbox import INBOX_MIGRATIONS
 from bot.storage.postgres import PostgresDatabase
 from bot.storage.sqlite_to_postgres import CopyError, copy_sqlite_to_postgres, count_rows
@@ -37,6 +38,8 @@ ORDER_MIGRATIONS = [
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             parent INTEGER NOT NULL REFERENCES z_parent (id) ON DELETE CASCADE
         );
+        -- No key at all (as memory_media): rows are told apart by their values.
+        CREATE TABLE y_tags (parent INTEGER NOT NULL REFERENCES z_parent (id), tag TEXT);
         """,
     )
 ]
@@ -46,6 +49,7 @@ COMPONENTS = {
     "groups": GROUP_MIGRATIONS,
     "media": MEDIA_MIGRATIONS,
     "inbox": INBOX_MIGRATIONS,
+    "drafts": DRAFT_MIGRATIONS,  # before the features whose old draft tables it replaced
     "reminders": REMINDER_MIGRATIONS,
     "people": PEOPLE_MIGRATIONS,
     "order": ORDER_MIGRATIONS,
@@ -131,6 +135,9 @@ async def fill(db: Database) -> None:
         ),
         ("INSERT INTO z_parent (id, name) VALUES (?, ?)", (1, "parent")),
         ("INSERT INTO a_child (id, parent) VALUES (?, ?)", (1, 1)),
+        ("INSERT INTO y_tags (parent, tag) VALUES (?, ?)", (1, "twice")),
+        ("INSERT INTO y_tags (parent, tag) VALUES (?, ?)", (1, "twice")),
+        ("INSERT INTO y_tags (parent, tag) VALUES (?, ?)", (1, None)),
     ]
     for sql, params in rows:
         await db.execute(sql, params)
@@ -167,6 +174,7 @@ async def test_every_row_arrives_and_a_rerun_adds_only_what_is_missing(pair: Pai
     assert all(count.matches for count in counts), counts
     by_table = {count.table: count.sqlite for count in counts}
     assert by_table["messages"] == 2 and by_table["reminders"] == 2 and by_table["inbox"] == 1
+    assert by_table["y_tags"] == 3
     for table in tables:
         if table != "notes_fts":  # a column more there: its tsvector
             assert await contents(pair.postgres, table) == await contents(pair.sqlite, table)
@@ -177,8 +185,10 @@ async def test_every_row_arrives_and_a_rerun_adds_only_what_is_missing(pair: Pai
         " VALUES (101, 101, 101, 'user', 'one more', ?)",
         (T,),
     )
+    await pair.sqlite.execute("INSERT INTO y_tags (parent, tag) VALUES (1, 'twice')")
     await copy_sqlite_to_postgres(pair.sqlite, pair.postgres)
     assert all(count.matches for count in await count_rows(pair.sqlite, pair.postgres, tables))
+    assert await contents(pair.postgres, "y_tags") == await contents(pair.sqlite, "y_tags")
     assert await contents(pair.postgres, "messages") == await contents(pair.sqlite, "messages")
 
     # New rows on PostgreSQL get ids after the copied ones.
