@@ -96,6 +96,17 @@ def test_each_replica_reads_a_valid_configuration_for_the_compose_database(
         assert f"127.0.0.1:{settings.webhook_port}/healthz" in health
 
 
+def test_replicas_have_their_own_names_and_share_telegrams_rate_limit(
+    compose: dict[str, Any],
+) -> None:
+    replicas = {name: replica_settings(service) for name, service in bots(compose).items()}
+    assert {name: settings.replica_id for name, settings in replicas.items()} == {
+        name: name for name in replicas
+    }
+    # Telegram allows a bot about 30 messages/s in all, whichever replica sends them.
+    assert sum(settings.rate_overall_per_second for settings in replicas.values()) <= 30
+
+
 def test_the_proxy_sends_the_webhook_path_to_every_replica(compose: dict[str, Any]) -> None:
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
     mounted = compose["services"]["caddy"]["volumes"]
