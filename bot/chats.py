@@ -3,7 +3,7 @@
 A neutral module (it imports no feature). The transport decides a chat's kind from what it
 knows about the chat (``bot.telegram.chats.chat_kind``) and hands it over with each actor and
 message; the domain asks ``kind.is_group`` (defined here, once) and never looks at the sign of
-an id (tests/test_chat_kind.py keeps it so).
+an id (tests/test_chats.py keeps it so).
 
 Data that belongs to someone (memory, reminders, exports, forgetting) is named by a *scope*:
 ``user_id`` and ``chat_id``, where a user's own scope is their private chat, whose id is the
