@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from openai import AsyncOpenAI
-
 from bot.account import AccountService, MemoryData, ReminderData
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
@@ -27,7 +25,8 @@ from bot.conversation import ConversationOptions, ConversationService
 from bot.conversation.delivery import RememberedDelivery
 from bot.conversation.learning import SharedLearning
 from bot.groups import ActiveChatDelivery, GroupService
-from bot.llm.client import OpenAIChat, http_transport
+from bot.llm.client import OpenAIChat
+from bot.llm.sdk import sdk_client
 from bot.llm.types import LLM
 from bot.logs import setup_logging
 from bot.media import MediaLimits, MediaService, MediaUsage, Speaker, Transcriber
@@ -284,12 +283,11 @@ def _embedder(settings: Settings) -> OpenAIEmbedder | None:
     """Dense vectors are optional: only when EMBEDDING_MODEL is set."""
     if not settings.embedding_model:
         return None
-    client = AsyncOpenAI(
-        api_key=settings.embedding_key or "not-needed",
+    client = sdk_client(
+        api_key=settings.embedding_key,
         base_url=settings.embedding_url,
         timeout=settings.llm_timeout_seconds,
-        max_retries=settings.llm_max_retries,
-        http_client=http_transport(),
+        retries=settings.llm_max_retries,
     )
     return OpenAIEmbedder(
         client,

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import logging
 
-import openai
-from openai import AsyncOpenAI
-
-from bot.llm.client import http_transport
+from bot.llm.sdk import sdk_client
 
 __all__ = ["MediaEndpointError", "Speaker", "Transcriber"]
 
@@ -27,16 +24,6 @@ SPEECH_MAX_CHARS = 4000
 
 class MediaEndpointError(Exception):
     """The endpoint could not do it (down, refused, unreadable answer); says nothing secret."""
-
-
-def _client(*, api_key: str, base_url: str | None, timeout: float, retries: int) -> AsyncOpenAI:
-    return AsyncOpenAI(
-        api_key=api_key or "not-needed",
-        base_url=base_url,
-        timeout=timeout,
-        max_retries=retries,
-        http_client=http_transport(),
-    )
 
 
 def _describe(error: Exception) -> str:
@@ -57,10 +44,14 @@ class Transcriber:
         retries: int = 2,
     ) -> None:
         self.model = model
-        self._client = _client(api_key=api_key, base_url=base_url, timeout=timeout, retries=retries)
+        self._client = sdk_client(
+            api_key=api_key, base_url=base_url, timeout=timeout, retries=retries
+        )
 
     async def transcribe(self, data: bytes, *, file_name: str, mime_type: str | None) -> str:
         """The words spoken in the file ('' for silence)."""
+        import openai  # loaded with the client: only when transcription is configured
+
         try:
             result = await self._client.audio.transcriptions.create(
                 model=self.model,
@@ -92,10 +83,14 @@ class Speaker:
     ) -> None:
         self.model = model
         self.voice = voice
-        self._client = _client(api_key=api_key, base_url=base_url, timeout=timeout, retries=retries)
+        self._client = sdk_client(
+            api_key=api_key, base_url=base_url, timeout=timeout, retries=retries
+        )
 
     async def speak(self, text: str) -> bytes:
         """An OGG/Opus recording of ``text`` (cut to what the endpoint takes)."""
+        import openai  # loaded with the client: only when speech is configured
+
         try:
             response = await self._client.audio.speech.create(
                 model=self.model,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -197,3 +198,113 @@ async def test_a_tool_round_never_ends_the_answer(sse_server) -> None:
     assert await _events(OpenAIChat(api_key="", base_url=url, model="m")) == [
         ("Let me look.", False)
     ]
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@pytest.fixture
+async def status_server() -> AsyncIterator[tuple[list[Handler], list[dict], str]]:
+    """A server that answers chat requests with the handlers the test queues, in order, and
+    records each request's headers; past the queue it streams 'ok.'."""
+    answers: list[Handler] = []
+    seen: list[dict] = []
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        seen.append(dict(request.headers))
+        await request.read()
+        if answers:
+            return await answers.pop(0)(request)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write((_event({"content": "ok."}) + "data: [DONE]\n\n").encode())
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield answers, seen, f"http://127.0.0.1:{port}/v1"
+    await runner.cleanup()
+
+
+def _failure(status: int, **headers: str) -> Handler:
+    async def fail(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"error": {"message": "no"}}, status=status, headers=headers)
+
+    return fail
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 503])
+async def test_passing_failures_are_tried_again_as_the_server_asks(status_server, status) -> None:
+    answers, seen, url = status_server
+    answers.extend([_failure(status, **{"retry-after-ms": "10"})] * 2)
+    deltas, _ = await _collect(OpenAIChat(api_key="sk-x", base_url=url, model="m"))
+    assert "".join(deltas) == "ok." and len(seen) == 3
+    assert all(headers["Authorization"] == "Bearer sk-x" for headers in seen)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        _failure(400),
+        _failure(401),
+        _failure(404),
+        _failure(500, **{"x-should-retry": "false"}),
+        _failure(429, **{"retry-after": "600"}),  # longer than anyone should wait
+    ],
+)
+async def test_lasting_failures_are_not_tried_again(status_server, failure) -> None:
+    answers, seen, url = status_server
+    answers.append(failure)
+    with pytest.raises(LLMUnavailable):
+        await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
+    assert len(seen) == 1
+
+
+async def test_a_failure_past_the_retries_is_unavailable(status_server) -> None:
+    answers, seen, url = status_server
+    answers.extend([_failure(503, **{"retry-after-ms": "1"})] * 3)
+    chat = OpenAIChat(api_key="", base_url=url, model="m", max_retries=1)
+    with pytest.raises(LLMUnavailable):
+        await chat.complete([{"role": "user", "content": "hi"}])
+    await chat.close()
+    assert len(seen) == 2
+
+
+async def test_a_character_split_between_network_reads_arrives_whole(status_server) -> None:
+    answers, _, url = status_server
+    event = {"choices": [{"index": 0, "delta": {"content": "周末爬山"}}]}
+    text = ("data: " + json.dumps(event, ensure_ascii=False) + "\n\n").encode()
+    cut = text.index("末".encode()) + 1  # inside the character's three bytes
+
+    async def split(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(text[:cut])
+        await asyncio.sleep(0.05)
+        await response.write(text[cut:] + b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    answers.append(split)
+    _, completion = await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
+    assert completion.text == "周末爬山"
+
+
+async def test_a_server_that_never_answers_times_out(status_server) -> None:
+    answers, seen, url = status_server
+
+    async def silent(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(5)
+        return web.json_response({})
+
+    answers.extend([silent, silent])
+    chat = OpenAIChat(api_key="", base_url=url, model="m", timeout=0.2, max_retries=1)
+    with pytest.raises(LLMUnavailable):
+        await _collect(chat)
+    assert len(seen) == 2  # tried again once
