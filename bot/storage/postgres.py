@@ -5,7 +5,8 @@ about 10x the CPU of Dazi's own thin layer on the statements every message runs,
 default keeps its layer, and PostgreSQL gets the same small API here. Repositories keep one SQL
 text, written in the portable subset both engines share; :func:`to_postgres` bridges the few
 spelling differences (``?`` placeholders, two-argument ``MAX``, ``INSERT OR IGNORE``, an id
-list as ``SELECT value FROM json_each(?)``, ``json_extract(column, '$.key')``, ``COLLATE NOCASE``
+list (a parameter or a JSON text column) as ``SELECT value FROM json_each(...)``,
+``json_extract(column, '$.key')``, ``COLLATE NOCASE``
 in ``ORDER BY``, integer and blob column types in migrations). Timestamps stay UTC ISO text,
 which sorts like time on both.
 
@@ -45,8 +46,8 @@ _MIGRATION_LOCK = 0x0DA21
 
 def to_postgres(sql: str) -> str:
     """Rewrite one statement from the portable SQLite spelling into PostgreSQL's."""
-    # An id list passed as one JSON array parameter (a list of integers, by convention).
-    sql = _JSON_EACH.sub("SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)", sql)
+    # An id list: one JSON array parameter or column (a list of integers, by convention).
+    sql = _JSON_EACH.sub(r"SELECT value::bigint FROM jsonb_array_elements_text(\1::jsonb)", sql)
     sql = _JSON_EXTRACT.sub(r"(\1::jsonb ->> '\2')", sql)
     sql = _NOCASE.sub(r"LOWER(\1)", sql)
     sql = _number_placeholders(sql)
@@ -72,7 +73,7 @@ _AUTOINCREMENT = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT\b", re.I
 _WITHOUT_ROWID = re.compile(r"\)\s*WITHOUT\s+ROWID\b", re.IGNORECASE)
 _TWO_ARGUMENT_MAX = re.compile(r"\bMAX\(\s*([^(),]+?)\s*,\s*([^(),]+?)\s*\)", re.IGNORECASE)
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
-_JSON_EACH = re.compile(r"\bSELECT\s+value\s+FROM\s+json_each\(\s*\?\s*\)", re.IGNORECASE)
+_JSON_EACH = re.compile(r"\bSELECT\s+value\s+FROM\s+json_each\(\s*(\?|[\w.]+)\s*\)", re.IGNORECASE)
 _JSON_EXTRACT = re.compile(r"\bjson_extract\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)", re.IGNORECASE)
 _NOCASE = re.compile(r"\b([\w.]+)\s+COLLATE\s+NOCASE\b", re.IGNORECASE)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)

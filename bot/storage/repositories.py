@@ -288,8 +288,7 @@ class MessageRepository:
         """The stored message that Telegram message is (or is a later part of)."""
         row = await self._db.fetchone(
             "SELECT * FROM messages WHERE chat_id = ? AND (tg_message_id = ? OR ("
-            " tg_part_ids IS NOT NULL"
-            " AND EXISTS (SELECT 1 FROM json_each(tg_part_ids) WHERE value = ?)))"
+            " tg_part_ids IS NOT NULL AND ? IN (SELECT value FROM json_each(tg_part_ids))))"
             " ORDER BY id DESC",
             (chat_id, tg_message_id, tg_message_id),
         )

@@ -14,6 +14,7 @@ from bot.storage import (
     CORE_MIGRATIONS,
     ChatRepository,
     Database,
+    MessageRepository,
     Migration,
     UserRepository,
     to_db_time,
@@ -40,6 +41,9 @@ def test_sqlite_spellings_become_postgres_ones() -> None:
     assert to_postgres("SELECT MAX(id) FROM r") == "SELECT MAX(id) FROM r"
     assert to_postgres("INSERT OR IGNORE INTO s (a) VALUES (?)") == (
         "INSERT INTO s (a) VALUES ($1) ON CONFLICT DO NOTHING"
+    )
+    assert to_postgres("SELECT 1 WHERE ? IN (SELECT value FROM json_each(m.ids))") == (
+        "SELECT 1 WHERE $1 IN (SELECT value::bigint FROM jsonb_array_elements_text(m.ids::jsonb))"
     )
     ddl = to_postgres_ddl("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v BLOB, x REAL)")
     assert ddl == (
@@ -89,6 +93,21 @@ async def test_inserts_return_new_ids_and_counts_are_exact(db: Database) -> None
         assert cursor.rowcount == 1
     rows = await db.fetchall("SELECT text FROM messages ORDER BY id")
     assert [row["text"] for row in rows] == ["你好"]
+
+
+async def test_a_split_message_is_found_by_the_telegram_id_of_any_part(db: Database) -> None:
+    """An answer sent in three Telegram messages is stored once; a reply to any part finds it."""
+    stored = await db.execute(
+        "INSERT INTO messages (scope_id, chat_id, user_id, role, text, at, tg_message_id,"
+        " tg_part_ids) VALUES (?, ?, ?, 'assistant', ?, ?, ?, ?)",
+        (101, 101, None, "a long answer", to_db_time(NOW), 7, "[8, 9]"),
+    )
+    messages = MessageRepository(db)
+    for part in (7, 8, 9):
+        found = await messages.find_by_tg_id(chat_id=101, tg_message_id=part)
+        assert found is not None and found.id == stored and found.tg_part_ids == (8, 9)
+    assert await messages.find_by_tg_id(chat_id=101, tg_message_id=10) is None
+    assert await messages.find_by_tg_id(chat_id=202, tg_message_id=8) is None
 
 
 async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
