@@ -101,30 +101,35 @@ class SharedLearning:
             message_id,
         )
 
-    async def exchange(self, chat_id: int) -> None:
-        """An exchange was answered: learn now after enough of them, else after a pause."""
-        await self._pool.execute(
+    async def exchange(self, chat_id: int) -> bool:
+        """An exchange was answered: learn now after enough of them, else after a pause.
+        True when the chat is due now."""
+        due_now: bool | None = await self._pool.fetchval(
             "UPDATE fact_learning SET exchanges = exchanges + 1, due_at = clock_timestamp()"
             " + CASE WHEN exchanges + 1 >= $2 THEN interval '0 seconds'"
-            " ELSE make_interval(secs => $3) END WHERE chat_id = $1",
+            " ELSE make_interval(secs => $3) END WHERE chat_id = $1"
+            " RETURNING exchanges >= $2",
             chat_id,
             self._every,
             self._idle,
         )
+        return bool(due_now)
 
-    async def claim(self, *, limit: int = 16) -> list[LearningBatch]:
-        """Due chats nobody learns from now (or whose learner's lease expired), claimed."""
+    async def claim(self, *, limit: int = 16, due_only: bool = True) -> list[LearningBatch]:
+        """Due chats nobody learns from now (or whose learner's lease expired), claimed; with
+        ``due_only=False`` every chat with messages not yet learned from, due or not."""
         token = uuid.uuid4().hex
         rows = await self._pool.fetch(
             "UPDATE fact_learning SET claim_token = $1, claimed_at = clock_timestamp()"
             " WHERE chat_id IN (SELECT chat_id FROM fact_learning"
-            " WHERE due_at <= clock_timestamp() AND (claim_token IS NULL"
+            " WHERE (due_at <= clock_timestamp() OR NOT $4) AND (claim_token IS NULL"
             " OR claimed_at <= clock_timestamp() - make_interval(secs => $2))"
-            " ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            " ORDER BY due_at NULLS LAST, chat_id LIMIT $3 FOR UPDATE SKIP LOCKED)"
             " RETURNING chat_id, user_id, first_message_id, exchanges",
             token,
             self._lease,
             limit,
+            due_only,
         )
         return [
             LearningBatch(

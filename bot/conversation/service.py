@@ -118,6 +118,11 @@ class ConversationService:
         # replicas (see bot.conversation.learning); None: kept in memory, as one process does.
         self._shared = shared_learning
         self._learning_loop: asyncio.Task[None] | None = None
+        # Set when this replica made a chat due now: its loop claims it without waiting a poll.
+        self._learning_due = asyncio.Event()
+        # Held while shared batches are claimed and learned: learn_pending() and drain() wait
+        # for the batches in hand instead of cutting them off (their claims would wait a lease).
+        self._learning_turn = asyncio.Lock()
 
     async def register(self, incoming: Incoming) -> tuple[UserRecord, ChatRecord]:
         """Create or refresh the user and the chat a message came from."""
@@ -318,7 +323,7 @@ class ConversationService:
     def _count_exchange(self, chat_id: int) -> None:
         """Learn facts once enough was said, or once the chat goes quiet."""
         if self._shared is not None:
-            self.spawn(self._shared.exchange(chat_id))
+            self.spawn(self._shared_exchange(chat_id))
             return
         pending = self._unlearned.get(chat_id)
         if pending is None:
@@ -332,6 +337,12 @@ class ConversationService:
             pending.timer = asyncio.get_running_loop().call_later(
                 self._options.learn_after_idle_seconds, lambda: self.spawn(self._learn(chat_id))
             )
+
+    async def _shared_exchange(self, chat_id: int) -> None:
+        """Count the exchange in the database; once the chat is due, wake the learning loop."""
+        assert self._shared is not None
+        if await self._shared.exchange(chat_id):
+            self._learning_due.set()
 
     async def _learn(self, chat_id: int) -> None:
         pending = self._unlearned.pop(chat_id, None)
@@ -359,9 +370,11 @@ class ConversationService:
     async def _learn_shared(self, poll_seconds: float) -> None:
         assert self._shared is not None
         while True:
+            self._learning_due.clear()
             try:
-                batches = await self._shared.claim(limit=4)
-                await asyncio.gather(*(self._learn_batch(batch) for batch in batches))
+                async with self._learning_turn:
+                    batches = await self._shared.claim(limit=4)
+                    await asyncio.gather(*(self._learn_batch(batch) for batch in batches))
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -369,7 +382,10 @@ class ConversationService:
                 logger.warning("shared fact learning failed (%s); retrying", error)
                 batches = []
             if not batches:
-                await asyncio.sleep(poll_seconds)
+                # Another replica's chats become due without a word to this one: poll too.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(poll_seconds):
+                        await self._learning_due.wait()
 
     async def _learn_batch(self, batch: LearningBatch) -> None:
         assert self._shared is not None and self._facts is not None
@@ -392,16 +408,33 @@ class ConversationService:
         task.add_done_callback(self._background.discard)
 
     async def drain(self) -> None:
-        """Learn from what is pending and wait for background work (at shutdown, in tests).
-
-        Shared learning stops claiming; what is due stays in the database for the others."""
+        """Stop learning and wait for background work (at shutdown): one process learns from
+        what is pending first; shared learning finishes the batches in hand and leaves the
+        rest in the database, for the other replicas or the next start."""
         if self._learning_loop is not None:
-            self._learning_loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._learning_loop
+            async with self._learning_turn:
+                self._learning_loop.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._learning_loop
             self._learning_loop = None
-        for chat_id in list(self._unlearned):
-            self.spawn(self._learn(chat_id))
+        if self._shared is None:
+            await self.learn_pending()
+        await self._finish_background()
+
+    async def learn_pending(self) -> None:
+        """Learn now from every chat's messages not yet learned from, due or not, and wait
+        until it is done (with shared learning: every chat no other replica is learning)."""
+        await self._finish_background()  # exchanges still being counted
+        if self._shared is None:
+            for chat_id in list(self._unlearned):
+                self.spawn(self._learn(chat_id))
+        elif self._facts is not None:
+            async with self._learning_turn:
+                while batches := await self._shared.claim(limit=4, due_only=False):
+                    await asyncio.gather(*(self._learn_batch(batch) for batch in batches))
+        await self._finish_background()
+
+    async def _finish_background(self) -> None:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 

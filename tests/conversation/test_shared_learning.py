@@ -122,3 +122,32 @@ async def test_messages_during_learning_wait_for_the_next_batch(shared: Shared) 
     assert (following.first_message_id, following.exchanges) == (later, 1)
     assert await a.finish(following, through_message_id=later)
     assert await shared.dbs[0].fetchone("SELECT 1 FROM fact_learning") is None
+
+
+async def test_the_exchange_that_makes_a_chat_due_says_so(shared: Shared) -> None:
+    """The replica that answered the third exchange learns at once instead of at its next poll."""
+    await shared.message(66)
+    assert [await shared.replicas[0].exchange(66) for _ in range(3)] == [False, False, True]
+
+
+async def test_learning_what_is_pending_takes_chats_not_yet_due_but_no_live_claim(
+    shared: Shared,
+) -> None:
+    a, b = shared.replicas[0], shared.replicas[1]
+    quiet = await shared.message(88)
+    await a.exchange(88)  # due only after a pause
+    chatter = await shared.message(99)  # no exchange at all
+    await shared.message(44)
+    for _ in range(3):
+        await a.exchange(44)
+    [held] = await b.claim()  # another replica is learning chat 44
+    assert held.chat_id == 44
+    assert await a.claim() == []
+    pending = await a.claim(due_only=False)
+    assert sorted((batch.chat_id, batch.first_message_id) for batch in pending) == [
+        (88, quiet),
+        (99, chatter),
+    ]
+    for batch in pending:
+        assert await a.finish(batch, through_message_id=batch.first_message_id)
+    assert await a.claim(due_only=False) == []

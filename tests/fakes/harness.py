@@ -90,6 +90,8 @@ class BotHarness:
         await self.services.people.start(
             self.services.outbound(TelegramDelivery(self.app.bot)), background=False
         )
+        # On PostgreSQL, fact learning is claimed from the database, as replicas do.
+        self.services.conversation.start_learning()
         return self
 
     async def stop(self) -> None:
@@ -122,7 +124,8 @@ class BotHarness:
         return await self.services.people.runner.run_due()
 
     async def settle(self, timeout: float = 5.0) -> None:
-        """Wait until every pushed update was handled and background work has finished."""
+        """Wait until every pushed update was handled and background work has finished,
+        learning from every message not yet learned from included."""
         assert self.app is not None and self.services is not None
         processor = self.app.update_processor
         async with asyncio.timeout(timeout):
@@ -133,7 +136,7 @@ class BotHarness:
                 or processor.current_concurrent_updates
             ):
                 await asyncio.sleep(0.005)
-            await self.services.conversation.drain()
+            await self.services.conversation.learn_pending()
 
     async def _fake_sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
