@@ -10,6 +10,15 @@ deleted afterwards. Only the project's own dependencies are needed.
 
     python benchmarks/memory_scale.py                 # 1,000,000 messages (~5 min on 2 cores)
     python benchmarks/memory_scale.py --messages 100000
+    python benchmarks/memory_scale.py --one-user 100000  # one user's 100k LoCoMo-like messages
+
+``--one-user N`` measures the issue's "search p95 at 100k messages for one user": one user
+with N messages made of LoCoMo dialogue turns (``benchmarks/data/locomo_dev.json``) recycled
+with variation (other names, turns spliced with a sentence of another turn), one message in six
+Chinese (the generator below), in sessions of 10-40 turns spread over three years; then
+``MemoryStore.search`` (default settings, k=10, no embeddings) and the recall made before every
+answer (``MemoryStore.recall``, 1,200 tokens, the last 40 messages excluded) are timed over the
+LoCoMo questions and Chinese questions, wall time and the process's CPU time per call.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import asyncio
 import itertools
 import json
 import random
+import re
 import sys
 import tempfile
 import time
@@ -31,6 +41,8 @@ from typing import Any, TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.memory import MemoryStore, NewMessage
+
+LOCOMO = Path(__file__).resolve().parent / "data" / "locomo_dev.json"
 
 T = TypeVar("T")
 BATCH = 1_000
@@ -346,6 +358,216 @@ async def run(
     }
 
 
+# --- one user with a long history (--one-user) ----------------------------------------------------
+
+#: The people of the LoCoMo conversations, renamed per message from a wider cast, so a long
+#: history names many people, as a real one does.
+LOCOMO_NAMES = ("Caroline", "Melanie", "Jon", "Gina", "John", "Maria")
+CAST = (
+    *LOCOMO_NAMES,
+    "Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Henry", "Iris", "Jack", "Kate",
+    "Liam", "Mia", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Sam", "Tom", "Uma", "Victor",
+    "Wendy", "Xavier", "Yara", "Zoe", "Lena", "Marco", "Nina", "Oscar",
+)  # fmt: skip
+_NAME_RE = re.compile(r"\b(?:" + "|".join(LOCOMO_NAMES) + r")\b")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+#: Questions a Chinese-speaking user asks about their own past, in everyday words.
+ZH_RECALL_QUESTIONS = (
+    "我上次说的周末计划是什么？", "我们什么时候聊过搬家的事？", "还记得我妈妈生日那天做了什么吗",
+    "我之前说过想去哪里旅行？", "我女朋友喜欢吃什么？", "上个月我跟你说过工作上的什么问题？",
+    "我去年换工作以后搬过几次家？", "我什么时候开始学吉他的？", "我跟同事聚会那次去了哪家餐厅？",
+    "我说过我最喜欢的电影是哪部吗", "我上次感冒是什么时候？", "我们聊过哪些关于健身的事？",
+    "我哥哥的孩子叫什么名字？", "还记得我面试的那家公司吗", "我说过我在减肥吗？",
+    "我以前住在哪个城市？", "我周末一般做什么？", "我上次去上海是为了什么？",
+    "我的猫叫什么？", "我跟你说过我失眠的事吗", "我们上次聊到的那本小说叫什么？",
+    "我春节打算怎么过？", "我老板对项目说了什么？", "我最近在看什么连续剧？",
+    "我说过想买什么礼物给妈妈？", "我考试复习得怎么样了？", "我之前的室友是谁？",
+    "我跟朋友去爬山是哪一天？", "我上次加班到几点？", "我喜欢喝什么茶？",
+    "我们聊过演唱会的门票吗", "我弟弟大学读什么专业？", "我什么时候去看医生的？",
+    "我说过我想辞职吗？", "我上次点的外卖是什么？", "我的年终奖发了多少？",
+    "我宝宝上幼儿园了吗", "我跟男朋友约会去了哪里？", "我去年国庆去哪里旅游了？",
+    "我最近心情怎么样？",
+)  # fmt: skip
+
+
+def locomo() -> tuple[list[str], list[str]]:
+    """The LoCoMo turns (with their photo captions) and questions."""
+    data = json.loads(LOCOMO.read_text())
+    turns = []
+    for sample in data:
+        for key, session in sample["conversation"].items():
+            if key.startswith("session_") and isinstance(session, list):
+                for turn in session:
+                    caption = turn.get("blip_caption")
+                    turns.append(turn["text"] + (f" [photo: {caption}]" if caption else ""))
+    questions = [str(qa["question"]) for sample in data for qa in sample["qa"]]
+    return turns, questions
+
+
+def varied_turn(rng: random.Random, turns: list[str]) -> str:
+    """A LoCoMo turn, its people renamed; one in three spliced with a sentence of another."""
+    text = turns[rng.randrange(len(turns))]
+    if rng.random() < 1 / 3:
+        sentences = _SENTENCE_END_RE.split(turns[rng.randrange(len(turns))])
+        extra = rng.choice(sentences)
+        text = f"{extra} {text}" if rng.random() < 0.5 else f"{text} {extra}"
+    return _NAME_RE.sub(lambda _: rng.choice(CAST), text)
+
+
+def one_user_history(
+    total: int, seed: int, chinese_share: float
+) -> tuple[Iterator[list[NewMessage]], Vocabulary]:
+    """Batches of one user's messages (user 1): sessions of 10-40 turns a minute apart,
+    spread over three years; and the Chinese vocabulary of its Chinese messages."""
+    rng = random.Random(seed)
+    turns, _ = locomo()
+    english, zh = english_vocabulary(20_000, rng), chinese_vocabulary(20_000, rng)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    session_gap = timedelta(days=3 * 365) / (total / 25)
+
+    def batches() -> Iterator[list[NewMessage]]:
+        batch: list[NewMessage] = []
+        session_start, position, length = start, 0, rng.randint(10, 40)
+        for index in range(total):
+            if position == length:
+                session_start += session_gap
+                position, length = 0, rng.randint(10, 40)
+            role = "user" if index % 2 == 0 else "assistant"
+            chinese = rng.random() < chinese_share
+            text = message_text(rng, True, english, zh) if chinese else varied_turn(rng, turns)
+            batch.append(
+                NewMessage(
+                    user_id=1,
+                    chat_id=1,
+                    role=role,
+                    text=text,
+                    at=session_start + timedelta(minutes=position),
+                    speaker="Anna" if role == "user" else "Dazi",
+                )
+            )
+            position += 1
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    return batches(), zh
+
+
+def one_user_queries(rng: random.Random, count: int, chinese_share: float) -> list[str]:
+    """LoCoMo questions and Chinese ones (their share as in the history), shuffled."""
+    _, questions = locomo()
+    chinese = round(count * chinese_share)
+    picked = rng.sample(questions, min(count - chinese, len(questions)))
+    picked += [ZH_RECALL_QUESTIONS[i % len(ZH_RECALL_QUESTIONS)] for i in range(chinese)]
+    rng.shuffle(picked)
+    return picked
+
+
+async def time_with_cpu(
+    items: Iterable[T], call: Callable[[T], Awaitable[Any]]
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds (the whole process, database thread included) of each call."""
+    wall, cpu = [], []
+    for item in items:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        await call(item)
+        cpu.append(1000 * (time.process_time() - started_cpu))
+        wall.append(1000 * (time.perf_counter() - started))
+    return wall, cpu
+
+
+def full_summary(timings: list[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(timings, 0.5),
+        "p95": percentile(timings, 0.95),
+        "p99": percentile(timings, 0.99),
+        "max": max(timings),
+    }
+
+
+async def run_one_user(
+    total: int, query_count: int, seed: int, chinese_share: float, keep: Path | None
+) -> dict[str, Any]:
+    """Ingest one user's history, then time search and recall for that user."""
+    batches, _ = one_user_history(total, seed, chinese_share)
+    rng = random.Random(seed + 1)
+    asked = one_user_queries(rng, query_count, chinese_share)
+    with tempfile.TemporaryDirectory() as folder:
+        path = keep or Path(folder) / "memory.db"
+        store = await MemoryStore.open(path)
+        try:
+            ids: list[int] = []
+            last_at = datetime(2024, 1, 1, tzinfo=UTC)
+            ingest_started = time.perf_counter()
+            ingest_cpu = time.process_time()
+            for batch in batches:
+                ids.extend(await store.add_messages(batch))
+                last_at = batch[-1].at
+            ingest_seconds = time.perf_counter() - ingest_started
+            ingest_cpu_seconds = time.process_time() - ingest_cpu
+            now = last_at + timedelta(hours=1)
+            recent = ids[-40:]
+            for query in ZH_RECALL_QUESTIONS[:3] + tuple(asked[:3]):  # warm-up: jieba, caches
+                await store.search(user_id=1, query=query, k=10, now=now)
+            search_wall, search_cpu = await time_with_cpu(
+                asked, lambda q: store.search(user_id=1, query=q, k=10, now=now)
+            )
+            recall_wall, recall_cpu = await time_with_cpu(
+                asked,
+                lambda q: store.recall(
+                    user_id=1,
+                    chat_id=1,
+                    query=q,
+                    now=now,
+                    budget_tokens=1200,
+                    exclude_message_ids=recent,
+                ),
+            )
+            await store.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            size = path.stat().st_size
+        finally:
+            await store.close()
+    return {
+        "messages": total,
+        "chinese_share": chinese_share,
+        "queries": len(asked),
+        "chinese_queries": sum(1 for q in asked if re.search("[\u4e00-\u9fff]", q)),
+        "ingest_seconds": ingest_seconds,
+        "ingest_cpu_seconds": ingest_cpu_seconds,
+        "ingest_per_second": total / ingest_seconds,
+        "search_ms": full_summary(search_wall),
+        "search_cpu_ms": full_summary(search_cpu),
+        "recall_ms": full_summary(recall_wall),
+        "recall_cpu_ms": full_summary(recall_cpu),
+        "database_bytes": size,
+    }
+
+
+def print_one_user(result: dict[str, Any]) -> None:
+    print(
+        f"one user, {result['messages']:,} messages ({result['chinese_share']:.0%} Chinese);"
+        f" {result['queries']} queries ({result['chinese_queries']} Chinese)"
+    )
+    print(
+        f"ingest (add_messages, batches of {BATCH}): {result['ingest_seconds']:.1f} s,"
+        f" {result['ingest_per_second']:,.0f} msg/s, CPU {result['ingest_cpu_seconds']:.1f} s"
+    )
+    for label, key in (
+        ("search (k=10) wall", "search_ms"),
+        ("search (k=10) CPU", "search_cpu_ms"),
+        ("recall (1,200 tokens) wall", "recall_ms"),
+        ("recall (1,200 tokens) CPU", "recall_cpu_ms"),
+    ):
+        f = result[key]
+        print(
+            f"{label}: p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms, p99 {f['p99']:.1f} ms,"
+            f" max {f['max']:.1f} ms"
+        )
+    print(f"database: {result['database_bytes'] / 1e6:,.1f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -354,7 +576,20 @@ def main() -> None:
     parser.add_argument("--forgets", type=int, default=10, help="topics forgotten")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--one-user", type=int, metavar="N", help="one user with N messages (see the docstring)"
+    )
+    parser.add_argument("--chinese-share", type=float, default=1 / 6, help="with --one-user")
+    parser.add_argument("--keep", type=Path, help="with --one-user: keep the database here")
     args = parser.parse_args()
+    if args.one_user:
+        if args.keep is not None and args.keep.exists():
+            parser.error(f"{args.keep} exists: --keep makes a new database")
+        figures = asyncio.run(
+            run_one_user(args.one_user, args.queries, args.seed, args.chinese_share, args.keep)
+        )
+        print(json.dumps(figures, indent=2)) if args.json else print_one_user(figures)
+        return
     result = asyncio.run(run(args.messages, args.users, args.queries, args.seed, args.forgets))
     if args.json:
         print(json.dumps(result, indent=2))
