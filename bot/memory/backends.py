@@ -16,6 +16,7 @@ same portable SQL. A backend supplies only what cannot be written once:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -92,7 +93,7 @@ class SqliteMemory:
         found: list[list[int]] = [[] for _ in terms]
         for position, joined in conn.execute(" UNION ALL ".join(selects), params):
             if joined:
-                found[position] = [int(part) for part in joined.split(",")]
+                found[position] = json.loads(f"[{joined}]")  # parses ints faster than int()
         return found
 
     def count(self, conn: sqlite3.Connection, table: str, term: str) -> int:

@@ -24,7 +24,6 @@ history, and because the final score mixes in signals FTS5 cannot see:
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -263,8 +262,21 @@ def raw_scores(
 
 
 def top_candidates(scores: Mapping[int, float], limit: int) -> list[int]:
-    """The ids of the best-scoring rows (ties: newer first)."""
-    return [row for row, _ in heapq.nlargest(limit, scores.items(), key=lambda i: (i[1], i[0]))]
+    """The ids of the best-scoring rows (ties: newer first).
+
+    A search over a long history scores tens of thousands of rows: the limit-th best score is
+    found by sorting the bare floats (in C), and only the rows reaching it are ranked by
+    (score, id), which is what a key function over every row cost before.
+    """
+    if limit <= 0:
+        return []
+    if len(scores) > limit:
+        floor = sorted(scores.values(), reverse=True)[limit - 1]
+        best = [(score, row) for row, score in scores.items() if score >= floor]
+    else:
+        best = [(score, row) for row, score in scores.items()]
+    best.sort(reverse=True)
+    return [row for _, row in best[:limit]]
 
 
 def length_norm(length: int, average: float, config: RankingConfig) -> float:
