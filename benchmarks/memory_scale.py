@@ -33,14 +33,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.memory import MemoryStore, NewMessage
+from bot.memory import MemoryStore, NewMessage, RankingConfig, StoreOptions
 
 LOCOMO = Path(__file__).resolve().parent / "data" / "locomo_dev.json"
 
@@ -415,15 +415,20 @@ def varied_turn(rng: random.Random, turns: list[str]) -> str:
 
 
 def one_user_history(
-    total: int, seed: int, chinese_share: float
+    total: int,
+    seed: int,
+    chinese_share: float,
+    turns: list[str] | None = None,
+    span: tuple[datetime, datetime] | None = None,
 ) -> tuple[Iterator[list[NewMessage]], Vocabulary]:
     """Batches of one user's messages (user 1): sessions of 10-40 turns a minute apart,
-    spread over three years; and the Chinese vocabulary of its Chinese messages."""
+    spread over ``span`` (three years from 2024 by default), recycling ``turns`` (all LoCoMo
+    turns by default); and the Chinese vocabulary of its Chinese messages."""
     rng = random.Random(seed)
-    turns, _ = locomo()
+    turns = turns or locomo()[0]
     english, zh = english_vocabulary(20_000, rng), chinese_vocabulary(20_000, rng)
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    session_gap = timedelta(days=3 * 365) / (total / 25)
+    start, end = span or (datetime(2024, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    session_gap = (end - start) / (total / 25)
 
     def batches() -> Iterator[list[NewMessage]]:
         batch: list[NewMessage] = []
@@ -545,6 +550,108 @@ async def run_one_user(
     }
 
 
+async def run_needle(
+    total: int, seed: int, chinese_share: float, caps: list[int]
+) -> dict[str, Any]:
+    """Evidence recall of a real conversation buried in a long history, per postings cap.
+
+    For each LoCoMo conversation in turn: one user's history of about ``total`` messages made
+    (as ``--one-user``) from the turns of the two other conversations, over the conversation's
+    own time span, with the conversation's sessions at their own times (filler sessions that
+    would overlap them are left out); then its questions are searched as ``memory_recall.py``
+    does (k=50, ``now`` just after its last session) with each ``postings_cap``.
+    """
+    import memory_recall as bench  # the sibling script: the same ingest and evaluation
+
+    samples = json.loads(LOCOMO.read_text())
+    answered: dict[int, list[Any]] = {cap: [] for cap in caps}
+    timings: dict[int, list[float]] = {cap: [] for cap in caps}
+    for held, sample in enumerate(samples):
+        needle = bench.conversation_turns(sample["conversation"])
+        spans = _session_spans(needle)
+        others = [
+            turn[2]
+            for index, other in enumerate(samples)
+            if index != held
+            for turn in bench.conversation_turns(other["conversation"])
+        ]
+        span = (needle[0][3] - timedelta(days=30), needle[-1][3])
+        batches, _ = one_user_history(total, seed + held, chinese_share, others, span)
+        filler = [
+            message
+            for batch in batches
+            for message in batch
+            if not any(first <= message.at <= last for first, last in spans)
+        ]
+        turns = [
+            NewMessage(user_id=1, chat_id=1, role="user", text=text, at=at, speaker=speaker)
+            for _, speaker, text, at in needle
+        ]
+        # Oldest first, so ids follow time as in a real history (neighbours are by id).
+        history = sorted(filler + turns, key=lambda message: message.at)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "memory.db"
+            store = await MemoryStore.open(path)
+            try:
+                ids: dict[int, int] = {}
+                for first in range(0, len(history), BATCH):
+                    chunk = history[first : first + BATCH]
+                    for message, message_id in zip(
+                        chunk, await store.add_messages(chunk), strict=True
+                    ):
+                        ids[id(message)] = message_id
+            finally:
+                await store.close()
+            by_dia = {dia: ids[id(turn)] for (dia, *_), turn in zip(needle, turns, strict=True)}
+            now = needle[-1][3] + timedelta(hours=1)
+            conversation = bench.Conversation(held, 1, by_dia, now, sample["qa"])
+            print(
+                f"  conversation {held}: {len(turns)} turns among {len(history):,} messages",
+                flush=True,
+            )
+            for cap in caps:
+                options = StoreOptions(ranking=replace(RankingConfig(), postings_cap=cap))
+                found = await bench.evaluate(path, [conversation], None, options)
+                answered[cap].extend(found)
+                timings[cap].extend(1000 * item.seconds for item in found)
+    return {
+        "messages": total,
+        "by_cap": {
+            cap: {"recall": bench.summary(answered[cap]), "search_ms": full_summary(timings[cap])}
+            for cap in caps
+        },
+    }
+
+
+def _session_spans(turns: list[tuple[str, str, str, datetime]]) -> list[tuple[datetime, datetime]]:
+    """(first, last) time of each session of a LoCoMo conversation (dia ids "D<session>:<n>")."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for dia, _, _, at in turns:
+        session = dia.split(":")[0]
+        first, last = spans.get(session, (at, at))
+        spans[session] = (min(first, at), max(last, at))
+    return list(spans.values())
+
+
+def print_needle(result: dict[str, Any]) -> None:
+    print(
+        f"LoCoMo conversations each buried in ~{result['messages']:,} messages of one user;"
+        " evidence recall of their questions (k=50 searches), per postings cap"
+    )
+    for cap, figures in result["by_cap"].items():
+        recall = figures["recall"]["recall"]
+        timing = figures["search_ms"]
+        groups = ", ".join(
+            f"{group} {values['@10']:.3f}" for group, values in recall.items() if group != "overall"
+        )
+        overall = recall["overall"]
+        print(
+            f"cap {cap}: R@5 {overall['@5']:.3f} R@10 {overall['@10']:.3f}"
+            f" R@25 {overall['@25']:.3f} R@50 {overall['@50']:.3f}; R@10 {groups};"
+            f" search p50 {timing['p50']:.1f} ms, p95 {timing['p95']:.1f} ms"
+        )
+
+
 def print_one_user(result: dict[str, Any]) -> None:
     print(
         f"one user, {result['messages']:,} messages ({result['chinese_share']:.0%} Chinese);"
@@ -581,7 +688,17 @@ def main() -> None:
     )
     parser.add_argument("--chinese-share", type=float, default=1 / 6, help="with --one-user")
     parser.add_argument("--keep", type=Path, help="with --one-user: keep the database here")
+    parser.add_argument(
+        "--needle",
+        metavar="CAPS",
+        help="with --one-user: LoCoMo recall inside the history, per postings cap (4000,1000)",
+    )
     args = parser.parse_args()
+    if args.one_user and args.needle:
+        caps = [int(cap) for cap in args.needle.split(",")]
+        needle = asyncio.run(run_needle(args.one_user, args.seed, args.chinese_share, caps))
+        print(json.dumps(needle, indent=2)) if args.json else print_needle(needle)
+        return
     if args.one_user:
         if args.keep is not None and args.keep.exists():
             parser.error(f"{args.keep} exists: --keep makes a new database")
