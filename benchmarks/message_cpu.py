@@ -11,8 +11,9 @@ on until the model server is idle (fact learning included).
 CPU time, unlike wall-clock time, is little affected by other work on the machine, so two
 versions of the code can be compared on a shared, loaded machine (interleave the runs and read
 the load average beside the figures). ``--profile out.html`` records the phase with pyinstrument
-(``pip install pyinstrument``; not a dependency of the project), whose own overhead inflates
-the figure: for finding hot spots only.
+(``pip install pyinstrument``; not a dependency of the project), ``--profile out.prof`` with
+cProfile on the event loop thread's CPU clock (what each function costs in CPU, whatever the
+machine's load); their own overhead inflates the figure: for finding hot spots only.
 
 Run: ``python benchmarks/message_cpu.py [--phase paced|burst] [--rounds 3] [--seeded 8]``.
 """
@@ -135,6 +136,13 @@ async def run_round(args: argparse.Namespace, seeded: Path | None, round_: int) 
 def _profiler(path: str | None) -> Any:
     if not path:
         return None
+    if path.endswith(".prof"):  # cProfile on the event loop thread's CPU clock
+        import cProfile
+
+        profile = cProfile.Profile(time.thread_time)
+        profile.enable()
+        profile.stop = profile.disable  # type: ignore[attr-defined]
+        return profile
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0005, async_mode="disabled")
@@ -146,7 +154,9 @@ def _write_profile(profiler: Any, path: str, round_: int) -> None:
     target = Path(path)
     if round_:
         target = target.with_stem(f"{target.stem}-{round_ + 1}")
-    if target.suffix == ".html":
+    if target.suffix == ".prof":
+        profiler.dump_stats(target)
+    elif target.suffix == ".html":
         target.write_text(profiler.output_html())
     else:
         target.write_text(profiler.output_text(unicode=False, show_all=False))

@@ -272,15 +272,25 @@ async def _delta_batches(
 
 def _parse_events(lines: list[str]) -> tuple[list[dict[str, Any]], bool, bool]:
     """(deltas, whether a choice finished, whether [DONE] came) of some complete SSE lines."""
-    deltas: list[dict[str, Any]] = []
-    ended = False
+    data: list[str] = []
+    done = False
     for line in lines:
         if not line.startswith("data:"):
             continue
-        data = line[5:].strip()
-        if data == "[DONE]":
-            return deltas, True, True
-        event = json.loads(data)
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            done = True
+            break
+        data.append(payload)
+    if not data:
+        return [], done, done
+    # The events of a network read parsed as one JSON array: one parse per read, not per token.
+    events = json.loads(f"[{','.join(data)}]") if len(data) > 1 else [json.loads(data[0])]
+    if len(events) != len(data):  # pieces of broken events that happened to join up
+        raise ValueError("malformed events")
+    deltas: list[dict[str, Any]] = []
+    ended = done
+    for event in events:
         if event.get("error"):
             raise LLMUnavailable("the model reported an error mid-stream")
         for choice in event.get("choices") or ():
@@ -288,7 +298,7 @@ def _parse_events(lines: list[str]) -> tuple[list[dict[str, Any]], bool, bool]:
                 deltas.append(choice["delta"])
             if choice.get("finish_reason"):
                 ended = True
-    return deltas, ended, False
+    return deltas, ended, done
 
 
 def _merge_tool_call_part(calls: dict[int, dict[str, str]], part: dict[str, Any]) -> None:

@@ -308,3 +308,10 @@ async def test_a_server_that_never_answers_times_out(status_server) -> None:
     with pytest.raises(LLMUnavailable):
         await _collect(chat)
     assert len(seen) == 2  # tried again once
+
+
+async def test_broken_events_that_would_join_into_one_are_still_broken(sse_server) -> None:
+    script, url = sse_server
+    script.append('data: {"choices": [{"index": 0, "delta": {"content": "a"}}\ndata: ]}\n\n')
+    with pytest.raises(LLMUnavailable):
+        await _collect(OpenAIChat(api_key="", base_url=url, model="m"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -40,6 +39,8 @@ class BotAPI:
                     self.uploads[part.name or ""] = (part.filename, await part.read())
                 else:
                     fields[part.name or ""] = await part.text()
+        elif request.content_type == "application/json":
+            fields = dict(await request.json())
         else:
             fields = dict(await request.post())
         self.received.append((method, fields))
@@ -114,15 +115,15 @@ async def test_calls_reach_the_bot_api_with_their_parameters(api: tuple[BotAPI, 
     async with _bot(url) as bot:
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("Done", callback_data="d:1")]])
         message = await bot.send_message(
-            123, "héllo <b>you</b>", parse_mode="HTML", reply_markup=markup
+            123, "héllo <b>you</b> & 1+1=2, 100%", parse_mode="HTML", reply_markup=markup
         )
-    assert message.text == "héllo <b>you</b>"
+    assert message.text == "héllo <b>you</b> & 1+1=2, 100%"
     assert bot.username == "dazi_bot"  # getMe at initialize
     method, fields = server.received[-1]
     assert method == "sendMessage"
-    assert fields["chat_id"] == "123"
+    assert fields["chat_id"] == 123
     assert fields["parse_mode"] == "HTML"
-    assert json.loads(fields["reply_markup"]) == {
+    assert fields["reply_markup"] == {
         "inline_keyboard": [[{"text": "Done", "callback_data": "d:1"}]]
     }
 
