@@ -315,3 +315,35 @@ async def test_broken_events_that_would_join_into_one_are_still_broken(sse_serve
     script.append('data: {"choices": [{"index": 0, "delta": {"content": "a"}}\ndata: ]}\n\n')
     with pytest.raises(LLMUnavailable):
         await _collect(OpenAIChat(api_key="", base_url=url, model="m"))
+
+
+async def test_tokens_that_arrive_in_quick_succession_are_read_together(status_server) -> None:
+    """A stream is read at most every ``read_interval``: the words sent meanwhile come in one
+    piece, and the connection still serves the next answer."""
+    answers, seen, url = status_server
+    peers: set[object] = set()
+
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            peers.add(request.transport.get_extra_info("peername"))
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for word in ("One ", "two ", "three."):
+            await response.write(_event({"content": word}).encode())
+            await asyncio.sleep(0.1)
+        await response.write((_finish("stop") + "\n\ndata: [DONE]\n\n").encode())
+        await response.write_eof()
+        return response
+
+    answers.extend([trickle] * 3)
+    chat = OpenAIChat(api_key="", base_url=url, model="m", read_interval=1.0)
+    try:
+        for _ in range(3):
+            events = [event async for event in chat.stream([{"role": "user", "content": "hi"}])]
+            deltas = [event.delta for event in events if event.completion is None]
+            assert events[-1].completion is not None
+            assert events[-1].completion.text == "One two three."
+            assert deltas == ["One ", "two three."]
+    finally:
+        await chat.close()
+    assert len(seen) == 3 and len(peers) == 1
