@@ -104,15 +104,21 @@ class UserRepository:
             return known
         self._cache.drop(user_id)
         stamp = to_db_time(now)
-        await self._db.execute(
-            "INSERT INTO users (id, first_name, username, language, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,"
-            " username = excluded.username, updated_at = excluded.updated_at",
-            (user_id, first_name, username, language, stamp, stamp),
-        )
-        user = await self.get(user_id)
-        assert user is not None
+
+        def write(connection: sqlite3.Connection) -> list[Any]:
+            # Written and read back in one trip to the database (RETURNING: SQLite and PostgreSQL).
+            return connection.execute(
+                "INSERT INTO users (id, first_name, username, language, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,"
+                " username = excluded.username, updated_at = excluded.updated_at"
+                " RETURNING id, first_name, username, language, timezone, settings",
+                (user_id, first_name, username, language, stamp, stamp),
+            ).fetchall()
+
+        [row] = await self._db.run_write(write)
+        user = _user_record(row)
+        self._cache.put(user_id, user)
         return user
 
     async def get(self, user_id: int) -> UserRecord | None:
@@ -122,14 +128,7 @@ class UserRepository:
         row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
         if row is None:
             return None
-        user = UserRecord(
-            id=row["id"],
-            first_name=row["first_name"],
-            username=row["username"],
-            language=row["language"],
-            timezone=row["timezone"],
-            settings=json.loads(row["settings"]),
-        )
+        user = _user_record(row)
         self._cache.put(user_id, user)
         return user
 
@@ -171,14 +170,20 @@ class ChatRepository:
             return known
         self._cache.drop(chat_id)
         stamp = to_db_time(now)
-        await self._db.execute(
-            "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title,"
-            " updated_at = excluded.updated_at",
-            (chat_id, chat_type, title, stamp, stamp),
-        )
-        chat = await self.get(chat_id)
-        assert chat is not None
+
+        def write(connection: sqlite3.Connection) -> list[Any]:
+            # Written and read back in one trip to the database (RETURNING: SQLite and PostgreSQL).
+            return connection.execute(
+                "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title,"
+                " updated_at = excluded.updated_at"
+                " RETURNING id, type, title, thread, active, settings",
+                (chat_id, chat_type, title, stamp, stamp),
+            ).fetchall()
+
+        [row] = await self._db.run_write(write)
+        chat = _chat_record(row)
+        self._cache.put(chat_id, chat)
         return chat
 
     async def get(self, chat_id: int) -> ChatRecord | None:
@@ -188,14 +193,7 @@ class ChatRepository:
         row = await self._db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
         if row is None:
             return None
-        chat = ChatRecord(
-            id=row["id"],
-            type=row["type"],
-            title=row["title"],
-            thread=row["thread"],
-            active=bool(row["active"]),
-            settings=json.loads(row["settings"]),
-        )
+        chat = _chat_record(row)
         self._cache.put(chat_id, chat)
         return chat
 
@@ -255,6 +253,28 @@ class ChatRepository:
         self._cache.drop(old_chat_id)
         self._cache.drop(new_chat_id)
         return moved
+
+
+def _user_record(row: Any) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        first_name=row["first_name"],
+        username=row["username"],
+        language=row["language"],
+        timezone=row["timezone"],
+        settings=json.loads(row["settings"]),
+    )
+
+
+def _chat_record(row: Any) -> ChatRecord:
+    return ChatRecord(
+        id=row["id"],
+        type=row["type"],
+        title=row["title"],
+        thread=row["thread"],
+        active=bool(row["active"]),
+        settings=json.loads(row["settings"]),
+    )
 
 
 class MessageRepository:
