@@ -1,6 +1,10 @@
 """Fact learning shared by replicas on the real PostgreSQL: each chat's batch of new messages
 is claimed by exactly one replica, a dead replica's claim comes back only after its lease, and
-messages that arrive while a batch is learned wait for the next batch (none lost, none twice)."""
+messages that arrive while a batch is learned wait for the next batch (none lost, none twice).
+
+The pause and the lease are long and never run out by themselves during a test: time passes for
+the rows by :meth:`Shared.let_pass`, which moves their times back as waiting would, without a
+real wait that a loaded machine stretches past a short lease."""
 
 from __future__ import annotations
 
@@ -17,8 +21,8 @@ from bot.storage import CORE_MIGRATIONS
 from bot.storage.postgres import PostgresDatabase
 from tests.fakes.postgres import fresh_schema, open_postgres
 
-IDLE = timedelta(seconds=0.2)
-LEASE = timedelta(seconds=0.5)
+IDLE = timedelta(seconds=30)
+LEASE = timedelta(seconds=60)
 
 
 @dataclass
@@ -35,6 +39,14 @@ class Shared:
         )
         await self.replicas[0].note(chat_id=chat_id, user_id=chat_id, message_id=message_id)
         return message_id
+
+    async def let_pass(self, span: timedelta) -> None:
+        """``span`` of the database's time passes for every row (as if the test had waited)."""
+        await self.dbs[0].execute(
+            "UPDATE fact_learning SET due_at = due_at - make_interval(secs => ?),"
+            " claimed_at = claimed_at - make_interval(secs => ?)",
+            (span.total_seconds(), span.total_seconds()),
+        )
 
 
 @pytest.fixture
@@ -60,19 +72,25 @@ async def test_three_replicas_learn_each_chats_batch_exactly_once(shared: Shared
             await shared.replicas[1].exchange(chat)  # the third makes it due at once
     learned: Counter[int] = Counter()
     by_replica: Counter[int] = Counter()
+    # Two learners per replica claim at once; none learns before all have claimed, so no
+    # replica can be left out by how a loaded machine happens to schedule them.
+    first_claims = asyncio.Barrier(6)
 
     async def learner(index: int) -> None:
         replica = shared.replicas[index]
-        while batches := await replica.claim(limit=4):
+        batches = await replica.claim(limit=4)
+        await first_claims.wait()
+        while batches:
             for batch in batches:
                 await asyncio.sleep(0.005)  # the model's answer
                 learned[batch.chat_id] += 1
                 by_replica[index] += 1
                 assert await replica.finish(batch, through_message_id=batch.first_message_id + 2)
+            batches = await replica.claim(limit=4)
 
     await asyncio.gather(*(learner(index) for index in range(3) for _ in range(2)))
     assert learned == Counter(chats)
-    assert len(by_replica) >= 2, f"one replica did it all: {by_replica}"
+    assert set(by_replica) == {0, 1, 2}, f"claims at once went to some replicas only: {by_replica}"
     assert await shared.replicas[0].claim() == []  # nothing learned twice, nothing left
     assert await shared.dbs[0].fetchone("SELECT 1 FROM fact_learning") is None
 
@@ -83,7 +101,7 @@ async def test_a_chat_with_no_exchange_is_not_due_and_a_pause_makes_it_due(share
     assert await a.claim() == []  # stored chatter alone does not trigger learning
     await a.exchange(77)
     assert await a.claim() == []  # one exchange: learned after a pause
-    await asyncio.sleep(IDLE.total_seconds() + 0.05)
+    await shared.let_pass(IDLE)
     [batch] = await a.claim()
     assert (batch.chat_id, batch.first_message_id, batch.exchanges) == (77, first, 1)
 
@@ -98,7 +116,7 @@ async def test_a_dead_replicas_claim_comes_back_after_its_lease_and_cannot_finis
     [claimed] = await a.claim()
     # A dies here. While its lease holds nobody else learns the chat.
     assert await b.claim() == []
-    await asyncio.sleep(LEASE.total_seconds() + 0.05)
+    await shared.let_pass(LEASE)
     [again] = await b.claim()
     assert (again.chat_id, again.first_message_id) == (55, first)
     assert not await a.finish(claimed, through_message_id=first)  # the dead one's token
@@ -116,7 +134,7 @@ async def test_messages_during_learning_wait_for_the_next_batch(shared: Shared) 
     await a.exchange(31)
     assert await a.finish(batch, through_message_id=ids[-1])
     assert await a.claim() == []  # one new exchange: after a pause, not at once
-    await asyncio.sleep(IDLE.total_seconds() + 0.05)
+    await shared.let_pass(IDLE)
     [following] = await a.claim()
     assert isinstance(following, LearningBatch)
     assert (following.first_message_id, following.exchanges) == (later, 1)

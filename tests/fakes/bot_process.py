@@ -16,7 +16,6 @@ import signal
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from bot.app import build_services, close_services
 from bot.config import load_settings
 from bot.reminders.repository import NewReminder
 from tests.fakes.telegram_http import HttpBotAPI
+from tests.fakes.waiting import until
 
 __all__ = [
     "BotProcess",
@@ -92,7 +92,7 @@ class KillingBotAPI(HttpBotAPI):
         takes them (they count for the run that sent them)."""
         assert self._runner is not None and self._runner.server is not None
         server = self._runner.server
-        await _until(lambda: not server.connections, timeout=timeout)
+        await until(lambda: not server.connections, timeout=timeout)
 
     def _sigkill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -127,6 +127,12 @@ class BotProcess:
             "PTB_TIMEDELTA": "1",
         }
 
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of what the bot's runs logged (their standard error)."""
+        log = self.workdir / "bot.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
     async def run(self, kill: Kill | None, *, expect: int, timeout: float) -> bool:
         """Run until killed, or (no kill) until the database records all ``expect`` reminders
         as delivered (so every resend is done); then stop it and let the server read what it
@@ -147,9 +153,14 @@ class BotProcess:
             async with asyncio.timeout(timeout):
                 if kill is not None:
                     await process.wait()
+                    if not self.api.killed.is_set():
+                        raise AssertionError(
+                            f"the bot ended by itself (exit {process.returncode}) before its "
+                            f"kill at send {kill.at_send}:\n{self.log_tail()}"
+                        )
                     return True
                 everyone = set(range(expect))
-                await _until(
+                await until(
                     lambda: (
                         everyone <= set(self.api.accepted)
                         and not unrecorded(self.database, everyone)
@@ -172,6 +183,8 @@ class CrashReport:
     #: How many times each reminder was accepted by Telegram but not recorded when a kill hit.
     in_window: Counter[int]
     expected: int
+    #: What Telegram accepted in each run, in order (the last run is the one without a kill).
+    runs: list[list[int]] = field(default_factory=list)
 
     @property
     def lost(self) -> list[int]:
@@ -238,24 +251,20 @@ async def crash_run(
     api = KillingBotAPI()
     await api.start()
     in_window: Counter[int] = Counter()
+    runs: list[list[int]] = []
     try:
         bot = BotProcess(api, database, workdir, rate_per_second=rate_per_second)
         for kill in kills:
             before = len(api.accepted)
             await bot.run(kill, expect=count, timeout=timeout)
-            in_window.update(unrecorded(database, set(api.accepted[before:])))
+            runs.append(api.accepted[before:])
+            in_window.update(unrecorded(database, set(runs[-1])))
+        before = len(api.accepted)
         await bot.run(None, expect=count, timeout=timeout)
+        runs.append(api.accepted[before:])
     finally:
         await api.stop()
-    return CrashReport(Counter(api.accepted), in_window, count)
-
-
-async def _until(condition: Callable[[], bool], *, timeout: float) -> None:
-    """Wait until ``condition()`` holds, looking every 10 ms (it reads the database or the
-    server's connections, which announce no change)."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
+    return CrashReport(Counter(api.accepted), in_window, count, runs)
 
 
 def kill_points(pairs: list[tuple[int, bool]]) -> list[Kill]:

@@ -24,6 +24,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.llm import FakeLLM
 from tests.fakes.postgres import POSTGRES_URL, on_postgres, schema_for
 from tests.fakes.telegram import FakeBotAPI
+from tests.fakes.waiting import PATIENCE
 
 __all__ = ["TEST_API_KEY", "TEST_TOKEN", "BotHarness"]
 
@@ -123,7 +124,7 @@ class BotHarness:
         assert self.services is not None
         return await self.services.people.runner.run_due()
 
-    async def settle(self, timeout: float = 5.0) -> None:
+    async def settle(self, timeout: float = PATIENCE) -> None:
         """Wait until every pushed update was handled and background work has finished,
         learning from every message not yet learned from included."""
         assert self.app is not None and self.services is not None

@@ -18,6 +18,8 @@ from typing import Any
 from aiohttp import web
 from telegram.request import BaseRequest, RequestData
 
+from tests.fakes.waiting import PATIENCE
+
 __all__ = ["ApiCall", "Failure", "FakeBotAPI", "FakeChat", "FakeUser"]
 
 BOT_ID = 777000111
@@ -270,7 +272,7 @@ class FakeBotAPI(BaseRequest):
             }
         )
 
-    async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = PATIENCE) -> Any:
         """Wait until ``condition()`` is truthy (checked at every API call); return its value."""
         async with asyncio.timeout(timeout):
             while not (result := condition()):
@@ -293,7 +295,9 @@ class FakeBotAPI(BaseRequest):
     def calls_of(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
 
-    async def wait_for_messages(self, count: int, chat_id: int | None = None, timeout=5.0):
+    async def wait_for_messages(
+        self, count: int, chat_id: int | None = None, timeout: float = PATIENCE
+    ) -> Any:
         """Wait until ``count`` messages were sent (to ``chat_id``); return all of them."""
         return await self.wait_for(
             lambda: (msgs := self.sent_messages(chat_id)) and len(msgs) >= count and msgs,

@@ -29,7 +29,7 @@ async def test_kills_around_a_burst_lose_nothing_and_duplicate_only_in_the_windo
         ]
     )
     report = await crash_run(tmp_path, count=BURST, kills=kills)
-    detail = f"deliveries {dict(report.deliveries)}, in the window {dict(report.in_window)}"
+    detail = f"accepted per run {report.runs}, in the window {dict(report.in_window)}"
     assert report.lost == [], detail
     assert sum(report.in_window.values()) >= 2, detail  # the kills before the answer
     assert report.extra_deliveries == report.in_window, detail

@@ -1,7 +1,11 @@
 """Per-chat leases over the shared inbox, on the real PostgreSQL server: one replica holds a
 chat at a time, takes its updates strictly in update_id order, never takes a live lease of
 another replica, and takes over a dead one's chat only after its lease expired (reporting the
-update it was cut off in, not doing it twice)."""
+update it was cut off in, not doing it twice).
+
+Leases are long and never run out by themselves during a test: time passes for them by
+:func:`_let_pass`, which moves their expiry back as waiting would, without a real wait that a
+loaded machine stretches past a short lease."""
 
 from __future__ import annotations
 
@@ -19,7 +23,15 @@ from bot.storage.replicas import ChatLeases
 from tests.fakes.postgres import fresh_schema, open_postgres
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-LEASE = timedelta(seconds=0.6)
+LEASE = timedelta(seconds=60)
+
+
+async def _let_pass(db: PostgresDatabase, span: timedelta) -> None:
+    """``span`` of the database's time passes for every lease (as if the test had waited)."""
+    await db.execute(
+        "UPDATE chat_leases SET expires_at = expires_at - make_interval(secs => ?)",
+        (span.total_seconds(),),
+    )
 
 
 def _update(update_id: int, chat_id: int) -> dict[str, Any]:
@@ -85,7 +97,7 @@ async def test_a_dead_replicas_chat_goes_to_another_after_its_lease_and_its_upda
     assert not await b.leases.acquire(5)
     assert 5 not in await b.leases.orphaned()
 
-    await asyncio.sleep(LEASE.total_seconds() + 0.1)
+    await _let_pass(a.db, LEASE)
     assert await b.leases.orphaned() == [5]
     assert await b.leases.acquire(5)
     cut = await b.leases.cut_off(5)
@@ -120,6 +132,6 @@ async def test_leases_survive_updates_longer_than_the_lease_while_renewed(
     await inbox.append([_update(1, 9)], NOW)
     assert await a.leases.acquire(9)
     for _ in range(3):  # a long answer: the heartbeat renews at a third of the lease
-        await asyncio.sleep(LEASE.total_seconds() / 3)
+        await _let_pass(a.db, LEASE / 2)  # unrenewed, the lease would end at the second turn
         assert await a.leases.renew([9]) == {9}
         assert not await b.leases.acquire(9)

@@ -71,7 +71,7 @@ async def test_an_answer_longer_than_the_cap_comes_as_a_file(harness: BotHarness
 async def test_a_passing_send_error_is_retried_and_the_answer_kept(harness: BotHarness) -> None:
     harness.api.fail("sendMessage", Failure("Internal Server Error", 500))
     harness.api.push_text(ANNA, "Are you there?")
-    [answer] = await harness.api.wait_for_messages(1, ANNA.id, timeout=4)
+    [answer] = await harness.api.wait_for_messages(1, ANNA.id)
     await harness.settle()
     assert answer["text"] == "You said: Are you there?"
     assert len(harness.api.calls_of("sendMessage")) == 2  # the failed try, then the answer
@@ -81,7 +81,7 @@ async def test_a_passing_send_error_is_retried_and_the_answer_kept(harness: BotH
 async def test_a_502_after_telegram_delivered_never_adds_an_apology(harness: BotHarness) -> None:
     harness.api.fail("sendMessage", Failure("Bad Gateway", 502, delivered=True))
     harness.api.push_text(ANNA, "Hello")
-    await harness.api.wait_for_messages(2, ANNA.id, timeout=4)
+    await harness.api.wait_for_messages(2, ANNA.id)
     await harness.settle()
     texts = harness.api.texts(ANNA.id)
     assert set(texts) == {"You said: Hello"}  # at worst a repeat, never "something went wrong"

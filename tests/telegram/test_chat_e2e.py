@@ -131,7 +131,7 @@ async def test_long_markdown_answer_is_split_into_valid_html_parts(harness: BotH
     harness.llm.then(LLMReply("\n\n".join([*paragraphs[:10], code, *paragraphs[10:]])))
     harness.api.push_text(ANNA, "Write a lot")
     await harness.api.wait_for(lambda: len(harness.api.sent_messages(ANNA.id)) >= 4)
-    await asyncio.sleep(0.1)
+    await harness.settle()  # every part sent
     parts = harness.api.texts(ANNA.id)
     assert len(parts) >= 4
     for part in parts:

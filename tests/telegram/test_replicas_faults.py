@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -21,6 +20,7 @@ from tests.fakes.llm import FakeLLM
 from tests.fakes.postgres import POSTGRES_URL, fresh_schema
 from tests.fakes.replica_cluster import ReplicaCluster, private_text
 from tests.fakes.telegram_http import HttpBotAPI
+from tests.fakes.waiting import until
 
 CHATS = [4101, 4102, 4103, 4104]
 PER_CHAT = 6
@@ -45,12 +45,6 @@ async def cluster(tmp_path: Path, llm: FakeLLM) -> AsyncIterator[ReplicaCluster]
         finally:
             await group.close()
             await api.stop()
-
-
-async def _until(condition: Callable[[], Any], timeout: float = 60.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 def _said(texts: list[str]) -> list[tuple[str, int]]:
@@ -87,14 +81,14 @@ async def test_a_killed_replicas_chats_go_to_the_other_all_answered_once_in_orde
             await asyncio.sleep(0.1)
 
     users = asyncio.gather(*(user(chat, index) for index, chat in enumerate(CHATS)))
-    await _until(lambda: len(api.texts()) >= 5)
+    await until(lambda: len(api.texts()) >= 5, timeout=60)
     cluster.kill(a)  # mid-answer: the model is slow, A holds about half of the chats
     await users
 
     def settled() -> bool:
         return all({n for _, n in _said(api.texts(chat))} == set(range(PER_CHAT)) for chat in CHATS)
 
-    await _until(settled, timeout=60)
+    await until(settled, timeout=60)
     await asyncio.sleep(0.5)  # anything sent twice would show by now
     lost_total = 0
     for chat in CHATS:
@@ -117,10 +111,10 @@ async def test_a_killed_replicas_chats_go_to_the_other_all_answered_once_in_orde
     chat, sent = CHATS[0], len(api.texts(CHATS[0]))
     for number in range(PER_CHAT, PER_CHAT + 3):
         assert await cluster.post(private_text(9000 + number, chat, f"m{chat}-{number}"), 0) is a
-    await _until(lambda: len(llm.chat_requests) > before)
+    await until(lambda: len(llm.chat_requests) > before, timeout=60)
     assert await cluster.terminate(a) == 0
     assert await _rows(cluster.schema, "chat_leases", "holder = 'a'") == 0
-    await _until(lambda: len(api.texts(chat)) == sent + 3, timeout=30)
+    await until(lambda: len(api.texts(chat)) == sent + 3)
     # In order, and the one A was answering finished by A (cut off, B would say "lost").
     assert api.texts(chat)[sent:] == [
         f"You said: m{chat}-{number}" for number in range(PER_CHAT, PER_CHAT + 3)

@@ -10,6 +10,7 @@ from typing import Any
 from telegram.error import BadRequest
 
 from bot.telegram.streaming import ReplyStreamer
+from tests.fakes.waiting import until
 
 
 class StubBot:
@@ -127,11 +128,11 @@ async def test_typing_repeats_until_text_appears() -> None:
         bot, 1, use_drafts=True, grace=0.01, typing_after=0.01, typing_refresh=0.05
     )
     async with streamer:
-        await asyncio.sleep(0.18)
+        # Three typing actions, however long a loaded machine takes to show them.
+        await until(lambda: bot.methods().count("send_chat_action") >= 3)
         typing_before = bot.methods().count("send_chat_action")
         await streamer.finish("Done.")
-        await asyncio.sleep(0.1)
-    assert typing_before >= 3
+        await asyncio.sleep(0.25)  # five refresh periods: typing that went on would show
     assert bot.methods().count("send_chat_action") == typing_before  # stops with the answer
 
 

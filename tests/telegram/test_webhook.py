@@ -21,6 +21,7 @@ from tests.fakes.harness import TEST_API_KEY, TEST_TOKEN
 from tests.fakes.llm import FakeLLM
 from tests.fakes.telegram import FakeChat, FakeUser
 from tests.fakes.telegram_http import HttpBotAPI
+from tests.fakes.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret-Token_for-tests"
@@ -151,15 +152,9 @@ async def test_registers_with_the_secret_and_answers_in_chinese(webhook_bot: Web
 async def test_sigterm_drains_an_update_in_flight(webhook_bot: WebhookBot, llm: FakeLLM) -> None:
     llm.response_delay = 1.0  # the model is still thinking when the replica is told to stop
     assert await webhook_bot.post(_update(9, ANNA, "Are you still there?")) == 200
-    await _until(lambda: llm.chat_requests)
+    await until(lambda: llm.chat_requests)
     assert await webhook_bot.terminate() == 0
     assert webhook_bot.api.api.texts(ANNA.id) == ["You said: Are you still there?"]
-
-
-async def _until(condition: Any, timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 def test_webhook_settings_are_checked() -> None:
