@@ -10,9 +10,11 @@ import logging
 import os
 import re
 import signal
+import socket
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -37,20 +39,27 @@ from bot.people import PeopleService, people_tools
 from bot.reminders import ReminderService, SchedulerOptions, reminder_tools
 from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
-from bot.storage.inbox import open_inbox
-from bot.telegram.runner import StartupError, serve
+from bot.storage.inbox import PostgresInbox, open_inbox
+from bot.storage.replicas import ChatLeases
+from bot.telegram import build_application
+from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.handlers.common import App
+from bot.telegram.replicas import ChatDispatcher
+from bot.telegram.runner import StartupError, Transport, serve
 
 if TYPE_CHECKING:  # asyncpg is an optional extra
     from bot.storage.postgres import PostgresDatabase
 
 __all__ = [
     "build_services",
+    "build_transport",
     "close_services",
     "main",
     "migrate_from_sqlite",
     "open_database",
     "outbound_delivery",
     "run",
+    "serve_until",
     "tune_garbage_collector",
 ]
 
@@ -209,6 +218,36 @@ def outbound_delivery(
     return RememberedDelivery(ActiveChatDelivery(transport, groups), conversation)
 
 
+async def build_transport(settings: Settings, services: Services) -> Transport:
+    """The Telegram side on ``services``: the application with every feature's handlers,
+    reminders and digests delivered through its bot, and the replica's dispatcher when chats
+    are shared with other replicas."""
+    app = build_application(settings, services)
+    delivery = services.outbound(TelegramDelivery(app.bot))
+    return Transport(app, delivery, await _replica_dispatcher(app, settings, services))
+
+
+async def _replica_dispatcher(
+    app: App, settings: Settings, services: Services
+) -> ChatDispatcher | None:
+    """In webhook mode on PostgreSQL, updates are shared with other replicas through per-chat
+    leases (see bot.telegram.replicas); otherwise None: one process, updates in memory."""
+    inbox = services.inbox
+    if not settings.webhook_url or not isinstance(inbox, PostgresInbox):
+        return None
+    holder = settings.replica_id or f"{socket.gethostname()}:{os.getpid()}"
+    leases = await ChatLeases.open(
+        inbox.db, holder=holder, lease=timedelta(seconds=settings.replica_lease_seconds)
+    )
+    logger.info("replica %s: chats are shared with the other replicas", holder)
+    return ChatDispatcher(app, leases)
+
+
+async def serve_until(stop: asyncio.Event, settings: Settings, services: Services) -> None:
+    """Compose the Telegram side on ``services`` and run it until ``stop`` is set."""
+    await serve(settings, services, await build_transport(settings, services), stop)
+
+
 def tune_garbage_collector() -> None:
     """Keep the long-lived start-up objects (libraries, schemas, word lists) out of
     the cyclic garbage collector's full passes, which otherwise stall replies for ~100 ms.
@@ -322,7 +361,7 @@ async def run(settings: Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     try:
-        await serve(settings, services, stop)
+        await serve_until(stop, settings, services)
     finally:
         await close_services(services)
 

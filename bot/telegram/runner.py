@@ -1,14 +1,14 @@
 """Running the bot: start-up checks, long polling or a webhook, background delivery, clean
-shutdown."""
+shutdown. What runs (the application, the delivery, a replica's dispatcher) is composed in
+:mod:`bot.app`, the one composition root, and given here as a :class:`Transport`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -17,17 +17,17 @@ from telegram.ext import Application
 
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings
+from bot.outbound import Delivery
 from bot.services import Services
-from bot.storage.inbox import Inbox, PostgresInbox, chat_of
-from bot.storage.replicas import ChatLeases
-from bot.telegram.application import announce_commands, build_application
-from bot.telegram.delivery import TelegramDelivery
+from bot.storage.inbox import Inbox, chat_of
+from bot.telegram.application import announce_commands
+from bot.telegram.handlers.common import App
 from bot.telegram.inbox import resume_inbox
 from bot.telegram.replicas import ChatDispatcher
 from bot.telegram.updates import park_updates
 from bot.telegram.webhook import WebhookServer
 
-__all__ = ["StartupError", "replica_dispatcher", "serve", "start_webhook"]
+__all__ = ["StartupError", "Transport", "serve", "start_webhook"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +36,29 @@ class StartupError(Exception):
     """Telegram could not be reached at start; the message says what to check."""
 
 
-async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> None:
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """The Telegram side that :func:`serve` runs, as :mod:`bot.app` composed it."""
+
+    #: The application with every feature's handlers (not initialized yet).
+    app: App
+    #: How reminders and digests reach a chat through ``app``'s bot.
+    delivery: Delivery
+    #: Replicas (webhook mode on PostgreSQL): the chats shared through per-chat leases;
+    #: None for one process, whose updates are handled in memory.
+    dispatcher: ChatDispatcher | None = None
+
+
+async def serve(
+    settings: Settings, services: Services, transport: Transport, stop: asyncio.Event
+) -> None:
     """Receive updates (long polling, or a webhook when WEBHOOK_URL is set) and deliver
     reminders until ``stop`` is set; then drain: updates already received are handled first.
 
     Raises ConfigError when Telegram rejects the token and StartupError when it cannot be
     reached, so that ``python -m bot`` can say so in one line.
     """
-    app = build_application(settings, services)
+    app, dispatcher = transport.app, transport.dispatcher
     try:
         await app.initialize()  # getMe: checks the token
     except InvalidToken:
@@ -59,7 +74,6 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
     try:
         await announce_commands(app)
         await app.start()
-        dispatcher = await replica_dispatcher(app, settings, services)
         if dispatcher is None:
             await resume_inbox(app, services.inbox)  # what the last run left, before anything
         else:
@@ -72,9 +86,8 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
         else:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        delivery = services.outbound(TelegramDelivery(app.bot))
-        await services.reminders.start(delivery)
-        await services.people.start(delivery)
+        await services.reminders.start(transport.delivery)
+        await services.people.start(transport.delivery)
         services.conversation.start_learning()  # replicas: learning claimed across them
         logger.info("Dazi is running as @%s", app.bot.username)
         await stop.wait()
@@ -99,22 +112,6 @@ async def serve(settings: Settings, services: Services, stop: asyncio.Event) -> 
             await app.shutdown()
         except TelegramError as error:
             logger.warning("shutdown was not clean: %s", error)
-
-
-async def replica_dispatcher(
-    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings, services: Services
-) -> ChatDispatcher | None:
-    """In webhook mode on PostgreSQL, updates are shared with other replicas through per-chat
-    leases (see bot.telegram.replicas); otherwise None: one process, updates in memory."""
-    inbox = services.inbox
-    if not settings.webhook_url or not isinstance(inbox, PostgresInbox):
-        return None
-    holder = settings.replica_id or f"{socket.gethostname()}:{os.getpid()}"
-    leases = await ChatLeases.open(
-        inbox.db, holder=holder, lease=timedelta(seconds=settings.replica_lease_seconds)
-    )
-    logger.info("replica %s: chats are shared with the other replicas", holder)
-    return ChatDispatcher(app, leases)
 
 
 async def start_webhook(

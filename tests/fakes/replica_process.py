@@ -1,7 +1,7 @@
 """One replica of Dazi in webhook mode as its own process, its inbox shared on PostgreSQL.
 
 ``python -m tests.fakes.replica_process SCHEMA`` runs what ``python -m bot`` runs (the same
-settings from the environment, the same :func:`bot.telegram.runner.serve`: webhook server,
+settings from the environment, the same :func:`bot.app.serve_until`: webhook server,
 per-chat leases, SIGTERM drain), with the inbox and the chat leases in SCHEMA of the real
 PostgreSQL server. The rest of the bot's storage (memory, conversation) is the replica's own
 SQLite file at DATABASE_PATH: the whole bot does not run on PostgreSQL yet, and what is tested
@@ -15,11 +15,10 @@ import os
 import signal
 import sys
 
-from bot.app import build_services, close_services, tune_garbage_collector
+from bot.app import build_services, close_services, serve_until, tune_garbage_collector
 from bot.config import load_settings
 from bot.logs import setup_logging
 from bot.storage.inbox import PostgresInbox
-from bot.telegram.runner import serve
 from tests.fakes.postgres import open_postgres
 
 
@@ -35,7 +34,7 @@ async def main(schema: str) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await serve(settings, services, stop)
+        await serve_until(stop, settings, services)
     finally:
         await close_services(services)
         await shared.close()
