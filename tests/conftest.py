@@ -1,4 +1,5 @@
-"""Shared fixtures: the fake LLM server and the whole bot on a temporary database."""
+"""Shared fixtures: the fake LLM server, the whole bot on a temporary database, the storage
+engines, and the account tests' world of every data owner."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.account import DataOwner
 from bot.storage import CORE_MIGRATIONS, Database
 
 # As in production (bot.app.main): PTB durations as timedelta, no deprecation warnings.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+from tests.fakes.account_world import AccountWorld, SwitchEmbedder, make_account_world
 from tests.fakes.harness import BotHarness
 from tests.fakes.llm import FakeLLM
 from tests.fakes.postgres import fresh_schema, open_postgres
@@ -49,6 +52,31 @@ async def each_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         await database.migrate("core", CORE_MIGRATIONS)
         yield database
         await database.close()
+
+
+@pytest.fixture
+def account_people() -> DataOwner | None:
+    """The account world's people owner: None for the real service (a module may override
+    this fixture with a stand-in)."""
+    return None
+
+
+@pytest.fixture
+def account_embedder() -> SwitchEmbedder | None:
+    """The account world's memory embedder: none (a module may override this fixture)."""
+    return None
+
+
+@pytest.fixture
+async def account_world(
+    tmp_path: Path, account_people: DataOwner | None, account_embedder: SwitchEmbedder | None
+) -> AsyncIterator[AccountWorld]:
+    """Every data owner on one fresh database (see tests/fakes/account_world.py)."""
+    world = await make_account_world(
+        tmp_path / "account.sqlite3", people=account_people, embedder=account_embedder
+    )
+    yield world
+    await world.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

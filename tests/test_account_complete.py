@@ -8,107 +8,49 @@ added later without an export and a forget fails here until it is listed.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.account import AccountService, MemoryData, ReminderData, TopicMatcher, TopicPreview
+from bot.account import AccountService, MemoryData, TopicMatcher, TopicPreview
 from bot.account import TopicMatches as Matches
 from bot.groups import GROUP_MIGRATIONS, GroupService
 from bot.media import MediaUsage
 from bot.memory import MediaRecord, MemoryStore
-from bot.people import PeopleService
 from bot.people.parsing import DateWords
-from bot.reminders import NewReminder, ReminderService
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, UserRepository
+from tests.fakes.account_world import AccountWorld, SwitchEmbedder, reminder_for_tomorrow
 from tests.fakes.clock import FakeClock
 
 ANNA, BOB, LI, GROUP = 101, 303, 202, -4001
 
 
-class SwitchEmbedder:
-    """Bag-of-letters vectors; while ``down`` it fails, so items stay queued."""
-
-    def __init__(self) -> None:
-        self.down = False
-
-    async def embed(self, texts: list[str], **_: Any) -> list[list[float]]:
-        if self.down:
-            raise ConnectionError("embedding server unreachable")
-        vectors = []
-        for text in texts:
-            vector = [float(text.lower().count(letter)) + 0.1 for letter in "abcdefgh"]
-            norm = sum(v * v for v in vector) ** 0.5
-            vectors.append([v / norm for v in vector])
-        return vectors
-
-
-@dataclass
-class World:
-    db: Database
-    clock: FakeClock
-    users: UserRepository
-    chats: ChatRepository
-    memory: MemoryStore
-    embedder: SwitchEmbedder
-    reminders: ReminderService
-    groups: GroupService
-    people: PeopleService
-    account: AccountService
-
-
 @pytest.fixture
-async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+def account_embedder(monkeypatch: pytest.MonkeyPatch) -> SwitchEmbedder:
+    """Memory with vectors (stored as blobs, whatever this machine has), from an embedder the
+    tests can switch off."""
+
     async def no_sqlite_vec(_: Any) -> bool:
-        return False  # vectors as blobs in memory_vectors, whatever this machine has
+        return False
 
     monkeypatch.setattr("bot.memory.backends.load_sqlite_vec", no_sqlite_vec)
-    clock = FakeClock()
-    db = await Database.open(tmp_path / "complete.sqlite3")
-    await db.migrate("core", CORE_MIGRATIONS)
-    users, chats = UserRepository(db), ChatRepository(db)
-    embedder = SwitchEmbedder()
-    memory = await MemoryStore.open(db, embedder=embedder)
-    reminders = await ReminderService.open(db, users, clock)
-    groups = await GroupService.open(db, chats, clock)
-    people = await PeopleService.open(db, users, clock, memory=memory)
-    account = AccountService(users=users, chats=chats, clock=clock)
-    account.register("memory", MemoryData(memory))
-    account.register("reminders", ReminderData(reminders))
-    account.register("groups", groups)
-    account.register("people", people)
-    account.register("media", await MediaUsage.open(db))
-    yield World(db, clock, users, chats, memory, embedder, reminders, groups, people, account)
-    await memory.close()
-    await db.close()
+    return SwitchEmbedder()
 
 
-def _reminder(user_id: int, chat_id: int, text: str, now: Any) -> NewReminder:
-    return NewReminder(
-        user_id=user_id,
-        chat_id=chat_id,
-        text=text,
-        language="en",
-        timezone="UTC",
-        due_at=now + timedelta(days=1),
-    )
-
-
-async def _user(world: World, user_id: int, name: str) -> None:
-    now = world.clock.now()
-    await world.users.upsert(
+async def _user(account_world: AccountWorld, user_id: int, name: str) -> None:
+    now = account_world.clock.now()
+    await account_world.users.upsert(
         user_id=user_id, first_name=name, username=None, language="en", now=now
     )
-    await world.chats.upsert(chat_id=user_id, chat_type="private", title=None, now=now)
+    await account_world.chats.upsert(chat_id=user_id, chat_type="private", title=None, now=now)
 
 
-async def _person(world: World, user_id: int, name: str, note: str, met: str) -> Any:
-    now = world.clock.now()
-    repo = world.people.repo
+async def _person(account_world: AccountWorld, user_id: int, name: str, note: str, met: str) -> Any:
+    now = account_world.clock.now()
+    repo = account_world.people.repo
     person = await repo.add(user_id=user_id, name=name, now=now, relation="brother")
     await repo.add_date(
         person, DateWords(3, 14, 1990), kind="birthday", next_on=now.date(), now=now
@@ -139,22 +81,22 @@ def test_topic_words_match_in_english_and_chinese() -> None:
 # -- /forget <topic> across every store ----------------------------------------------------------
 
 
-async def _guitar_everywhere(world: World) -> dict[str, Any]:
+async def _guitar_everywhere(account_world: AccountWorld) -> dict[str, Any]:
     """Anna's words about the guitar in every store, next to unrelated ones and Bob's."""
-    now = world.clock.now()
-    await _user(world, ANNA, "Anna")
-    await _user(world, BOB, "Bob")
-    repo = world.reminders.repo
-    await world.memory.add_message(
+    now = account_world.clock.now()
+    await _user(account_world, ANNA, "Anna")
+    await _user(account_world, BOB, "Bob")
+    repo = account_world.reminders.repo
+    await account_world.memory.add_message(
         user_id=ANNA, chat_id=ANNA, role="user", text="I want to learn the guitar", at=now
     )
-    await world.memory.add_message(
+    await account_world.memory.add_message(
         user_id=ANNA, chat_id=ANNA, role="user", text="My brother lives in Lyon", at=now
     )
-    lesson = await repo.add(_reminder(ANNA, ANNA, "guitar lesson", now), now=now)
-    in_group = await repo.add(_reminder(ANNA, GROUP, "bring the guitars", now), now=now)
-    dentist = await repo.add(_reminder(ANNA, ANNA, "dentist", now), now=now)
-    bobs = await repo.add(_reminder(BOB, BOB, "guitar lesson", now), now=now)
+    lesson = await repo.add(reminder_for_tomorrow(ANNA, ANNA, "guitar lesson", now), now=now)
+    in_group = await repo.add(reminder_for_tomorrow(ANNA, GROUP, "bring the guitars", now), now=now)
+    dentist = await repo.add(reminder_for_tomorrow(ANNA, ANNA, "dentist", now), now=now)
+    bobs = await repo.add(reminder_for_tomorrow(BOB, BOB, "guitar lesson", now), now=now)
     draft = await repo.drafts.add(
         user_id=ANNA,
         chat_id=ANNA,
@@ -163,8 +105,8 @@ async def _guitar_everywhere(world: World) -> dict[str, Any]:
         now=now,
         lifetime=timedelta(days=1),
     )
-    tom = await _person(world, ANNA, "Tom", "plays the guitar in a band", "guitar jam")
-    pending = await world.people.repo.drafts.add(
+    tom = await _person(account_world, ANNA, "Tom", "plays the guitar in a band", "guitar jam")
+    pending = await account_world.people.repo.drafts.add(
         user_id=ANNA,
         chat_id=ANNA,
         kind="offer",
@@ -172,7 +114,7 @@ async def _guitar_everywhere(world: World) -> dict[str, Any]:
         now=now,
         lifetime=timedelta(days=1),
     )
-    bob_tom = await _person(world, BOB, "Tom", "plays guitar", "guitar")
+    bob_tom = await _person(account_world, BOB, "Tom", "plays guitar", "guitar")
     return {
         "lesson": lesson.id,
         "in_group": in_group.id,
@@ -185,12 +127,17 @@ async def _guitar_everywhere(world: World) -> dict[str, Any]:
     }
 
 
-async def test_forget_topic_previews_and_deletes_from_every_store(world: World) -> None:
-    ids = await _guitar_everywhere(world)
-    await world.memory.add_fact(
-        user_id=ANNA, chat_id=ANNA, text="Anna is learning the guitar", now=world.clock.now()
+async def test_forget_topic_previews_and_deletes_from_every_store(
+    account_world: AccountWorld,
+) -> None:
+    ids = await _guitar_everywhere(account_world)
+    await account_world.memory.add_fact(
+        user_id=ANNA,
+        chat_id=ANNA,
+        text="Anna is learning the guitar",
+        now=account_world.clock.now(),
     )
-    preview = await world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="guitar")
+    preview = await account_world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="guitar")
     assert preview.counts() == {
         "messages": 1,
         "facts": 1,
@@ -205,7 +152,7 @@ async def test_forget_topic_previews_and_deletes_from_every_store(world: World) 
     assert [e.text for e in preview.examples("person_notes")] == ["Tom: plays the guitar in a band"]
     assert [e.text for e in preview.examples("reminder_drafts")] == ["buy guitar strings"]
 
-    done = await world.account.forget_topic(preview, user_id=ANNA, chat_id=ANNA)
+    done = await account_world.account.forget_topic(preview, user_id=ANNA, chat_id=ANNA)
     assert done == {
         "messages": 1,
         "facts": 1,
@@ -216,67 +163,77 @@ async def test_forget_topic_previews_and_deletes_from_every_store(world: World) 
         "people_pending": 1,
         "people": 0,
     }
-    left = {r.id for r in await world.reminders.repo.for_user(ANNA)}
+    left = {r.id for r in await account_world.reminders.repo.for_user(ANNA)}
     assert left == {ids["dentist"]}
-    assert await world.reminders.repo.get(ids["bobs"]) is not None
-    assert await world.reminders.repo.drafts.for_user(ANNA) == []
-    card = await world.people.repo.card(await world.people.repo.get(ANNA, ids["tom"]))
+    assert await account_world.reminders.repo.get(ids["bobs"]) is not None
+    assert await account_world.reminders.repo.drafts.for_user(ANNA) == []
+    card = await account_world.people.repo.card(
+        await account_world.people.repo.get(ANNA, ids["tom"])
+    )
     assert [n.text for n in card.notes] == ["loves orchids"] and len(card.dates) == 1
     assert [i.note for i in card.interactions] == [None]  # the contact stays, its words go
-    assert await world.people.repo.drafts.for_user(ANNA) == []
-    bob_card = await world.people.repo.card(await world.people.repo.get(BOB, ids["bob_tom"]))
+    assert await account_world.people.repo.drafts.for_user(ANNA) == []
+    bob_card = await account_world.people.repo.card(
+        await account_world.people.repo.get(BOB, ids["bob_tom"])
+    )
     assert {n.text for n in bob_card.notes} == {"loves orchids", "plays guitar"}
-    hits = await world.memory.search(user_id=ANNA, query="guitar")
+    hits = await account_world.memory.search(user_id=ANNA, query="guitar")
     assert hits and not [hit for hit in hits if "guitar" in hit.text]
-    again = await world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="guitar")
+    again = await account_world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="guitar")
     assert again.is_empty
 
 
 async def test_a_topic_naming_a_person_offers_them_only_as_an_explicit_choice(
-    world: World,
+    account_world: AccountWorld,
 ) -> None:
-    ids = await _guitar_everywhere(world)
-    preview = await world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="Tom")
+    ids = await _guitar_everywhere(account_world)
+    preview = await account_world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="Tom")
     assert preview.counts(optional=True) == {"people": 1}
     assert [e.text for e in preview.examples("people")] == ["Tom (brother)"]
     assert preview.counts() == {"people_pending": 1}  # the pending offer names Tom
-    await world.account.forget_topic(preview, user_id=ANNA, chat_id=ANNA)
-    assert await world.people.repo.get(ANNA, ids["tom"]) is not None  # not chosen: kept
+    await account_world.account.forget_topic(preview, user_id=ANNA, chat_id=ANNA)
+    assert await account_world.people.repo.get(ANNA, ids["tom"]) is not None  # not chosen: kept
 
-    preview = await world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="my tom")
-    done = await world.account.forget_topic(
+    preview = await account_world.account.preview_topic(user_id=ANNA, chat_id=ANNA, topic="my tom")
+    done = await account_world.account.forget_topic(
         preview, user_id=ANNA, chat_id=ANNA, include_optional=True
     )
     assert done["people"] == 1
-    assert await world.people.repo.get(ANNA, ids["tom"]) is None
+    assert await account_world.people.repo.get(ANNA, ids["tom"]) is None
     for table in ("person_dates", "person_notes", "person_interactions"):
-        row = await world.db.fetchone(
+        row = await account_world.db.fetchone(
             f"SELECT COUNT(*) AS n FROM {table} WHERE user_id = ?", (ANNA,)
         )
         assert row["n"] == 0, table
-    assert await world.people.repo.get(BOB, ids["bob_tom"]) is not None
+    assert await account_world.people.repo.get(BOB, ids["bob_tom"]) is not None
 
 
-async def test_chinese_topics_match_inside_sentences(world: World) -> None:
-    now = world.clock.now()
-    await _user(world, LI, "李雷")
-    await world.memory.add_message(
+async def test_chinese_topics_match_inside_sentences(account_world: AccountWorld) -> None:
+    now = account_world.clock.now()
+    await _user(account_world, LI, "李雷")
+    await account_world.memory.add_message(
         user_id=LI, chat_id=LI, role="user", text="我想学吉他，下个月开始上吉他课", at=now
     )
-    await world.reminders.repo.add(_reminder(LI, LI, "下午去上吉他课", now), now=now)
-    await world.reminders.repo.add(_reminder(LI, LI, "明天去看牙医", now), now=now)
-    await _person(world, LI, "小王", "喜欢弹吉他", "一起吃饭")
-    preview = await world.account.preview_topic(user_id=LI, chat_id=LI, topic="吉他")
+    await account_world.reminders.repo.add(
+        reminder_for_tomorrow(LI, LI, "下午去上吉他课", now), now=now
+    )
+    await account_world.reminders.repo.add(
+        reminder_for_tomorrow(LI, LI, "明天去看牙医", now), now=now
+    )
+    await _person(account_world, LI, "小王", "喜欢弹吉他", "一起吃饭")
+    preview = await account_world.account.preview_topic(user_id=LI, chat_id=LI, topic="吉他")
     assert preview.counts() == {"messages": 1, "reminders": 1, "person_notes": 1}
-    await world.account.forget_topic(preview, user_id=LI, chat_id=LI)
-    assert [r.text for r in await world.reminders.repo.for_user(LI)] == ["明天去看牙医"]
-    person = await world.people.repo.for_user(LI)
-    assert [n.text for n in (await world.people.repo.card(person[0])).notes] == ["loves orchids"]
+    await account_world.account.forget_topic(preview, user_id=LI, chat_id=LI)
+    assert [r.text for r in await account_world.reminders.repo.for_user(LI)] == ["明天去看牙医"]
+    person = await account_world.people.repo.for_user(LI)
+    assert [n.text for n in (await account_world.people.repo.card(person[0])).notes] == [
+        "loves orchids"
+    ]
 
 
-async def test_a_preview_deletes_only_within_its_own_scope(world: World) -> None:
-    ids = await _guitar_everywhere(world)
-    bob_note = (await world.people.repo.notes_for_user(BOB))[0][0].id
+async def test_a_preview_deletes_only_within_its_own_scope(account_world: AccountWorld) -> None:
+    ids = await _guitar_everywhere(account_world)
+    bob_note = (await account_world.people.repo.notes_for_user(BOB))[0][0].id
     forged = TopicPreview(
         topic="guitar",
         user_id=ANNA,
@@ -288,32 +245,34 @@ async def test_a_preview_deletes_only_within_its_own_scope(world: World) -> None
             ),
         },
     )
-    done = await world.account.forget_topic(
+    done = await account_world.account.forget_topic(
         forged, user_id=ANNA, chat_id=ANNA, include_optional=True
     )
     assert not any(done.values())
-    assert await world.reminders.repo.get(ids["bobs"]) is not None
-    assert await world.people.repo.get(BOB, ids["bob_tom"]) is not None
+    assert await account_world.reminders.repo.get(ids["bobs"]) is not None
+    assert await account_world.people.repo.get(BOB, ids["bob_tom"]) is not None
     with pytest.raises(ValueError):
-        await world.account.forget_topic(forged, user_id=BOB, chat_id=BOB)
+        await account_world.account.forget_topic(forged, user_id=BOB, chat_id=BOB)
 
 
-async def test_in_a_group_a_topic_covers_the_groups_records_only(world: World) -> None:
-    ids = await _guitar_everywhere(world)
-    now = world.clock.now()
-    await world.memory.add_message(
+async def test_in_a_group_a_topic_covers_the_groups_records_only(
+    account_world: AccountWorld,
+) -> None:
+    ids = await _guitar_everywhere(account_world)
+    now = account_world.clock.now()
+    await account_world.memory.add_message(
         user_id=BOB, chat_id=GROUP, role="user", text="Who has a spare guitar?", at=now
     )
-    bobs_in_group = await world.reminders.repo.add(
-        _reminder(BOB, GROUP, "tune the guitar", now), now=now
+    bobs_in_group = await account_world.reminders.repo.add(
+        reminder_for_tomorrow(BOB, GROUP, "tune the guitar", now), now=now
     )
-    preview = await world.account.preview_topic(user_id=BOB, chat_id=GROUP, topic="guitar")
+    preview = await account_world.account.preview_topic(user_id=BOB, chat_id=GROUP, topic="guitar")
     assert preview.counts() == {"messages": 1, "reminders": 2} and not preview.has_optional
-    await world.account.forget_topic(preview, user_id=BOB, chat_id=GROUP)
-    assert await world.reminders.repo.for_chat(GROUP) == []
-    assert await world.reminders.repo.get(ids["lesson"]) is not None  # Anna's private one
-    assert await world.reminders.repo.get(bobs_in_group.id) is None
-    assert await world.people.repo.notes_for_user(ANNA)  # people are never a group's
+    await account_world.account.forget_topic(preview, user_id=BOB, chat_id=GROUP)
+    assert await account_world.reminders.repo.for_chat(GROUP) == []
+    assert await account_world.reminders.repo.get(ids["lesson"]) is not None  # Anna's private one
+    assert await account_world.reminders.repo.get(bobs_in_group.id) is None
+    assert await account_world.people.repo.notes_for_user(ANNA)  # people are never a group's
 
 
 # -- /export and /forget all: every table --------------------------------------------------------
@@ -437,15 +396,15 @@ async def _owned_ids(db: Database, owner: int) -> tuple[set[int], set[int]]:
     return message_ids, fact_ids
 
 
-async def _fill_everything(world: World) -> None:
+async def _fill_everything(account_world: AccountWorld) -> None:
     """A row of Anna's in every table (Bob alongside), in private and in a group."""
-    now = world.clock.now()
-    await _user(world, ANNA, "Anna")
-    await _user(world, BOB, "Bob")
-    await world.users.set_timezone(ANNA, "Asia/Shanghai")
-    await world.chats.upsert(chat_id=GROUP, chat_type="group", title="Climbing", now=now)
-    assert await world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
-    memory = world.memory
+    now = account_world.clock.now()
+    await _user(account_world, ANNA, "Anna")
+    await _user(account_world, BOB, "Bob")
+    await account_world.users.set_timezone(ANNA, "Asia/Shanghai")
+    await account_world.chats.upsert(chat_id=GROUP, chat_type="group", title="Climbing", now=now)
+    assert await account_world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
+    memory = account_world.memory
     for user, name in ((ANNA, "ZEBRA"), (BOB, "Bob's")):
         await memory.add_message(
             user_id=user, chat_id=user, role="user", text=f"{name} private words", at=now
@@ -466,7 +425,7 @@ async def _fill_everything(world: World) -> None:
             MediaRecord(said, "photo", "photo-ZEBRA", content="a ZEBRA on a poster"),
         ]
     )
-    usage = await MediaUsage.open(world.db)
+    usage = await MediaUsage.open(account_world.db)
     await usage.add(ANNA, now, audio_seconds=3.0, images=1)
     await usage.add(BOB, now, images=2)
     await memory.add_fact(
@@ -491,14 +450,16 @@ async def _fill_everything(world: World) -> None:
         user_id=BOB, chat_id=GROUP, text="The group planned a climb", message_ids=[later], now=now
     )
     assert await memory.flush_embeddings() > 0  # memory_vectors
-    world.embedder.down = True
+    account_world.embedder.down = True
     await memory.add_message(user_id=ANNA, chat_id=ANNA, role="user", text="ZEBRA queued", at=now)
     assert await memory.flush_embeddings() == 0  # memory_embed_queue keeps it
 
-    repo = world.reminders.repo
+    repo = account_world.reminders.repo
     marks = {ANNA: "ZEBRA", BOB: "Bob's"}
     for user, chat in ((ANNA, ANNA), (ANNA, GROUP), (BOB, BOB), (BOB, GROUP)):
-        await repo.add(_reminder(user, chat, f"{marks[user]} errand {chat}", now), now=now)
+        await repo.add(
+            reminder_for_tomorrow(user, chat, f"{marks[user]} errand {chat}", now), now=now
+        )
         await repo.drafts.add(
             user_id=user,
             chat_id=chat,
@@ -507,10 +468,10 @@ async def _fill_everything(world: World) -> None:
             now=now,
             lifetime=timedelta(days=1),
         )
-    await _person(world, ANNA, "Tom", "ZEBRA note", "ZEBRA jam")
-    await _person(world, BOB, "Lucy", "likes jazz", "coffee")
+    await _person(account_world, ANNA, "Tom", "ZEBRA note", "ZEBRA jam")
+    await _person(account_world, BOB, "Lucy", "likes jazz", "coffee")
     for user, chat in ((ANNA, ANNA), (ANNA, GROUP), (BOB, GROUP)):
-        await world.people.repo.drafts.add(
+        await account_world.people.repo.drafts.add(
             user_id=user,
             chat_id=chat,
             kind="here",
@@ -519,42 +480,46 @@ async def _fill_everything(world: World) -> None:
             lifetime=timedelta(days=1),
         )
     for user in (ANNA, BOB):
-        await world.people.runner.ensure(user, "UTC", time(9, 0))
-        await world.groups.set_share(user, GROUP, True)
+        await account_world.people.runner.ensure(user, "UTC", time(9, 0))
+        await account_world.groups.set_share(user, GROUP, True)
 
 
-async def test_private_export_and_forget_all_cover_every_table(world: World) -> None:
-    await _fill_everything(world)
-    tables = await _base_tables(world.db)
+async def test_private_export_and_forget_all_cover_every_table(account_world: AccountWorld) -> None:
+    await _fill_everything(account_world)
+    tables = await _base_tables(account_world.db)
     assert set(tables) == set(PRIVATE_EXPORT) | DERIVED | NOT_PERSONAL, (
         "a new table: export it, forget it, and list it here"
     )
-    messages, facts = await _owned_ids(world.db, ANNA)
+    messages, facts = await _owned_ids(account_world.db, ANNA)
     for table, columns in tables.items():
         if table not in NOT_PERSONAL and table != "group_introductions":
-            assert await _rows_of(world.db, table, columns, ANNA, messages, facts), table
+            assert await _rows_of(account_world.db, table, columns, ANNA, messages, facts), table
 
-    document = await world.account.export(user_id=ANNA, chat_id=ANNA)
+    document = await account_world.account.export(user_id=ANNA, chat_id=ANNA)
     document = json.loads(json.dumps(document, default=str))
     for table, holds in PRIVATE_EXPORT.items():
         assert holds(document), table
     assert "Bob" not in json.dumps(document) and "Lucy" not in json.dumps(document)
 
-    await world.account.forget_all(user_id=ANNA, chat_id=ANNA)
+    await account_world.account.forget_all(user_id=ANNA, chat_id=ANNA)
     for table, columns in tables.items():
         if table not in NOT_PERSONAL:
-            assert not await _rows_of(world.db, table, columns, ANNA, messages, facts), table
+            assert not await _rows_of(account_world.db, table, columns, ANNA, messages, facts), (
+                table
+            )
         cells = " || ".join(f"coalesce(CAST({c} AS TEXT), '')" for c in columns)
-        row = await world.db.fetchone(
+        row = await account_world.db.fetchone(
             f"SELECT COUNT(*) AS n FROM {table} WHERE ({cells}) LIKE '%zebra%'"
         )
         assert row["n"] == 0, f"Anna's words are still in {table}"
     # Bob's data and the group's own stay.
-    assert await world.people.repo.for_user(BOB) and await world.reminders.repo.for_user(BOB)
-    assert await world.memory.search(user_id=BOB, chat_id=GROUP, query="Bob in the group")
-    group_facts, _ = await world.memory.list_facts(user_id=BOB, chat_id=GROUP)
+    assert await account_world.people.repo.for_user(
+        BOB
+    ) and await account_world.reminders.repo.for_user(BOB)
+    assert await account_world.memory.search(user_id=BOB, chat_id=GROUP, query="Bob in the group")
+    group_facts, _ = await account_world.memory.list_facts(user_id=BOB, chat_id=GROUP)
     assert [f.text for f in group_facts] == ["The group climbs"]
-    assert await world.groups.shares(BOB, GROUP)
+    assert await account_world.groups.shares(BOB, GROUP)
 
 
 GROUP_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
@@ -571,51 +536,57 @@ GROUP_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
 }
 
 
-async def test_group_export_and_forget_all_cover_every_table(world: World) -> None:
-    await _fill_everything(world)
-    tables = await _base_tables(world.db)
-    document = await world.account.export(user_id=BOB, chat_id=GROUP)
+async def test_group_export_and_forget_all_cover_every_table(account_world: AccountWorld) -> None:
+    await _fill_everything(account_world)
+    tables = await _base_tables(account_world.db)
+    document = await account_world.account.export(user_id=BOB, chat_id=GROUP)
     document = json.loads(json.dumps(document, default=str))
     for table, holds in GROUP_EXPORT.items():
         assert holds(document), table
     assert "private words" not in json.dumps(document) and "Tom" not in json.dumps(document)
-    messages, facts = await _owned_ids(world.db, GROUP)
+    messages, facts = await _owned_ids(account_world.db, GROUP)
     holding = {
         table
         for table, columns in tables.items()
         if table not in NOT_PERSONAL
-        and await _rows_of(world.db, table, columns, GROUP, messages, facts)
+        and await _rows_of(account_world.db, table, columns, GROUP, messages, facts)
     }
     assert holding - DERIVED == set(GROUP_EXPORT)
 
-    await world.account.forget_all(user_id=BOB, chat_id=GROUP)
+    await account_world.account.forget_all(user_id=BOB, chat_id=GROUP)
     for table, columns in tables.items():
         if table not in NOT_PERSONAL:
-            left = await _rows_of(world.db, table, columns, GROUP, messages, facts)
+            left = await _rows_of(account_world.db, table, columns, GROUP, messages, facts)
             assert left == (1 if table == "group_introductions" else 0), table
     # The members' private data stays.
-    assert await world.people.repo.for_user(ANNA) and await world.memory.search(
+    assert await account_world.people.repo.for_user(ANNA) and await account_world.memory.search(
         user_id=ANNA, query="ZEBRA private words"
     )
-    assert [p.chat_id for p in await world.people.repo.drafts.for_user(ANNA)] == [ANNA]
+    assert [p.chat_id for p in await account_world.people.repo.drafts.for_user(ANNA)] == [ANNA]
 
 
 # -- the introduction outlives a group's forget-all ----------------------------------------------
 
 
-async def test_no_second_introduction_after_a_group_forgot_everything(world: World) -> None:
-    assert await world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
-    await world.account.forget_all(user_id=BOB, chat_id=GROUP)
-    assert await world.chats.get(GROUP) is None  # the group's row and settings are gone...
+async def test_no_second_introduction_after_a_group_forgot_everything(
+    account_world: AccountWorld,
+) -> None:
+    assert await account_world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
+    await account_world.account.forget_all(user_id=BOB, chat_id=GROUP)
+    assert await account_world.chats.get(GROUP) is None  # the group's row and settings are gone...
     # ...yet re-added, promoted, or removed and added again: no second introduction.
-    assert not await world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
-    assert not await world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
-    await world.groups.left(chat_id=GROUP, chat_type="group", title="Climbing")
-    await world.account.forget_all(user_id=BOB, chat_id=GROUP)
-    assert not await world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
-    await world.account.migrate_chat(GROUP, -1004001)
-    assert await world.groups.introduced(-1004001) and not await world.groups.introduced(GROUP)
-    assert not await world.groups.joined(chat_id=-1004001, chat_type="supergroup", title="C")
+    assert not await account_world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
+    assert not await account_world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
+    await account_world.groups.left(chat_id=GROUP, chat_type="group", title="Climbing")
+    await account_world.account.forget_all(user_id=BOB, chat_id=GROUP)
+    assert not await account_world.groups.joined(chat_id=GROUP, chat_type="group", title="Climbing")
+    await account_world.account.migrate_chat(GROUP, -1004001)
+    assert await account_world.groups.introduced(
+        -1004001
+    ) and not await account_world.groups.introduced(GROUP)
+    assert not await account_world.groups.joined(
+        chat_id=-1004001, chat_type="supergroup", title="C"
+    )
 
 
 async def test_groups_introduced_before_the_table_keep_their_mark(tmp_path: Path) -> None:
@@ -638,17 +609,14 @@ async def test_groups_introduced_before_the_table_keep_their_mark(tmp_path: Path
 async def test_forgetting_empties_the_write_ahead_log(tmp_path) -> None:
     from datetime import UTC, datetime
 
-    from bot.account import AccountService
     from bot.clock import SystemClock
-    from bot.memory import MemoryStore
-    from bot.storage import ChatRepository, Database, UserRepository
+    from bot.storage import ChatRepository, Database
 
     db = await Database.open(tmp_path / "wal.sqlite3")
     memory = await MemoryStore.open(db)
     account = AccountService(
         users=UserRepository(db), chats=ChatRepository(db), clock=SystemClock(), db=db
     )
-    from bot.account import MemoryData
 
     account.register("memory", MemoryData(memory))
     await memory.add_message(
