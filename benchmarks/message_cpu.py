@@ -2,7 +2,7 @@
 
 The fake Bot API and the fake streaming model of ``throughput.py`` run as their own processes on
 loopback (same pace, same answers); Dazi runs in this process on its production path (the
-services of ``bot.app``, ``bot.telegram.runner.serve``: long polling over HTTP, streamed answers
+services and ``serve_until`` of ``bot.app``: long polling over HTTP, streamed answers
 with drafts, the rate limits of the chosen phase). The figure is this process's CPU time (every
 thread: the event loop and the database's; the event loop's alone is printed too) from the first
 message pushed to the last final message, divided by the messages; with ``--background`` it runs
@@ -63,9 +63,8 @@ async def run_round(args: argparse.Namespace, seeded: Path | None, round_: int) 
     """One fresh bot in this process: warm-up, then the measured phase."""
     import aiohttp
 
-    from bot.app import build_services, close_services, tune_garbage_collector
+    from bot.app import build_services, close_services, serve_until, tune_garbage_collector
     from bot.config import load_settings
-    from bot.telegram.runner import serve
 
     corpus = wire.load_corpus()
     qids = itertools.count(1 + round_ * 100_000)
@@ -106,7 +105,7 @@ async def run_round(args: argparse.Namespace, seeded: Path | None, round_: int) 
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as http:
                 ready = asyncio.ensure_future(http.post(f"{telegram.url}/control/ready"))
                 await asyncio.sleep(0.1)
-                bot = asyncio.create_task(serve(settings, services, stop))
+                bot = asyncio.create_task(serve_until(stop, settings, services))
                 (await ready).release()
                 await wire._phase(http, telegram, warmup)
                 await wire._model_idle(http, llm)
