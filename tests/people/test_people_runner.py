@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.outbound import SendResult, SendStatus
 from bot.people.runner import RunnerOptions
 from bot.storage import to_db_time
+from tests.fakes.waiting import until
 from tests.people.people_fixtures import ANNA, LI, World, make_world
 
 DUE = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -141,9 +142,7 @@ async def test_the_loop_sends_in_the_background(tmp_path: Path) -> None:
         await world.say(ANNA, "birthday", "Lucy 11-29")
         world.clock.set(DUE)
         await world.service.runner.start(world.delivery, background=True)
-        async with asyncio.timeout(2):
-            while not world.delivery.sent:
-                await asyncio.sleep(0.01)
+        await until(lambda: world.delivery.sent)
         assert "Lucy" in world.delivery.sent[0].text
     finally:
         await world.close()

@@ -14,6 +14,7 @@ from tests.fakes.harness import BotHarness
 from tests.fakes.llm import FakeLLM
 from tests.fakes.postgres import POSTGRES_URL, on_postgres, schema_for
 from tests.fakes.telegram import FakeUser
+from tests.fakes.waiting import until
 
 ANNA = FakeUser(101, "Anna", "en")
 BORIS = FakeUser(202, "Boris", "en")
@@ -35,9 +36,7 @@ async def inbox_ids(database: Path) -> set[int]:
 
 
 async def streams_started(llm: FakeLLM, count: int) -> None:
-    async with asyncio.timeout(5):
-        while len(llm.chat_requests) < count:
-            await asyncio.sleep(0.01)
+    await until(lambda: len(llm.chat_requests) >= count)
 
 
 def killed(harness: BotHarness, target: Path) -> Path:

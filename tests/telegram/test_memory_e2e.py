@@ -10,6 +10,7 @@ from bot.reminders import NewReminder
 from tests.fakes.harness import BotHarness
 from tests.fakes.llm import ToolCallReply
 from tests.fakes.telegram import FakeUser
+from tests.fakes.waiting import until
 from tests.telegram.memory_group_helpers import (
     buttons,
     data_of,
@@ -319,9 +320,7 @@ async def say_unsettled(harness: BotHarness, user: FakeUser, text: str) -> dict[
 
 async def learning_asked(harness: BotHarness) -> None:
     """Wait until the fact learner's request reached the model."""
-    async with asyncio.timeout(5):
-        while not any(not body.get("stream") for body in harness.llm.requests):
-            await asyncio.sleep(0.01)
+    await until(lambda: any(not body.get("stream") for body in harness.llm.requests))
 
 
 async def tap_unsettled(
