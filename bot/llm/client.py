@@ -202,6 +202,8 @@ class OpenAIChat:
                 connector=aiohttp.TCPConnector(limit=_CONNECTIONS, limit_per_host=0),
                 timeout=self._timeout,
                 cookie_jar=aiohttp.DummyCookieJar(),
+                # HTTP(S)_PROXY and NO_PROXY are honoured, as the SDK's client did.
+                trust_env=True,
             )
         try:
             response = await session.post(self._url, data=data, headers=self._headers)

@@ -347,3 +347,34 @@ async def test_tokens_that_arrive_in_quick_succession_are_read_together(status_s
     finally:
         await chat.close()
     assert len(seen) == 3 and len(peers) == 1
+
+
+async def test_the_proxy_in_the_environment_is_used(monkeypatch) -> None:
+    """HTTP_PROXY is honoured (as the openai SDK did): the model is reached through it."""
+    through_proxy: list[str] = []
+
+    async def proxy(request: web.Request) -> web.StreamResponse:
+        through_proxy.append(str(request.url))
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write((_event({"content": "via proxy"}) + "data: [DONE]\n\n").encode())
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    try:
+        chat = OpenAIChat(api_key="", base_url="http://model.invalid/v1", model="m")
+        _, completion = await _collect(chat)
+    finally:
+        await runner.cleanup()
+    assert completion.text == "via proxy"
+    assert through_proxy == ["http://model.invalid/v1/chat/completions"]
