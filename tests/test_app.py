@@ -9,12 +9,24 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import build_services, close_services, open_database
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.storage.inbox import PostgresInbox
 from bot.storage.postgres import PostgresDatabase
 from tests.fakes.postgres import POSTGRES_URL, fresh_schema
 
 TOKEN = "123456789:AAabcdefghijklmnopqrstuvwxyz012345"
+
+
+def _on_postgres(tmp_path: Path, schema: str) -> Settings:
+    """Settings with DATABASE_URL naming ``schema`` of the real server (and a SQLite path that
+    must stay unused)."""
+    return load_settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        openai_api_key="sk-test",
+        database_path=tmp_path / "unused.sqlite3",
+        database_url=f"{POSTGRES_URL}?search_path={schema}",
+    )
 
 
 async def test_build_services_does_not_tune_the_garbage_collector(tmp_path: Path) -> None:
@@ -35,13 +47,7 @@ async def test_build_services_does_not_tune_the_garbage_collector(tmp_path: Path
 
 async def test_database_url_opens_postgresql_in_the_schema_it_names(tmp_path: Path) -> None:
     async with fresh_schema() as schema:
-        settings = load_settings(
-            _env_file=None,
-            telegram_bot_token=TOKEN,
-            openai_api_key="sk-test",
-            database_path=tmp_path / "unused.sqlite3",
-            database_url=f"{POSTGRES_URL}?search_path={schema}",
-        )
+        settings = _on_postgres(tmp_path, schema)
         db = await open_database(settings)
         try:
             assert isinstance(db, PostgresDatabase) and db.schema == schema
@@ -59,13 +65,7 @@ async def test_database_url_opens_postgresql_in_the_schema_it_names(tmp_path: Pa
 
 async def test_every_service_runs_on_postgresql_with_database_url(tmp_path: Path) -> None:
     async with fresh_schema() as schema:
-        settings = load_settings(
-            _env_file=None,
-            telegram_bot_token=TOKEN,
-            openai_api_key="sk-test",
-            database_path=tmp_path / "unused.sqlite3",
-            database_url=f"{POSTGRES_URL}?search_path={schema}",
-        )
+        settings = _on_postgres(tmp_path, schema)
         services = await build_services(settings)
         try:
             assert services.db.dialect == "postgresql"
