@@ -56,13 +56,16 @@ async def say(
     *,
     reply_to: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Send a message and return the bot's (first) answer to it."""
+    """Send a message and return the bot's (first) answer to it, its text as the chat shows
+    it once the answer is done: a group answer is streamed as a preview that is edited to the
+    whole, and on a loaded machine the preview may carry only the first words."""
     chat_id = (chat or FakeChat.private(user)).id
     before = len(results(harness, chat_id))
     harness.api.push_text(user, text, chat=chat, reply_to=reply_to)
     await harness.api.wait_for(lambda: len(results(harness, chat_id)) > before)
     await harness.settle()
-    return results(harness, chat_id)[before]
+    answer = results(harness, chat_id)[before]
+    return {**answer, "text": shown_text(harness, answer)}
 
 
 async def say_silently(
