@@ -21,10 +21,12 @@ import math
 import random
 import re
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from email.utils import mktime_tz, parsedate_tz
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -93,6 +95,9 @@ class OpenAIChat:
             total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
         )
         self._max_retries = max_retries
+        # HTTP(S)_PROXY and NO_PROXY are honoured, as the SDK's client did; read once here
+        # (aiohttp's trust_env reads them and ~/.netrc, in a worker thread, on every request).
+        self._proxy = _proxy_for(self._url)
         self._read_interval = read_interval
         self._session: aiohttp.ClientSession | None = None
         self.model = model
@@ -202,11 +207,11 @@ class OpenAIChat:
                 connector=aiohttp.TCPConnector(limit=_CONNECTIONS, limit_per_host=0),
                 timeout=self._timeout,
                 cookie_jar=aiohttp.DummyCookieJar(),
-                # HTTP(S)_PROXY and NO_PROXY are honoured, as the SDK's client did.
-                trust_env=True,
             )
         try:
-            response = await session.post(self._url, data=data, headers=self._headers)
+            response = await session.post(
+                self._url, data=data, headers=self._headers, proxy=self._proxy
+            )
         except TimeoutError:
             raise _Retryable("timed out") from None
         except aiohttp.ClientError as error:
@@ -332,6 +337,15 @@ def _tool_call(call_id: str | None, name: str, arguments: str | None) -> ToolCal
     if not isinstance(parsed, dict):
         parsed = {}
     return ToolCall(id=call_id or f"call_{name}", name=name, arguments=parsed)
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (HTTP_PROXY, HTTPS_PROXY, NO_PROXY...)."""
+    proxies = urllib.request.getproxies()
+    host = urlsplit(url).hostname or ""
+    if not proxies or urllib.request.proxy_bypass(host):
+        return None
+    return proxies.get(urlsplit(url).scheme) or proxies.get("all")
 
 
 async def _decoded(content: aiohttp.StreamReader) -> AsyncIterator[str]:
