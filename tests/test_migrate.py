@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.memory.embeddings import VEC0_TABLES
 from tests.fakes.harness import TEST_API_KEY, TEST_TOKEN, BotHarness
 from tests.fakes.llm import FakeLLM
 from tests.fakes.postgres import fresh_schema
@@ -86,3 +90,61 @@ async def test_a_laptop_database_moves_to_postgresql_and_the_bot_carries_on(
         finally:
             await server.stop()
     assert not (tmp_path / "unused.sqlite3").exists()
+
+
+@pytest.mark.skipif(
+    not hasattr(sqlite3.Connection, "enable_load_extension"),
+    reason="sqlite-vec's vec0 tables need a Python whose sqlite3 can load extensions (this one"
+    " cannot: its vectors are in memory_vectors, copied as any other table)",
+)
+async def test_vectors_kept_by_sqlite_vec_arrive_in_postgresqls_vector_table(
+    tmp_path: Path, llm: FakeLLM
+) -> None:
+    """With embeddings on, the laptop's vectors live in sqlite-vec's vec0 tables; PostgreSQL
+    keeps them in memory_vectors: they are copied there, counted, and not embedded again."""
+    laptop = BotHarness(database=tmp_path / "dazi.sqlite3", llm=llm)
+    await laptop.start(database_url=None, embedding_model="fake-embed")
+    try:
+        await say(laptop, ANNA, "I finally booked the climbing trip to Yosemite")
+        await say(laptop, LI, "/remember 我下个月开始上吉他课")
+        assert laptop.services is not None
+        await laptop.services.memory.flush_embeddings()
+        db = laptop.services.db
+        backend = await db.fetchone("SELECT value FROM memory_meta WHERE name = 'vector_backend'")
+        assert backend is not None and backend[0] == "vec0"  # sqlite-vec is installed here
+        laptop_vectors = {
+            (kind, row[0], row[1], bytes(row[2]))
+            for kind, table in VEC0_TABLES.items()
+            for row in await db.fetchall(f"SELECT rowid, scope_id, embedding FROM {table}")
+        }
+        assert {kind for kind, *_ in laptop_vectors} == {"message", "fact"}
+    finally:
+        await laptop.stop()
+
+    async with fresh_schema() as schema:
+        url = f"postgresql://postgres@127.0.0.1:5432/test?search_path={schema}"
+        for _ in range(2):  # a re-run adds nothing
+            result = await asyncio.to_thread(migrate, laptop.database, url, tmp_path)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert "every count matches" in result.stdout
+        [line] = [line for line in result.stdout.splitlines() if "memory_vectors" in line]
+        assert line.split()[1] == line.split()[4] == str(len(laptop_vectors))
+
+        server = BotHarness(database=tmp_path / "unused.sqlite3", llm=llm, clock=laptop.clock)
+        await server.start(database_url=url, embedding_model="fake-embed")
+        try:
+            assert server.services is not None
+            db = server.services.db
+            rows = await db.fetchall("SELECT kind, item_id, scope_id, vector FROM memory_vectors")
+            assert {(r[0], r[1], r[2], bytes(r[3])) for r in rows} == laptop_vectors
+            backend = await db.fetchone(
+                "SELECT value FROM memory_meta WHERE name = 'vector_backend'"
+            )
+            assert backend is not None and backend[0] == "blob"
+            embedded = len(llm.embedding_requests)
+            assert await server.services.memory.flush_embeddings() == 0  # none queued again
+            hits = await server.services.memory.search(user_id=ANNA.id, query="Yosemite trip")
+            assert any("Yosemite" in hit.text for hit in hits)
+            assert len(llm.embedding_requests) == embedded + 1  # the query's own vector only
+        finally:
+            await server.stop()

@@ -31,12 +31,19 @@ from bot.storage import Database, from_db_time
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["Embedder", "EmbeddingQueue", "OpenAIEmbedder", "VectorIndex", "load_sqlite_vec"]
+__all__ = [
+    "VEC0_TABLES",
+    "Embedder",
+    "EmbeddingQueue",
+    "OpenAIEmbedder",
+    "VectorIndex",
+    "load_sqlite_vec",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Kinds of items that get vectors, and the vec0 table of each.
-_VEC_TABLES = {"message": "memory_vec_message", "fact": "memory_vec_fact"}
+VEC0_TABLES = {"message": "memory_vec_message", "fact": "memory_vec_fact"}
 #: The blob fallback scans at most this many of a scope's newest vectors per search.
 _BLOB_SCAN_LIMIT = 20_000
 #: A queued item: (kind, item id, scope, text); text None once the item is gone.
@@ -164,7 +171,7 @@ class VectorIndex:
         self.backend = "vec0" if self._vec_loaded else "blob"
         self.dimension = dimension
         if self.backend == "vec0":
-            for table in _VEC_TABLES.values():
+            for table in VEC0_TABLES.values():
                 conn.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING vec0("
                     f"scope_id integer partition key,"
@@ -194,7 +201,7 @@ class VectorIndex:
             logger.error("dropped %d vectors of the wrong dimension", len(items) - len(valid))
         rows = [(item_id, scope_id, _unit(vector).tobytes()) for item_id, scope_id, vector in valid]
         if self.backend == "vec0":
-            table = _VEC_TABLES[kind]
+            table = VEC0_TABLES[kind]
             conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(row[0],) for row in rows])
             conn.executemany(
                 f"INSERT INTO {table} (rowid, scope_id, embedding) VALUES (?, ?, ?)", rows
@@ -222,7 +229,7 @@ class VectorIndex:
                 )
                 return
             conn.executemany(
-                f"DELETE FROM {_VEC_TABLES[kind]} WHERE rowid = ?",
+                f"DELETE FROM {VEC0_TABLES[kind]} WHERE rowid = ?",
                 [(item_id,) for item_id in item_ids],
             )
 
@@ -233,7 +240,7 @@ class VectorIndex:
         )
         if self.backend != "vec0" or not self._vec_loaded:
             return
-        for table in _VEC_TABLES.values():
+        for table in VEC0_TABLES.values():
             # vec0 cannot update a partition key: copy the rows out and back in.
             rows = conn.execute(
                 f"SELECT rowid, embedding FROM {table} WHERE scope_id = ?", (old_scope,)
@@ -248,7 +255,7 @@ class VectorIndex:
         """How many vectors of a kind are stored (of these items, if given)."""
         params: list[object]
         if self.backend == "vec0" and self._vec_loaded:
-            table, column = _VEC_TABLES[kind], "rowid"
+            table, column = VEC0_TABLES[kind], "rowid"
             where, params = "", []
         else:
             table, column = "memory_vectors", "item_id"
@@ -273,7 +280,7 @@ class VectorIndex:
         query = _unit(vector)
         if self.backend == "vec0":
             rows = conn.execute(
-                f"SELECT rowid, distance FROM {_VEC_TABLES[kind]}"
+                f"SELECT rowid, distance FROM {VEC0_TABLES[kind]}"
                 " WHERE embedding MATCH ? AND k = ? AND scope_id = ?",
                 (query.tobytes(), k, scope_id),
             )
@@ -312,7 +319,7 @@ class VectorIndex:
             # By rowid only (the vec0 partition key serves KNN queries): the caller's ids are
             # the scope's own, read from its messages or facts.
             rows = conn.execute(
-                f"SELECT rowid, vec_distance_cosine(embedding, ?) FROM {_VEC_TABLES[kind]}"
+                f"SELECT rowid, vec_distance_cosine(embedding, ?) FROM {VEC0_TABLES[kind]}"
                 f" WHERE rowid IN ({marks})",
                 (query.tobytes(), *ids),
             )

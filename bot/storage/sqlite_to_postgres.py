@@ -12,7 +12,10 @@ successor) is filled in a second pass, so the order of the rows never breaks its
 Search indexes are not copied as SQLite keeps them: an FTS5 table's stored words (its ``rowid``
 and columns) go to PostgreSQL's table of the same name, whose ``tsvector`` column and GIN index
 PostgreSQL computes from them (memory's words are segmented by jieba once, at ingest, and the
-same words must stay searchable); FTS5's shadow tables and ``vec0`` tables are SQLite's own.
+same words must stay searchable); FTS5's shadow tables are SQLite's own. Vectors kept by
+sqlite-vec (``vec0`` tables, ``vector_backend`` ``vec0`` in ``memory_meta``) go to the plain
+``memory_vectors`` table PostgreSQL searches (the same unit-length float32 bytes), counted with
+it, and PostgreSQL's ``memory_meta`` then names that table: nothing is embedded again.
 A regular SQLite table with no PostgreSQL counterpart, or a column PostgreSQL lacks, stops the
 copy before anything is written: nothing is dropped silently.
 """
@@ -24,6 +27,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.memory.embeddings import VEC0_TABLES, load_sqlite_vec
 from bot.storage.database import Database
 from bot.storage.postgres import PostgresDatabase
 
@@ -68,9 +72,12 @@ async def copy_sqlite_to_postgres(source: Database, target: PostgresDatabase) ->
     """Copy every data table of ``source`` into ``target``; return the tables copied, in the
     order their foreign keys need."""
     plans = await _plans(source, target)
+    vec0_tables = await _vec0_tables(source)
     async with target.pool.acquire() as conn, conn.transaction():
         for plan in plans:
             await _copy_table(source, conn, plan)
+        if vec0_tables:
+            await _copy_vec0_vectors(source, conn, vec0_tables)
     return [plan.table for plan in plans]
 
 
@@ -80,10 +87,83 @@ async def count_rows(
     """Each table's row count in SQLite and in PostgreSQL."""
     counts = []
     for table in tables:
-        here = await source.fetchone(f'SELECT COUNT(*) FROM "{table}"')
+        here = await _sqlite_count(source, table)
+        if table == _VECTORS:
+            for vec0_table in (await _vec0_tables(source)).values():
+                here += await _sqlite_count(source, vec0_table)
         there = await target.pool.fetchval(f'SELECT COUNT(*) FROM "{table}"')
-        counts.append(TableCount(table, int(here[0]) if here else 0, int(there)))
+        counts.append(TableCount(table, here, int(there)))
     return counts
+
+
+async def _sqlite_count(source: Database, table: str) -> int:
+    row = await source.fetchone(f'SELECT COUNT(*) FROM "{table}"')
+    return int(row[0]) if row else 0
+
+
+#: Memory's plain vector table: PostgreSQL's only one, and SQLite's without sqlite-vec.
+_VECTORS = "memory_vectors"
+
+
+async def _vec0_tables(source: Database) -> dict[str, str]:
+    """Kind -> vec0 table, where SQLite's vectors are kept by sqlite-vec (loaded into the
+    source's connection to read them); empty where they are not."""
+    meta = await source.fetchone(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'memory_meta'"
+    )
+    if meta is None:
+        return {}
+    backend = await source.fetchone("SELECT value FROM memory_meta WHERE name = 'vector_backend'")
+    if backend is None or backend[0] != "vec0":
+        return {}
+    present = {
+        row[0]
+        for row in await source.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    tables = {kind: table for kind, table in VEC0_TABLES.items() if table in present}
+    if tables and not await _sqlite_vec_ready(source):
+        raise CopyError(
+            "the vectors were stored by sqlite-vec, which cannot be loaded here"
+            " (pip install sqlite-vec)"
+        )
+    return tables
+
+
+async def _sqlite_vec_ready(source: Database) -> bool:
+    """Whether sqlite-vec is loaded into the source's connection, loading it if need be."""
+    try:
+        await source.fetchone("SELECT vec_version()")
+    except sqlite3.OperationalError:
+        return await load_sqlite_vec(source.connection)
+    return True
+
+
+async def _copy_vec0_vectors(source: Database, conn: Any, tables: dict[str, str]) -> None:
+    """sqlite-vec's vectors into ``memory_vectors`` (those already there stay), and
+    PostgreSQL's memory then reads them from there."""
+    stage = "dazi_copy_vec0"
+    await conn.execute(
+        f'CREATE TEMPORARY TABLE "{stage}" (LIKE "{_VECTORS}" INCLUDING DEFAULTS) ON COMMIT DROP'
+    )
+    columns = ["kind", "item_id", "scope_id", "vector"]
+    for kind, table in tables.items():
+        cursor = await source.connection.execute(
+            f'SELECT rowid, scope_id, embedding FROM "{table}"'
+        )
+        try:
+            while batch := await cursor.fetchmany(BATCH):
+                records = [(kind, int(row[0]), int(row[1]), bytes(row[2])) for row in batch]
+                await conn.copy_records_to_table(stage, records=records, columns=columns)
+        finally:
+            await cursor.close()
+    await conn.execute(
+        f'INSERT INTO "{_VECTORS}" ({", ".join(columns)}) SELECT {", ".join(columns)}'
+        f' FROM "{stage}" ON CONFLICT DO NOTHING'
+    )
+    await conn.execute(
+        "UPDATE memory_meta SET value = 'blob' WHERE name = 'vector_backend' AND value = 'vec0'"
+    )
+    await conn.execute(f'DROP TABLE "{stage}"')
 
 
 async def _plans(source: Database, target: PostgresDatabase) -> list[_Plan]:
