@@ -125,14 +125,17 @@ async def test_sqlite_vec_backend_when_loadable(tmp_path: Path) -> None:
     if not index._vec_loaded:  # type: ignore[attr-defined]
         await store.close()
         pytest.skip("this Python's sqlite3 cannot load extensions; the blob backend is in use")
-    ids = await fill(store)
-    await store.flush_embeddings()
-    assert index.backend == "vec0"
-    hits = await store.search(user_id=1, query="automobile", now=NOW, k=1)
-    assert hits[0].message_id == ids["I finally bought a sedan last weekend"]
-    await store.forget_all(user_id=1, chat_id=1)
-    assert await index.nearest("message", 1, [1.0] * 64, 5) == []
-    await store.close()
+    try:
+        ids = await fill(store)
+        await store.flush_embeddings()
+        assert index.backend == "vec0"
+        hits = await store.search(user_id=1, query="automobile", now=NOW, k=1)
+        assert hits[0].message_id == ids["I finally bought a sedan last weekend"]
+        assert await index.count("message") == len(ids)
+        await store.forget_all(user_id=1, chat_id=1)
+        assert await index.count("message") == 0
+    finally:
+        await store.close()  # an open store's database thread would keep the run alive
 
 
 async def test_openai_embedder_prefixes_and_input_types() -> None:
