@@ -138,11 +138,16 @@ async def test_typing_repeats_until_text_appears() -> None:
 
 async def test_no_typing_when_the_first_words_come_quickly() -> None:
     bot = StubBot()
-    streamer = ReplyStreamer(bot, 1, use_drafts=True, grace=0.01, typing_after=0.15)
+    now = [0.0]
+    streamer = ReplyStreamer(
+        bot, 1, use_drafts=True, grace=0.01, typing_after=0.15, monotonic=lambda: now[0]
+    )
     async with streamer:
-        await asyncio.sleep(0.03)
-        await streamer.update("Hello there")  # the first words, shown as a draft
-        await asyncio.sleep(0.2)
+        # The first words come 0.03 s in (on the streamer's clock) and are shown as a draft
+        # before the event loop can run the typing timer, however loaded the machine is.
+        now[0] = 0.03
+        await streamer.update("Hello there")
+        await asyncio.sleep(0.2)  # the typing timer's moment passes with text on screen
         await streamer.finish("Hello there, friend.")
     assert "send_chat_action" not in bot.methods()
     assert bot.methods().count("send_message_draft") == 1
@@ -150,9 +155,12 @@ async def test_no_typing_when_the_first_words_come_quickly() -> None:
 
 async def test_typing_when_the_model_is_slow_to_start() -> None:
     bot = StubBot()
-    streamer = ReplyStreamer(bot, 1, use_drafts=True, grace=0.01, typing_after=0.05)
+    streamer = ReplyStreamer(
+        bot, 1, use_drafts=True, grace=0.01, typing_after=0.05, typing_refresh=60.0
+    )
     async with streamer:
-        await asyncio.sleep(0.12)  # nothing from the model yet
+        # Nothing from the model yet: "typing..." shows once the typing timer fires.
+        await until(lambda: "send_chat_action" in bot.methods())
         assert bot.methods().count("send_chat_action") == 1
         await streamer.update("At last")
         await streamer.finish("At last, an answer.")
