@@ -5,11 +5,32 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
 
 from bot.llm.client import LLMUnavailable, OpenAIChat, strip_reasoning
+
+
+@asynccontextmanager
+async def _serving(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    *,
+    path: str = "/v1/chat/completions",
+) -> AsyncIterator[str]:
+    """``handler`` answering ``path`` on a loopback port while the block runs; the server's
+    root URL."""
+    app = web.Application()
+    app.router.add_route("*", path, handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
 def _event(delta: dict) -> str:
@@ -28,15 +49,8 @@ async def sse_server() -> AsyncIterator[tuple[list[str], str]]:
         await response.write_eof()
         return response
 
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", chat)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield script, f"http://127.0.0.1:{port}/v1"
-    await runner.cleanup()
+    async with _serving(chat) as url:
+        yield script, f"{url}/v1"
 
 
 async def _collect(chat: OpenAIChat) -> tuple[list[str], object]:
@@ -124,20 +138,11 @@ async def test_an_unreadable_answer_is_reported_as_unavailable(answer: object) -
     async def chat(request: web.Request) -> web.Response:
         return web.json_response(answer)
 
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", chat)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        chat_model = OpenAIChat(api_key="", base_url=f"http://127.0.0.1:{port}/v1", model="m")
+    async with _serving(chat) as url:
+        chat_model = OpenAIChat(api_key="", base_url=f"{url}/v1", model="m")
         with pytest.raises(LLMUnavailable):
             await chat_model.complete([{"role": "user", "content": "hi"}])
         await chat_model.close()
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_connection_cut_mid_stream_is_reported_as_unavailable() -> None:
@@ -149,21 +154,10 @@ async def test_a_connection_cut_mid_stream_is_reported_as_unavailable() -> None:
         request.transport.close()  # the model's server dies mid-answer
         return response
 
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", chat)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        chat_model = OpenAIChat(
-            api_key="", base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=0
-        )
+    async with _serving(chat) as url:
+        chat_model = OpenAIChat(api_key="", base_url=f"{url}/v1", model="m", max_retries=0)
         with pytest.raises(LLMUnavailable):
             await _collect(chat_model)
-    finally:
-        await runner.cleanup()
 
 
 def _finish(reason: str) -> str:
@@ -221,15 +215,8 @@ async def status_server() -> AsyncIterator[tuple[list[Handler], list[dict], str]
         await response.write_eof()
         return response
 
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", chat)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield answers, seen, f"http://127.0.0.1:{port}/v1"
-    await runner.cleanup()
+    async with _serving(chat) as url:
+        yield answers, seen, f"{url}/v1"
 
 
 def _failure(status: int, **headers: str) -> Handler:
@@ -361,20 +348,11 @@ async def test_the_proxy_in_the_environment_is_used(monkeypatch) -> None:
         await response.write_eof()
         return response
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", proxy)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     for name in ("NO_PROXY", "no_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
-    try:
+    async with _serving(proxy, path="/{tail:.*}") as url:
+        monkeypatch.setenv("HTTP_PROXY", url)
         chat = OpenAIChat(api_key="", base_url="http://model.invalid/v1", model="m")
         _, completion = await _collect(chat)
-    finally:
-        await runner.cleanup()
     assert completion.text == "via proxy"
     assert through_proxy == ["http://model.invalid/v1/chat/completions"]
