@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.outbound import Button, ButtonReply, Notice
-from bot.people.buttons import Action, button
+from bot.people.buttons import Action, Tap, button, tap_of
 from bot.people.format import date_words, day_words, md, person_label
 from bot.people.model import Actor, Person
 from bot.people.texts import KIND_ICONS, TEXTS
@@ -38,40 +38,41 @@ class PeopleButtons:
 
     def __init__(self, service: PeopleService) -> None:
         self._service = service
-        #: What each button does, by its action's name (see ``bot.people.buttons``).
-        self._handlers: dict[str, Callable[[Actor, Action, str], Awaitable[ButtonReply]]] = {
-            "undo": self._on_undo,
-            "pick": self._on_pick,
-            "log": self._on_log,
-            "drop": self._on_drop,
-            "nolog": self._on_nolog,
-            "here": self._on_here,
-            "card": self._on_card,
-            "pg": self._on_pg,
-            "dr": self._on_dr,
-            "dra": self._on_dr,  # "Another draft"
-            "done": self._on_done,
-            "sent": self._on_sent,
-            "met": self._on_met,
-            "snz": self._on_snz,
-            "edit": self._on_edit,
-            "rmd": self._on_rmd,
-            "rmn": self._on_rmn,
-            "nocad": self._on_nocad,
-            "back": self._on_back,
-            "del": self._on_del,
-            "delok": self._on_delok,
-            "dgt": self._on_dgt,
-            "dgl": self._on_dgl,
-            "dgo": self._on_dgo,
-            "dgp": self._on_dgp,
+        #: What each button does, by its :class:`~bot.people.buttons.Tap`.
+        self._handlers: dict[Tap, Callable[[Actor, Action, str], Awaitable[ButtonReply]]] = {
+            Tap.UNDO: self._on_undo,
+            Tap.PICK: self._on_pick,
+            Tap.LOG: self._on_log,
+            Tap.DROP: self._on_drop,
+            Tap.NO_LOG: self._on_nolog,
+            Tap.HERE: self._on_here,
+            Tap.CARD: self._on_card,
+            Tap.PAGE: self._on_pg,
+            Tap.DRAFT: self._on_dr,
+            Tap.ANOTHER_DRAFT: self._on_dr,
+            Tap.DONE: self._on_done,
+            Tap.SENT: self._on_sent,
+            Tap.MET: self._on_met,
+            Tap.SNOOZE: self._on_snz,
+            Tap.EDIT: self._on_edit,
+            Tap.REMOVE_DATE: self._on_rmd,
+            Tap.REMOVE_NOTE: self._on_rmn,
+            Tap.NO_CADENCE: self._on_nocad,
+            Tap.BACK: self._on_back,
+            Tap.DELETE: self._on_del,
+            Tap.DELETE_CONFIRMED: self._on_delok,
+            Tap.DIGEST_TIME: self._on_dgt,
+            Tap.DIGEST_LEAD: self._on_dgl,
+            Tap.DIGEST_ON_OFF: self._on_dgo,
+            Tap.DIGEST_PREVIEW: self._on_dgp,
         }
 
     async def act(self, actor: Actor, action: Action) -> ButtonReply:
         """Carry out the button ``action`` for the actor who tapped it."""
         user = await self._service._user(actor.user_id)
         lang = self._service._lang(user)
-        handler = self._handlers.get(action.name)
+        tap = tap_of(action)
+        handler = self._handlers.get(tap) if tap is not None else None
         if handler is None:
             return ButtonReply(toast=TEXTS("gone", lang))
         return await handler(actor, action, lang)
@@ -222,13 +223,15 @@ class PeopleButtons:
                 icon=KIND_ICONS.get(item.kind, "📅"),
                 date=date_words(item, lang),
             )
-            rows.append((button(label[:60], "rmd", item.id),))
+            rows.append((button(label[:60], Tap.REMOVE_DATE, item.id),))
         for note in (await self._service.repo.notes_of(person.id))[:_EDIT_NOTES]:
             text = note.text if len(note.text) <= 24 else note.text[:23] + "…"
-            rows.append((button(TEXTS("button_remove_note", lang, text=text), "rmn", note.id),))
+            rows.append(
+                (button(TEXTS("button_remove_note", lang, text=text), Tap.REMOVE_NOTE, note.id),)
+            )
         if person.cadence_days:
-            rows.append((button(TEXTS("button_stop_cadence", lang), "nocad", person.id),))
-        rows.append((button(TEXTS("button_back", lang), "back", person.id),))
+            rows.append((button(TEXTS("button_stop_cadence", lang), Tap.NO_CADENCE, person.id),))
+        rows.append((button(TEXTS("button_back", lang), Tap.BACK, person.id),))
         return Notice(TEXTS("edit_prompt", lang, who=person_label(person)), tuple(rows))
 
     async def _on_edit(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
@@ -281,8 +284,8 @@ class PeopleButtons:
             return person
         rows = (
             (
-                button(TEXTS("button_delete_yes", lang), "delok", person.id),
-                button(TEXTS("button_cancel", lang), "back", person.id),
+                button(TEXTS("button_delete_yes", lang), Tap.DELETE_CONFIRMED, person.id),
+                button(TEXTS("button_cancel", lang), Tap.BACK, person.id),
             ),
         )
         return ButtonReply(

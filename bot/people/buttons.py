@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.outbound import Action, Button, Feature
 
-__all__ = ["Action", "button"]
+__all__ = ["Action", "Tap", "button", "tap_of"]
 
 
-def button(label: str, name: str, target: int = 0, arg: str = "") -> Button:
-    """A button that, when tapped, runs the people action ``name`` on ``target``."""
-    return Button(label, Action(Feature.PEOPLE, name, target, arg))
+class Tap(StrEnum):
+    """What a people button does (short values: they travel in the button's data, and buttons
+    already sent keep working, so a value never changes)."""
+
+    UNDO = "undo"
+    PICK = "pick"
+    LOG = "log"
+    DROP = "drop"
+    NO_LOG = "nolog"
+    HERE = "here"
+    CARD = "card"
+    PAGE = "pg"
+    DRAFT = "dr"
+    ANOTHER_DRAFT = "dra"
+    DONE = "done"
+    SENT = "sent"
+    MET = "met"
+    SNOOZE = "snz"
+    EDIT = "edit"
+    REMOVE_DATE = "rmd"
+    REMOVE_NOTE = "rmn"
+    NO_CADENCE = "nocad"
+    BACK = "back"
+    DELETE = "del"
+    DELETE_CONFIRMED = "delok"
+    DIGEST_TIME = "dgt"
+    DIGEST_LEAD = "dgl"
+    DIGEST_ON_OFF = "dgo"
+    DIGEST_PREVIEW = "dgp"
+
+
+def button(label: str, tap: Tap, target: int = 0, arg: str = "") -> Button:
+    """A button that, when tapped, runs the people action ``tap`` on ``target``."""
+    return Button(label, Action(Feature.PEOPLE, tap, target, arg))
+
+
+def tap_of(action: Action) -> Tap | None:
+    """The people action a tapped button carries; None for one this version does not know."""
+    try:
+        return Tap(action.name)
+    except ValueError:
+        return None

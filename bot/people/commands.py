@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.outbound import Notice
-from bot.people.buttons import button
+from bot.people.buttons import Tap, button
 from bot.people.format import md
 from bot.people.model import Actor, Person
 from bot.people.parsing import CADENCE_OFF, find_cadence, find_date
@@ -248,7 +248,7 @@ class PeopleCommands:
         ).id
         return Notice(
             TEXTS("private_only", lang),
-            ((button(TEXTS("button_show_here", lang), "here", pending_id),),),
+            ((button(TEXTS("button_show_here", lang), Tap.HERE, pending_id),),),
         )
 
     async def _remember(self, actor: Actor, lang: str, **op: Any) -> Notice:
@@ -408,7 +408,7 @@ class PeopleCommands:
         times = tuple(
             button(
                 ("✓ " if choice == settings.at else "") + f"{choice:%H:%M}",
-                "dgt",
+                Tap.DIGEST_TIME,
                 0,
                 f"{choice:%H%M}",
             )
@@ -418,17 +418,17 @@ class PeopleCommands:
             button(
                 ("✓ " if days == settings.lead_days else "")
                 + TEXTS("button_lead", lang, days=days),
-                "dgl",
+                Tap.DIGEST_LEAD,
                 days,
             )
             for days in (1, 3, 7)
         )
         toggle = (
-            button(TEXTS("button_digest_off", lang), "dgo", 0, "off")
+            button(TEXTS("button_digest_off", lang), Tap.DIGEST_ON_OFF, 0, "off")
             if settings.enabled
-            else button(TEXTS("button_digest_on", lang), "dgo", 0, "on")
+            else button(TEXTS("button_digest_on", lang), Tap.DIGEST_ON_OFF, 0, "on")
         )
-        preview = button(TEXTS("button_preview", lang), "dgp", 0)
+        preview = button(TEXTS("button_preview", lang), Tap.DIGEST_PREVIEW, 0)
         return Notice(text, (times, leads, (toggle, preview)))
 
     async def digest_preview(self, actor: Actor, *, lang: str | None = None) -> Notice:

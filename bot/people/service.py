@@ -25,7 +25,7 @@ from bot.llm.types import LLM
 from bot.memory import MemoryStore
 from bot.outbound import Button, ButtonReply, Delivery, Notice
 from bot.people.actions import PeopleButtons
-from bot.people.buttons import Action, button
+from bot.people.buttons import Action, Tap, button
 from bot.people.calendar import next_occurrence
 from bot.people.commands import PeopleCommands
 from bot.people.digest import DigestUser, digest_settings
@@ -307,7 +307,7 @@ class PeopleService:
             (
                 button(
                     await self._tell_apart(person, lang, alone=alone),
-                    "pick",
+                    Tap.PICK,
                     pending_id,
                     str(person.id),
                 ),
@@ -316,8 +316,8 @@ class PeopleService:
         ]
         if creating:
             label = TEXTS("button_new", lang, name=op["name"][:24])
-            rows.append((button(label, "pick", pending_id, "0"),))
-        rows.append((button(TEXTS("button_cancel", lang), "drop", pending_id),))
+            rows.append((button(label, Tap.PICK, pending_id, "0"),))
+        rows.append((button(TEXTS("button_cancel", lang), Tap.DROP, pending_id),))
         named = len({name_key(person.name) for person in found}) == 1
         question = (
             TEXTS("which", lang, name=md(found[0].name))
@@ -524,7 +524,7 @@ class PeopleService:
                 lifetime=UNDO_LIFETIME,
             )
         ).id
-        return Notice(text, ((button(TEXTS("button_undo", lang), "undo", pending_id),),))
+        return Notice(text, ((button(TEXTS("button_undo", lang), Tap.UNDO, pending_id),),))
 
     async def undo(self, user_id: int, payload: dict[str, Any]) -> bool:
         """Reverse what one operation did; False when the person is gone meanwhile."""
@@ -574,16 +574,16 @@ class PeopleService:
         who = person_label(found[0]) if len(found) == 1 else f"**{md(name)}**"
         key = "offer_log" if what else "offer_log_plain"
         text = TEXTS(key, lang, what=md(what), who=who, when=when_words)
-        no = button(TEXTS("button_no_thanks", lang), "nolog", pending_id)
+        no = button(TEXTS("button_no_thanks", lang), Tap.NO_LOG, pending_id)
         if len(found) <= 1:
             target = str(found[0].id) if found else "0"
-            yes = button(TEXTS("button_log", lang), "log", pending_id, target)
+            yes = button(TEXTS("button_log", lang), Tap.LOG, pending_id, target)
             return Notice(text, ((yes, no),))
         rows = [
             (
                 button(
                     TEXTS("button_log_who", lang, who=await self._tell_apart(person, lang)),
-                    "log",
+                    Tap.LOG,
                     pending_id,
                     str(person.id),
                 ),

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.outbound import Button, Notice, Outgoing
-from bot.people.buttons import button
+from bot.people.buttons import Tap, button
 from bot.people.calendar import age_on, next_occurrence
 from bot.people.digest import DateItem, Digest, OverdueItem
 from bot.people.format import (
@@ -107,12 +107,12 @@ def card_notice(card: PersonCard, *, now: datetime, timezone: str, lang: str) ->
 def card_buttons(person_id: int, lang: str) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            button(TEXTS("button_draft", lang), "dr", person_id),
-            button(TEXTS("button_met_today", lang), "met", person_id),
+            button(TEXTS("button_draft", lang), Tap.DRAFT, person_id),
+            button(TEXTS("button_met_today", lang), Tap.MET, person_id),
         ),
         (
-            button(TEXTS("button_edit", lang), "edit", person_id),
-            button(TEXTS("button_delete", lang), "del", person_id),
+            button(TEXTS("button_edit", lang), Tap.EDIT, person_id),
+            button(TEXTS("button_delete", lang), Tap.DELETE, person_id),
         ),
     )
 
@@ -176,12 +176,12 @@ def list_notice(
         lines.append(TEXTS("list_page", lang, page=page + 1, pages=pages))
     rows: list[tuple[Button, ...]] = []
     for start in range(0, len(shown), 2):
-        rows.append(tuple(button(p.name[:30], "card", p.id) for p in shown[start : start + 2]))
+        rows.append(tuple(button(p.name[:30], Tap.CARD, p.id) for p in shown[start : start + 2]))
     nav = []
     if page > 0:
-        nav.append(button(TEXTS("button_prev", lang), "pg", page - 1))
+        nav.append(button(TEXTS("button_prev", lang), Tap.PAGE, page - 1))
     if page < pages - 1:
-        nav.append(button(TEXTS("button_next", lang), "pg", page + 1))
+        nav.append(button(TEXTS("button_next", lang), Tap.PAGE, page + 1))
     if nav:
         rows.append(tuple(nav))
     return Notice("\n".join(lines), tuple(rows))
@@ -327,10 +327,10 @@ def _digest_buttons(digest: Digest, lang: str) -> tuple[tuple[Button, ...], ...]
             continue
         seen.add(person_id)
         row = [
-            button(TEXTS("button_digest_draft", lang, name=name[:20]), "dr", person_id),
-            button(TEXTS("button_digest_done", lang), "done", person_id),
+            button(TEXTS("button_digest_draft", lang, name=name[:20]), Tap.DRAFT, person_id),
+            button(TEXTS("button_digest_done", lang), Tap.DONE, person_id),
         ]
         if overdue:
-            row.append(button(TEXTS("button_digest_snooze", lang), "snz", person_id))
+            row.append(button(TEXTS("button_digest_snooze", lang), Tap.SNOOZE, person_id))
         rows.append(tuple(row))
     return tuple(rows)

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.outbound import Action, Button, Feature
 
-__all__ = ["Action", "button"]
+__all__ = ["Action", "Tap", "button", "tap_of"]
 
 
-def button(label: str, name: str, target: int = 0, arg: str = "") -> Button:
-    """A button that, when tapped, runs the reminders' action ``name`` on ``target``."""
-    return Button(label, Action(Feature.REMINDERS, name, target, arg))
+class Tap(StrEnum):
+    """What a reminders button does (short values: they travel in the button's data, and
+    buttons already sent keep working, so a value never changes)."""
+
+    UNDO = "undo"
+    DONE = "done"
+    SNOOZE = "snz"
+    PICK = "pick"
+    OFFER = "offer"
+    DROP = "drop"
+    DECLINE_OFFER = "nooffer"
+    NEVER_OFFER = "never"
+    ALTERNATIVE = "alt"
+    LIST = "list"
+    VIEW = "view"
+    PAUSE = "pause"
+    RESUME = "resume"
+    DELETE = "del"
+    EDIT = "edit"
+    TIMEZONE = "tz"
+    OFFERS = "offers"
+    DIGEST_TIME = "dt"
+
+
+def button(label: str, tap: Tap, target: int = 0, arg: str = "") -> Button:
+    """A button that, when tapped, runs the reminders' action ``tap`` on ``target``."""
+    return Button(label, Action(Feature.REMINDERS, tap, target, arg))
+
+
+def tap_of(action: Action) -> Tap | None:
+    """The reminders action a tapped button carries; None for one this version does not know."""
+    try:
+        return Tap(action.name)
+    except ValueError:
+        return None

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import detect_language
 from bot.outbound import Button, ButtonReply, Notice
-from bot.reminders.buttons import Action, button
+from bot.reminders.buttons import Action, Tap, button
 from bot.reminders.model import Reminder, Status
 from bot.reminders.readings import lang_of, page_number, shorten, with_time
 from bot.reminders.recurrence import next_occurrence
@@ -57,14 +57,14 @@ class ReminderLists:
         for offset, reminder in enumerate(shown, start=page * PAGE_SIZE + 1):
             lines.append(self._list_line(reminder, offset, now, lang))
             label = f"{offset}. {shorten(reminder.text)}"
-            rows.append((button(label, "view", reminder.id, str(page)),))
+            rows.append((button(label, Tap.VIEW, reminder.id, str(page)),))
         if pages > 1:
             lines.append(TEXTS("list_page", lang, page=page + 1, pages=pages))
             nav = []
             if page > 0:
-                nav.append(button(TEXTS("button_prev", lang), "list", page - 1))
+                nav.append(button(TEXTS("button_prev", lang), Tap.LIST, page - 1))
             if page < pages - 1:
-                nav.append(button(TEXTS("button_next", lang), "list", page + 1))
+                nav.append(button(TEXTS("button_next", lang), Tap.LIST, page + 1))
             rows.append(tuple(nav))
         lines.append(TEXTS("list_hint", lang))
         return Notice("\n".join(lines), tuple(rows))
@@ -94,19 +94,19 @@ class ReminderLists:
         if reminder.kind.is_group:
             text += TEXTS("detail_by", lang, who=md(reminder.creator_name or ""))
         toggle = (
-            button(TEXTS("button_resume", lang), "resume", reminder.id, str(page))
+            button(TEXTS("button_resume", lang), Tap.RESUME, reminder.id, str(page))
             if reminder.status == Status.PAUSED
-            else button(TEXTS("button_pause", lang), "pause", reminder.id, str(page))
+            else button(TEXTS("button_pause", lang), Tap.PAUSE, reminder.id, str(page))
         )
         return Notice(
             text,
             (
                 (
-                    button(TEXTS("button_edit", lang), "edit", reminder.id),
+                    button(TEXTS("button_edit", lang), Tap.EDIT, reminder.id),
                     toggle,
-                    button(TEXTS("button_delete", lang), "del", reminder.id, str(page)),
+                    button(TEXTS("button_delete", lang), Tap.DELETE, reminder.id, str(page)),
                 ),
-                (button(TEXTS("button_back", lang), "list", page_number(page)),),
+                (button(TEXTS("button_back", lang), Tap.LIST, page_number(page)),),
             ),
         )
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import detect_language
 from bot.outbound import ButtonReply, Notice
-from bot.reminders.buttons import Action, button
+from bot.reminders.buttons import Action, Tap, button
 from bot.reminders.readings import lang_of, parse_clock
 from bot.reminders.recurrence import localize, next_occurrence
 from bot.reminders.texts import TEXTS, format_moment, md
@@ -58,12 +58,12 @@ class ReminderPreferences:
                 return notice
             note = TEXTS("tz_alternative", lang, note=", ".join(others))
             rows = tuple(
-                (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", "tz", 0, zone),)
+                (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", Tap.TIMEZONE, 0, zone),)
                 for zone in others
             )
             return Notice(notice.text + note, notice.buttons + rows)
         rows = tuple(
-            (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", "tz", 0, zone),)
+            (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", Tap.TIMEZONE, 0, zone),)
             for zone in candidates[:8]
         )
         return Notice(TEXTS("tz_pick", lang, text=md(text[:80])), rows)
@@ -166,7 +166,7 @@ class ReminderPreferences:
         times = tuple(
             button(
                 ("✓ " if choice == settings.default_time else "") + f"{choice:%H:%M}",
-                "dt",
+                Tap.DIGEST_TIME,
                 0,
                 f"{choice:%H%M}",
             )
@@ -175,7 +175,7 @@ class ReminderPreferences:
         return Notice(
             text,
             (
-                (button(TEXTS(toggle, lang), "offers", 0, "off" if settings.offers else "on"),),
+                (button(TEXTS(toggle, lang), Tap.OFFERS, 0, "off" if settings.offers else "on"),),
                 times,
             ),
         )

@@ -19,7 +19,7 @@ from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.i18n import detect_language
 from bot.outbound import Button, ButtonReply, Delivery, Notice
-from bot.reminders.buttons import Action, button
+from bot.reminders.buttons import Action, Tap, button, tap_of
 from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
 from bot.reminders.model import Reminder, Status
@@ -73,26 +73,26 @@ class ReminderService:
         self._edits: dict[tuple[int, int], tuple[int, datetime]] = {}
         self.lists = ReminderLists(self)
         self.preferences = ReminderPreferences(self)
-        #: What each button does, by its action's name (see ``bot.reminders.buttons``).
-        self._buttons: dict[str, Callable[[Actor, Action], Awaitable[ButtonReply]]] = {
-            "undo": self._on_undo,
-            "done": self._on_done,
-            "snz": self._on_snz,
-            "pick": self._on_pick,
-            "offer": self._on_offer,
-            "drop": self._on_drop,
-            "nooffer": self._on_nooffer,
-            "never": self._on_never,
-            "alt": self._on_alt,
-            "list": self.lists.on_list,
-            "view": self.lists.on_view,
-            "pause": self.lists.on_pause,
-            "resume": self.lists.on_resume,
-            "del": self.lists.on_del,
-            "edit": self.lists.on_edit,
-            "tz": self.preferences.on_tz,
-            "offers": self.preferences.on_offers,
-            "dt": self.preferences.on_dt,
+        #: What each button does, by its :class:`~bot.reminders.buttons.Tap`.
+        self._buttons: dict[Tap, Callable[[Actor, Action], Awaitable[ButtonReply]]] = {
+            Tap.UNDO: self._on_undo,
+            Tap.DONE: self._on_done,
+            Tap.SNOOZE: self._on_snz,
+            Tap.PICK: self._on_pick,
+            Tap.OFFER: self._on_offer,
+            Tap.DROP: self._on_drop,
+            Tap.DECLINE_OFFER: self._on_nooffer,
+            Tap.NEVER_OFFER: self._on_never,
+            Tap.ALTERNATIVE: self._on_alt,
+            Tap.LIST: self.lists.on_list,
+            Tap.VIEW: self.lists.on_view,
+            Tap.PAUSE: self.lists.on_pause,
+            Tap.RESUME: self.lists.on_resume,
+            Tap.DELETE: self.lists.on_del,
+            Tap.EDIT: self.lists.on_edit,
+            Tap.TIMEZONE: self.preferences.on_tz,
+            Tap.OFFERS: self.preferences.on_offers,
+            Tap.DIGEST_TIME: self.preferences.on_dt,
         }
 
     @classmethod
@@ -322,13 +322,13 @@ class ReminderService:
             lifetime=_CHOICE_LIFETIME,
         )
         rows: list[tuple[Button, ...]] = [
-            (button("✅ " + self._reading(option, now, short=True), "pick", draft.id, str(i)),)
+            (button("✅ " + self._reading(option, now, short=True), Tap.PICK, draft.id, str(i)),)
             for i, option in enumerate(options)
         ]
         if code == "multi" and len(options) > 1:
             label = TEXTS("button_all", lang, count=len(options))
-            rows.append((button(label, "pick", draft.id, "all"),))
-        rows.append((button(TEXTS("button_cancel", lang), "drop", draft.id),))
+            rows.append((button(label, Tap.PICK, draft.id, "all"),))
+        rows.append((button(TEXTS("button_cancel", lang), Tap.DROP, draft.id),))
         return Notice(text + TEXTS("ask_rephrase", lang), tuple(rows))
 
     async def _past_question(self, plan: Plan, *, actor: Actor, now: datetime) -> Notice:
@@ -352,8 +352,8 @@ class ReminderService:
             TEXTS("past", lang, when=when, alternative=alternative),
             (
                 (
-                    button(TEXTS("button_yes_at", lang, when=alternative), "pick", draft.id),
-                    button(TEXTS("button_cancel", lang), "drop", draft.id),
+                    button(TEXTS("button_yes_at", lang, when=alternative), Tap.PICK, draft.id),
+                    button(TEXTS("button_cancel", lang), Tap.DROP, draft.id),
                 ),
             ),
         )
@@ -383,7 +383,7 @@ class ReminderService:
         alternative = await self._alternative(reminder, flags, actor=actor, now=now)
         if alternative is not None:
             rows.append((alternative,))
-        rows.append((button(TEXTS("button_undo", lang), "undo", reminder.id),))
+        rows.append((button(TEXTS("button_undo", lang), Tap.UNDO, reminder.id),))
         return Notice(text, tuple(rows))
 
     def describe(
@@ -435,7 +435,9 @@ class ReminderService:
         )
         due = from_db_time(payload["due_at"]).astimezone(reminder.zone)
         label = f"{due:%H:%M}" if "ampm" in flags else format_moment(due, now, reminder.language)
-        return button(TEXTS("button_meant", reminder.language, when=label), "alt", draft.id)
+        return button(
+            TEXTS("button_meant", reminder.language, when=label), Tap.ALTERNATIVE, draft.id
+        )
 
     # -- from the conversation (LLM tools) -----------------------------------------------------
 
@@ -510,10 +512,10 @@ class ReminderService:
             text,
             (
                 (
-                    button(TEXTS("button_offer_yes", lang), "offer", draft.id),
-                    button(TEXTS("button_offer_no", lang), "nooffer", draft.id),
+                    button(TEXTS("button_offer_yes", lang), Tap.OFFER, draft.id),
+                    button(TEXTS("button_offer_no", lang), Tap.DECLINE_OFFER, draft.id),
                 ),
-                (button(TEXTS("button_offer_never", lang), "never", draft.id),),
+                (button(TEXTS("button_offer_never", lang), Tap.NEVER_OFFER, draft.id),),
             ),
         )
 
@@ -521,7 +523,8 @@ class ReminderService:
 
     async def act(self, actor: Actor, action: Action) -> ButtonReply:
         """Carry out a reminders button."""
-        handler = self._buttons.get(action.name)
+        tap = tap_of(action)
+        handler = self._buttons.get(tap) if tap is not None else None
         if handler is None:
             return ButtonReply()
         return await handler(actor, action)
@@ -691,7 +694,7 @@ class ReminderService:
             when = format_moment(reminder.local_due(), now, lang)
             lines.append(f"🗓 {when}" + TEXTS("zone_line", lang, zone=reminder.timezone))
             label = TEXTS("button_undo", lang) + f" · {reminder.local_due():%d.%m %H:%M}"
-            rows.append((button(label, "undo", reminder.id),))
+            rows.append((button(label, Tap.UNDO, reminder.id),))
         return Notice("\n".join(lines), tuple(rows))
 
     async def _on_drop(self, actor: Actor, action: Action) -> ButtonReply:

@@ -7,7 +7,9 @@ from zoneinfo import available_timezones
 import pytest
 
 from bot.outbound import Action, Button, Feature
-from bot.reminders.buttons import button
+from bot.people import buttons as people_buttons
+from bot.reminders import buttons as reminder_buttons
+from bot.reminders.buttons import Tap, button
 from bot.telegram.callbacks import (
     MAX_CALLBACK_BYTES,
     decode,
@@ -46,7 +48,7 @@ def test_foreign_or_malformed_data_is_no_action(data: str) -> None:
 def test_every_time_zone_fits_a_reminders_button() -> None:
     # /timezone offers zones as buttons; the service no longer checks their length itself.
     for zone in available_timezones():
-        encode(button(zone, "tz", 0, zone).action)
+        encode(button(zone, Tap.TIMEZONE, 0, zone).action)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,21 @@ def test_a_keyboard_refuses_a_button_too_long_for_telegram() -> None:
     assert markup([[], []]) is None
     with pytest.raises(ValueError, match="too long"):
         markup([[Button("no", Action(Feature.MEMORY, "d", 1, numbers(*range(30))))]])
+
+
+@pytest.mark.parametrize(
+    ("feature", "taps"),
+    [
+        (Feature.REMINDERS, reminder_buttons),
+        (Feature.PEOPLE, people_buttons),
+    ],
+)
+def test_every_tap_of_a_feature_is_its_own_and_comes_back_from_telegram(feature, taps) -> None:
+    # An enum quietly makes a member with a repeated value an alias of the first, which would
+    # send two different buttons to one handler.
+    assert len(taps.Tap.__members__) == len(list(taps.Tap))
+    for tap in taps.Tap:
+        action = taps.button("label", tap, 2**53, "10m").action
+        decoded = decode(encode(action))
+        assert decoded is not None and taps.tap_of(decoded) is tap
+    assert taps.tap_of(Action(feature, "no-such-tap", 1)) is None
