@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 __all__ = [
     "Action",
@@ -25,6 +25,7 @@ __all__ = [
     "SendResult",
     "SendStatus",
     "run_follow_up",
+    "tap_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,18 @@ class Action:
     name: str
     target: int = 0
     arg: str = ""
+
+
+_Tap = TypeVar("_Tap", bound=StrEnum)
+
+
+def tap_of(action: Action, taps: type[_Tap]) -> _Tap | None:
+    """The feature's tap (its action enum) that a tapped button carries; None for a name this
+    version does not know (a button from an older or newer release)."""
+    try:
+        return taps(action.name)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.outbound import Button, ButtonReply, Notice
-from bot.people.buttons import Action, Tap, button, tap_of
+from bot.outbound import Button, ButtonReply, Notice, tap_of
+from bot.people.buttons import Action, Tap, button
 from bot.people.format import date_words, day_words, md, person_label
 from bot.people.model import Actor, Person
 from bot.people.texts import KIND_ICONS, TEXTS
@@ -71,7 +71,7 @@ class PeopleButtons:
         """Carry out the button ``action`` for the actor who tapped it."""
         user = await self._service._user(actor.user_id)
         lang = self._service._lang(user)
-        tap = tap_of(action)
+        tap = tap_of(action, Tap)
         handler = self._handlers.get(tap) if tap is not None else None
         if handler is None:
             return ButtonReply(toast=TEXTS("gone", lang))

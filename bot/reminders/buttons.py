@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from bot.outbound import Action, Button, Feature
 
-__all__ = ["Action", "Tap", "button", "tap_of"]
+__all__ = ["Action", "Tap", "button"]
 
 
 class Tap(StrEnum):
@@ -36,11 +36,3 @@ class Tap(StrEnum):
 def button(label: str, tap: Tap, target: int = 0, arg: str = "") -> Button:
     """A button that, when tapped, runs the reminders' action ``tap`` on ``target``."""
     return Button(label, Action(Feature.REMINDERS, tap, target, arg))
-
-
-def tap_of(action: Action) -> Tap | None:
-    """The reminders action a tapped button carries; None for one this version does not know."""
-    try:
-        return Tap(action.name)
-    except ValueError:
-        return None

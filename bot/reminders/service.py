@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.i18n import detect_language
-from bot.outbound import Button, ButtonReply, Delivery, Notice
-from bot.reminders.buttons import Action, Tap, button, tap_of
+from bot.outbound import Button, ButtonReply, Delivery, Notice, tap_of
+from bot.reminders.buttons import Action, Tap, button
 from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
 from bot.reminders.model import Reminder, Status
@@ -523,7 +523,7 @@ class ReminderService:
 
     async def act(self, actor: Actor, action: Action) -> ButtonReply:
         """Carry out a reminders button."""
-        tap = tap_of(action)
+        tap = tap_of(action, Tap)
         handler = self._buttons.get(tap) if tap is not None else None
         if handler is None:
             return ButtonReply()

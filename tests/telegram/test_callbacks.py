@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 import pytest
 
-from bot.outbound import Action, Button, Feature
+from bot.outbound import Action, Button, Feature, tap_of
 from bot.people import buttons as people_buttons
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.buttons import Tap, button
@@ -94,5 +94,5 @@ def test_every_tap_of_a_feature_is_its_own_and_comes_back_from_telegram(feature,
     for tap in taps.Tap:
         action = taps.button("label", tap, 2**53, "10m").action
         decoded = decode(encode(action))
-        assert decoded is not None and taps.tap_of(decoded) is tap
-    assert taps.tap_of(Action(feature, "no-such-tap", 1)) is None
+        assert decoded is not None and tap_of(decoded, taps.Tap) is tap
+    assert tap_of(Action(feature, "no-such-tap", 1), taps.Tap) is None
