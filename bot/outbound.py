@@ -8,24 +8,45 @@ lives in ``bot.telegram.delivery``; the domain's wrappers around it are composed
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import time
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from types import UnionType
+from typing import (
+    Any,
+    ClassVar,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    get_args,
+    get_type_hints,
+)
 
 __all__ = [
     "Action",
     "Button",
     "ButtonReply",
+    "DayTime",
     "Delivery",
     "Feature",
+    "Nothing",
     "Notice",
     "Outgoing",
+    "Page",
+    "Payload",
+    "PayloadField",
     "SendResult",
     "SendStatus",
+    "Switch",
+    "Tap",
+    "TapHandlers",
+    "TapSet",
     "run_follow_up",
-    "tap_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -42,28 +63,181 @@ class Feature(StrEnum):
     VOICE = "voice"
 
 
+class Payload(Protocol):
+    """What a button carries to its handler: a frozen dataclass whose fields are each an int,
+    a str, a bool or a StrEnum (or a union of those, tried in order), e.g. a reminder's id and
+    the page of the list it was opened from. The transport writes the fields in order."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+_P = TypeVar("_P", bound=Payload)
+
+#: The kinds of value a payload field may hold.
+_FIELD_KINDS: tuple[type, ...] = (bool, int, str)
+
+
 @dataclass(frozen=True, slots=True)
-class Action:
-    """What a button does when tapped: the feature's action ``name`` on the item ``target``
-    (a row id, or 0), with an optional short argument. The transport encodes it for the
-    button and decodes it from the tap (``bot.telegram.callbacks``)."""
+class PayloadField:
+    """A payload's field as the transport sees it: its name and the kinds it may hold."""
+
+    name: str
+    kinds: tuple[type, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tap(Generic[_P]):
+    """One thing a feature's button does, and the payload it carries: ``Tap[ReminderId]``.
+
+    Made once per feature action (:meth:`TapSet.add`); :meth:`button` takes only a payload
+    of the tap's type (mypy checks it; :class:`Action` refuses any other when run)."""
 
     feature: Feature
+    #: Short, and never changed: it travels in buttons already sent.
     name: str
-    target: int = 0
-    arg: str = ""
+    payload: type[_P]
+    #: The payload's fields in order (read from its annotations when the tap is made).
+    fields: tuple[PayloadField, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", _fields_of(self.payload))
+
+    def button(self, label: str, payload: _P) -> Button:
+        """A button that, when tapped, runs this tap with ``payload``."""
+        return Button(label, Action(self, payload))
 
 
-_Tap = TypeVar("_Tap", bound=StrEnum)
+def _fields_of(payload: type[Any]) -> tuple[PayloadField, ...]:
+    """The fields of a payload class; TypeError for anything but a dataclass of the kinds a
+    button can carry."""
+    if not dataclasses.is_dataclass(payload):
+        raise TypeError(f"a payload is a dataclass, not {payload!r}")
+    hints = get_type_hints(payload)
+    found = []
+    for item in dataclasses.fields(payload):
+        hint = hints[item.name]
+        kinds = get_args(hint) if isinstance(hint, UnionType) else (hint,)
+        for kind in kinds:
+            if not (kind in _FIELD_KINDS or issubclass(kind, StrEnum)):
+                raise TypeError(f"{payload.__name__}.{item.name}: a button cannot carry {kind}")
+        found.append(PayloadField(item.name, kinds))
+    return tuple(found)
 
 
-def tap_of(action: Action, taps: type[_Tap]) -> _Tap | None:
-    """The feature's tap (its action enum) that a tapped button carries; None for a name this
-    version does not know (a button from an older or newer release)."""
-    try:
-        return taps(action.name)
-    except ValueError:
-        return None
+class TapSet:
+    """A feature's taps by name: what a tapped button is read back with. A name is taken
+    once (two taps of one name would send different buttons to one handler)."""
+
+    def __init__(self, feature: Feature) -> None:
+        self.feature = feature
+        self._taps: dict[str, Tap[Any]] = {}
+
+    def add(self, name: str, payload: type[_P]) -> Tap[_P]:
+        if name in self._taps:
+            raise ValueError(f"{self.feature} already has a tap named {name!r}")
+        tap = Tap(self.feature, name, payload)
+        self._taps[name] = tap
+        return tap
+
+    def named(self, name: str) -> Tap[Any] | None:
+        """The tap of this name; None for one this version does not know (a button from an
+        older or newer release)."""
+        return self._taps.get(name)
+
+    def __iter__(self) -> Iterator[Tap[Any]]:
+        return iter(self._taps.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Action(Generic[_P]):
+    """What a button does when tapped: its tap, with the payload of that tap's type. The
+    transport encodes it for the button and decodes it from the tap
+    (``bot.telegram.callbacks``)."""
+
+    tap: Tap[_P]
+    payload: _P
+
+    def __post_init__(self) -> None:
+        # mypy already refuses a wrong payload; this catches code it does not check.
+        if type(self.payload) is not self.tap.payload:
+            raise TypeError(
+                f"the tap {self.tap.feature}:{self.tap.name} carries a "
+                f"{self.tap.payload.__name__}, not {type(self.payload).__name__}"
+            )
+
+    @property
+    def feature(self) -> Feature:
+        return self.tap.feature
+
+
+_Context = TypeVar("_Context")
+_Result = TypeVar("_Result")
+_More = ParamSpec("_More")
+
+
+class TapHandlers(Generic[_Context, _More, _Result]):
+    """What each of a feature's taps does: one handler per tap, called with the context (the
+    actor who tapped), the tap's payload, then any more arguments the feature passes.
+    :meth:`on` type-checks each handler against its tap's payload."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[Tap[Any], Callable[..., Awaitable[_Result]]] = {}
+
+    def on(
+        self, tap: Tap[_P], handler: Callable[Concatenate[_Context, _P, _More], Awaitable[_Result]]
+    ) -> None:
+        if tap in self._handlers:
+            raise ValueError(f"the tap {tap.feature}:{tap.name} already has a handler")
+        self._handlers[tap] = handler
+
+    async def run(
+        self, context: _Context, action: Action[Any], *more: _More.args, **named: _More.kwargs
+    ) -> _Result | None:
+        """The handler's answer to a tapped button; None when its tap has no handler here."""
+        handler = self._handlers.get(action.tap)
+        if handler is None:
+            return None
+        return await handler(context, action.payload, *more, **named)
+
+
+# -- payloads more than one feature's buttons carry ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Nothing:
+    """The payload of a button that needs none (a preview, a voice choice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of a list (0 is the first)."""
+
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    """A setting turned on or off."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DayTime:
+    """A time of day as hours and minutes, 08:30 as 830 (how the buttons have always sent
+    it)."""
+
+    hhmm: int
+
+    @classmethod
+    def of(cls, moment: time) -> DayTime:
+        return cls(moment.hour * 100 + moment.minute)
+
+    @property
+    def time(self) -> time | None:
+        """The time of day; None for a number that is not one (25:00)."""
+        hours, minutes = divmod(self.hhmm, 100)
+        return time(hours, minutes) if 0 <= hours < 24 and minutes < 60 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +245,7 @@ class Button:
     """A button under a message; its ``action`` is routed back to the feature that made it."""
 
     label: str
-    action: Action
+    action: Action[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +260,15 @@ class Notice:
 class ButtonReply:
     """What a feature answers to a tapped button: edit the message that carried it, send
     another, a toast (an ``alert`` must be dismissed); ``force_reply`` asks for the user's
-    reply (needed in groups to see it); ``drop_row`` takes the row of buttons acting on that
-    item off the message (a digest item handled)."""
+    reply (needed in groups to see it); ``drop_row`` takes the rows of buttons carrying that
+    payload off the message (a digest item handled)."""
 
     edit: Notice | None = None
     send: Notice | None = None
     toast: str | None = None
     alert: bool = False
     force_reply: bool = False
-    drop_row: int | None = None
+    drop_row: Payload | None = None
 
 
 @dataclass(frozen=True, slots=True)

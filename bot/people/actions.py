@@ -8,20 +8,26 @@ payload (undo, question, offer) is consumed by the first tap, so a double tap do
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.outbound import Button, ButtonReply, Notice, tap_of
-from bot.people.buttons import Action, Tap, button
+from bot.outbound import (
+    Action,
+    Button,
+    ButtonReply,
+    DayTime,
+    Nothing,
+    Notice,
+    Page,
+    Switch,
+    TapHandlers,
+)
+from bot.people.buttons import DateId, LeadDays, NoteId, PendingId, PersonChoice, PersonId, Taps
 from bot.people.format import date_words, day_words, md, person_label
 from bot.people.model import Actor, Person
 from bot.people.texts import KIND_ICONS, TEXTS
 from bot.storage import Draft
-
-if TYPE_CHECKING:
-    pass
 
 if TYPE_CHECKING:
     from bot.people.service import PeopleService
@@ -39,43 +45,41 @@ class PeopleButtons:
     def __init__(self, service: PeopleService) -> None:
         self._service = service
         #: What each button does, by its :class:`~bot.people.buttons.Tap`.
-        self._handlers: dict[Tap, Callable[[Actor, Action, str], Awaitable[ButtonReply]]] = {
-            Tap.UNDO: self._on_undo,
-            Tap.PICK: self._on_pick,
-            Tap.LOG: self._on_log,
-            Tap.DROP: self._on_drop,
-            Tap.NO_LOG: self._on_nolog,
-            Tap.HERE: self._on_here,
-            Tap.CARD: self._on_card,
-            Tap.PAGE: self._on_pg,
-            Tap.DRAFT: self._on_dr,
-            Tap.ANOTHER_DRAFT: self._on_dr,
-            Tap.DONE: self._on_done,
-            Tap.SENT: self._on_sent,
-            Tap.MET: self._on_met,
-            Tap.SNOOZE: self._on_snz,
-            Tap.EDIT: self._on_edit,
-            Tap.REMOVE_DATE: self._on_rmd,
-            Tap.REMOVE_NOTE: self._on_rmn,
-            Tap.NO_CADENCE: self._on_nocad,
-            Tap.BACK: self._on_back,
-            Tap.DELETE: self._on_del,
-            Tap.DELETE_CONFIRMED: self._on_delok,
-            Tap.DIGEST_TIME: self._on_dgt,
-            Tap.DIGEST_LEAD: self._on_dgl,
-            Tap.DIGEST_ON_OFF: self._on_dgo,
-            Tap.DIGEST_PREVIEW: self._on_dgp,
-        }
+        #: What each button does (its handler is given the tap's payload and the language).
+        self._handlers: TapHandlers[Actor, [str], ButtonReply] = TapHandlers()
+        self._handlers.on(Taps.UNDO, self._on_undo)
+        self._handlers.on(Taps.PICK, self._on_pick)
+        self._handlers.on(Taps.LOG, self._on_log)
+        self._handlers.on(Taps.DROP, self._on_drop)
+        self._handlers.on(Taps.NO_LOG, self._on_nolog)
+        self._handlers.on(Taps.HERE, self._on_here)
+        self._handlers.on(Taps.CARD, self._on_card)
+        self._handlers.on(Taps.PAGE, self._on_pg)
+        self._handlers.on(Taps.DRAFT, self._on_dr)
+        self._handlers.on(Taps.ANOTHER_DRAFT, self._on_dr)
+        self._handlers.on(Taps.DONE, self._on_done)
+        self._handlers.on(Taps.SENT, self._on_sent)
+        self._handlers.on(Taps.MET, self._on_met)
+        self._handlers.on(Taps.SNOOZE, self._on_snz)
+        self._handlers.on(Taps.EDIT, self._on_edit)
+        self._handlers.on(Taps.REMOVE_DATE, self._on_rmd)
+        self._handlers.on(Taps.REMOVE_NOTE, self._on_rmn)
+        self._handlers.on(Taps.NO_CADENCE, self._on_nocad)
+        self._handlers.on(Taps.BACK, self._on_back)
+        self._handlers.on(Taps.DELETE, self._on_del)
+        self._handlers.on(Taps.DELETE_CONFIRMED, self._on_delok)
+        self._handlers.on(Taps.DIGEST_TIME, self._on_dgt)
+        self._handlers.on(Taps.DIGEST_LEAD, self._on_dgl)
+        self._handlers.on(Taps.DIGEST_ON_OFF, self._on_dgo)
+        self._handlers.on(Taps.DIGEST_PREVIEW, self._on_dgp)
 
-    async def act(self, actor: Actor, action: Action) -> ButtonReply:
-        """Carry out the button ``action`` for the actor who tapped it."""
+    async def act(self, actor: Actor, action: Action[Any] | None) -> ButtonReply:
+        """Carry out the button ``action`` for the actor who tapped it (None: a button this
+        version cannot read, which "no longer works")."""
         user = await self._service._user(actor.user_id)
         lang = self._service._lang(user)
-        tap = tap_of(action, Tap)
-        handler = self._handlers.get(tap) if tap is not None else None
-        if handler is None:
-            return ButtonReply(toast=TEXTS("gone", lang))
-        return await handler(actor, action, lang)
+        reply = await self._handlers.run(actor, action, lang) if action is not None else None
+        return reply if reply is not None else ButtonReply(toast=TEXTS("gone", lang))
 
     # -- pending payloads ------------------------------------------------------------------
 
@@ -95,28 +99,27 @@ class PeopleButtons:
             return ButtonReply(toast=TEXTS("gone", lang))
         return pending
 
-    async def _on_undo(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        pending = await self._take(actor, action.target, "undo")
+    async def _on_undo(self, actor: Actor, tapped: PendingId, lang: str) -> ButtonReply:
+        pending = await self._take(actor, tapped.pending_id, "undo")
         if isinstance(pending, ButtonReply):
             return pending
         done = await self._service.undo(actor.user_id, pending.payload)
         return ButtonReply(edit=Notice(TEXTS("undone" if done else "gone", lang)))
 
-    async def _on_pick(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        pending = await self._take(actor, action.target, "choose")
+    async def _on_pick(self, actor: Actor, tapped: PersonChoice, lang: str) -> ButtonReply:
+        pending = await self._take(actor, tapped.pending_id, "choose")
         if isinstance(pending, ButtonReply):
             return pending
-        return await self._carry(actor, pending.payload, action.arg)
+        return await self._carry(actor, pending.payload, tapped.person_id)
 
-    async def _on_log(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        pending = await self._take(actor, action.target, "offer")
+    async def _on_log(self, actor: Actor, tapped: PersonChoice, lang: str) -> ButtonReply:
+        pending = await self._take(actor, tapped.pending_id, "offer")
         if isinstance(pending, ButtonReply):
             return pending
-        return await self._carry(actor, pending.payload, action.arg)
+        return await self._carry(actor, pending.payload, tapped.person_id)
 
-    async def _carry(self, actor: Actor, payload: dict[str, Any], choice: str) -> ButtonReply:
+    async def _carry(self, actor: Actor, payload: dict[str, Any], person_id: int) -> ButtonReply:
         """Carry out a pending operation for the chosen person (0: someone new)."""
-        person_id = int(choice) if choice.isdigit() else 0
         if person_id and person_id not in payload.get("options", []):
             return ButtonReply(toast=TEXTS("gone", payload["op"].get("lang", "en")))
         person = await self._service.repo.get(actor.user_id, person_id) if person_id else None
@@ -125,20 +128,20 @@ class PeopleButtons:
         notice, _ = await self._service.apply(actor, person, payload["op"])
         return ButtonReply(edit=notice)
 
-    async def _on_drop(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        pending = await self._take(actor, action.target, "choose")
+    async def _on_drop(self, actor: Actor, tapped: PendingId, lang: str) -> ButtonReply:
+        pending = await self._take(actor, tapped.pending_id, "choose")
         if isinstance(pending, ButtonReply):
             return pending
         return ButtonReply(edit=Notice(TEXTS("cancelled", lang)))
 
-    async def _on_nolog(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        pending = await self._take(actor, action.target, "offer")
+    async def _on_nolog(self, actor: Actor, tapped: PendingId, lang: str) -> ButtonReply:
+        pending = await self._take(actor, tapped.pending_id, "offer")
         if isinstance(pending, ButtonReply):
             return pending
         return ButtonReply(edit=Notice(TEXTS("not_logged", lang)))
 
-    async def _on_here(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        pending = await self._take(actor, action.target, "here")
+    async def _on_here(self, actor: Actor, tapped: PendingId, lang: str) -> ButtonReply:
+        pending = await self._take(actor, tapped.pending_id, "here")
         if isinstance(pending, ButtonReply):
             return pending
         payload = pending.payload
@@ -151,19 +154,17 @@ class PeopleButtons:
         person = await self._service.repo.get(actor.user_id, person_id)
         return person if person is not None else ButtonReply(toast=TEXTS("gone", lang))
 
-    async def _on_card(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_card(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         return ButtonReply(send=await self._service.card_view(actor, person, lang=lang))
 
-    async def _on_pg(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        return ButtonReply(
-            edit=await self._service.people_view(actor, page=action.target, lang=lang)
-        )
+    async def _on_pg(self, actor: Actor, tapped: Page, lang: str) -> ButtonReply:
+        return ButtonReply(edit=await self._service.people_view(actor, page=tapped.page, lang=lang))
 
-    async def _on_dr(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_dr(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         return ButtonReply(send=await self._service.draft(actor, person, lang=lang))
@@ -172,22 +173,26 @@ class PeopleButtons:
         now = self._service._clock.now()
         await self._service.repo.add_interaction(person, at=now, note=None, source=source)
 
-    async def _on_done(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_done(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         await self._contact(actor, person, "digest")
-        return ButtonReply(toast=TEXTS("done_toast", lang, name=person.name), drop_row=person.id)
+        return ButtonReply(
+            toast=TEXTS("done_toast", lang, name=person.name), drop_row=PersonId(person.id)
+        )
 
-    async def _on_sent(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_sent(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         await self._contact(actor, person, "draft")
-        return ButtonReply(toast=TEXTS("done_toast", lang, name=person.name), drop_row=person.id)
+        return ButtonReply(
+            toast=TEXTS("done_toast", lang, name=person.name), drop_row=PersonId(person.id)
+        )
 
-    async def _on_met(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_met(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         await self._contact(actor, person, "card")
@@ -197,8 +202,8 @@ class PeopleButtons:
             toast=TEXTS("done_toast", lang, name=person.name),
         )
 
-    async def _on_snz(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_snz(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         now = self._service._clock.now()
@@ -208,7 +213,8 @@ class PeopleButtons:
         local = until.astimezone(zone).date()
         day = day_words(local, now.astimezone(zone).date(), lang)
         return ButtonReply(
-            toast=TEXTS("snoozed_toast", lang, name=person.name, day=day), drop_row=person.id
+            toast=TEXTS("snoozed_toast", lang, name=person.name, day=day),
+            drop_row=PersonId(person.id),
         )
 
     # -- editing and deleting --------------------------------------------------------------
@@ -223,19 +229,25 @@ class PeopleButtons:
                 icon=KIND_ICONS.get(item.kind, "📅"),
                 date=date_words(item, lang),
             )
-            rows.append((button(label[:60], Tap.REMOVE_DATE, item.id),))
+            rows.append((Taps.REMOVE_DATE.button(label[:60], DateId(item.id)),))
         for note in (await self._service.repo.notes_of(person.id))[:_EDIT_NOTES]:
             text = note.text if len(note.text) <= 24 else note.text[:23] + "…"
             rows.append(
-                (button(TEXTS("button_remove_note", lang, text=text), Tap.REMOVE_NOTE, note.id),)
+                (
+                    Taps.REMOVE_NOTE.button(
+                        TEXTS("button_remove_note", lang, text=text), NoteId(note.id)
+                    ),
+                )
             )
         if person.cadence_days:
-            rows.append((button(TEXTS("button_stop_cadence", lang), Tap.NO_CADENCE, person.id),))
-        rows.append((button(TEXTS("button_back", lang), Tap.BACK, person.id),))
+            rows.append(
+                (Taps.NO_CADENCE.button(TEXTS("button_stop_cadence", lang), PersonId(person.id)),)
+            )
+        rows.append((Taps.BACK.button(TEXTS("button_back", lang), PersonId(person.id)),))
         return Notice(TEXTS("edit_prompt", lang, who=person_label(person)), tuple(rows))
 
-    async def _on_edit(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_edit(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         self._service.start_editing(actor, person.id)
@@ -249,51 +261,51 @@ class PeopleButtons:
             edit=await self.edit_menu(actor, person, lang), toast=TEXTS("removed", lang)
         )
 
-    async def _on_rmd(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        item = await self._service.repo.get_date(actor.user_id, action.target)
+    async def _on_rmd(self, actor: Actor, tapped: DateId, lang: str) -> ButtonReply:
+        item = await self._service.repo.get_date(actor.user_id, tapped.date_id)
         if item is None or not await self._service.repo.delete_date(actor.user_id, item.id):
             return ButtonReply(toast=TEXTS("gone", lang))
         return await self._after_removal(actor, item.person_id, lang)
 
-    async def _on_rmn(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
+    async def _on_rmn(self, actor: Actor, tapped: NoteId, lang: str) -> ButtonReply:
         row = await self._service._db.fetchone(
             "SELECT person_id FROM person_notes WHERE id = ? AND user_id = ?",
-            (action.target, actor.user_id),
+            (tapped.note_id, actor.user_id),
         )
-        if row is None or not await self._service.repo.delete_note(actor.user_id, action.target):
+        if row is None or not await self._service.repo.delete_note(actor.user_id, tapped.note_id):
             return ButtonReply(toast=TEXTS("gone", lang))
         return await self._after_removal(actor, row["person_id"], lang)
 
-    async def _on_nocad(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_nocad(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         await self._service.repo.set_cadence(person, None, now=self._service._clock.now())
         return await self._after_removal(actor, person.id, lang)
 
-    async def _on_back(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
+    async def _on_back(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
         self._service._editing.pop((actor.chat_id, actor.user_id), None)
-        person = await self._person(actor, action.target, lang)
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         return ButtonReply(edit=await self._service.card_view(actor, person, lang=lang))
 
-    async def _on_del(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_del(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         rows = (
             (
-                button(TEXTS("button_delete_yes", lang), Tap.DELETE_CONFIRMED, person.id),
-                button(TEXTS("button_cancel", lang), Tap.BACK, person.id),
+                Taps.DELETE_CONFIRMED.button(TEXTS("button_delete_yes", lang), PersonId(person.id)),
+                Taps.BACK.button(TEXTS("button_cancel", lang), PersonId(person.id)),
             ),
         )
         return ButtonReply(
             edit=Notice(TEXTS("delete_confirm", lang, who=person_label(person)), rows)
         )
 
-    async def _on_delok(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        person = await self._person(actor, action.target, lang)
+    async def _on_delok(self, actor: Actor, tapped: PersonId, lang: str) -> ButtonReply:
+        person = await self._person(actor, tapped.person_id, lang)
         if isinstance(person, ButtonReply):
             return person
         await self._service.repo.delete(actor.user_id, person.id)
@@ -302,21 +314,20 @@ class PeopleButtons:
 
     # -- digest settings -------------------------------------------------------------------
 
-    async def _on_dgt(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        raw = action.arg
-        if len(raw) == 4 and raw.isdigit() and int(raw[:2]) < 24 and int(raw[2:]) < 60:
-            chosen = time(int(raw[:2]), int(raw[2:]))
+    async def _on_dgt(self, actor: Actor, tapped: DayTime, lang: str) -> ButtonReply:
+        chosen = tapped.time
+        if chosen is not None:
             await self._service.update_digest(actor, people_digest_time=f"{chosen:%H:%M}")
         return ButtonReply(edit=await self._service.digest_view(actor, lang=lang))
 
-    async def _on_dgl(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        if 0 <= action.target <= 30:
-            await self._service.update_digest(actor, people_lead_days=action.target)
+    async def _on_dgl(self, actor: Actor, tapped: LeadDays, lang: str) -> ButtonReply:
+        if 0 <= tapped.days <= 30:
+            await self._service.update_digest(actor, people_lead_days=tapped.days)
         return ButtonReply(edit=await self._service.digest_view(actor, lang=lang))
 
-    async def _on_dgo(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
-        await self._service.update_digest(actor, people_digest=action.arg == "on")
+    async def _on_dgo(self, actor: Actor, tapped: Switch, lang: str) -> ButtonReply:
+        await self._service.update_digest(actor, people_digest=tapped.on)
         return ButtonReply(edit=await self._service.digest_view(actor, lang=lang))
 
-    async def _on_dgp(self, actor: Actor, action: Action, lang: str) -> ButtonReply:
+    async def _on_dgp(self, actor: Actor, tapped: Nothing, lang: str) -> ButtonReply:
         return ButtonReply(send=await self._service.digest_preview(actor, lang=lang))

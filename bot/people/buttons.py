@@ -1,45 +1,94 @@
-"""The people buttons: each carries an :class:`~bot.outbound.Action` of the people feature."""
+"""The people buttons: each tap (what a button does) with the payload it carries.
+
+A button is made from a tap and its payload, ``Taps.CARD.button(label, PersonId(id))`` (mypy
+checks the payload's type); the people handlers get the payload back, typed.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from dataclasses import dataclass
 
-from bot.outbound import Action, Button, Feature
+from bot.outbound import DayTime, Feature, Nothing, Page, Switch, TapSet
 
-__all__ = ["Action", "Tap", "button"]
-
-
-class Tap(StrEnum):
-    """What a people button does (short values: they travel in the button's data, and buttons
-    already sent keep working, so a value never changes)."""
-
-    UNDO = "undo"
-    PICK = "pick"
-    LOG = "log"
-    DROP = "drop"
-    NO_LOG = "nolog"
-    HERE = "here"
-    CARD = "card"
-    PAGE = "pg"
-    DRAFT = "dr"
-    ANOTHER_DRAFT = "dra"
-    DONE = "done"
-    SENT = "sent"
-    MET = "met"
-    SNOOZE = "snz"
-    EDIT = "edit"
-    REMOVE_DATE = "rmd"
-    REMOVE_NOTE = "rmn"
-    NO_CADENCE = "nocad"
-    BACK = "back"
-    DELETE = "del"
-    DELETE_CONFIRMED = "delok"
-    DIGEST_TIME = "dgt"
-    DIGEST_LEAD = "dgl"
-    DIGEST_ON_OFF = "dgo"
-    DIGEST_PREVIEW = "dgp"
+__all__ = [
+    "TAPS",
+    "DateId",
+    "LeadDays",
+    "NoteId",
+    "PendingId",
+    "PersonChoice",
+    "PersonId",
+    "Taps",
+]
 
 
-def button(label: str, tap: Tap, target: int = 0, arg: str = "") -> Button:
-    """A button that, when tapped, runs the people action ``tap`` on ``target``."""
-    return Button(label, Action(Feature.PEOPLE, tap, target, arg))
+@dataclass(frozen=True, slots=True)
+class PersonId:
+    person_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingId:
+    """An operation kept until it is confirmed, undone or dropped."""
+
+    pending_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonChoice:
+    """Who a pending operation is for: one of the people it offered, or 0 for someone new."""
+
+    pending_id: int
+    person_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class DateId:
+    date_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoteId:
+    note_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeadDays:
+    """How many days ahead the digest announces a date."""
+
+    days: int
+
+
+#: Every people tap, for the transport to read a tapped button back.
+TAPS = TapSet(Feature.PEOPLE)
+
+
+class Taps:
+    """What a people button does (names are short: they travel in the button's data, and
+    buttons already sent keep working, so a name never changes)."""
+
+    UNDO = TAPS.add("undo", PendingId)
+    PICK = TAPS.add("pick", PersonChoice)
+    LOG = TAPS.add("log", PersonChoice)
+    DROP = TAPS.add("drop", PendingId)
+    NO_LOG = TAPS.add("nolog", PendingId)
+    HERE = TAPS.add("here", PendingId)
+    CARD = TAPS.add("card", PersonId)
+    PAGE = TAPS.add("pg", Page)
+    DRAFT = TAPS.add("dr", PersonId)
+    ANOTHER_DRAFT = TAPS.add("dra", PersonId)
+    DONE = TAPS.add("done", PersonId)
+    SENT = TAPS.add("sent", PersonId)
+    MET = TAPS.add("met", PersonId)
+    SNOOZE = TAPS.add("snz", PersonId)
+    EDIT = TAPS.add("edit", PersonId)
+    REMOVE_DATE = TAPS.add("rmd", DateId)
+    REMOVE_NOTE = TAPS.add("rmn", NoteId)
+    NO_CADENCE = TAPS.add("nocad", PersonId)
+    BACK = TAPS.add("back", PersonId)
+    DELETE = TAPS.add("del", PersonId)
+    DELETE_CONFIRMED = TAPS.add("delok", PersonId)
+    DIGEST_TIME = TAPS.add("dgt", DayTime)
+    DIGEST_LEAD = TAPS.add("dgl", LeadDays)
+    DIGEST_ON_OFF = TAPS.add("dgo", Switch)
+    DIGEST_PREVIEW = TAPS.add("dgp", Nothing)

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.outbound import Notice
-from bot.people.buttons import Tap, button
+from bot.outbound import DayTime, Nothing, Notice, Switch
+from bot.people.buttons import LeadDays, PendingId, Taps
 from bot.people.format import md
 from bot.people.model import Actor, Person
 from bot.people.parsing import CADENCE_OFF, find_cadence, find_date
@@ -248,7 +248,7 @@ class PeopleCommands:
         ).id
         return Notice(
             TEXTS("private_only", lang),
-            ((button(TEXTS("button_show_here", lang), Tap.HERE, pending_id),),),
+            ((Taps.HERE.button(TEXTS("button_show_here", lang), PendingId(pending_id)),),),
         )
 
     async def _remember(self, actor: Actor, lang: str, **op: Any) -> Notice:
@@ -406,29 +406,24 @@ class PeopleCommands:
             lead=settings.lead_days,
         )
         times = tuple(
-            button(
-                ("✓ " if choice == settings.at else "") + f"{choice:%H:%M}",
-                Tap.DIGEST_TIME,
-                0,
-                f"{choice:%H%M}",
+            Taps.DIGEST_TIME.button(
+                ("✓ " if choice == settings.at else "") + f"{choice:%H:%M}", DayTime.of(choice)
             )
             for choice in (time(7), time(8), time(9), time(10), time(20))
         )
         leads = tuple(
-            button(
+            Taps.DIGEST_LEAD.button(
                 ("✓ " if days == settings.lead_days else "")
                 + TEXTS("button_lead", lang, days=days),
-                Tap.DIGEST_LEAD,
-                days,
+                LeadDays(days),
             )
             for days in (1, 3, 7)
         )
-        toggle = (
-            button(TEXTS("button_digest_off", lang), Tap.DIGEST_ON_OFF, 0, "off")
-            if settings.enabled
-            else button(TEXTS("button_digest_on", lang), Tap.DIGEST_ON_OFF, 0, "on")
+        toggle = Taps.DIGEST_ON_OFF.button(
+            TEXTS("button_digest_off" if settings.enabled else "button_digest_on", lang),
+            Switch(on=not settings.enabled),
         )
-        preview = button(TEXTS("button_preview", lang), Tap.DIGEST_PREVIEW, 0)
+        preview = Taps.DIGEST_PREVIEW.button(TEXTS("button_preview", lang), Nothing())
         return Notice(text, (times, leads, (toggle, preview)))
 
     async def digest_preview(self, actor: Actor, *, lang: str | None = None) -> Notice:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.llm.types import ChatMessage
 from bot.outbound import Notice
-from bot.people.buttons import Tap, button
+from bot.people.buttons import PersonId, Taps
 from bot.people.format import ago, md_block
 from bot.people.model import Actor, Person, PersonCard
 from bot.people.texts import TEXTS
@@ -132,8 +132,8 @@ class PeopleDrafts:
             return Notice(TEXTS("draft_failed", lang))
         buttons = (
             (
-                button(TEXTS("button_draft_again", lang), Tap.ANOTHER_DRAFT, person.id),
-                button(TEXTS("button_sent_it", lang), Tap.SENT, person.id),
+                Taps.ANOTHER_DRAFT.button(TEXTS("button_draft_again", lang), PersonId(person.id)),
+                Taps.SENT.button(TEXTS("button_sent_it", lang), PersonId(person.id)),
             ),
         )
         return Notice(md_block(text), buttons)

@@ -23,9 +23,9 @@ from bot.clock import Clock
 from bot.i18n import detect_language
 from bot.llm.types import LLM
 from bot.memory import MemoryStore
-from bot.outbound import Button, ButtonReply, Delivery, Notice
+from bot.outbound import Action, Button, ButtonReply, Delivery, Notice
 from bot.people.actions import PeopleButtons
-from bot.people.buttons import Action, Tap, button
+from bot.people.buttons import PendingId, PersonChoice, Taps
 from bot.people.calendar import next_occurrence
 from bot.people.commands import PeopleCommands
 from bot.people.digest import DigestUser, digest_settings
@@ -138,7 +138,7 @@ class PeopleService:
     async def command(self, actor: Actor, name: str, text: str, *, here: bool = False) -> Notice:
         return await self.commands.command(actor, name, text, here=here)
 
-    async def act(self, actor: Actor, action: Action) -> ButtonReply:
+    async def act(self, actor: Actor, action: Action[Any] | None) -> ButtonReply:
         return await self.buttons.act(actor, action)
 
     async def people_view(self, actor: Actor, *, page: int = 0, lang: str | None = None) -> Notice:
@@ -305,19 +305,17 @@ class PeopleService:
         alone = len(found) == 1
         rows: list[tuple[Button, ...]] = [
             (
-                button(
+                Taps.PICK.button(
                     await self._tell_apart(person, lang, alone=alone),
-                    Tap.PICK,
-                    pending_id,
-                    str(person.id),
+                    PersonChoice(pending_id, person.id),
                 ),
             )
             for person in found[:8]
         ]
         if creating:
             label = TEXTS("button_new", lang, name=op["name"][:24])
-            rows.append((button(label, Tap.PICK, pending_id, "0"),))
-        rows.append((button(TEXTS("button_cancel", lang), Tap.DROP, pending_id),))
+            rows.append((Taps.PICK.button(label, PersonChoice(pending_id, 0)),))
+        rows.append((Taps.DROP.button(TEXTS("button_cancel", lang), PendingId(pending_id)),))
         named = len({name_key(person.name) for person in found}) == 1
         question = (
             TEXTS("which", lang, name=md(found[0].name))
@@ -524,7 +522,8 @@ class PeopleService:
                 lifetime=UNDO_LIFETIME,
             )
         ).id
-        return Notice(text, ((button(TEXTS("button_undo", lang), Tap.UNDO, pending_id),),))
+        undo = Taps.UNDO.button(TEXTS("button_undo", lang), PendingId(pending_id))
+        return Notice(text, ((undo,),))
 
     async def undo(self, user_id: int, payload: dict[str, Any]) -> bool:
         """Reverse what one operation did; False when the person is gone meanwhile."""
@@ -574,18 +573,16 @@ class PeopleService:
         who = person_label(found[0]) if len(found) == 1 else f"**{md(name)}**"
         key = "offer_log" if what else "offer_log_plain"
         text = TEXTS(key, lang, what=md(what), who=who, when=when_words)
-        no = button(TEXTS("button_no_thanks", lang), Tap.NO_LOG, pending_id)
+        no = Taps.NO_LOG.button(TEXTS("button_no_thanks", lang), PendingId(pending_id))
         if len(found) <= 1:
-            target = str(found[0].id) if found else "0"
-            yes = button(TEXTS("button_log", lang), Tap.LOG, pending_id, target)
+            chosen = PersonChoice(pending_id, found[0].id if found else 0)
+            yes = Taps.LOG.button(TEXTS("button_log", lang), chosen)
             return Notice(text, ((yes, no),))
         rows = [
             (
-                button(
+                Taps.LOG.button(
                     TEXTS("button_log_who", lang, who=await self._tell_apart(person, lang)),
-                    Tap.LOG,
-                    pending_id,
-                    str(person.id),
+                    PersonChoice(pending_id, person.id),
                 ),
             )
             for person in found[:6]

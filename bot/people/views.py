@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.outbound import Button, Notice, Outgoing
-from bot.people.buttons import Tap, button
+from bot.outbound import Button, Notice, Outgoing, Page
+from bot.people.buttons import PersonId, Taps
 from bot.people.calendar import age_on, next_occurrence
 from bot.people.digest import DateItem, Digest, OverdueItem
 from bot.people.format import (
@@ -105,14 +105,15 @@ def card_notice(card: PersonCard, *, now: datetime, timezone: str, lang: str) ->
 
 
 def card_buttons(person_id: int, lang: str) -> tuple[tuple[Button, ...], ...]:
+    person = PersonId(person_id)
     return (
         (
-            button(TEXTS("button_draft", lang), Tap.DRAFT, person_id),
-            button(TEXTS("button_met_today", lang), Tap.MET, person_id),
+            Taps.DRAFT.button(TEXTS("button_draft", lang), person),
+            Taps.MET.button(TEXTS("button_met_today", lang), person),
         ),
         (
-            button(TEXTS("button_edit", lang), Tap.EDIT, person_id),
-            button(TEXTS("button_delete", lang), Tap.DELETE, person_id),
+            Taps.EDIT.button(TEXTS("button_edit", lang), person),
+            Taps.DELETE.button(TEXTS("button_delete", lang), person),
         ),
     )
 
@@ -176,12 +177,13 @@ def list_notice(
         lines.append(TEXTS("list_page", lang, page=page + 1, pages=pages))
     rows: list[tuple[Button, ...]] = []
     for start in range(0, len(shown), 2):
-        rows.append(tuple(button(p.name[:30], Tap.CARD, p.id) for p in shown[start : start + 2]))
+        pair = shown[start : start + 2]
+        rows.append(tuple(Taps.CARD.button(p.name[:30], PersonId(p.id)) for p in pair))
     nav = []
     if page > 0:
-        nav.append(button(TEXTS("button_prev", lang), Tap.PAGE, page - 1))
+        nav.append(Taps.PAGE.button(TEXTS("button_prev", lang), Page(page - 1)))
     if page < pages - 1:
-        nav.append(button(TEXTS("button_next", lang), Tap.PAGE, page + 1))
+        nav.append(Taps.PAGE.button(TEXTS("button_next", lang), Page(page + 1)))
     if nav:
         rows.append(tuple(nav))
     return Notice("\n".join(lines), tuple(rows))
@@ -326,11 +328,12 @@ def _digest_buttons(digest: Digest, lang: str) -> tuple[tuple[Button, ...], ...]
         if person_id in seen or len(rows) >= _DIGEST_ROWS:
             continue
         seen.add(person_id)
+        person = PersonId(person_id)
         row = [
-            button(TEXTS("button_digest_draft", lang, name=name[:20]), Tap.DRAFT, person_id),
-            button(TEXTS("button_digest_done", lang), Tap.DONE, person_id),
+            Taps.DRAFT.button(TEXTS("button_digest_draft", lang, name=name[:20]), person),
+            Taps.DONE.button(TEXTS("button_digest_done", lang), person),
         ]
         if overdue:
-            row.append(button(TEXTS("button_digest_snooze", lang), Tap.SNOOZE, person_id))
+            row.append(Taps.SNOOZE.button(TEXTS("button_digest_snooze", lang), person))
         rows.append(tuple(row))
     return tuple(rows)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.i18n import detect_language
-from bot.outbound import Button, ButtonReply, Notice
-from bot.reminders.buttons import Action, Tap, button
+from bot.outbound import Button, ButtonReply, Notice, Page
+from bot.reminders.buttons import ReminderId, ReminderOnPage, Taps
 from bot.reminders.model import Reminder, Status
-from bot.reminders.readings import lang_of, page_number, shorten, with_time
+from bot.reminders.readings import lang_of, shorten, with_time
 from bot.reminders.recurrence import next_occurrence
 from bot.reminders.texts import TEXTS, format_moment, md, mention
 from bot.reminders.types import Actor, Plan, Right
@@ -57,14 +57,14 @@ class ReminderLists:
         for offset, reminder in enumerate(shown, start=page * PAGE_SIZE + 1):
             lines.append(self._list_line(reminder, offset, now, lang))
             label = f"{offset}. {shorten(reminder.text)}"
-            rows.append((button(label, Tap.VIEW, reminder.id, str(page)),))
+            rows.append((Taps.VIEW.button(label, ReminderOnPage(reminder.id, page)),))
         if pages > 1:
             lines.append(TEXTS("list_page", lang, page=page + 1, pages=pages))
             nav = []
             if page > 0:
-                nav.append(button(TEXTS("button_prev", lang), Tap.LIST, page - 1))
+                nav.append(Taps.LIST.button(TEXTS("button_prev", lang), Page(page - 1)))
             if page < pages - 1:
-                nav.append(button(TEXTS("button_next", lang), Tap.LIST, page + 1))
+                nav.append(Taps.LIST.button(TEXTS("button_next", lang), Page(page + 1)))
             rows.append(tuple(nav))
         lines.append(TEXTS("list_hint", lang))
         return Notice("\n".join(lines), tuple(rows))
@@ -78,8 +78,8 @@ class ReminderLists:
             line += TEXTS("list_paused", lang)
         return line
 
-    async def on_list(self, actor: Actor, action: Action) -> ButtonReply:
-        return ButtonReply(edit=await self.list_view(actor, action.target))
+    async def on_list(self, actor: Actor, tapped: Page) -> ButtonReply:
+        return ButtonReply(edit=await self.list_view(actor, tapped.page))
 
     async def detail_view(self, actor: Actor, reminder: Reminder, page: int = 0) -> Notice:
         lang = lang_of(await self._service._user(actor))
@@ -93,33 +93,34 @@ class ReminderLists:
             text += TEXTS("detail_paused", lang)
         if reminder.kind.is_group:
             text += TEXTS("detail_by", lang, who=md(reminder.creator_name or ""))
+        on_page = ReminderOnPage(reminder.id, page)
         toggle = (
-            button(TEXTS("button_resume", lang), Tap.RESUME, reminder.id, str(page))
+            Taps.RESUME.button(TEXTS("button_resume", lang), on_page)
             if reminder.status == Status.PAUSED
-            else button(TEXTS("button_pause", lang), Tap.PAUSE, reminder.id, str(page))
+            else Taps.PAUSE.button(TEXTS("button_pause", lang), on_page)
         )
         return Notice(
             text,
             (
                 (
-                    button(TEXTS("button_edit", lang), Tap.EDIT, reminder.id),
+                    Taps.EDIT.button(TEXTS("button_edit", lang), ReminderId(reminder.id)),
                     toggle,
-                    button(TEXTS("button_delete", lang), Tap.DELETE, reminder.id, str(page)),
+                    Taps.DELETE.button(TEXTS("button_delete", lang), on_page),
                 ),
-                (button(TEXTS("button_back", lang), Tap.LIST, page_number(page)),),
+                (Taps.LIST.button(TEXTS("button_back", lang), Page(max(page, 0))),),
             ),
         )
 
-    async def on_view(self, actor: Actor, action: Action) -> ButtonReply:
+    async def on_view(self, actor: Actor, tapped: ReminderOnPage) -> ButtonReply:
         reminder, refusal = await self._service._owned(
-            actor, action.target, right=Right.ANYONE_IN_CHAT
+            actor, tapped.reminder_id, right=Right.ANYONE_IN_CHAT
         )
         if reminder is None:
             return refusal or ButtonReply()
-        return ButtonReply(edit=await self.detail_view(actor, reminder, page_number(action.arg)))
+        return ButtonReply(edit=await self.detail_view(actor, reminder, tapped.page))
 
-    async def on_pause(self, actor: Actor, action: Action) -> ButtonReply:
-        reminder, refusal = await self._service._owned(actor, action.target)
+    async def on_pause(self, actor: Actor, tapped: ReminderOnPage) -> ButtonReply:
+        reminder, refusal = await self._service._owned(actor, tapped.reminder_id)
         if reminder is None:
             return refusal or ButtonReply()
         await self._service.repo.set_status(
@@ -132,12 +133,12 @@ class ReminderLists:
         updated = await self._service.repo.get(reminder.id) or reminder
         lang = reminder.language
         return ButtonReply(
-            edit=await self.detail_view(actor, updated, page_number(action.arg)),
+            edit=await self.detail_view(actor, updated, tapped.page),
             toast=TEXTS("paused", lang, task=shorten(reminder.text)).replace("**", ""),
         )
 
-    async def on_resume(self, actor: Actor, action: Action) -> ButtonReply:
-        reminder, refusal = await self._service._owned(actor, action.target)
+    async def on_resume(self, actor: Actor, tapped: ReminderOnPage) -> ButtonReply:
+        reminder, refusal = await self._service._owned(actor, tapped.reminder_id)
         if reminder is None:
             return refusal or ButtonReply()
         now = self._service._clock.now()
@@ -150,10 +151,10 @@ class ReminderLists:
             await self._service.repo.reschedule(reminder.id, due_at=due, now=now)
             self._service.scheduler.wake()
         updated = await self._service.repo.get(reminder.id) or reminder
-        return ButtonReply(edit=await self.detail_view(actor, updated, page_number(action.arg)))
+        return ButtonReply(edit=await self.detail_view(actor, updated, tapped.page))
 
-    async def on_del(self, actor: Actor, action: Action) -> ButtonReply:
-        reminder, refusal = await self._service._owned(actor, action.target)
+    async def on_del(self, actor: Actor, tapped: ReminderOnPage) -> ButtonReply:
+        reminder, refusal = await self._service._owned(actor, tapped.reminder_id)
         if reminder is None:
             return refusal or ButtonReply()
         await self._service.repo.delete(reminder.id)
@@ -161,15 +162,15 @@ class ReminderLists:
         lang = reminder.language
         rest = await self.upcoming(actor)
         if rest:
-            listing = await self.list_view(actor, page_number(action.arg))
+            listing = await self.list_view(actor, tapped.page)
             text = TEXTS("deleted", lang, task=md(reminder.text)) + "\n\n" + listing.text
             return ButtonReply(edit=Notice(text, listing.buttons))
         return ButtonReply(edit=Notice(TEXTS("deleted", lang, task=md(reminder.text))))
 
     # -- editing by reply ----------------------------------------------------------------------
 
-    async def on_edit(self, actor: Actor, action: Action) -> ButtonReply:
-        reminder, refusal = await self._service._owned(actor, action.target)
+    async def on_edit(self, actor: Actor, tapped: ReminderId) -> ButtonReply:
+        reminder, refusal = await self._service._owned(actor, tapped.reminder_id)
         if reminder is None:
             return refusal or ButtonReply()
         self._service._edits[(actor.chat_id, actor.user_id)] = (

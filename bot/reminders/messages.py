@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.outbound import Button, Outgoing
-from bot.reminders.buttons import Tap, button
+from bot.reminders.buttons import ReminderId, Snooze, SnoozeSpan, Taps
 from bot.reminders.model import Reminder
 from bot.reminders.texts import TEXTS, format_moment, format_short, md, mention
 
@@ -20,11 +20,14 @@ _SUMMARY_ITEMS = 30
 def due_buttons(reminder_id: int, lang: str) -> tuple[tuple[Button, ...], ...]:
     """Done / Snooze 10 min / 1 hour / Tomorrow."""
     return (
-        (button(TEXTS("button_done", lang), Tap.DONE, reminder_id),),
-        (
-            button(TEXTS("button_10m", lang), Tap.SNOOZE, reminder_id, "10m"),
-            button(TEXTS("button_1h", lang), Tap.SNOOZE, reminder_id, "1h"),
-            button(TEXTS("button_tomorrow", lang), Tap.SNOOZE, reminder_id, "tmr"),
+        (Taps.DONE.button(TEXTS("button_done", lang), ReminderId(reminder_id)),),
+        tuple(
+            Taps.SNOOZE.button(TEXTS(key, lang), Snooze(reminder_id, span))
+            for key, span in (
+                ("button_10m", SnoozeSpan.TEN_MINUTES),
+                ("button_1h", SnoozeSpan.HOUR),
+                ("button_tomorrow", SnoozeSpan.TOMORROW),
+            )
         ),
     )
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.i18n import detect_language
-from bot.outbound import ButtonReply, Notice
-from bot.reminders.buttons import Action, Tap, button
+from bot.outbound import ButtonReply, DayTime, Notice, Switch
+from bot.reminders.buttons import Taps, Zone
 from bot.reminders.readings import lang_of, parse_clock
 from bot.reminders.recurrence import localize, next_occurrence
 from bot.reminders.texts import TEXTS, format_moment, md
@@ -58,12 +58,16 @@ class ReminderPreferences:
                 return notice
             note = TEXTS("tz_alternative", lang, note=", ".join(others))
             rows = tuple(
-                (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", Tap.TIMEZONE, 0, zone),)
+                (
+                    Taps.TIMEZONE.button(
+                        f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", Zone(zone)
+                    ),
+                )
                 for zone in others
             )
             return Notice(notice.text + note, notice.buttons + rows)
         rows = tuple(
-            (button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", Tap.TIMEZONE, 0, zone),)
+            (Taps.TIMEZONE.button(f"{zone} · {now.astimezone(ZoneInfo(zone)):%H:%M}", Zone(zone)),)
             for zone in candidates[:8]
         )
         return Notice(TEXTS("tz_pick", lang, text=md(text[:80])), rows)
@@ -140,9 +144,9 @@ class ReminderPreferences:
             self._service.scheduler.wake()
         return moved
 
-    async def on_tz(self, actor: Actor, action: Action) -> ButtonReply:
+    async def on_tz(self, actor: Actor, tapped: Zone) -> ButtonReply:
         try:
-            notice = await self.set_timezone(actor, action.arg)
+            notice = await self.set_timezone(actor, tapped.name)
         except (ValueError, KeyError):
             return ButtonReply()
         return ButtonReply(edit=notice)
@@ -164,18 +168,16 @@ class ReminderPreferences:
         )
         toggle = "button_offers_off" if settings.offers else "button_offers_on"
         times = tuple(
-            button(
+            Taps.DEFAULT_TIME.button(
                 ("✓ " if choice == settings.default_time else "") + f"{choice:%H:%M}",
-                Tap.DIGEST_TIME,
-                0,
-                f"{choice:%H%M}",
+                DayTime.of(choice),
             )
             for choice in (time(7, 0), time(8, 0), time(9, 0), time(10, 0))
         )
         return Notice(
             text,
             (
-                (button(TEXTS(toggle, lang), Tap.OFFERS, 0, "off" if settings.offers else "on"),),
+                (Taps.OFFERS.button(TEXTS(toggle, lang), Switch(on=not settings.offers)),),
                 times,
             ),
         )
@@ -196,14 +198,12 @@ class ReminderPreferences:
             await self._service._users.update_settings(actor.user_id, reminder_offers=on)
         return await self.settings_view(actor)
 
-    async def on_offers(self, actor: Actor, action: Action) -> ButtonReply:
-        await self._service._users.update_settings(
-            actor.user_id, reminder_offers=action.arg == "on"
-        )
+    async def on_offers(self, actor: Actor, tapped: Switch) -> ButtonReply:
+        await self._service._users.update_settings(actor.user_id, reminder_offers=tapped.on)
         return ButtonReply(edit=await self.settings_view(actor))
 
-    async def on_dt(self, actor: Actor, action: Action) -> ButtonReply:
-        chosen = parse_clock(action.arg[:2] + ":" + action.arg[2:])
+    async def on_default_time(self, actor: Actor, tapped: DayTime) -> ButtonReply:
+        chosen = tapped.time
         if chosen is not None:
             await self._service._users.update_settings(
                 actor.user_id, reminder_default_time=f"{chosen:%H:%M}"

@@ -18,7 +18,6 @@ __all__ = [
     "exported",
     "lang_of",
     "other_reading",
-    "page_number",
     "parse_clock",
     "shorten",
     "spec_from_payload",
@@ -34,14 +33,6 @@ _TIME_OF_DAY = re.compile(
 def lang_of(user: UserRecord | None) -> str:
     """The user's stored language, "en" when unknown."""
     return "zh" if user is not None and user.language == "zh" else "en"
-
-
-def page_number(value: object) -> int:
-    """A list page from a button's argument; 0 when it is not a number."""
-    try:
-        return max(0, int(str(value)))
-    except ValueError:
-        return 0
 
 
 def shorten(text: str, size: int = 40) -> str:

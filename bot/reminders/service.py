@@ -9,7 +9,7 @@ never by the language model.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.i18n import detect_language
-from bot.outbound import Button, ButtonReply, Delivery, Notice, tap_of
-from bot.reminders.buttons import Action, Tap, button
+from bot.outbound import Action, Button, ButtonReply, Delivery, Notice, TapHandlers
+from bot.reminders.buttons import DraftId, EveryReading, Pick, ReminderId, Snooze, SnoozeSpan, Taps
 from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
 from bot.reminders.model import Reminder, Status
@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIME = time(9, 0)
 _OFFER_LIFETIME = timedelta(days=14)
 _CHOICE_LIFETIME = timedelta(days=2)
-_SNOOZES = {"10m": timedelta(minutes=10), "1h": timedelta(hours=1)}
+_SNOOZES = {SnoozeSpan.TEN_MINUTES: timedelta(minutes=10), SnoozeSpan.HOUR: timedelta(hours=1)}
 
 
 class ReminderService:
@@ -74,26 +74,25 @@ class ReminderService:
         self.lists = ReminderLists(self)
         self.preferences = ReminderPreferences(self)
         #: What each button does, by its :class:`~bot.reminders.buttons.Tap`.
-        self._buttons: dict[Tap, Callable[[Actor, Action], Awaitable[ButtonReply]]] = {
-            Tap.UNDO: self._on_undo,
-            Tap.DONE: self._on_done,
-            Tap.SNOOZE: self._on_snz,
-            Tap.PICK: self._on_pick,
-            Tap.OFFER: self._on_offer,
-            Tap.DROP: self._on_drop,
-            Tap.DECLINE_OFFER: self._on_nooffer,
-            Tap.NEVER_OFFER: self._on_never,
-            Tap.ALTERNATIVE: self._on_alt,
-            Tap.LIST: self.lists.on_list,
-            Tap.VIEW: self.lists.on_view,
-            Tap.PAUSE: self.lists.on_pause,
-            Tap.RESUME: self.lists.on_resume,
-            Tap.DELETE: self.lists.on_del,
-            Tap.EDIT: self.lists.on_edit,
-            Tap.TIMEZONE: self.preferences.on_tz,
-            Tap.OFFERS: self.preferences.on_offers,
-            Tap.DIGEST_TIME: self.preferences.on_dt,
-        }
+        self._buttons: TapHandlers[Actor, [], ButtonReply] = TapHandlers()
+        self._buttons.on(Taps.UNDO, self._on_undo)
+        self._buttons.on(Taps.DONE, self._on_done)
+        self._buttons.on(Taps.SNOOZE, self._on_snz)
+        self._buttons.on(Taps.PICK, self._on_pick)
+        self._buttons.on(Taps.OFFER, self._on_offer)
+        self._buttons.on(Taps.DROP, self._on_drop)
+        self._buttons.on(Taps.DECLINE_OFFER, self._on_nooffer)
+        self._buttons.on(Taps.NEVER_OFFER, self._on_never)
+        self._buttons.on(Taps.ALTERNATIVE, self._on_alt)
+        self._buttons.on(Taps.LIST, self.lists.on_list)
+        self._buttons.on(Taps.VIEW, self.lists.on_view)
+        self._buttons.on(Taps.PAUSE, self.lists.on_pause)
+        self._buttons.on(Taps.RESUME, self.lists.on_resume)
+        self._buttons.on(Taps.DELETE, self.lists.on_del)
+        self._buttons.on(Taps.EDIT, self.lists.on_edit)
+        self._buttons.on(Taps.TIMEZONE, self.preferences.on_tz)
+        self._buttons.on(Taps.OFFERS, self.preferences.on_offers)
+        self._buttons.on(Taps.DEFAULT_TIME, self.preferences.on_default_time)
 
     @classmethod
     async def open(
@@ -322,13 +321,13 @@ class ReminderService:
             lifetime=_CHOICE_LIFETIME,
         )
         rows: list[tuple[Button, ...]] = [
-            (button("✅ " + self._reading(option, now, short=True), Tap.PICK, draft.id, str(i)),)
+            (Taps.PICK.button("✅ " + self._reading(option, now, short=True), Pick(draft.id, i)),)
             for i, option in enumerate(options)
         ]
         if code == "multi" and len(options) > 1:
             label = TEXTS("button_all", lang, count=len(options))
-            rows.append((button(label, Tap.PICK, draft.id, "all"),))
-        rows.append((button(TEXTS("button_cancel", lang), Tap.DROP, draft.id),))
+            rows.append((Taps.PICK.button(label, Pick(draft.id, EveryReading.ALL)),))
+        rows.append((Taps.DROP.button(TEXTS("button_cancel", lang), DraftId(draft.id)),))
         return Notice(text + TEXTS("ask_rephrase", lang), tuple(rows))
 
     async def _past_question(self, plan: Plan, *, actor: Actor, now: datetime) -> Notice:
@@ -352,8 +351,10 @@ class ReminderService:
             TEXTS("past", lang, when=when, alternative=alternative),
             (
                 (
-                    button(TEXTS("button_yes_at", lang, when=alternative), Tap.PICK, draft.id),
-                    button(TEXTS("button_cancel", lang), Tap.DROP, draft.id),
+                    Taps.PICK.button(
+                        TEXTS("button_yes_at", lang, when=alternative), Pick(draft.id)
+                    ),
+                    Taps.DROP.button(TEXTS("button_cancel", lang), DraftId(draft.id)),
                 ),
             ),
         )
@@ -383,7 +384,7 @@ class ReminderService:
         alternative = await self._alternative(reminder, flags, actor=actor, now=now)
         if alternative is not None:
             rows.append((alternative,))
-        rows.append((button(TEXTS("button_undo", lang), Tap.UNDO, reminder.id),))
+        rows.append((Taps.UNDO.button(TEXTS("button_undo", lang), ReminderId(reminder.id)),))
         return Notice(text, tuple(rows))
 
     def describe(
@@ -435,8 +436,8 @@ class ReminderService:
         )
         due = from_db_time(payload["due_at"]).astimezone(reminder.zone)
         label = f"{due:%H:%M}" if "ampm" in flags else format_moment(due, now, reminder.language)
-        return button(
-            TEXTS("button_meant", reminder.language, when=label), Tap.ALTERNATIVE, draft.id
+        return Taps.ALTERNATIVE.button(
+            TEXTS("button_meant", reminder.language, when=label), DraftId(draft.id)
         )
 
     # -- from the conversation (LLM tools) -----------------------------------------------------
@@ -512,22 +513,20 @@ class ReminderService:
             text,
             (
                 (
-                    button(TEXTS("button_offer_yes", lang), Tap.OFFER, draft.id),
-                    button(TEXTS("button_offer_no", lang), Tap.DECLINE_OFFER, draft.id),
+                    Taps.OFFER.button(TEXTS("button_offer_yes", lang), DraftId(draft.id)),
+                    Taps.DECLINE_OFFER.button(TEXTS("button_offer_no", lang), DraftId(draft.id)),
                 ),
-                (button(TEXTS("button_offer_never", lang), Tap.NEVER_OFFER, draft.id),),
+                (Taps.NEVER_OFFER.button(TEXTS("button_offer_never", lang), DraftId(draft.id)),),
             ),
         )
 
     # -- buttons -------------------------------------------------------------------------------
 
-    async def act(self, actor: Actor, action: Action) -> ButtonReply:
-        """Carry out a reminders button."""
-        tap = tap_of(action, Tap)
-        handler = self._buttons.get(tap) if tap is not None else None
-        if handler is None:
-            return ButtonReply()
-        return await handler(actor, action)
+    async def act(self, actor: Actor, action: Action[Any] | None) -> ButtonReply:
+        """Carry out a reminders button (None: one this version cannot read, answered
+        without a word)."""
+        reply = await self._buttons.run(actor, action) if action is not None else None
+        return reply or ButtonReply()
 
     async def _owned(
         self, actor: Actor, reminder_id: int, *, right: Right = Right.OWNER_OR_ADMIN
@@ -550,16 +549,16 @@ class ReminderService:
         key = "not_yours_group" if same_group else "not_yours"
         return None, ButtonReply(toast=TEXTS(key, lang, who=who), alert=True)
 
-    async def _on_undo(self, actor: Actor, action: Action) -> ButtonReply:
-        reminder, refusal = await self._owned(actor, action.target)
+    async def _on_undo(self, actor: Actor, tapped: ReminderId) -> ButtonReply:
+        reminder, refusal = await self._owned(actor, tapped.reminder_id)
         if reminder is None:
             return refusal or ButtonReply()
         await self.repo.delete(reminder.id)
         self.scheduler.wake()
         return ButtonReply(edit=Notice(TEXTS("undone", reminder.language, task=md(reminder.text))))
 
-    async def _on_done(self, actor: Actor, action: Action) -> ButtonReply:
-        reminder, refusal = await self._owned(actor, action.target, right=Right.ANYONE_IN_CHAT)
+    async def _on_done(self, actor: Actor, tapped: ReminderId) -> ButtonReply:
+        reminder, refusal = await self._owned(actor, tapped.reminder_id, right=Right.ANYONE_IN_CHAT)
         if reminder is None:
             return refusal or ButtonReply()
         now = self._clock.now()
@@ -581,12 +580,12 @@ class ReminderService:
             ack = TEXTS("acked_done", lang)
         return ButtonReply(edit=Notice(base + ack), toast=TEXTS("toast_done", lang))
 
-    async def _on_snz(self, actor: Actor, action: Action) -> ButtonReply:
-        reminder, refusal = await self._owned(actor, action.target)
+    async def _on_snz(self, actor: Actor, tapped: Snooze) -> ButtonReply:
+        reminder, refusal = await self._owned(actor, tapped.reminder_id)
         if reminder is None:
             return refusal or ButtonReply()
         now = self._clock.now()
-        until = self._snooze_until(reminder, action.arg, now)
+        until = self._snooze_until(reminder, tapped.span, now)
         if reminder.is_recurring:
             await self.repo.add(
                 NewReminder(
@@ -615,25 +614,27 @@ class ReminderService:
         )
 
     @staticmethod
-    def _snooze_until(reminder: Reminder, choice: str, now: datetime) -> datetime:
-        if choice in _SNOOZES:
-            return (now + _SNOOZES[choice]).replace(microsecond=0)
+    def _snooze_until(reminder: Reminder, span: SnoozeSpan, now: datetime) -> datetime:
+        if span in _SNOOZES:
+            return (now + _SNOOZES[span]).replace(microsecond=0)
         zone = reminder.zone
         local_now = now.astimezone(zone)
         due = reminder.due_at.astimezone(zone)
         wall = datetime.combine(local_now.date() + timedelta(days=1), due.time())
         return localize(wall, zone)
 
-    async def _on_pick(self, actor: Actor, action: Action) -> ButtonReply:
+    async def _on_pick(self, actor: Actor, tapped: Pick) -> ButtonReply:
         """Accept a reading offered by a question ("that has passed", "which one?")."""
-        return await self._accept_draft(actor, action.target, kind="choice", choice=action.arg)
+        return await self._accept_draft(
+            actor, tapped.draft_id, kind="choice", reading=tapped.reading
+        )
 
-    async def _on_offer(self, actor: Actor, action: Action) -> ButtonReply:
+    async def _on_offer(self, actor: Actor, tapped: DraftId) -> ButtonReply:
         """Accept a next-step offer: the reminder is created only now."""
-        return await self._accept_draft(actor, action.target, kind="offer")
+        return await self._accept_draft(actor, tapped.draft_id, kind="offer")
 
     async def _accept_draft(
-        self, actor: Actor, draft_id: int, *, kind: str, choice: str = ""
+        self, actor: Actor, draft_id: int, *, kind: str, reading: int | EveryReading = 0
     ) -> ButtonReply:
         user = await self._user(actor)
         lang = lang_of(user)
@@ -646,10 +647,10 @@ class ReminderService:
         payloads = draft.payload.get("choices")
         if payloads is None:
             payloads = [draft.payload]
-        elif choice == "all":
+        elif reading is EveryReading.ALL:
             pass
-        elif choice.isdigit() and int(choice) < len(payloads):
-            payloads = [payloads[int(choice)]]
+        elif isinstance(reading, int) and 0 <= reading < len(payloads):
+            payloads = [payloads[reading]]
         else:
             return ButtonReply()
         if not await self.repo.drafts.take(draft.id):
@@ -694,17 +695,17 @@ class ReminderService:
             when = format_moment(reminder.local_due(), now, lang)
             lines.append(f"🗓 {when}" + TEXTS("zone_line", lang, zone=reminder.timezone))
             label = TEXTS("button_undo", lang) + f" · {reminder.local_due():%d.%m %H:%M}"
-            rows.append((button(label, Tap.UNDO, reminder.id),))
+            rows.append((Taps.UNDO.button(label, ReminderId(reminder.id)),))
         return Notice("\n".join(lines), tuple(rows))
 
-    async def _on_drop(self, actor: Actor, action: Action) -> ButtonReply:
-        return await self._decline(actor, action.target, "cancelled")
+    async def _on_drop(self, actor: Actor, tapped: DraftId) -> ButtonReply:
+        return await self._decline(actor, tapped.draft_id, "cancelled")
 
-    async def _on_nooffer(self, actor: Actor, action: Action) -> ButtonReply:
-        return await self._decline(actor, action.target, "offer_declined")
+    async def _on_nooffer(self, actor: Actor, tapped: DraftId) -> ButtonReply:
+        return await self._decline(actor, tapped.draft_id, "offer_declined")
 
-    async def _on_never(self, actor: Actor, action: Action) -> ButtonReply:
-        reply = await self._decline(actor, action.target, "offers_off")
+    async def _on_never(self, actor: Actor, tapped: DraftId) -> ButtonReply:
+        reply = await self._decline(actor, tapped.draft_id, "offers_off")
         if reply.edit is not None:
             await self._users.update_settings(actor.user_id, reminder_offers=False)
         return reply
@@ -720,11 +721,11 @@ class ReminderService:
             lang = draft.payload.get("language", lang)
         return ButtonReply(edit=Notice(TEXTS(key, lang)))
 
-    async def _on_alt(self, actor: Actor, action: Action) -> ButtonReply:
+    async def _on_alt(self, actor: Actor, tapped: DraftId) -> ButtonReply:
         """Switch a fresh reminder to the other reading of its time."""
         user = await self._user(actor)
         lang = lang_of(user)
-        draft = await self.repo.drafts.get(action.target)
+        draft = await self.repo.drafts.get(tapped.draft_id)
         if draft is None or draft.kind != "alternative":
             return ButtonReply(toast=TEXTS("expired", lang))
         reminder, refusal = await self._owned(actor, int(draft.payload["reminder_id"]))

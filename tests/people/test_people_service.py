@@ -8,7 +8,8 @@ from pathlib import Path
 
 from bot.llm.client import LLMUnavailable
 from bot.memory import MemoryStore
-from bot.outbound import Action, Feature
+from bot.outbound import Action
+from bot.people.buttons import NoteId, PersonId, Taps
 from bot.people.commands import Subject, parse_edit, read_subject, split_subject
 from bot.people.service import PeopleService, display_name
 from bot.storage import UserRecord
@@ -16,7 +17,7 @@ from tests.people.people_fixtures import ANNA, GROUP, LI, World, labels, make_wo
 
 
 def _undo(notice) -> str:
-    return next(b.action for row in notice.buttons for b in row if b.action.name == "undo")
+    return next(b.action for row in notice.buttons for b in row if b.action.tap is Taps.UNDO)
 
 
 async def test_undo_restores_a_replaced_birthday_and_relation(world: World) -> None:
@@ -147,7 +148,7 @@ def test_display_names() -> None:
 async def test_editing_reads_only_edits(world: World) -> None:
     await world.say(ANNA, "note", "Tom loves orchids")
     tom = await world.person(ANNA, "Tom")
-    reply = await world.service.act(ANNA, Action(Feature.PEOPLE, "edit", tom.id))
+    reply = await world.service.act(ANNA, Action(Taps.EDIT, PersonId(tom.id)))
     assert reply.edit is not None and "Editing <b>Tom</b>" not in reply.edit.text
     assert "Editing **Tom**" in reply.edit.text
     assert labels(reply.edit) == ["🗑 📝 loves orchids", "↩️ Back"]
@@ -156,7 +157,7 @@ async def test_editing_reads_only_edits(world: World) -> None:
     notice = await world.service.apply_edit(ANNA, "alias Tommy")
     assert "Also called: Tommy" in notice.text
     note = (await world.service.repo.notes_of(tom.id))[0]
-    reply = await world.service.act(ANNA, Action(Feature.PEOPLE, "rmn", note.id))
+    reply = await world.service.act(ANNA, Action(Taps.REMOVE_NOTE, NoteId(note.id)))
     assert reply.toast == "Removed." and await world.service.repo.notes_of(tom.id) == []
 
 

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.outbound import Action, Feature, Notice
+from bot.outbound import Action, Notice
 from bot.reminders import Status
+from bot.reminders.buttons import ReminderId, Taps
 from tests.reminders.reminders_fixtures import ANNA, LI, World
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -150,7 +151,7 @@ async def test_a_date_order_pick_keeps_the_chosen_date(world: World) -> None:
 async def test_an_edit_with_an_unclear_time_changes_nothing(world: World) -> None:
     await world.service.remind(ANNA, "tomorrow at 3pm call mom")
     [reminder] = await world.service.repo.for_user(ANNA.user_id)
-    await world.service.act(ANNA, Action(Feature.REMINDERS, "edit", reminder.id))
+    await world.service.act(ANNA, Action(Taps.EDIT, ReminderId(reminder.id)))
     notice = await world.service.apply_edit(ANNA, "Monday at 9 or 10")
     assert "not sure about that time" in notice.text
     assert world.service.awaiting_edit(ANNA.chat_id, ANNA.user_id)

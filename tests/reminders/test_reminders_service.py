@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.chats import ChatKind
-from bot.outbound import Action, Feature, Notice
+from bot.outbound import Action, Notice
 from bot.reminders import Status
+from bot.reminders.buttons import ReminderId, Taps, Zone
 from tests.reminders.reminders_fixtures import ANNA, GROUP, LI, World
 
 
@@ -146,7 +147,7 @@ async def test_ambiguous_timezone_offers_candidates(world: World) -> None:
     assert "Several time zones" in notice.text
     labels = _labels(notice)
     assert any(label.startswith("America/Chicago") for label in labels)
-    shanghai = next(d for d in _data(notice) if d.arg == "Asia/Shanghai")
+    shanghai = next(d for d in _data(notice) if d.payload == Zone("Asia/Shanghai"))
     reply = await world.service.act(ANNA, shanghai)
     assert reply.edit is not None and "**Asia/Shanghai**" in reply.edit.text
     unknown = await world.service.timezone_command(ANNA, "Atlantis")
@@ -224,10 +225,10 @@ async def test_edit_by_reply_retimes_and_rewords(world: World) -> None:
 async def test_editing_a_recurring_reminder_moves_its_time_of_day(world: World) -> None:
     await world.service.remind(ANNA, "every weekday at 7:30 check mail")
     [reminder] = await world.service.repo.for_user(ANNA.user_id)
-    await world.service.act(ANNA, Action(Feature.REMINDERS, "edit", reminder.id))
+    await world.service.act(ANNA, Action(Taps.EDIT, ReminderId(reminder.id)))
     notice = await world.service.apply_edit(ANNA, "8am")
     assert "🔁 every weekday at 08:00" in notice.text
-    cancelled = await world.service.act(ANNA, Action(Feature.REMINDERS, "edit", reminder.id))
+    cancelled = await world.service.act(ANNA, Action(Taps.EDIT, ReminderId(reminder.id)))
     assert cancelled.send is not None
     assert (await world.service.apply_edit(ANNA, "/cancel")).text == "OK, nothing changed."
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.reminders import Status
-from bot.reminders.buttons import button
+from bot.reminders.buttons import ReminderId, ReminderOnPage, Taps
 from bot.telegram.callbacks import encode
 from tests.fakes.harness import BotHarness
 from tests.fakes.telegram import FakeChat, FakeUser
@@ -106,9 +106,9 @@ async def test_delete_and_edit_by_a_member_are_refused_by_owner_and_admin_allowe
     harness: BotHarness,
 ) -> None:
     reminder_id, due = await _due_reminder(harness)
-    delete = encode(button("x", "del", reminder_id, "0").action)
-    edit = encode(button("x", "edit", reminder_id).action)
-    pause = encode(button("x", "pause", reminder_id, "0").action)
+    delete = encode(Taps.DELETE.button("x", ReminderOnPage(reminder_id)).action)
+    edit = encode(Taps.EDIT.button("x", ReminderId(reminder_id)).action)
+    pause = encode(Taps.PAUSE.button("x", ReminderOnPage(reminder_id)).action)
     for action in (edit, pause, delete):
         answer = await _tap(harness, BEN, due, action)
         assert "or a group admin" in answer["text"] and answer["show_alert"] is True
@@ -125,7 +125,7 @@ async def test_another_groups_admin_may_not_act(harness: BotHarness) -> None:
     reminder_id, due = await _due_reminder(harness)
     elsewhere = {**due, "chat": {"id": -100999, "type": "supergroup", "title": "Other"}}
     answer = await _tap(
-        harness, ADA, elsewhere, encode(button("x", "del", reminder_id, "0").action)
+        harness, ADA, elsewhere, encode(Taps.DELETE.button("x", ReminderOnPage(reminder_id)).action)
     )
     assert answer["show_alert"] is True
     assert harness.services is not None

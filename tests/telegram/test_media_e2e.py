@@ -14,7 +14,6 @@ import pytest
 from PIL import Image
 
 from bot.conversation import service as conversation_service
-from bot.outbound import Action, Feature
 from bot.telegram.callbacks import decode
 from bot.telegram.handlers import media as media_handlers
 from tests.fakes.harness import BotHarness
@@ -239,11 +238,8 @@ async def test_voice_buttons_switch_the_setting(bot: BotHarness) -> None:
     reply = results(bot, LI.id)[-1]
     assert "自动" in reply["text"]
     row = reply["reply_markup"]["inline_keyboard"][0]
-    assert [decode(b["callback_data"]) for b in row] == [
-        Action(Feature.VOICE, "on"),
-        Action(Feature.VOICE, "off"),
-        Action(Feature.VOICE, "auto"),
-    ]
+    taps = [decode(b["callback_data"], media_handlers.TAPS) for b in row]
+    assert [action.tap.name for action in taps if action is not None] == ["on", "off", "auto"]
     bot.api.push_callback(LI, reply, row[0]["callback_data"])
     await bot.api.wait_for(lambda: bot.api.calls_of("editMessageText"))
     await bot.settle()

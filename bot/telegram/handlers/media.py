@@ -35,7 +35,7 @@ from telegram.ext import (
 
 from bot.i18n import Catalog, detect_language
 from bot.media import MediaFile, MediaKind, Understood
-from bot.outbound import Action, Button, Feature
+from bot.outbound import Feature, Nothing, Tap, TapSet
 from bot.telegram.callbacks import decode, markup, pattern
 from bot.telegram.handlers.chat import addressed, answer
 from bot.telegram.handlers.common import App, Command, language_of, services
@@ -44,6 +44,7 @@ from bot.telegram.updates import incoming_from
 __all__ = [
     "ALBUM_WAIT_SECONDS",
     "COMMANDS",
+    "TAPS",
     "download",
     "media_files",
     "register",
@@ -63,7 +64,14 @@ _CHUNK = 64 * 1024
 #: The transcript shown above the answer is cut here (the whole of it is stored).
 TRANSCRIPT_SHOWN_CHARS = 3500
 #: What the /voice buttons set: on, off, or automatic (the action's name).
-_VOICE_CHOICES: dict[str, bool | None] = {"on": True, "off": False, "auto": None}
+#: Every /voice tap, for the transport to read a tapped button back: each is a choice.
+TAPS = TapSet(Feature.VOICE)
+#: What each /voice button sets voice answers to (None: automatic).
+_VOICE_CHOICES: dict[Tap[Nothing], bool | None] = {
+    TAPS.add("on", Nothing): True,
+    TAPS.add("off", Nothing): False,
+    TAPS.add("auto", Nothing): None,
+}
 
 TEXTS = Catalog(
     {
@@ -347,12 +355,7 @@ async def voice_status(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: s
 def voice_buttons(lang: str) -> InlineKeyboardMarkup | None:
     """On / off / automatic, for /voice and /settings."""
     return markup(
-        [
-            [
-                Button(TEXTS(f"button_{name}", lang), Action(Feature.VOICE, name))
-                for name in _VOICE_CHOICES
-            ]
-        ]
+        [[tap.button(TEXTS(f"button_{tap.name}", lang), Nothing()) for tap in _VOICE_CHOICES]]
     )
 
 
@@ -361,10 +364,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None or not isinstance(query.message, Message):
         return
-    action = decode(query.data)
-    if action is None or action.name not in _VOICE_CHOICES:
+    action = decode(query.data, TAPS)
+    if action is None:
+        with contextlib.suppress(TelegramError):
+            await query.answer()
         return
-    value = _VOICE_CHOICES[action.name]
+    value = _VOICE_CHOICES[action.tap]
     chat_id = query.message.chat.id
     await services(context).media.set_voice(chat_id, value)
     lang = await language_of(update, context)

@@ -2,8 +2,8 @@
 
 In a private chat these work on the user's own memory; in a group, on the group's memory (never a
 member's private one). In groups, deleting (🗑, /forget) and /export are for admins. Buttons
-carry a :class:`~bot.outbound.Action` of :attr:`Feature.MEMORY <bot.outbound.Feature.MEMORY>`
-(its target the person who asked: only they may tap it), encoded by ``bot.telegram.callbacks``.
+carry a :class:`ForOwner` payload (the person who asked: only they may tap it), encoded by
+``bot.telegram.callbacks``.
 Everything is sent as plain text, so remembered words are never read as markup.
 
 ``/forget <topic>`` previews what the topic takes from every store (memory, reminders, people's
@@ -21,10 +21,8 @@ import itertools
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
@@ -34,14 +32,23 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot.account import TopicExample, TopicPreview
 from bot.i18n import Catalog, detect_language
 from bot.memory import Fact, MemoryHit, MemoryKeys
-from bot.outbound import Action, Button, Feature
+from bot.outbound import Button, Feature, TapHandlers, TapSet
 from bot.services import Services
-from bot.telegram.callbacks import decode, markup, numbers, numbers_of, pattern
+from bot.telegram.callbacks import decode, markup, pattern
 from bot.telegram.handlers.common import App, Command, language_of, services
 from bot.telegram.handlers.groups import argument, is_group_admin
 from bot.telegram.updates import incoming_from
 
-__all__ = ["COMMANDS", "register"]
+__all__ = [
+    "COMMANDS",
+    "TAPS",
+    "FactToDelete",
+    "FactsPage",
+    "ForOwner",
+    "Previewed",
+    "Taps",
+    "register",
+]
 
 COMMANDS = [
     Command("memory", "What I know about you (delete with 🗑)", "我记得的关于你的事（可用🗑删除）"),
@@ -272,21 +279,47 @@ def _clip(text: str, size: int = _SNIPPET_CHARS) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-class _Tap(StrEnum):
-    """What a /memory or /forget button does (short values: they travel in the button)."""
+@dataclass(frozen=True, slots=True)
+class ForOwner:
+    """The payload of every /memory and /forget button: only ``owner`` (who asked) may tap
+    it."""
 
-    PAGE = "p"
-    DELETE = "d"
-    FORGET_TOPIC = "fy"
-    FORGET_WITH_PEOPLE = "fp"
-    CANCEL_TOPIC = "fn"
-    FORGET_ALL = "ay"
-    CANCEL = "n"
+    owner: int
 
 
-def _button(label: str, tap: _Tap, owner: int, *args: int) -> Button:
-    """A button only ``owner`` may tap, carrying ``args`` (a page, a fact, a preview's token)."""
-    return Button(label, Action(Feature.MEMORY, tap.value, owner, numbers(*args)))
+@dataclass(frozen=True, slots=True)
+class FactsPage(ForOwner):
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FactToDelete(ForOwner):
+    fact_id: int
+    #: The page it was listed on (shown again after the delete).
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class Previewed(ForOwner):
+    """A /forget preview kept on the server under ``token``."""
+
+    token: int
+
+
+#: Every /memory and /forget tap, for the transport to read a tapped button back.
+TAPS = TapSet(Feature.MEMORY)
+
+
+class Taps:
+    """What a /memory or /forget button does (short names: they travel in the button)."""
+
+    PAGE = TAPS.add("p", FactsPage)
+    DELETE = TAPS.add("d", FactToDelete)
+    FORGET_TOPIC = TAPS.add("fy", Previewed)
+    FORGET_WITH_PEOPLE = TAPS.add("fp", Previewed)
+    CANCEL_TOPIC = TAPS.add("fn", Previewed)
+    FORGET_ALL = TAPS.add("ay", ForOwner)
+    CANCEL = TAPS.add("n", ForOwner)
 
 
 def _local(moment: datetime, zone: str, lang: str) -> str:
@@ -347,14 +380,14 @@ def _facts_markup(
 ) -> InlineKeyboardMarkup | None:
     owner = scope.user_id
     delete = [
-        _button(f"🗑 {number}", _Tap.DELETE, owner, fact.id, page)
+        Taps.DELETE.button(f"🗑 {number}", FactToDelete(owner, fact.id, page))
         for number, fact in enumerate(facts, first)
     ]
     nav = []
     if page > 0:
-        nav.append(_button("◀", _Tap.PAGE, owner, page - 1))
+        nav.append(Taps.PAGE.button("◀", FactsPage(owner, page - 1)))
     if page < pages - 1:
-        nav.append(_button("▶", _Tap.PAGE, owner, page + 1))
+        nav.append(Taps.PAGE.button("▶", FactsPage(owner, page + 1)))
     return markup([delete if deletable else [], nav])
 
 
@@ -514,16 +547,15 @@ async def _ask_forget_topic(
         lines.append(TEXTS("forget_only_people", lang, topic=shown_topic))
         lines += [f"• 👤 {person}" for person in people]
         lines.append(TEXTS("forget_people_question", lang))
-    token = _pending(context).put(scope, preview)
-    owner = scope.user_id
+    previewed = Previewed(scope.user_id, _pending(context).put(scope, preview))
     first: list[Button] = []
     if preview.has_items:
-        first.append(_button(TEXTS("button_confirm", lang), _Tap.FORGET_TOPIC, owner, token))
+        first.append(Taps.FORGET_TOPIC.button(TEXTS("button_confirm", lang), previewed))
     if people:
         key = "button_confirm_people" if preview.has_items else "button_delete_people"
         label = TEXTS(key, lang, name=name)
-        first.append(_button(label, _Tap.FORGET_WITH_PEOPLE, owner, token))
-    cancel = _button(TEXTS("button_cancel", lang), _Tap.CANCEL_TOPIC, owner, token)
+        first.append(Taps.FORGET_WITH_PEOPLE.button(label, previewed))
+    cancel = Taps.CANCEL_TOPIC.button(TEXTS("button_cancel", lang), previewed)
     rows = [[*first, cancel]] if len(first) == 1 else [first, [cancel]]
     await message.reply_text("\n".join(lines), reply_markup=markup(rows))
 
@@ -554,8 +586,8 @@ async def _ask_forget_all(
     owner = scope.user_id
     buttons = markup(
         [
-            [_button(TEXTS("button_confirm_all", lang), _Tap.FORGET_ALL, owner)],
-            [_button(TEXTS("button_cancel", lang), _Tap.CANCEL, owner)],
+            [Taps.FORGET_ALL.button(TEXTS("button_confirm_all", lang), ForOwner(owner))],
+            [Taps.CANCEL.button(TEXTS("button_cancel", lang), ForOwner(owner))],
         ]
     )
     await message.reply_text(TEXTS(key, lang, counts=separator.join(shown)), reply_markup=buttons)
@@ -583,11 +615,18 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-_Action = Callable[
-    [Message, ContextTypes.DEFAULT_TYPE, _Scope, list[int], str, CallbackQuery], Awaitable[None]
-]
-
 # -- buttons ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tapped:
+    """A tapped /memory or /forget button: its message, whose memory, who tapped it."""
+
+    message: Message
+    context: ContextTypes.DEFAULT_TYPE
+    scope: _Scope
+    lang: str
+    query: CallbackQuery
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -596,88 +635,48 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or query.data is None or not isinstance(query.message, Message):
         return
     lang = await language_of(update, context)
-    action = decode(query.data)
-    args = numbers_of(action.arg) if action is not None else None
-    handler = _ACTIONS.get(action.name) if action is not None else None
-    if action is None or args is None or handler is None:
+    action = decode(query.data, TAPS)
+    if action is None or not isinstance(action.payload, ForOwner):
         await _toast(query, "")
         return
-    if query.from_user.id != action.target:
+    owner = action.payload.owner
+    if query.from_user.id != owner:
         await _toast(query, TEXTS("not_yours", lang), alert=True)
         return
-    scope = _Scope(user_id=action.target, chat_id=query.message.chat.id)
-    await handler(query.message, context, scope, list(args), lang, query)
+    scope = _Scope(user_id=owner, chat_id=query.message.chat.id)
+    await _HANDLERS.run(_Tapped(query.message, context, scope, lang, query), action)
 
 
-async def _on_page(
-    message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
-    scope: _Scope,
-    args: list[int],
-    lang: str,
-    query: CallbackQuery,
-) -> None:
-    await _toast(query, "")
-    text, markup = await _facts_view(context, scope, args[0] if args else 0, lang)
-    await _edit(message, text, markup)
+async def _on_page(tapped: _Tapped, payload: FactsPage) -> None:
+    await _toast(tapped.query, "")
+    text, markup = await _facts_view(tapped.context, tapped.scope, payload.page, tapped.lang)
+    await _edit(tapped.message, text, markup)
 
 
-async def _on_delete(
-    message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
-    scope: _Scope,
-    args: list[int],
-    lang: str,
-    query: CallbackQuery,
-) -> None:
-    if len(args) != 2:
-        await _toast(query, "")
-        return
+async def _on_delete(tapped: _Tapped, payload: FactToDelete) -> None:
+    context, scope, lang = tapped.context, tapped.scope, tapped.lang
     if not await _may_delete(context, scope):
-        await _toast(query, TEXTS("admins_only", lang), alert=True)
+        await _toast(tapped.query, TEXTS("admins_only", lang), alert=True)
         return
-    fact_id, page = args
-    deleted = await services(context).memory.delete_fact(**scope.keys, fact_id=fact_id)
-    await _toast(query, TEXTS("fact_deleted" if deleted else "fact_gone", lang))
-    text, markup = await _facts_view(context, scope, page, lang)
-    await _edit(message, text, markup)
+    deleted = await services(context).memory.delete_fact(**scope.keys, fact_id=payload.fact_id)
+    await _toast(tapped.query, TEXTS("fact_deleted" if deleted else "fact_gone", lang))
+    text, markup = await _facts_view(context, scope, payload.page, lang)
+    await _edit(tapped.message, text, markup)
 
 
-async def _on_forget_yes(
-    message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
-    scope: _Scope,
-    args: list[int],
-    lang: str,
-    query: CallbackQuery,
-) -> None:
-    await _forget_previewed(message, context, scope, args, lang, query, people=False)
+async def _on_forget_yes(tapped: _Tapped, payload: Previewed) -> None:
+    await _forget_previewed(tapped, payload.token, people=False)
 
 
-async def _on_forget_people(
-    message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
-    scope: _Scope,
-    args: list[int],
-    lang: str,
-    query: CallbackQuery,
-) -> None:
-    await _forget_previewed(message, context, scope, args, lang, query, people=True)
+async def _on_forget_people(tapped: _Tapped, payload: Previewed) -> None:
+    await _forget_previewed(tapped, payload.token, people=True)
 
 
-async def _forget_previewed(
-    message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
-    scope: _Scope,
-    args: list[int],
-    lang: str,
-    query: CallbackQuery,
-    *,
-    people: bool,
-) -> None:
+async def _forget_previewed(tapped: _Tapped, token: int, *, people: bool) -> None:
     """Delete exactly what the preview showed (with the named people only when chosen)."""
-    preview = _pending(context).take(args[0], scope) if args else None
-    await _toast(query, "")
+    message, context, scope, lang = tapped.message, tapped.context, tapped.scope, tapped.lang
+    preview = _pending(context).take(token, scope)
+    await _toast(tapped.query, "")
     if preview is None:
         await _edit(message, TEXTS("expired", lang), None)
         return
@@ -695,46 +694,35 @@ async def _forget_previewed(
     await _edit(message, text, None)
 
 
-async def _on_forget_no(
-    message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
-    scope: _Scope,
-    args: list[int],
-    lang: str,
-    query: CallbackQuery,
-) -> None:
-    if args:
-        _pending(context).take(args[0], scope)
-    await _toast(query, "")
-    await _edit(message, TEXTS("cancelled", lang), None)
+async def _on_forget_no(tapped: _Tapped, payload: Previewed) -> None:
+    _pending(tapped.context).take(payload.token, tapped.scope)
+    await _on_cancel(tapped, payload)
 
 
-async def _on_forget_all(
-    message: Message,
-    context: ContextTypes.DEFAULT_TYPE,
-    scope: _Scope,
-    args: list[int],
-    lang: str,
-    query: CallbackQuery,
-) -> None:
-    await _toast(query, "")
+async def _on_cancel(tapped: _Tapped, payload: ForOwner) -> None:
+    await _toast(tapped.query, "")
+    await _edit(tapped.message, TEXTS("cancelled", tapped.lang), None)
+
+
+async def _on_forget_all(tapped: _Tapped, payload: ForOwner) -> None:
+    context, scope = tapped.context, tapped.scope
+    await _toast(tapped.query, "")
     if not await _may_delete(context, scope):
-        await _edit(message, TEXTS("admins_only", lang), None)
+        await _edit(tapped.message, TEXTS("admins_only", tapped.lang), None)
         return
     await services(context).account.forget_all(**scope.keys)
     key = "forget_all_done_group" if scope.group else "forget_all_done"
-    await _edit(message, TEXTS(key, lang), None)
+    await _edit(tapped.message, TEXTS(key, tapped.lang), None)
 
 
-_ACTIONS: dict[str, _Action] = {
-    _Tap.PAGE: _on_page,
-    _Tap.DELETE: _on_delete,
-    _Tap.FORGET_TOPIC: _on_forget_yes,
-    _Tap.FORGET_WITH_PEOPLE: _on_forget_people,
-    _Tap.CANCEL_TOPIC: _on_forget_no,
-    _Tap.FORGET_ALL: _on_forget_all,
-    _Tap.CANCEL: _on_forget_no,
-}
+_HANDLERS: TapHandlers[_Tapped, [], None] = TapHandlers()
+_HANDLERS.on(Taps.PAGE, _on_page)
+_HANDLERS.on(Taps.DELETE, _on_delete)
+_HANDLERS.on(Taps.FORGET_TOPIC, _on_forget_yes)
+_HANDLERS.on(Taps.FORGET_WITH_PEOPLE, _on_forget_people)
+_HANDLERS.on(Taps.CANCEL_TOPIC, _on_forget_no)
+_HANDLERS.on(Taps.FORGET_ALL, _on_forget_all)
+_HANDLERS.on(Taps.CANCEL, _on_cancel)
 
 
 async def _toast(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
