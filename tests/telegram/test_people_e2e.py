@@ -553,6 +553,16 @@ async def test_digest_settings_and_preview(harness: BotHarness) -> None:
     assert (await harness.run_digests()).sent == 0
     await _tap(harness, ANNA, reply, _data(reply, "🔔"))
     assert "Daily people digest</b>: on" in _edited(harness)
+    # The same switch as the release before typed payloads wrote it (an unused target 0).
+    await _tap(harness, ANNA, reply, "ppl:dgo:0:off")
+    assert "Daily people digest</b>: off" in _edited(harness)
+
+
+async def test_a_button_this_version_cannot_read_no_longer_works(harness: BotHarness) -> None:
+    reply = await _say(harness, ANNA, "/people")
+    for data in ("ppl:no-such-tap:1", "ppl:card:abc", "ppl:card"):
+        toast = await _tap(harness, ANNA, reply, data)
+        assert toast["text"] == "This is no longer available."
 
 
 # -- export and forget ---------------------------------------------------------------------

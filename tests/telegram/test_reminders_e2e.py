@@ -309,6 +309,24 @@ async def test_timezone_variants(harness: BotHarness) -> None:
     assert "(America/Chicago)" in reply["text"]
 
 
+async def test_settings_buttons_sent_before_typed_payloads_still_work(
+    harness: BotHarness,
+) -> None:
+    # As the release before typed payloads wrote them: an unused target 0, then the argument.
+    _, view = await _say(harness, ANNA, "/settings")
+    edited = await _tap(harness, ANNA, view, "rem:offers:0:off")
+    assert "Offering reminders from our chats: off" in edited
+    edited = await _tap(harness, ANNA, view, "rem:dt:0:0800")
+    assert "✓ 08:00" in str(harness.api.calls_of("editMessageText")[-1].params["reply_markup"])
+    edited = await _tap(harness, ANNA, view, "rem:tz:0:Asia/Tokyo")
+    assert "<b>Asia/Tokyo</b>" in edited
+    assert harness.services is not None
+    user = await harness.services.users.get(ANNA.id)
+    assert user is not None and user.timezone == "Asia/Tokyo"
+    # Today's buttons for the same: no unused target.
+    assert _data(view, "💡") == "rem:offers:off" and _data(view, "08:00") == "rem:dt:800"
+
+
 async def test_reminders_list_view_pause_delete(harness: BotHarness) -> None:
     await _say(harness, ANNA, "/remind tomorrow at 3pm call mom")
     await _say(harness, ANNA, "/remind every other Monday at 9am water the plants")
