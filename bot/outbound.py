@@ -118,7 +118,8 @@ def _fields_of(payload: type[Any]) -> tuple[PayloadField, ...]:
         hint = hints[item.name]
         kinds = get_args(hint) if isinstance(hint, UnionType) else (hint,)
         for kind in kinds:
-            if not (kind in _FIELD_KINDS or issubclass(kind, StrEnum)):
+            enum = isinstance(kind, type) and issubclass(kind, StrEnum)
+            if not (enum or kind in _FIELD_KINDS):
                 raise TypeError(f"{payload.__name__}.{item.name}: a button cannot carry {kind}")
         found.append(PayloadField(item.name, kinds))
     return tuple(found)
@@ -164,10 +165,6 @@ class Action(Generic[_P]):
                 f"the tap {self.tap.feature}:{self.tap.name} carries a "
                 f"{self.tap.payload.__name__}, not {type(self.payload).__name__}"
             )
-
-    @property
-    def feature(self) -> Feature:
-        return self.tap.feature
 
 
 _Context = TypeVar("_Context")
@@ -234,7 +231,7 @@ class DayTime:
         return cls(moment.hour * 100 + moment.minute)
 
     @property
-    def time(self) -> time | None:
+    def as_time(self) -> time | None:
         """The time of day; None for a number that is not one (25:00)."""
         hours, minutes = divmod(self.hhmm, 100)
         return time(hours, minutes) if 0 <= hours < 24 and minutes < 60 else None

@@ -315,7 +315,7 @@ class PeopleButtons:
     # -- digest settings -------------------------------------------------------------------
 
     async def _on_dgt(self, actor: Actor, tapped: DayTime, lang: str) -> ButtonReply:
-        chosen = tapped.time
+        chosen = tapped.as_time
         if chosen is not None:
             await self._service.update_digest(actor, people_digest_time=f"{chosen:%H:%M}")
         return ButtonReply(edit=await self._service.digest_view(actor, lang=lang))

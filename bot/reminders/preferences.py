@@ -203,7 +203,7 @@ class ReminderPreferences:
         return ButtonReply(edit=await self.settings_view(actor))
 
     async def on_default_time(self, actor: Actor, tapped: DayTime) -> ButtonReply:
-        chosen = tapped.time
+        chosen = tapped.as_time
         if chosen is not None:
             await self._service._users.update_settings(
                 actor.user_id, reminder_default_time=f"{chosen:%H:%M}"

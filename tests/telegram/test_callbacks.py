@@ -115,8 +115,8 @@ def test_every_tap_has_its_old_buttons_checked() -> None:
 
 
 def test_the_old_times_of_day_read_as_times() -> None:
-    assert DayTime(700).time == time(7, 0) and DayTime.of(time(20, 30)) == DayTime(2030)
-    assert DayTime(2460).time is None and DayTime(2400).time is None
+    assert DayTime(700).as_time == time(7, 0) and DayTime.of(time(20, 30)) == DayTime(2030)
+    assert DayTime(2460).as_time is None and DayTime(2400).as_time is None
 
 
 #: The largest row id either database gives (a 64-bit integer).
