@@ -175,17 +175,28 @@ _More = ParamSpec("_More")
 class TapHandlers(Generic[_Context, _More, _Result]):
     """What each of a feature's taps does: one handler per tap, called with the context (the
     actor who tapped), the tap's payload, then any more arguments the feature passes.
-    :meth:`on` type-checks each handler against its tap's payload."""
+    :meth:`on` type-checks each handler against its tap's payload; :meth:`complete` says
+    that every tap of the feature has one."""
 
-    def __init__(self) -> None:
+    def __init__(self, taps: TapSet) -> None:
+        self._taps = taps
         self._handlers: dict[Tap[Any], Callable[..., Awaitable[_Result]]] = {}
 
     def on(
         self, tap: Tap[_P], handler: Callable[Concatenate[_Context, _P, _More], Awaitable[_Result]]
     ) -> None:
+        if self._taps.named(tap.name) is not tap:
+            raise ValueError(f"the tap {tap.feature}:{tap.name} is not one of {self._taps.feature}")
         if tap in self._handlers:
             raise ValueError(f"the tap {tap.feature}:{tap.name} already has a handler")
         self._handlers[tap] = handler
+
+    def complete(self) -> None:
+        """ValueError unless every tap of the feature has a handler (a button that does
+        nothing is a mistake made when the tap was added)."""
+        missing = [tap.name for tap in self._taps if tap not in self._handlers]
+        if missing:
+            raise ValueError(f"taps of {self._taps.feature} without a handler: {missing}")
 
     async def run(
         self, context: _Context, action: Action[Any], *more: _More.args, **named: _More.kwargs

@@ -36,9 +36,10 @@ def test_mypy_refuses_a_wrong_payload_or_handler_for_a_tap(tmp_path: Path) -> No
         class DraftId:
             draft_id: int
 
-        UNDO = TapSet(Feature.REMINDERS).add("undo", ReminderId)
+        UNDO_TAPS = TapSet(Feature.REMINDERS)
+        UNDO = UNDO_TAPS.add("undo", ReminderId)
         UNDO.button("right", ReminderId(1))
-        UNDO.button("wrong", DraftId(1))  # line 15
+        UNDO.button("wrong", DraftId(1))  # line 16
 
         async def on_undo(actor: str, tapped: ReminderId) -> str:
             return ""
@@ -46,9 +47,9 @@ def test_mypy_refuses_a_wrong_payload_or_handler_for_a_tap(tmp_path: Path) -> No
         async def on_draft(actor: str, tapped: DraftId) -> str:
             return ""
 
-        handlers: TapHandlers[str, [], str] = TapHandlers()
+        handlers: TapHandlers[str, [], str] = TapHandlers(UNDO_TAPS)
         handlers.on(UNDO, on_undo)
-        handlers.on(UNDO, on_draft)  # line 25
+        handlers.on(UNDO, on_draft)  # line 26
         """
     )
     checked = tmp_path / "taps.py"
@@ -58,7 +59,7 @@ def test_mypy_refuses_a_wrong_payload_or_handler_for_a_tap(tmp_path: Path) -> No
     )
     errors = [line for line in report.splitlines() if ": error:" in line]
     assert status == 1
-    assert [line.split(":")[1] for line in errors] == ["15", "25"], report
+    assert [line.split(":")[1] for line in errors] == ["16", "26"], report
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ async def test_each_tap_runs_its_own_handler_with_its_payload() -> None:
         taps.add("less", _Count),
         taps.add("x", _Count),
     )
-    handlers: TapHandlers[str, [int], ButtonReply] = TapHandlers()
+    handlers: TapHandlers[str, [int], ButtonReply] = TapHandlers(taps)
 
     async def on_more(actor: str, tapped: _Count, step: int) -> ButtonReply:
         return ButtonReply(toast=f"{actor} {tapped.count + step}")
@@ -103,6 +104,10 @@ async def test_each_tap_runs_its_own_handler_with_its_payload() -> None:
     handlers.on(less, on_less)
     with pytest.raises(ValueError, match="already has a handler"):
         handlers.on(more, on_less)
+    with pytest.raises(ValueError, match="is not one of ppl"):
+        handlers.on(TapSet(Feature.PEOPLE).add("more", _Count), on_more)
+    with pytest.raises(ValueError, match=r"without a handler: \['x'\]"):
+        handlers.complete()
     assert await handlers.run("anna", Action(more, _Count(5)), 2) == ButtonReply(toast="anna 7")
     assert await handlers.run("anna", Action(less, _Count(5)), 2) == ButtonReply(toast="anna 3")
     assert await handlers.run("anna", Action(unhandled, _Count(5)), 2) is None

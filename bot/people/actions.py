@@ -23,7 +23,16 @@ from bot.outbound import (
     Switch,
     TapHandlers,
 )
-from bot.people.buttons import DateId, LeadDays, NoteId, PendingId, PersonChoice, PersonId, Taps
+from bot.people.buttons import (
+    TAPS,
+    DateId,
+    LeadDays,
+    NoteId,
+    PendingId,
+    PersonChoice,
+    PersonId,
+    Taps,
+)
 from bot.people.format import date_words, day_words, md, person_label
 from bot.people.model import Actor, Person
 from bot.people.texts import KIND_ICONS, TEXTS
@@ -46,7 +55,7 @@ class PeopleButtons:
         self._service = service
         #: What each button does, by its :class:`~bot.people.buttons.Tap`.
         #: What each button does (its handler is given the tap's payload and the language).
-        self._handlers: TapHandlers[Actor, [str], ButtonReply] = TapHandlers()
+        self._handlers: TapHandlers[Actor, [str], ButtonReply] = TapHandlers(TAPS)
         self._handlers.on(Taps.UNDO, self._on_undo)
         self._handlers.on(Taps.PICK, self._on_pick)
         self._handlers.on(Taps.LOG, self._on_log)
@@ -72,6 +81,7 @@ class PeopleButtons:
         self._handlers.on(Taps.DIGEST_LEAD, self._on_dgl)
         self._handlers.on(Taps.DIGEST_ON_OFF, self._on_dgo)
         self._handlers.on(Taps.DIGEST_PREVIEW, self._on_dgp)
+        self._handlers.complete()
 
     async def act(self, actor: Actor, action: Action[Any] | None) -> ButtonReply:
         """Carry out the button ``action`` for the actor who tapped it (None: a button this

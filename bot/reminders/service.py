@@ -19,7 +19,16 @@ from bot.chats import ChatKind
 from bot.clock import Clock
 from bot.i18n import detect_language
 from bot.outbound import Action, Button, ButtonReply, Delivery, Notice, TapHandlers
-from bot.reminders.buttons import DraftId, EveryReading, Pick, ReminderId, Snooze, SnoozeSpan, Taps
+from bot.reminders.buttons import (
+    TAPS,
+    DraftId,
+    EveryReading,
+    Pick,
+    ReminderId,
+    Snooze,
+    SnoozeSpan,
+    Taps,
+)
 from bot.reminders.manage import ReminderLists
 from bot.reminders.messages import due_text
 from bot.reminders.model import Reminder, Status
@@ -74,7 +83,7 @@ class ReminderService:
         self.lists = ReminderLists(self)
         self.preferences = ReminderPreferences(self)
         #: What each button does, by its :class:`~bot.reminders.buttons.Tap`.
-        self._buttons: TapHandlers[Actor, [], ButtonReply] = TapHandlers()
+        self._buttons: TapHandlers[Actor, [], ButtonReply] = TapHandlers(TAPS)
         self._buttons.on(Taps.UNDO, self._on_undo)
         self._buttons.on(Taps.DONE, self._on_done)
         self._buttons.on(Taps.SNOOZE, self._on_snz)
@@ -93,6 +102,7 @@ class ReminderService:
         self._buttons.on(Taps.TIMEZONE, self.preferences.on_tz)
         self._buttons.on(Taps.OFFERS, self.preferences.on_offers)
         self._buttons.on(Taps.DEFAULT_TIME, self.preferences.on_default_time)
+        self._buttons.complete()
 
     @classmethod
     async def open(

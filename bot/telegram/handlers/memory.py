@@ -715,7 +715,7 @@ async def _on_forget_all(tapped: _Tapped, payload: ForOwner) -> None:
     await _edit(tapped.message, TEXTS(key, tapped.lang), None)
 
 
-_HANDLERS: TapHandlers[_Tapped, [], None] = TapHandlers()
+_HANDLERS: TapHandlers[_Tapped, [], None] = TapHandlers(TAPS)
 _HANDLERS.on(Taps.PAGE, _on_page)
 _HANDLERS.on(Taps.DELETE, _on_delete)
 _HANDLERS.on(Taps.FORGET_TOPIC, _on_forget_yes)
@@ -723,6 +723,7 @@ _HANDLERS.on(Taps.FORGET_WITH_PEOPLE, _on_forget_people)
 _HANDLERS.on(Taps.CANCEL_TOPIC, _on_forget_no)
 _HANDLERS.on(Taps.FORGET_ALL, _on_forget_all)
 _HANDLERS.on(Taps.CANCEL, _on_cancel)
+_HANDLERS.complete()
 
 
 async def _toast(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
