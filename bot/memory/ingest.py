@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +34,12 @@ from bot.memory.text import distinct_terms, han_characters, unique_terms
 from bot.memory.types import NewMessage
 from bot.storage import Database, from_db_time, memory_scope, to_db_time
 
-__all__ = ["ContextPolicy", "MessageWriter"]
+__all__ = ["AlsoWrite", "ContextPolicy", "MessageWriter"]
+
+#: More writes that belong with messages being stored (their media rows, a backlog moved on):
+#: run in the database thread, in the messages' own transaction, given the new message ids; an
+#: exception rolls the messages back too.
+AlsoWrite = Callable[[sqlite3.Connection, list[int]], None]
 
 #: Scopes whose latest words are kept in memory (the cache is dropped whole when full).
 _RECENT_CACHE_SCOPES = 50_000
@@ -71,6 +76,7 @@ class _Waiting:
     prepared: list[_Prepared]
     queue_embeddings: bool
     done: asyncio.Future[list[int]]
+    also: AlsoWrite | None = None
 
 
 class MessageWriter:
@@ -100,15 +106,21 @@ class MessageWriter:
         self._committer: asyncio.Task[None] | None = None
 
     async def add(
-        self, rows: Iterable[NewMessage | Mapping[str, Any]], *, queue_embeddings: bool
+        self,
+        rows: Iterable[NewMessage | Mapping[str, Any]],
+        *,
+        queue_embeddings: bool,
+        also: AlsoWrite | None = None,
     ) -> list[int]:
-        """Store and index the messages (committed when this returns); return their ids."""
+        """Store and index the messages (committed when this returns); return their ids.
+        ``also`` writes more in the same transaction (see :data:`AlsoWrite`)."""
         prepared = [
             _prepare(row if isinstance(row, NewMessage) else NewMessage(**row)) for row in rows
         ]
         if not prepared:
             return []
-        waiting = _Waiting(prepared, queue_embeddings, asyncio.get_running_loop().create_future())
+        done = asyncio.get_running_loop().create_future()
+        waiting = _Waiting(prepared, queue_embeddings, done, also)
         self._waiting.append(waiting)
         if self._committer is None:
             self._committer = asyncio.create_task(self._commit_waiting())
@@ -144,10 +156,19 @@ class MessageWriter:
     async def _commit(self, group: Sequence[_Waiting]) -> None:
         prepared = [item for waiting in group for item in waiting.prepared]
         queued = [waiting.queue_embeddings for waiting in group for _ in waiting.prepared]
+        extra = [(waiting.also, len(waiting.prepared)) for waiting in group]
+
+        def write(conn: sqlite3.Connection) -> tuple[list[int], dict[int, _Recent]]:
+            ids, recent = self._insert(conn, prepared, queued)
+            start = 0
+            for also, count in extra:
+                if also is not None:
+                    also(conn, ids[start : start + count])
+                start += count
+            return ids, recent
+
         try:
-            ids, recent = await self._db.run_write(
-                lambda conn: self._insert(conn, prepared, queued)
-            )
+            ids, recent = await self._db.run_write(write)
         except Exception as error:
             if len(group) == 1 and not group[0].done.done():
                 group[0].done.set_exception(error)

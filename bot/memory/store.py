@@ -33,7 +33,7 @@ from bot.memory.embeddings import Embedder, EmbeddingQueue, VectorIndex
 from bot.memory.facts import FactBook
 from bot.memory.forget import Forgetter
 from bot.memory.index import ScopeKeys
-from bot.memory.ingest import ContextPolicy, MessageWriter
+from bot.memory.ingest import AlsoWrite, ContextPolicy, MessageWriter
 from bot.memory.media import MediaRecord, export_media, insert_media
 from bot.memory.ranking import RankingConfig
 from bot.memory.recall import Recall, asks_about_the_past, select_for_budget
@@ -160,11 +160,13 @@ class MemoryStore:
         reply_to_tg_id: int | None = None,
         thread: int = 1,
         tg_part_ids: Sequence[int] = (),
+        also: AlsoWrite | None = None,
     ) -> int:
         """Store one message in the core table, index it, and return its id.
 
         ``user_id`` with ``chat_id`` picks the memory scope; the stored sender is ``sender_id``,
-        else ``user_id`` for role "user" and nobody for the bot.
+        else ``user_id`` for role "user" and nobody for the bot. ``also`` writes more in the
+        message's own transaction (see :data:`bot.memory.ingest.AlsoWrite`).
         """
         message = NewMessage(
             user_id=user_id,
@@ -179,12 +181,16 @@ class MemoryStore:
             thread=thread,
             tg_part_ids=tuple(tg_part_ids),
         )
-        return (await self.add_messages([message]))[0]
+        return (await self.add_messages([message], also=also))[0]
 
-    async def add_messages(self, rows: Iterable[NewMessage | Mapping[str, Any]]) -> list[int]:
+    async def add_messages(
+        self, rows: Iterable[NewMessage | Mapping[str, Any]], *, also: AlsoWrite | None = None
+    ) -> list[int]:
         """Store and index many messages (NewMessage or dicts of its fields) in one
-        transaction; return their ids in order."""
-        ids = await self._writer.add(rows, queue_embeddings=self._embeddings is not None)
+        transaction, with what ``also`` writes (see :data:`bot.memory.ingest.AlsoWrite`);
+        return their ids in order."""
+        queue = self._embeddings is not None
+        ids = await self._writer.add(rows, queue_embeddings=queue, also=also)
         self._kick_embeddings()
         return ids
 
