@@ -25,6 +25,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import ConversationOptions, ConversationService
 from bot.conversation.delivery import RememberedDelivery
+from bot.conversation.documents import DocumentBacklog
 from bot.conversation.learning import SharedLearning
 from bot.groups import ActiveChatDelivery, GroupService
 from bot.llm.client import OpenAIChat
@@ -145,6 +146,7 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
     users, chats, messages = UserRepository(db), ChatRepository(db), MessageRepository(db)
     groups = await GroupService.open(db, chats, clock)
     shared_learning = await _shared_learning(db)
+    documents = await DocumentBacklog.open(db, memory, clock)
     conversation = ConversationService(
         users=users,
         chats=chats,
@@ -152,6 +154,7 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
         memory=memory,
         llm=llm,
         clock=clock,
+        documents=documents,
         fact_extractor=FactExtractor(llm, memory),
         shared_learning=shared_learning,
         options=ConversationOptions(
@@ -189,6 +192,7 @@ async def _services_on(db: Database, settings: Settings, clock: Clock, llm: LLM 
     account.register("groups", groups)
     account.register("people", people)
     account.register("media", media.usage)
+    account.register("pending_documents", documents)
     if shared_learning is not None:
         account.register("fact_learning", shared_learning)
     return Services(
@@ -244,7 +248,9 @@ async def _replica_dispatcher(
 
 
 async def serve_until(stop: asyncio.Event, settings: Settings, services: Services) -> None:
-    """Compose the Telegram side on ``services`` and run it until ``stop`` is set."""
+    """Compose the Telegram side on ``services`` and run it until ``stop`` is set; documents
+    a crash left half-stored in memory are resumed meanwhile."""
+    services.conversation.documents.start()
     await serve(settings, services, await build_transport(settings, services), stop)
 
 

@@ -151,7 +151,15 @@ async def test_migration_moves_every_owner_and_is_idempotent(account_world: Acco
     await _fill(account_world)
     await account_world.chats.update_settings(GROUP, introduced_at="2026-11-28")
     moved = await account_world.account.migrate_chat(GROUP, SUPERGROUP)
-    assert moved == {"core": 1, "memory": 1, "reminders": 1, "groups": 1, "people": 1, "media": 0}
+    assert moved == {
+        "core": 1,
+        "memory": 1,
+        "reminders": 1,
+        "groups": 1,
+        "people": 1,
+        "media": 0,
+        "pending_documents": 0,
+    }
     again = await account_world.account.migrate_chat(GROUP, SUPERGROUP)
     assert not any(again.values())
     chat = await account_world.chats.get(SUPERGROUP)

@@ -17,6 +17,8 @@ import pytest
 
 from bot.account import AccountService, MemoryData, TopicMatcher, TopicPreview
 from bot.account import TopicMatches as Matches
+from bot.chats import ChatKind
+from bot.conversation import Attachment, Incoming
 from bot.groups import GROUP_MIGRATIONS, GroupService
 from bot.media import MediaUsage
 from bot.memory import MediaRecord, MemoryStore
@@ -287,6 +289,8 @@ DERIVED = {
     "memory_summary_fts",
     "memory_vectors",
     "memory_embed_queue",
+    # A pending document's parts, in compressed pieces: listed with it, erased with it.
+    "document_backlog_pieces",
 }
 
 
@@ -321,6 +325,10 @@ PRIVATE_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
         and [m["file_id"] for m in d["group_media"]] == ["photo-ZEBRA"]
     ),
     "media_usage": lambda d: d["media_usage"][0]["images"] == 1,
+    # Shared in private and in the group, neither stored in memory yet.
+    "document_backlog": lambda d: (
+        [p["file_name"] for p in d["pending_documents"]] == ["ZEBRA.txt", "ZEBRA-group.txt"]
+    ),
 }
 
 
@@ -366,6 +374,13 @@ async def _rows_of(
         marks = ", ".join(str(int(i)) for i in owned) or "NULL"
         row = await db.fetchone(f"SELECT COUNT(*) AS n FROM {table} WHERE rowid IN ({marks})")
         return row["n"]
+    if table == "document_backlog_pieces":
+        row = await db.fetchone(
+            "SELECT COUNT(*) AS n FROM document_backlog_pieces WHERE backlog_id NOT IN"
+            " (SELECT id FROM document_backlog WHERE user_id <> ? AND chat_id <> ?)",
+            (owner, owner),
+        )
+        return row["n"]
     if table == "memory_embed_queue":
         items = [("message", i) for i in messages] + [("fact", i) for i in facts]
         rows = await db.fetchall("SELECT kind, item_id FROM memory_embed_queue")
@@ -396,6 +411,32 @@ async def _owned_ids(db: Database, owner: int) -> tuple[set[int], set[int]]:
     return message_ids, fact_ids
 
 
+async def _pending_document(account_world: AccountWorld, chat_id: int, name: str) -> None:
+    """Anna shares a document whose two parts wait in the backlog (nothing stores them)."""
+    kind = ChatKind.GROUP if chat_id == GROUP else ChatKind.PRIVATE
+    parts = tuple(f"[{name}, part {n}] ZEBRA pages" for n in (1, 2))
+    attachment = Attachment("document", f"doc-{name}", file_name=name, chunks=parts)
+    shared = Incoming(
+        chat_id,
+        kind,
+        ANNA,
+        "Anna",
+        f"[document: {name}]",
+        account_world.clock.now(),
+        attachments=(attachment,),
+    )
+    documents = account_world.documents
+    pending = documents.pending(shared)
+    await account_world.memory.add_message(
+        user_id=ANNA,
+        chat_id=chat_id,
+        role="user",
+        text=shared.text,
+        at=shared.at,
+        also=await documents.writer(pending),
+    )
+
+
 async def _fill_everything(account_world: AccountWorld) -> None:
     """A row of Anna's in every table (Bob alongside), in private and in a group."""
     now = account_world.clock.now()
@@ -419,6 +460,8 @@ async def _fill_everything(account_world: AccountWorld) -> None:
     spoken = await memory.add_message(
         user_id=ANNA, chat_id=ANNA, role="user", text="ZEBRA spoken", at=now
     )
+    for chat, name in ((ANNA, "ZEBRA.txt"), (GROUP, "ZEBRA-group.txt")):
+        await _pending_document(account_world, chat, name)
     await memory.attach_media(
         [
             MediaRecord(spoken, "voice", "voice-ZEBRA", duration=3.0, content="ZEBRA spoken"),
@@ -533,6 +576,9 @@ GROUP_EXPORT: dict[str, Callable[[dict[str, Any]], bool]] = {
     "group_shares": lambda d: [m["user_id"] for m in d["sharing_members"]] == [ANNA, BOB],
     "group_introductions": lambda d: d["introduced_at"] is not None,
     "memory_media": lambda d: [m["kind"] for m in d["media"]] == ["photo"],
+    "document_backlog": lambda d: (
+        [(p["file_name"], p["parts"]) for p in d["pending_documents"]] == [("ZEBRA-group.txt", 2)]
+    ),
 }
 
 

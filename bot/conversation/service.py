@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.conversation.documents import DocumentBacklog
 from bot.conversation.learning import LearningBatch, SharedLearning
 from bot.conversation.prompt import history_messages, system_prompt
 from bot.conversation.texts import TEXTS
@@ -24,7 +25,7 @@ from bot.conversation.types import Attachment, Incoming, Notice, ReplyDone, Repl
 from bot.i18n import detect_language, pick_language
 from bot.llm.client import LLMUnavailable, strip_reasoning
 from bot.llm.types import LLM, ChatMessage, Completion, StreamEvent
-from bot.memory import FactExtractor, MediaRecord, MemoryStore, NewMessage
+from bot.memory import FactExtractor, MediaRecord, MemoryStore
 from bot.storage import (
     ChatRecord,
     ChatRepository,
@@ -33,16 +34,13 @@ from bot.storage import (
     UserRepository,
 )
 
-__all__ = ["DOCUMENT_BATCH", "ConversationOptions", "ConversationService"]
+__all__ = ["ConversationOptions", "ConversationService"]
 
 logger = logging.getLogger(__name__)
 
 #: Rounds of tool calls in one answer: a few memory searches, each following the last, and an
 #: action (see bot.memory.tools.MAX_SEARCHES_PER_TURN).
 _MAX_TOOL_ROUNDS = 5
-#: Parts of a shared document stored per transaction.
-DOCUMENT_BATCH = 512
-
 #: Added to the last tool result of the last round that may run tools.
 _LAST_ROUND = (
     "\n\n(No more tool calls can run in this answer: now write the answer to the user, "
@@ -93,6 +91,7 @@ class ConversationService:
         memory: MemoryStore,
         llm: LLM,
         clock: Clock,
+        documents: DocumentBacklog,
         tools: ToolRegistry | None = None,
         fact_extractor: FactExtractor | None = None,
         options: ConversationOptions | None = None,
@@ -105,6 +104,8 @@ class ConversationService:
         self._memory = memory
         self._llm = llm
         self._clock = clock
+        #: Shared documents' parts, stored in memory in the background (and resumed).
+        self.documents = documents
         self.tools = tools or ToolRegistry()
         self._facts = fact_extractor
         self._options = options or ConversationOptions()
@@ -150,7 +151,12 @@ class ConversationService:
         return user.timezone or self._options.default_timezone
 
     async def store_incoming(self, incoming: Incoming, chat: ChatRecord) -> int:
-        """Keep a message without answering it (e.g. group chatter not addressed to Dazi)."""
+        """Keep a message without answering it (e.g. group chatter not addressed to Dazi).
+
+        A shared document's parts go into the backlog in the message's own transaction, then
+        to memory in the background (see :mod:`bot.conversation.documents`): a long one never
+        delays the answer, and a crash never loses it."""
+        documents = self.documents.pending(incoming)
         message_id = await self._memory.add_message(
             user_id=incoming.user_id,
             chat_id=incoming.chat_id,
@@ -162,9 +168,14 @@ class ConversationService:
             tg_message_id=incoming.tg_message_id,
             reply_to_tg_id=incoming.reply_to_tg_id,
             thread=chat.thread,
+            also=await self.documents.writer(documents) if documents else None,
         )
         if incoming.attachments:
-            await self._store_attachments(incoming, message_id)
+            await self._memory.attach_media(
+                [_media_record(a, message_id=message_id) for a in incoming.attachments]
+            )
+        for document in documents:
+            self.documents.store_soon(document)
         if self._facts is not None and self._shared is not None:
             await self._shared.note(
                 chat_id=incoming.chat_id, user_id=incoming.user_id, message_id=message_id
@@ -172,73 +183,6 @@ class ConversationService:
         elif self._facts is not None and incoming.chat_id not in self._unlearned:
             self._unlearned[incoming.chat_id] = _Unlearned(incoming.user_id, message_id)
         return message_id
-
-    async def _store_attachments(self, incoming: Incoming, message_id: int) -> None:
-        """Note the message's media; a document's text goes in parts to thread 0 (see
-        :meth:`_store_document`), in the background so that a long one never delays the answer."""
-        await self._memory.attach_media(
-            [
-                _media_record(
-                    attachment,
-                    message_id=message_id,
-                    duration=attachment.duration,
-                    content=attachment.content,
-                )
-                for attachment in incoming.attachments
-            ]
-        )
-        for attachment in incoming.attachments:
-            if attachment.chunks:
-                self.spawn(self._store_document(incoming, attachment))
-
-    async def _store_document(self, incoming: Incoming, attachment: Attachment) -> None:
-        """A shared document's parts, where search and recall find them but the conversation's
-        recent turns (and fact learning) do not: thread 0.
-
-        Stored :data:`DOCUMENT_BATCH` parts per transaction: a 4,000-page book's 16,000 parts
-        would otherwise hold the event loop (their words) and then the database (their index)
-        for seconds while other chats wait. The next batch's words are found while the previous
-        one is written."""
-        chunks = attachment.chunks
-        tasks: list[asyncio.Task[None]] = []
-        try:
-            for start in range(0, len(chunks), DOCUMENT_BATCH):
-                batch = chunks[start : start + DOCUMENT_BATCH]
-                tasks.append(
-                    asyncio.create_task(self._store_parts(incoming, attachment, batch, start))
-                )
-                if len(tasks) > 1:
-                    await tasks[-2]
-            if tasks:
-                await tasks[-1]
-        finally:  # a failed batch: the one in flight still finishes (or fails) on its own
-            await asyncio.gather(
-                *(task for task in tasks if not task.done()), return_exceptions=True
-            )
-
-    async def _store_parts(
-        self, incoming: Incoming, attachment: Attachment, chunks: Sequence[str], start: int
-    ) -> None:
-        """Parts ``start + 1 ...`` of a document, with their media records."""
-        chunk_ids = await self._memory.add_messages(
-            NewMessage(
-                user_id=incoming.user_id,
-                chat_id=incoming.chat_id,
-                role="user",
-                text=chunk,
-                at=incoming.at,
-                speaker=incoming.first_name,
-                sender_id=incoming.user_id,
-                thread=0,
-            )
-            for chunk in chunks
-        )
-        await self._memory.attach_media(
-            [
-                _media_record(attachment, message_id=chunk_id, part=number)
-                for number, chunk_id in enumerate(chunk_ids, start=start + 1)
-            ]
-        )
 
     async def reply(
         self, incoming: Incoming, *, already_stored: bool = False
@@ -417,6 +361,7 @@ class ConversationService:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._learning_loop
             self._learning_loop = None
+        await self.documents.stop()
         if self._shared is None:
             await self.learn_pending()
         await self._finish_background()
@@ -630,24 +575,16 @@ async def _logged(job: Coroutine[Any, Any, Any]) -> None:
         logger.exception("background work failed")
 
 
-def _media_record(
-    attachment: Attachment,
-    *,
-    message_id: int,
-    duration: float | None = None,
-    part: int | None = None,
-    content: str = "",
-) -> MediaRecord:
-    """The stored record of ``attachment`` on one message (the message itself, or one part of
-    a document's text)."""
+def _media_record(attachment: Attachment, *, message_id: int) -> MediaRecord:
+    """The stored record of ``attachment`` on the message that carried it (a document's parts
+    get theirs from :class:`bot.conversation.documents.PendingDocument`)."""
     return MediaRecord(
         message_id=message_id,
         kind=attachment.kind,
         file_id=attachment.file_id,
         file_unique_id=attachment.file_unique_id,
-        duration=duration,
+        duration=attachment.duration,
         file_name=attachment.file_name,
         mime_type=attachment.mime_type,
-        part=part,
-        content=content,
+        content=attachment.content,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.account import AccountService, DataOwner, MemoryData, ReminderData
+from bot.conversation.documents import DocumentBacklog
 from bot.groups import GroupService
 from bot.media import MediaUsage
 from bot.memory import MemoryStore
@@ -55,6 +56,7 @@ class AccountWorld:
     people: Any
     account: AccountService
     embedder: SwitchEmbedder | None
+    documents: DocumentBacklog
 
     async def close(self) -> None:
         await self.memory.close()
@@ -66,7 +68,7 @@ async def make_account_world(
 ) -> AccountWorld:
     """A fresh SQLite database at ``path`` with every owner registered: memory (with
     ``embedder``, if any), reminders, groups, people (the real service unless ``people`` is
-    given) and media usage."""
+    given), media usage and the documents not yet wholly stored."""
     clock = FakeClock()
     db = await Database.open(path)
     await db.migrate("core", CORE_MIGRATIONS)
@@ -81,8 +83,10 @@ async def make_account_world(
     account.register("groups", groups)
     account.register("people", owner)
     account.register("media", await MediaUsage.open(db))
+    documents = await DocumentBacklog.open(db, memory, clock)
+    account.register("pending_documents", documents)
     return AccountWorld(
-        db, clock, users, chats, memory, reminders, groups, owner, account, embedder
+        db, clock, users, chats, memory, reminders, groups, owner, account, embedder, documents
     )
 
 

@@ -110,6 +110,8 @@ class BotProcess:
     llm_url: str = "http://127.0.0.1:9/v1"  # never called: no one chats in this test
     #: Telegram's overall limit as the bot applies it (30/s in production; lifted in tests).
     rate_per_second: float = 1000.0
+    #: Where the bot downloads the files users send (the fake API's file server), if any.
+    file_base_url: str = ""
 
     def env(self) -> dict[str, str]:
         return {
@@ -125,7 +127,23 @@ class BotProcess:
             "RATE_OVERALL_PER_SECOND": str(self.rate_per_second),
             "RATE_PRIVATE_CHAT_PER_SECOND": "1000",
             "PTB_TIMEDELTA": "1",
-        }
+        } | ({"TELEGRAM_FILE_BASE_URL": self.file_base_url} if self.file_base_url else {})
+
+    async def start(self) -> asyncio.subprocess.Process:
+        """``python -m bot``, its standard error appended to ``bot.log`` in the workdir."""
+        log = open(self.workdir / "bot.log", "ab")  # noqa: SIM115 (the child writes it)
+        try:
+            return await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                cwd=self.workdir,
+                env=self.env(),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
+            )
+        finally:
+            log.close()
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of what the bot's runs logged (their standard error)."""
@@ -137,17 +155,7 @@ class BotProcess:
         """Run until killed, or (no kill) until the database records all ``expect`` reminders
         as delivered (so every resend is done); then stop it and let the server read what it
         had sent. Returns whether it was killed."""
-        log = open(self.workdir / "bot.log", "ab")  # noqa: SIM115 (the child writes it)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            cwd=self.workdir,
-            env=self.env(),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
-        )
-        log.close()
+        process = await self.start()
         self.api.arm(process, kill)
         try:
             async with asyncio.timeout(timeout):

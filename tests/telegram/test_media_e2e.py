@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.conversation import service as conversation_service
+from bot.conversation import documents as conversation_documents
 from bot.telegram.callbacks import decode
 from bot.telegram.handlers import media as media_handlers
 from tests.fakes.harness import BotHarness
@@ -399,7 +399,7 @@ async def test_a_long_document_is_stored_whole_in_batches(
 ) -> None:
     """Stored a few parts per transaction (a book's would hold the database for seconds):
     every part lands, numbered in order, searchable from the first to the last."""
-    monkeypatch.setattr(conversation_service, "DOCUMENT_BATCH", 2)
+    monkeypatch.setattr(conversation_documents, "DOCUMENT_BATCH", 2)
     topics = ["marmalade", "harbour", "lighthouse", "orchard", "glacier", "violin", "saffron"]
     paragraphs = [
         f"Chapter {n} is about the {topic}. " + "More words here. " * 55

@@ -216,6 +216,10 @@ TEXTS = Catalog(
             "en": "{n} pending people confirmation(s)",
             "zh": "{n} 条待确认的人物操作",
         },
+        "count_pending_documents": {
+            "en": "the rest of {n} document(s) not yet stored",
+            "zh": "{n} 个文档中尚未存入的部分",
+        },
         "and": {"en": " and ", "zh": "和 "},
     }
 )
@@ -229,6 +233,7 @@ _TOPIC_KINDS = (
     ("contact_notes", "count_contact_notes", "📝 "),
     ("reminder_drafts", "count_reminder_drafts", "⏳ "),
     ("people_pending", "count_people_pending", "⏳ "),
+    ("pending_documents", "count_pending_documents", "📄 "),
 )
 #: Examples shown in a topic preview, in all.
 _TOPIC_EXAMPLES = 6
