@@ -20,7 +20,14 @@ from tests.fakes.harness import BotHarness
 from tests.fakes.llm import FAKE_OPUS, FakeLLM, LLMError, LLMReply, ToolCallReply, image_parts
 from tests.fakes.telegram import BOT_ID, BOT_USERNAME, FakeChat, FakeUser
 from tests.media.samples import docx_file, jpeg_photo, ogg_voice, pdf_file
-from tests.telegram.memory_group_helpers import export_document, results, say, services
+from tests.telegram.memory_group_helpers import (
+    data_of,
+    export_document,
+    results,
+    say,
+    services,
+    tap,
+)
 
 ANNA = FakeUser(101, "Anna", "en")
 LI = FakeUser(202, "李雷", "zh-hans")
@@ -414,6 +421,31 @@ async def test_a_long_document_is_stored_whole_in_batches(
     for topic in (topics[0], topics[-1]):
         [best, *_] = await services(bot).memory.search(user_id=ANNA.id, query=topic)
         assert topic in best.text
+
+
+async def test_a_document_still_being_stored_is_exported_and_forgotten_by_topic(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As after a crash before its first batch: the book waits in the backlog. /export lists
+    it; /forget of a topic only its unstored parts mention drops the rest, never stored."""
+    monkeypatch.setattr(conversation_documents.DocumentBacklog, "store_soon", lambda *_: None)
+    paragraphs = [f"Chapter {n} is about the harbour. " + "More words here. " * 60 for n in (1, 2)]
+    paragraphs.append("Chapter 3 is about the lighthouse keeper. " + "More words here. " * 60)
+    bot.llm.then(LLMReply("A book of three chapters."))
+    send_document(bot, ANNA, "\n\n".join(paragraphs).encode(), "book.txt", "text/plain")
+    await _answers(bot, ANNA.id, 1)
+    document, _ = await export_document(bot, ANNA)
+    [pending] = document["pending_documents"]
+    assert (pending["file_name"], pending["parts"], pending["parts_stored"]) == ("book.txt", 3, 0)
+    preview = await say(bot, ANNA, "/forget lighthouse")
+    assert "the rest of 1 document(s) not yet stored" in preview["text"]
+    assert "lighthouse keeper" in preview["text"]
+    done = await tap(bot, ANNA, preview, data_of(preview, "✅"))
+    assert "I forgot the rest of 1 document(s) not yet stored" in done["text"]
+    document, _ = await export_document(bot, ANNA)
+    assert document["pending_documents"] == []
+    assert await services(bot).conversation.documents.resume(everything=True) == 0
+    assert not await services(bot).memory.search(user_id=ANNA.id, query="lighthouse keeper")
 
 
 async def test_a_word_file_with_a_question_and_unsupported_files(bot: BotHarness) -> None:
