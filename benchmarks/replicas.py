@@ -19,9 +19,9 @@ and per replica its CPU seconds and the messages it handled.
 **Reminders** (1, 2 and 3 replicas): ``--reminders`` one-off reminders due at once, in one
 schema; each replica runs the real reminder scheduler on PostgreSQL (claims ``FOR UPDATE SKIP
 LOCKED`` with a lease) and sends through python-telegram-bot to the fake Bot API, over 500
-private chats. Each replica gets ``--rate`` / replicas as its RATE_OVERALL_PER_SECOND (how an
-operator shares Telegram's per-bot limit, see the README): Dazi's rate limiter at that rate,
-the scheduler's waves at 80% of it, as ``python -m bot`` sets them. Printed: the time to send
+private chats. Every replica gets ``--rate`` as its RATE_OVERALL_PER_SECOND, shared by all
+through PostgreSQL (``bot.storage.sendrate``) as ``python -m bot`` composes it on PostgreSQL,
+and the scheduler's waves at 80% of it. Printed: the time to send
 all, the achieved rate, the highest count in any one-second window at the fake Bot API (must
 stay within ``--rate``), reminders lost and sent twice, CPU per reminder.
 
@@ -194,6 +194,7 @@ async def reminder_replica(schema: str, api_url: str, rate: float) -> None:
     from bot.clock import SystemClock
     from bot.reminders import ReminderService, SchedulerOptions
     from bot.storage import UserRepository
+    from bot.storage.sendrate import SharedSendRate
     from bot.telegram.delivery import TelegramDelivery
     from bot.telegram.ratelimit import ChatRateLimiter
     from bot.telegram.transport import telegram_requests
@@ -212,8 +213,8 @@ async def reminder_replica(schema: str, api_url: str, rate: float) -> None:
         "123456789:REPLICA-token-abcdefghijklmnopqrstuvwxyz",
         base_url=api_url,
         request=calls,
-        # As bot.telegram.application builds it, with this replica's share of the budget.
-        rate_limiter=ChatRateLimiter(overall_per_second=rate),
+        # As bot.telegram.application builds it on PostgreSQL: the rate shared by all replicas.
+        rate_limiter=ChatRateLimiter(overall=await SharedSendRate.open(db, per_second=rate)),
     )
     await bot.initialize()
     stop = asyncio.Event()
@@ -240,7 +241,7 @@ async def reminders_run(replicas: int, count: int, rate: float) -> dict[str, Any
                 "reminder-replica",
                 schema,
                 api.base_url,
-                str(rate / replicas),
+                str(rate),
                 env=env,
                 stdout=asyncio.subprocess.PIPE,
             )

@@ -42,6 +42,7 @@ from bot.services import Services
 from bot.storage import CORE_MIGRATIONS, ChatRepository, Database, MessageRepository, UserRepository
 from bot.storage.inbox import PostgresInbox, open_inbox
 from bot.storage.replicas import ChatLeases
+from bot.storage.sendrate import SharedSendRate
 from bot.telegram import build_application
 from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.handlers.common import App
@@ -226,9 +227,21 @@ async def build_transport(settings: Settings, services: Services) -> Transport:
     """The Telegram side on ``services``: the application with every feature's handlers,
     reminders and digests delivered through its bot, and the replica's dispatcher when chats
     are shared with other replicas."""
-    app = build_application(settings, services)
+    app = build_application(
+        settings, services, overall_rate=await _shared_send_rate(settings, services.db)
+    )
     delivery = services.outbound(TelegramDelivery(app.bot))
     return Transport(app, delivery, await _replica_dispatcher(app, settings, services))
+
+
+async def _shared_send_rate(settings: Settings, db: Database) -> SharedSendRate | None:
+    """On PostgreSQL (replicas), RATE_OVERALL_PER_SECOND is the bot's rate shared by all of
+    them through the database; on SQLite, one process paces itself in memory."""
+    if db.dialect != "postgresql":
+        return None
+    return await SharedSendRate.open(
+        cast("PostgresDatabase", db), per_second=settings.rate_overall_per_second
+    )
 
 
 async def _replica_dispatcher(

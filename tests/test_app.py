@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_services, close_services, open_database
+from bot.app import build_services, build_transport, close_services, open_database
 from bot.config import ConfigError, Settings, load_settings
+from bot.services import Services
 from bot.storage.inbox import PostgresInbox
 from bot.storage.postgres import PostgresDatabase
 from tests.fakes.postgres import POSTGRES_URL, fresh_schema
@@ -80,3 +81,41 @@ async def test_every_service_runs_on_postgresql_with_database_url(tmp_path: Path
         finally:
             await close_services(services)
     assert not (tmp_path / "unused.sqlite3").exists()
+
+
+async def test_the_overall_rate_is_shared_through_postgresql_only_there(tmp_path: Path) -> None:
+    async def sent() -> bool:
+        return True
+
+    async def send(services: Services) -> None:
+        transport = await build_transport(services.settings, services)
+        limiter = transport.app.bot.rate_limiter
+        assert limiter is not None
+        await limiter.process_request(sent, (), {}, "sendMessage", {"chat_id": 5}, None)
+
+    async with fresh_schema() as schema:
+        services = await build_services(_on_postgres(tmp_path, schema))
+        try:
+            await send(services)
+            # The send took the slot shared with other replicas: the next is later than now.
+            row = await services.db.fetchone(
+                "SELECT next_at > clock_timestamp() - interval '1 minute' FROM send_budget"
+            )
+            assert row == (True,)
+        finally:
+            await close_services(services)
+    on_sqlite = load_settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        openai_api_key="sk-test",
+        database_path=tmp_path / "dazi.sqlite3",
+    )
+    services = await build_services(on_sqlite)
+    try:
+        await send(services)  # paced in memory: no table for it
+        assert (
+            await services.db.fetchone("SELECT name FROM sqlite_master WHERE name = 'send_budget'")
+            is None
+        )
+    finally:
+        await close_services(services)

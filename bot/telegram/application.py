@@ -25,7 +25,7 @@ from bot.services import Services
 from bot.telegram.handlers import FEATURES, basics
 from bot.telegram.handlers.common import App
 from bot.telegram.inbox import InboxBot
-from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.ratelimit import ChatRateLimiter, OverallRate
 from bot.telegram.transport import telegram_requests
 from bot.telegram.updates import PerChatUpdateProcessor
 
@@ -61,8 +61,12 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    overall_rate: OverallRate | None = None,
 ) -> App:
-    """Wire the handlers of every feature into an Application talking to Telegram."""
+    """Wire the handlers of every feature into an Application talking to Telegram.
+
+    ``overall_rate``: the messages/s of all chats together, when shared with other replicas
+    (otherwise this process paces itself at RATE_OVERALL_PER_SECOND)."""
     # aiohttp, like the model's transport: a pool for the handlers' calls, one connection for
     # getUpdates (see bot.telegram.transport for why not PTB's default httpx).
     calls, polling = (request, request) if request is not None else telegram_requests()
@@ -79,6 +83,7 @@ def build_application(
             overall_per_second=settings.rate_overall_per_second,
             private_per_second=settings.rate_private_chat_per_second,
             group_per_minute=settings.rate_group_per_minute,
+            overall=overall_rate,
         ),
     )
     processor = PerChatUpdateProcessor(inbox=services.inbox)

@@ -1,5 +1,10 @@
 """Keeping within Telegram's limits: about 30 messages/s overall, 1/s per private chat and
-20/min per group, pausing every request when Telegram answers 429 with ``retry_after``."""
+20/min per group, pausing every request when Telegram answers 429 with ``retry_after``.
+
+The overall rate is an :class:`OverallRate`: this process's own leaky bucket by default, or
+one shared by every replica (:class:`~bot.storage.sendrate.SharedSendRate`, composed in
+``bot.app`` on PostgreSQL). Per-chat limits stay in memory: one replica at a time handles a chat.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,14 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from datetime import timedelta
-from typing import Any
+from types import TracebackType
+from typing import Any, Protocol
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = ["ChatRateLimiter", "retry_after_seconds"]
+__all__ = ["ChatRateLimiter", "LocalRate", "OverallRate", "retry_after_seconds"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +51,35 @@ def retry_after_seconds(flood: RetryAfter) -> float:
     return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
+class OverallRate(Protocol):
+    """Messages of all chats together: ``async with rate:`` waits for a send's turn."""
+
+    async def __aenter__(self) -> None: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def hold(self, seconds: float) -> None:
+        """Telegram asked every request of the bot to wait ``seconds`` (flood control)."""
+        ...
+
+
+class LocalRate(AsyncLimiter):
+    """This process's own overall rate: evenly spaced sends, no burst."""
+
+    def __init__(self, per_second: float) -> None:
+        # Capacity 1: messages are spaced evenly, so no one-second window ever holds more than
+        # the rate (a full bucket of 30 would let ~60 through in the first second).
+        super().__init__(1, 1.0 / per_second)
+
+    async def hold(self, seconds: float) -> None:
+        """Nothing beyond the limiter's own pause: this process is the only sender."""
+
+
 class ChatRateLimiter(BaseRateLimiter[int]):
     """Leaky buckets per chat and overall, plus a global pause on flood-control answers."""
 
@@ -56,10 +91,10 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         group_per_minute: float = 20.0,
         max_retries: int = 3,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        overall: OverallRate | None = None,
     ) -> None:
-        # Capacity 1: messages are spaced evenly, so no one-second window ever holds more than
-        # the rate (a full bucket of 30 would let ~60 through in the first second).
-        self._overall = AsyncLimiter(1, 1.0 / overall_per_second)
+        """``overall`` replaces the process's own ``overall_per_second`` (replicas share one)."""
+        self._overall: OverallRate = overall or LocalRate(overall_per_second)
         self._private_rate = private_per_second
         self._group_rate = group_per_minute
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
@@ -104,11 +139,15 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         logger.warning("Telegram flood control: waiting %.1f s", seconds)
         self._not_paused.clear()
         try:
+            try:
+                await self._overall.hold(seconds)  # other replicas pause too, when shared
+            except Exception as error:  # the shared store failed: this process still waits
+                logger.warning("could not pause the other replicas: %s", error)
             await self._sleep(seconds)
         finally:
             self._not_paused.set()
 
-    def _limiters_for(self, endpoint: str, chat_id: object) -> list[AsyncLimiter]:
+    def _limiters_for(self, endpoint: str, chat_id: object) -> list[AsyncLimiter | OverallRate]:
         if chat_id is None or endpoint not in _COUNTED:
             return []
         key: int | str = chat_id if isinstance(chat_id, int | str) else str(chat_id)

@@ -56,6 +56,19 @@ async def test_other_chats_are_not_held_back_by_a_busy_one() -> None:
     assert order[-1] == 5  # the busy chat's second message waits; the ten others do not
 
 
+class _FloodedOnce:
+    """A send that Telegram refuses once with retry_after 7 s, then accepts."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def __call__(self) -> bool:
+        self.attempts += 1
+        if self.attempts == 1:
+            raise RetryAfter(timedelta(seconds=7))
+        return True
+
+
 async def test_retry_after_pauses_then_retries() -> None:
     slept: list[float] = []
 
@@ -63,17 +76,40 @@ async def test_retry_after_pauses_then_retries() -> None:
         slept.append(seconds)
 
     limiter = ChatRateLimiter(sleep=fake_sleep, max_retries=2, private_per_second=1000)
-    attempts = 0
-
-    async def flaky() -> bool:
-        nonlocal attempts
-        attempts += 1
-        if attempts == 1:
-            raise RetryAfter(timedelta(seconds=7))
-        return True
-
+    flaky = _FloodedOnce()
     assert await limiter.process_request(flaky, (), {}, "sendMessage", {"chat_id": 1}, None)
-    assert slept == [7] and attempts == 2
+    assert slept == [7] and flaky.attempts == 2
+
+
+class _SharedRate:
+    """An overall rate standing for one shared with other replicas: counts turns and pauses."""
+
+    def __init__(self) -> None:
+        self.turns = 0
+        self.held: list[float] = []
+
+    async def __aenter__(self) -> None:
+        self.turns += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def hold(self, seconds: float) -> None:
+        self.held.append(seconds)
+
+
+async def test_a_shared_overall_rate_paces_messages_and_hears_of_flood_control() -> None:
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    shared = _SharedRate()
+    limiter = ChatRateLimiter(sleep=no_sleep, private_per_second=1000, overall=shared)
+    flaky = _FloodedOnce()
+    assert await limiter.process_request(flaky, (), {}, "sendMessage", {"chat_id": 1}, None)
+    # Both attempts took a turn of the shared rate; the pause was passed on to the others.
+    assert shared.turns == 2 and shared.held == [7]
+    await limiter.process_request(flaky, (), {}, "sendChatAction", {"chat_id": 1}, None)
+    assert shared.turns == 2  # typing is not a message
 
 
 async def test_gives_up_after_max_retries() -> None:
