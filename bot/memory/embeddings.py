@@ -18,6 +18,7 @@ import logging
 import math
 import operator
 import sqlite3
+import uuid
 from array import array
 from collections.abc import Sequence
 from datetime import timedelta
@@ -26,12 +27,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosqlite
 
-from bot.storage import Database, from_db_time
+from bot.storage import Database, Migration, from_db_time
 
 if TYPE_CHECKING:
     import openai
 
 __all__ = [
+    "EMBED_CLAIM_MIGRATIONS",
     "VEC0_TABLES",
     "Embedder",
     "EmbeddingQueue",
@@ -53,6 +55,17 @@ _LiveItem = tuple[str, int, int, str]
 #: Items embedded per embedder call, and the pause after a failed call.
 _EMBED_BATCH = 64
 _RETRY_AFTER_SECONDS = 60.0
+
+#: PostgreSQL only (replicas): who is embedding a queued item now (see :class:`EmbeddingQueue`).
+EMBED_CLAIM_MIGRATIONS: list[Migration] = [
+    Migration(
+        1,
+        """
+        ALTER TABLE memory_embed_queue ADD COLUMN claim_token TEXT;
+        ALTER TABLE memory_embed_queue ADD COLUMN claimed_at TIMESTAMPTZ;  -- database's clock
+        """,
+    )
+]
 
 
 class Embedder(Protocol):
@@ -348,6 +361,12 @@ class EmbeddingQueue:
     the same conversation (within ``context_gap``), one per line: a reply such as "Three times a
     week" means little alone. One preceding turn measured best on LoCoMo (dense-only recall@10
     0.61 without, 0.74 with one, 0.73 with two).
+
+    Each item is embedded once. In one process, flushes take turns (a manual flush beside a
+    background one waits for it, then does what is left). On PostgreSQL, where replicas share
+    the queue, a flush claims its batch (``FOR UPDATE SKIP LOCKED``, a token and a lease, in the
+    statement that reads it): other replicas skip claimed items; a failed flush hands its claims
+    back at once, a dead replica's come back after ``claim_lease``.
     """
 
     def __init__(
@@ -358,8 +377,13 @@ class EmbeddingQueue:
         *,
         context_messages: int = 1,
         context_gap: timedelta = timedelta(hours=3),
+        claim_lease: timedelta = timedelta(minutes=2),
     ) -> None:
         self._db = db
+        self._shared = db.dialect == "postgresql"
+        self._lease = claim_lease.total_seconds()
+        self._turn = asyncio.Lock()  # one flush at a time in this process
+        self._embedded = 0  # items given vectors by this process's flushes
         self._context_messages = context_messages
         self._context_gap = context_gap
         self._vectors = vectors
@@ -388,15 +412,28 @@ class EmbeddingQueue:
             logger.exception("background embedding failed")
 
     async def flush(self) -> int:
-        """Embed everything queued; return how many items got vectors.
+        """Embed everything queued; return how many items got vectors meanwhile (by this
+        flush, or by the one of this process it waited for).
 
-        Stops at the first embedder failure and leaves the rest queued.
+        Stops at the first embedder failure and leaves the rest queued. Items another replica
+        is embedding now are left to it.
         """
-        done = 0
+        before = self._embedded
+        async with self._turn:
+            token = uuid.uuid4().hex
+            try:
+                await self._flush(token)
+            except BaseException:
+                if self._shared:  # an outage or a stop: other replicas may take them at once
+                    await self._release(token)
+                raise
+        return self._embedded - before
+
+    async def _flush(self, token: str) -> None:
         while True:
-            batch = await self._next_batch()
+            batch = await self._next_batch(token)
             if not batch:
-                return done
+                return
             live: list[_LiveItem] = [
                 (kind, item_id, scope_id, text)
                 for kind, item_id, scope_id, text in batch
@@ -409,9 +446,23 @@ class EmbeddingQueue:
             except Exception as error:
                 logger.warning("embedding %d items failed (%s); will retry", len(live), error)
                 self._paused_until = asyncio.get_running_loop().time() + _RETRY_AFTER_SECONDS
-                return done
+                if self._shared:
+                    await self._release(token)
+                return
             await self._db.run_write(partial(self._store, batch=batch, live=live, vectors=vectors))
-            done += len(live)
+            self._embedded += len(live)
+
+    async def _release(self, token: str) -> None:
+        """Hand back what this flush claimed and did not finish (best effort: a claim left
+        behind comes back after its lease anyway)."""
+        try:
+            await self._db.execute(
+                "UPDATE memory_embed_queue SET claim_token = NULL, claimed_at = NULL"
+                " WHERE claim_token = ?",
+                (token,),
+            )
+        except Exception as error:
+            logger.warning("could not hand back embedding claims (%s)", error)
 
     def _store(
         self,
@@ -436,17 +487,23 @@ class EmbeddingQueue:
             [(item[0], item[1]) for item in batch],
         )
 
-    async def _next_batch(self) -> list[_QueuedItem]:
-        """(kind, item id, scope, text) of queued items; text None once the item is gone."""
-        rows = await self._db.fetchall(
-            "SELECT q.kind, q.item_id, coalesce(m.scope_id, f.scope_id), coalesce(m.text, f.text),"
-            " m.speaker, m.at"
-            " FROM memory_embed_queue AS q"
-            " LEFT JOIN messages AS m ON q.kind = 'message' AND m.id = q.item_id"
-            " LEFT JOIN memory_facts AS f ON q.kind = 'fact' AND f.id = q.item_id"
-            " LIMIT ?",
-            (_EMBED_BATCH,),
-        )
+    async def _next_batch(self, token: str) -> list[_QueuedItem]:
+        """(kind, item id, scope, text) of queued items (on PostgreSQL: claimed under
+        ``token``, in the same statement); text None once the item is gone."""
+        if self._shared:
+            rows = await self._db.fetchall(
+                "WITH q AS (UPDATE memory_embed_queue SET claim_token = ?,"
+                " claimed_at = clock_timestamp() WHERE (kind, item_id) IN ("
+                " SELECT kind, item_id FROM memory_embed_queue WHERE claim_token IS NULL"
+                " OR claimed_at <= clock_timestamp() - make_interval(secs => ?)"
+                " LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING kind, item_id)" + _QUEUED_TEXTS,
+                (token, self._lease, _EMBED_BATCH),
+            )
+        else:
+            rows = await self._db.fetchall(
+                "WITH q AS (SELECT kind, item_id FROM memory_embed_queue LIMIT ?)" + _QUEUED_TEXTS,
+                (_EMBED_BATCH,),
+            )
         items: list[_QueuedItem] = []
         for kind, item_id, scope_id, text, speaker, at in rows:
             if kind == "message" and text is not None:
@@ -473,6 +530,15 @@ class EmbeddingQueue:
                 lines.append(_line(row["speaker"], row["text"]))
                 moment = written
         return "\n".join(reversed(lines))
+
+
+#: The texts of the queued items ``q`` (scope and text NULL once the item is gone).
+_QUEUED_TEXTS = (
+    " SELECT q.kind, q.item_id, coalesce(m.scope_id, f.scope_id), coalesce(m.text, f.text),"
+    " m.speaker, m.at FROM q"
+    " LEFT JOIN messages AS m ON q.kind = 'message' AND m.id = q.item_id"
+    " LEFT JOIN memory_facts AS f ON q.kind = 'fact' AND f.id = q.item_id"
+)
 
 
 def _line(speaker: str | None, text: str) -> str:

@@ -29,7 +29,12 @@ from typing import Any
 from bot.clock import utcnow
 from bot.memory.backends import memory_backend
 from bot.memory.common import aware
-from bot.memory.embeddings import Embedder, EmbeddingQueue, VectorIndex
+from bot.memory.embeddings import (
+    EMBED_CLAIM_MIGRATIONS,
+    Embedder,
+    EmbeddingQueue,
+    VectorIndex,
+)
 from bot.memory.facts import FactBook
 from bot.memory.forget import Forgetter
 from bot.memory.index import ScopeKeys
@@ -112,6 +117,8 @@ class MemoryStore:
         try:
             await db.migrate("core", CORE_MIGRATIONS)
             await db.migrate("memory", backend.migrations)
+            if db.dialect == "postgresql":  # replicas share the embedding queue
+                await db.migrate("memory_embed_claims", EMBED_CLAIM_MIGRATIONS)
             vectors = VectorIndex(db, vec_loaded=await backend.vectors_loadable(db))
             await vectors.load()
         except BaseException:

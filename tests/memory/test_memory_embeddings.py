@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -67,6 +68,31 @@ async def test_embedder_outage_loses_nothing(tmp_path: Path) -> None:
     embedder.down = False
     assert await store.flush_embeddings() == len(ids)
     assert (await store.database.fetchone("SELECT count(*) FROM memory_embed_queue"))[0] == 0
+    await store.close()
+
+
+class _CountingEmbedder(HashingEmbedder):
+    """Counts the texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
+        self.texts.extend(texts)
+        await asyncio.sleep(0)  # an endpoint answers later: a second flush could start
+        return await super().embed(texts, query=query)
+
+
+async def test_a_manual_flush_beside_the_background_one_embeds_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    embedder = _CountingEmbedder()
+    store = await open_memory(tmp_path / "m.db", embedder=embedder)
+    ids = await fill(store)  # starts the background flush
+    assert await store.flush_embeddings() == len(ids)  # waits for it, then does the rest
+    assert len(embedder.texts) == len(ids) == len(set(embedder.texts))
+    assert await store.vectors.count("message") == len(ids)
     await store.close()
 
 
