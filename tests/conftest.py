@@ -20,6 +20,9 @@ from tests.fakes.harness import BotHarness
 from tests.fakes.llm import FakeLLM
 from tests.fakes.postgres import fresh_schema, open_postgres
 
+#: The session's pgvector server fixture (``pgvector_server``).
+pytest_plugins = ["tests.fakes.pgvector_server"]
+
 
 @pytest.fixture
 async def llm() -> AsyncIterator[FakeLLM]:
