@@ -414,7 +414,8 @@ async def migrate_from_sqlite(settings: Settings, path: Path) -> bool:
     table's row count on both sides; True when every count matches. Safe to run again.
 
     Both are first brought to the current schema of every component (as a start of the bot
-    would), so that the tables match; then :mod:`bot.storage.sqlite_to_postgres` copies.
+    would), so that the tables match; then :mod:`bot.storage.sqlite_to_postgres` copies, and
+    PostgreSQL is opened once more (vectors into pgvector's column where it has it).
     """
     from bot.storage.postgres import PostgresDatabase
     from bot.storage.sqlite_to_postgres import CopyError, copy_sqlite_to_postgres, count_rows
@@ -443,6 +444,9 @@ async def migrate_from_sqlite(settings: Settings, path: Path) -> bool:
     finally:
         await source.close()
         await target.close()
+    # Opened as at a start: where the server has pgvector, the copied vectors move into its
+    # column (bot.memory.embeddings); the row counts stay as they were.
+    await close_services(await build_services(settings))
     width = max((len(count.table) for count in counts), default=0)
     for count in counts:
         verdict = "ok" if count.matches else "MISMATCH"

@@ -16,7 +16,8 @@ import pytest
 from bot.memory.embeddings import VEC0_TABLES
 from tests.fakes.harness import TEST_API_KEY, TEST_TOKEN, BotHarness
 from tests.fakes.llm import FakeLLM
-from tests.fakes.postgres import fresh_schema
+from tests.fakes.pgvector_server import PgvectorServer
+from tests.fakes.postgres import fresh_schema, open_postgres
 from tests.fakes.telegram import FakeUser
 from tests.telegram.memory_group_helpers import say
 
@@ -141,6 +142,59 @@ async def test_vectors_kept_by_sqlite_vec_arrive_in_postgresqls_vector_table(
                 "SELECT value FROM memory_meta WHERE name = 'vector_backend'"
             )
             assert backend is not None and backend[0] == "blob"
+            embedded = len(llm.embedding_requests)
+            assert await server.services.memory.flush_embeddings() == 0  # none queued again
+            hits = await server.services.memory.search(user_id=ANNA.id, query="Yosemite trip")
+            assert any("Yosemite" in hit.text for hit in hits)
+            assert len(llm.embedding_requests) == embedded + 1  # the query's own vector only
+        finally:
+            await server.stop()
+
+
+async def test_vectors_land_in_pgvectors_column_where_the_server_has_it(
+    tmp_path: Path, llm: FakeLLM, pgvector_server: PgvectorServer
+) -> None:
+    """Into a PostgreSQL with pgvector, the laptop's vectors end in its vector column when the
+    command is done (counted as ever, none embedded again), and search uses them."""
+    laptop = BotHarness(database=tmp_path / "dazi.sqlite3", llm=llm)
+    await laptop.start(database_url=None, embedding_model="fake-embed")
+    try:
+        await say(laptop, ANNA, "I finally booked the climbing trip to Yosemite")
+        await say(laptop, LI, "/remember 我下个月开始上吉他课")
+        assert laptop.services is not None
+        memory = laptop.services.memory
+        await memory.flush_embeddings()
+        laptop_vectors = await memory.vectors.count("message") + await memory.vectors.count("fact")
+        assert laptop_vectors > 2
+    finally:
+        await laptop.stop()
+
+    async with fresh_schema(pgvector_server.url) as schema:
+        url = f"{pgvector_server.url}?search_path={schema}"
+        for _ in range(2):  # a re-run adds nothing
+            result = await asyncio.to_thread(migrate, laptop.database, url, tmp_path)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert "every count matches" in result.stdout
+        [line] = [line for line in result.stdout.splitlines() if "memory_vectors" in line]
+        assert line.split()[1] == line.split()[4] == str(laptop_vectors)
+        target = await open_postgres(schema, pgvector_server.url)
+        try:  # moved by the command itself, before any bot start
+            stored = await target.fetchone(
+                "SELECT count(*), count(embedding), count(vector) FROM memory_vectors"
+            )
+            assert tuple(stored) == (laptop_vectors, laptop_vectors, 0)
+            meta = await target.fetchone(
+                "SELECT value FROM memory_meta WHERE name = 'vector_backend'"
+            )
+            assert meta is not None and meta[0] == "pgvector"
+        finally:
+            await target.close()
+
+        server = BotHarness(database=tmp_path / "unused.sqlite3", llm=llm, clock=laptop.clock)
+        await server.start(database_url=url, embedding_model="fake-embed")
+        try:
+            assert server.services is not None
+            assert server.services.memory.vectors.backend == "pgvector"
             embedded = len(llm.embedding_requests)
             assert await server.services.memory.flush_embeddings() == 0  # none queued again
             hits = await server.services.memory.search(user_id=ANNA.id, query="Yosemite trip")

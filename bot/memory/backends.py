@@ -9,7 +9,8 @@ same portable SQL. A backend supplies only what cannot be written once:
 * the posting lists of stored index words (which rows hold each word, newest first), and a
   word's true document frequency when its list was capped;
 * new message ids for a batch (SQLite's AUTOINCREMENT sequence; PostgreSQL's identity sequence);
-* whether ``sqlite-vec`` is loaded for vectors (never on PostgreSQL: the plain vector table).
+* the vector extension ready for use: ``sqlite-vec`` loaded into SQLite's connection, or
+  PostgreSQL's ``vector`` (pgvector) created if the server has it; else the plain vector table.
 
 :func:`memory_backend` picks the backend for a database.
 """
@@ -17,16 +18,19 @@ same portable SQL. A backend supplies only what cannot be written once:
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bot.memory.embeddings import load_sqlite_vec
+from bot.memory.embeddings import NativeVectors, load_sqlite_vec
 from bot.memory.index import fts_query
 from bot.memory.schema import MEMORY_MIGRATIONS, MEMORY_POSTGRES_MIGRATIONS
 from bot.storage import Database, Migration
 
 __all__ = ["MemoryBackend", "PostgresMemory", "SqliteMemory", "memory_backend"]
+
+logger = logging.getLogger(__name__)
 
 
 class MemoryBackend(Protocol):
@@ -35,8 +39,9 @@ class MemoryBackend(Protocol):
     @property
     def migrations(self) -> Sequence[Migration]: ...
 
-    async def vectors_loadable(self, db: Database) -> bool:
-        """Whether the ``sqlite-vec`` extension is loaded into the database connection."""
+    async def native_vectors(self, db: Database) -> NativeVectors | None:
+        """The engine's vector extension, made ready for use (loaded or created), or None
+        where there is none: vectors then go to the plain table."""
         ...
 
     def postings(
@@ -65,8 +70,8 @@ class SqliteMemory:
 
     migrations: Sequence[Migration] = MEMORY_MIGRATIONS
 
-    async def vectors_loadable(self, db: Database) -> bool:
-        return await load_sqlite_vec(db.connection)
+    async def native_vectors(self, db: Database) -> NativeVectors | None:
+        return "vec0" if await load_sqlite_vec(db.connection) else None
 
     def postings(
         self,
@@ -117,8 +122,28 @@ class PostgresMemory:
 
     migrations: Sequence[Migration] = MEMORY_POSTGRES_MIGRATIONS
 
-    async def vectors_loadable(self, db: Database) -> bool:
-        return False
+    async def native_vectors(self, db: Database) -> NativeVectors | None:
+        """pgvector where the server has it: the extension is used if it is there already
+        (created by an administrator, in any schema), else created (in ``public``, which
+        outlives any schema of Dazi's own) where the server offers it and the role may."""
+        if await _has_pgvector(db):
+            return "pgvector"
+        offered = await db.fetchone("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        if offered is None:
+            logger.info("the PostgreSQL server has no pgvector: vectors are scored in Python")
+            return None
+        try:
+            await db.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
+        except Exception as error:  # asyncpg's: no privilege, no public schema, a race
+            if await _has_pgvector(db):  # another replica created it meanwhile
+                return "pgvector"
+            logger.warning(
+                "pgvector is installed on the server but CREATE EXTENSION vector failed (%s):"
+                " vectors are scored in Python; a superuser can run it once to change that",
+                error,
+            )
+            return None
+        return "pgvector"
 
     def postings(
         self,
@@ -160,6 +185,10 @@ class PostgresMemory:
             (count,),
         ).fetchall()
         return sorted(int(row[0]) for row in rows)
+
+
+async def _has_pgvector(db: Database) -> bool:
+    return await db.fetchone("SELECT 1 FROM pg_extension WHERE extname = 'vector'") is not None
 
 
 def memory_backend(db: Database) -> MemoryBackend:

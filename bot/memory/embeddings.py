@@ -2,10 +2,14 @@
 
 Vectors live in the database next to everything else. When the ``sqlite_vec`` extension can be
 loaded into the SQLite connection, they go into ``vec0`` tables partitioned by scope (exact KNN
-in C); when it cannot (Python builds without extension loading, and PostgreSQL), they go into
-the plain ``memory_vectors`` table and a search scans the newest vectors of its scope in Python,
-which is fine for the size of one person's history. The choice is made once, when the first
-vector is written, and recorded in ``memory_meta``.
+in C). On PostgreSQL with the ``vector`` extension (pgvector), they go into a ``vector(N)``
+column of ``memory_vectors`` and the server ranks them (exact: see :meth:`VectorIndex.nearest`).
+Otherwise (Python builds without extension loading, PostgreSQL without pgvector) they go into
+the plain ``memory_vectors`` table as bytes and a search scans the newest vectors of its scope
+in Python, which is fine for the size of one person's history. The choice is made once, when
+the first vector is written, and recorded in ``memory_meta``; a PostgreSQL store that has plain
+vectors and gains pgvector (the extension installed later, or a database copied from SQLite)
+moves them into the column when it opens.
 
 The methods of :class:`VectorIndex` that take a connection are synchronous: they run in the
 database thread, inside the caller's :meth:`Database.run` or :meth:`Database.run_write`.
@@ -23,7 +27,7 @@ from array import array
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import aiosqlite
 
@@ -37,6 +41,7 @@ __all__ = [
     "VEC0_TABLES",
     "Embedder",
     "EmbeddingQueue",
+    "NativeVectors",
     "OpenAIEmbedder",
     "VectorIndex",
     "load_sqlite_vec",
@@ -46,8 +51,14 @@ logger = logging.getLogger(__name__)
 
 #: Kinds of items that get vectors, and the vec0 table of each.
 VEC0_TABLES = {"message": "memory_vec_message", "fact": "memory_vec_fact"}
-#: The blob fallback scans at most this many of a scope's newest vectors per search.
+#: The vector stores of a database engine's extension: sqlite-vec's ``vec0`` tables (SQLite)
+#: and pgvector's ``vector`` column (PostgreSQL).
+NativeVectors = Literal["vec0", "pgvector"]
+#: The blob fallback (and pgvector, for the same results) scans at most this many of a scope's
+#: newest vectors per search.
 _BLOB_SCAN_LIMIT = 20_000
+#: Plain vectors moved into pgvector's column per statement batch.
+_PGVECTOR_MOVE_BATCH = 1_000
 #: A queued item: (kind, item id, scope, text); text None once the item is gone.
 _QueuedItem = tuple[str, int, int | None, str | None]
 #: A queued item whose message or fact still exists: (kind, item id, scope, text).
@@ -156,32 +167,60 @@ def _dot(left: array[float], right: array[float]) -> float:
     return product
 
 
-class VectorIndex:
-    """Stores unit vectors per (kind, item) and finds a scope's nearest ones."""
+def _vector_text(vector: array[float]) -> str:
+    """pgvector's text form of a float32 vector (``repr`` round-trips each value exactly)."""
+    return "[" + ",".join(map(repr, vector)) + "]"
 
-    def __init__(self, db: Database, *, vec_loaded: bool) -> None:
+
+class VectorIndex:
+    """Stores unit vectors per (kind, item) and finds a scope's nearest ones.
+
+    ``native`` is the engine's vector extension that is ready to use (see
+    :meth:`bot.memory.backends.MemoryBackend.native_vectors`), or None for the plain table.
+    """
+
+    def __init__(self, db: Database, *, native: NativeVectors | None) -> None:
         self._db = db
-        self._vec_loaded = vec_loaded
-        self.backend: str | None = None  # 'vec0' or 'blob' once chosen
+        self._native = native
+        self.backend: str | None = None  # 'vec0', 'pgvector' or 'blob' once chosen
         self.dimension: int | None = None
+        # pgvector's type and cosine distance, qualified by the extension's schema (Dazi's
+        # tables may live in a schema of their own, off the search path of the extension's).
+        self._vector_type = "vector"
+        self._cosine = "<=>"
 
     async def load(self) -> None:
-        """Read the backend chosen earlier, if any."""
+        """Read the backend chosen earlier, if any; with pgvector, move plain vectors into its
+        column (see the module docstring)."""
+        if self._native == "pgvector":
+            row = await self._db.fetchone(
+                "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'vector'"
+            )
+            schema = row[0] if row else "public"
+            self._vector_type = f"{schema}.vector"
+            self._cosine = f"OPERATOR({schema}.<=>)"
         rows = await self._db.fetchall(
             "SELECT name, value FROM memory_meta WHERE name IN ('vector_backend', 'vector_dim')"
         )
         meta = {row["name"]: row["value"] for row in rows}
         self.backend = meta.get("vector_backend")
         self.dimension = int(meta["vector_dim"]) if "vector_dim" in meta else None
-        if self.backend == "vec0" and not self._vec_loaded:
-            logger.warning("vectors were stored with sqlite-vec, which cannot be loaded now")
+        if self.backend in ("vec0", "pgvector") and self._native != self.backend:
+            logger.warning(
+                "vectors were stored with %s, which is not available now: no vector search",
+                "sqlite-vec" if self.backend == "vec0" else "pgvector",
+            )
+        if self._native == "pgvector" and self.backend in ("blob", "pgvector"):
+            moved = await self._db.run_write(self._into_pgvector)
+            if moved:
+                logger.info("moved %d plain vectors into pgvector's column", moved)
 
     @property
     def usable(self) -> bool:
-        return self.backend != "vec0" or self._vec_loaded
+        return self.backend not in ("vec0", "pgvector") or self._native == self.backend
 
     def _choose(self, conn: sqlite3.Connection, dimension: int) -> None:
-        self.backend = "vec0" if self._vec_loaded else "blob"
+        self.backend = self._native or "blob"
         self.dimension = dimension
         if self.backend == "vec0":
             for table in VEC0_TABLES.values():
@@ -190,6 +229,8 @@ class VectorIndex:
                     f"scope_id integer partition key,"
                     f" embedding float[{dimension}] distance_metric=cosine)"
                 )
+        elif self.backend == "pgvector":
+            self._add_pgvector_column(conn, dimension)
         conn.executemany(
             "INSERT INTO memory_meta (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -212,6 +253,18 @@ class VectorIndex:
         valid = [item for item in items if len(item[2]) == self.dimension]
         if len(valid) < len(items):
             logger.error("dropped %d vectors of the wrong dimension", len(items) - len(valid))
+        if self.backend == "pgvector":
+            conn.executemany(
+                "INSERT INTO memory_vectors (kind, item_id, scope_id, embedding)"
+                f" VALUES (?, ?, ?, CAST(? AS text)::{self._vector_type})"
+                " ON CONFLICT (kind, item_id) DO UPDATE SET scope_id = excluded.scope_id,"
+                " vector = NULL, embedding = excluded.embedding",
+                [
+                    (kind, item_id, scope_id, _vector_text(_unit(vector)))
+                    for item_id, scope_id, vector in valid
+                ],
+            )
+            return len(valid)
         rows = [(item_id, scope_id, _unit(vector).tobytes()) for item_id, scope_id, vector in valid]
         if self.backend == "vec0":
             table = VEC0_TABLES[kind]
@@ -226,7 +279,67 @@ class VectorIndex:
                 " SET scope_id = excluded.scope_id, vector = excluded.vector",
                 [(kind, *row) for row in rows],
             )
-        return len(rows)
+        return len(valid)
+
+    def _add_pgvector_column(self, conn: sqlite3.Connection, dimension: int) -> None:
+        """The ``vector(dimension)`` column; the bytes column then stays empty (NULL).
+
+        No approximate (HNSW) index: every search is of one scope, which the scope index
+        narrows to that scope's rows, and an exact scan of those is faster than filtering a
+        shared graph by scope, and finds what the plain table finds (figures in
+        ``benchmarks/pgvector_scope.py``). A small partial index finds vectors still waiting
+        to be moved in.
+        """
+        conn.execute(
+            "ALTER TABLE memory_vectors ADD COLUMN IF NOT EXISTS"
+            f" embedding {self._vector_type}({dimension})"
+        )
+        conn.execute("ALTER TABLE memory_vectors ALTER COLUMN vector DROP NOT NULL")
+        conn.execute(
+            "CREATE INDEX IF NOT EXISTS memory_vectors_unmoved ON memory_vectors (kind, item_id)"
+            " WHERE embedding IS NULL"
+        )
+
+    def _into_pgvector(self, conn: sqlite3.Connection) -> int:
+        """Move plain vectors (bytes) into pgvector's column, switching a plain store over;
+        return how many moved. Replicas opening together take turns (the row lock)."""
+        row = conn.execute(
+            "SELECT value FROM memory_meta WHERE name = 'vector_backend' FOR UPDATE"
+        ).fetchone()
+        dimension = conn.execute(
+            "SELECT value FROM memory_meta WHERE name = 'vector_dim'"
+        ).fetchone()
+        if row is None or dimension is None:
+            return 0
+        self.dimension = int(dimension[0])
+        if row[0] == "blob":
+            self._add_pgvector_column(conn, self.dimension)
+            conn.execute("UPDATE memory_meta SET value = 'pgvector' WHERE name = 'vector_backend'")
+        elif row[0] != "pgvector":
+            return 0
+        self.backend = "pgvector"
+        size = 4 * self.dimension  # bytes of a float32 vector
+        moved = 0
+        while True:
+            rows = conn.execute(
+                "SELECT kind, item_id, vector FROM memory_vectors"
+                " WHERE embedding IS NULL AND length(vector) = ? LIMIT ?",
+                (size, _PGVECTOR_MOVE_BATCH),
+            ).fetchall()
+            if not rows:
+                break
+            updates = []
+            for kind, item_id, blob in rows:
+                stored = array("f")
+                stored.frombytes(blob)
+                updates.append((_vector_text(stored), kind, item_id))
+            conn.executemany(
+                f"UPDATE memory_vectors SET embedding = CAST(? AS text)::{self._vector_type},"
+                " vector = NULL WHERE kind = ? AND item_id = ?",
+                updates,
+            )
+            moved += len(updates)
+        return moved
 
     def delete(self, conn: sqlite3.Connection, kind: str, item_ids: Sequence[int]) -> None:
         if not item_ids:
@@ -236,7 +349,7 @@ class VectorIndex:
             [(kind, item_id) for item_id in item_ids],
         )
         if self.backend == "vec0":
-            if not self._vec_loaded:
+            if self._native != "vec0":
                 logger.error(
                     "cannot delete %d sqlite-vec vectors: extension missing", len(item_ids)
                 )
@@ -251,7 +364,7 @@ class VectorIndex:
         conn.execute(
             "UPDATE memory_vectors SET scope_id = ? WHERE scope_id = ?", (new_scope, old_scope)
         )
-        if self.backend != "vec0" or not self._vec_loaded:
+        if self.backend != "vec0" or self._native != "vec0":
             return
         for table in VEC0_TABLES.values():
             # vec0 cannot update a partition key: copy the rows out and back in.
@@ -267,7 +380,7 @@ class VectorIndex:
     async def count(self, kind: str, item_ids: Sequence[int] | None = None) -> int:
         """How many vectors of a kind are stored (of these items, if given)."""
         params: list[object]
-        if self.backend == "vec0" and self._vec_loaded:
+        if self.backend == "vec0" and self._native == "vec0":
             table, column = VEC0_TABLES[kind], "rowid"
             where, params = "", []
         else:
@@ -298,6 +411,19 @@ class VectorIndex:
                 (query.tobytes(), k, scope_id),
             )
             return [(row[0], 1.0 - row[1]) for row in rows]
+        if self.backend == "pgvector":
+            # Exact, in the server: the scope's newest vectors (as the plain scan reads them,
+            # through the scope index), ranked by cosine distance; ties newest first, as below.
+            rows = conn.execute(
+                f"WITH probe AS (SELECT CAST(? AS text)::{self._vector_type} AS query),"
+                " recent AS (SELECT item_id, embedding FROM memory_vectors"
+                " WHERE scope_id = ? AND kind = ? ORDER BY item_id DESC LIMIT ?)"
+                f" SELECT item_id, 1 - (embedding {self._cosine} probe.query) AS similarity"
+                " FROM recent, probe WHERE embedding IS NOT NULL"
+                " ORDER BY similarity DESC, item_id DESC LIMIT ?",
+                (_vector_text(query), scope_id, kind, _BLOB_SCAN_LIMIT, k),
+            )
+            return [(int(row[0]), float(row[1])) for row in rows]
         rows = conn.execute(
             "SELECT item_id, vector FROM memory_vectors WHERE scope_id = ? AND kind = ?"
             " ORDER BY item_id DESC LIMIT ?",
@@ -337,6 +463,15 @@ class VectorIndex:
                 (query.tobytes(), *ids),
             )
             return {row[0]: 1.0 - row[1] for row in rows}
+        if self.backend == "pgvector":
+            rows = conn.execute(
+                f"SELECT item_id, 1 - (embedding {self._cosine}"
+                f" CAST(? AS text)::{self._vector_type}) FROM memory_vectors"
+                f" WHERE scope_id = ? AND kind = ? AND item_id IN ({marks})"
+                " AND embedding IS NOT NULL",
+                (_vector_text(query), scope_id, kind, *ids),
+            )
+            return {int(row[0]): float(row[1]) for row in rows}
         rows = conn.execute(
             "SELECT item_id, vector FROM memory_vectors WHERE scope_id = ? AND kind = ?"
             f" AND item_id IN ({marks})",

@@ -197,7 +197,8 @@ MEMORY_POSTGRES_MIGRATIONS: list[Migration] = [
         );
         CREATE INDEX memory_fact_fts_tsv ON memory_fact_fts USING gin (tsv);
         CREATE INDEX memory_messages_scope_at ON messages (scope_id, at);
-        -- Dense vectors (no pgvector): unit-length float32 bytes, scored in Python.
+        -- Dense vectors: unit-length float32 bytes, scored in Python (where the server has
+        -- pgvector, a vector(N) column takes them instead: bot/memory/embeddings.py).
         CREATE TABLE memory_vectors (
             kind TEXT NOT NULL CHECK (kind IN ('message', 'fact')),
             item_id BIGINT NOT NULL,

@@ -119,7 +119,7 @@ class MemoryStore:
             await db.migrate("memory", backend.migrations)
             if db.dialect == "postgresql":  # replicas share the embedding queue
                 await db.migrate("memory_embed_claims", EMBED_CLAIM_MIGRATIONS)
-            vectors = VectorIndex(db, vec_loaded=await backend.vectors_loadable(db))
+            vectors = VectorIndex(db, native=await backend.native_vectors(db))
             await vectors.load()
         except BaseException:
             if owns_db:

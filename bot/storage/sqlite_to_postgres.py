@@ -14,8 +14,10 @@ and columns) go to PostgreSQL's table of the same name, whose ``tsvector`` colum
 PostgreSQL computes from them (memory's words are segmented by jieba once, at ingest, and the
 same words must stay searchable); FTS5's shadow tables are SQLite's own. Vectors kept by
 sqlite-vec (``vec0`` tables, ``vector_backend`` ``vec0`` in ``memory_meta``) go to the plain
-``memory_vectors`` table PostgreSQL searches (the same unit-length float32 bytes), counted with
-it, and PostgreSQL's ``memory_meta`` then names that table: nothing is embedded again.
+``memory_vectors`` table (the same unit-length float32 bytes), counted with it, and
+PostgreSQL's ``memory_meta`` then names that table: nothing is embedded again. Where the server
+has pgvector, the memory store moves them into its ``vector`` column when it opens (the migrate
+command opens it once after the copy, :func:`bot.app.migrate_from_sqlite`).
 A regular SQLite table with no PostgreSQL counterpart, or a column PostgreSQL lacks, stops the
 copy before anything is written: nothing is dropped silently.
 """

@@ -56,19 +56,20 @@ async def drop_schemas() -> None:
 
 
 @asynccontextmanager
-async def fresh_schema() -> AsyncIterator[str]:
-    """A new, empty schema's name; the schema and everything in it is dropped at the end."""
+async def fresh_schema(url: str = POSTGRES_URL) -> AsyncIterator[str]:
+    """A new, empty schema's name (on the server at ``url``: the machine's, or the pgvector
+    test server); the schema and everything in it is dropped at the end."""
     name = f"dazi_test_{uuid.uuid4().hex[:12]}"
     try:
         yield name
     finally:
-        connection = await asyncpg.connect(POSTGRES_URL)
+        connection = await asyncpg.connect(url)
         try:
             await connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
         finally:
             await connection.close()
 
 
-async def open_postgres(schema: str) -> PostgresDatabase:
+async def open_postgres(schema: str, url: str = POSTGRES_URL) -> PostgresDatabase:
     """Another connection pool on ``schema``: each one stands for a replica."""
-    return await PostgresDatabase.open(POSTGRES_URL, schema=schema, max_size=4)
+    return await PostgresDatabase.open(url, schema=schema, max_size=4)

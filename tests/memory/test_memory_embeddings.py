@@ -109,7 +109,7 @@ async def test_embedding_happens_in_the_background(tmp_path: Path) -> None:
 
 async def test_vectors_of_the_wrong_dimension_are_dropped(tmp_path: Path) -> None:
     store = await open_memory(tmp_path / "m.db")
-    index = VectorIndex(store.database, vec_loaded=False)
+    index = VectorIndex(store.database, native=None)
     await index.load()
     db = store.database
     three = [(1, 1, [1.0, 0.0, 0.0])]
@@ -148,7 +148,7 @@ async def test_openai_embedder_batches_and_orders() -> None:
 async def test_sqlite_vec_backend_when_loadable(tmp_path: Path) -> None:
     store = await open_memory(tmp_path / "m.db", embedder=HashingEmbedder(synonyms=CONCEPTS))
     index = store.vectors
-    if not index._vec_loaded:  # type: ignore[attr-defined]
+    if index._native != "vec0":  # type: ignore[attr-defined]
         await store.close()
         pytest.skip("this Python's sqlite3 cannot load extensions; the blob backend is in use")
     try:
@@ -271,7 +271,7 @@ async def test_fusion_weighs_similarity_and_lifts_the_neighbours(tmp_path: Path)
 
 async def test_similarities_of_chosen_items(tmp_path: Path) -> None:
     store = await open_memory(tmp_path / "m.db")
-    index = VectorIndex(store.database, vec_loaded=False)
+    index = VectorIndex(store.database, native=None)
     await index.load()
     db = store.database
     items = [(1, 7, [1.0, 0.0]), (2, 7, [0.0, 2.0]), (3, 8, [1.0, 1.0])]
