@@ -59,6 +59,10 @@ NativeVectors = Literal["vec0", "pgvector"]
 _BLOB_SCAN_LIMIT = 20_000
 #: Plain vectors moved into pgvector's column per statement batch.
 _PGVECTOR_MOVE_BATCH = 1_000
+#: Transaction lock taken first by whatever changes the pgvector column (a replica choosing it
+#: for its first vector, another moving plain vectors in at start): one at a time, and never
+#: each holding a lock the other waits for.
+_PGVECTOR_LOCK = 0x0DA2116
 #: A queued item: (kind, item id, scope, text); text None once the item is gone.
 _QueuedItem = tuple[str, int, int | None, str | None]
 #: A queued item whose message or fact still exists: (kind, item id, scope, text).
@@ -230,6 +234,7 @@ class VectorIndex:
                     f" embedding float[{dimension}] distance_metric=cosine)"
                 )
         elif self.backend == "pgvector":
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_PGVECTOR_LOCK,))
             self._add_pgvector_column(conn, dimension)
         conn.executemany(
             "INSERT INTO memory_meta (name, value) VALUES (?, ?)"
@@ -302,10 +307,9 @@ class VectorIndex:
 
     def _into_pgvector(self, conn: sqlite3.Connection) -> int:
         """Move plain vectors (bytes) into pgvector's column, switching a plain store over;
-        return how many moved. Replicas opening together take turns (the row lock)."""
-        row = conn.execute(
-            "SELECT value FROM memory_meta WHERE name = 'vector_backend' FOR UPDATE"
-        ).fetchone()
+        return how many moved. Replicas opening together take turns."""
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (_PGVECTOR_LOCK,))
+        row = conn.execute("SELECT value FROM memory_meta WHERE name = 'vector_backend'").fetchone()
         dimension = conn.execute(
             "SELECT value FROM memory_meta WHERE name = 'vector_dim'"
         ).fetchone()

@@ -150,7 +150,7 @@ async def test_plain_vectors_move_into_pgvector_when_the_store_opens(
     """A store whose vectors were stored plain (the extension came later, or the database was
     copied from SQLite) has them moved into the column, and finds the same."""
     embedder = HashingEmbedder(synonyms=CONCEPTS)
-    store = await MemoryStore.open(pgvector_db, embedder=embedder)
+    store = await MemoryStore.open(pgvector_db)  # no embedder: nothing embedded meanwhile
     plain = VectorIndex(pgvector_db, native=None)  # as a Dazi without pgvector wrote them
     await plain.load()
     ids = await fill(store)
