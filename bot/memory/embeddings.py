@@ -295,10 +295,10 @@ class VectorIndex:
         """The ``vector(dimension)`` column; the bytes column then stays empty (NULL).
 
         No approximate (HNSW) index: every search is of one scope, which the scope index
-        narrows to that scope's rows, and an exact scan of those is faster than filtering a
-        shared graph by scope, and finds what the plain table finds (figures in
-        ``benchmarks/pgvector_scope.py``). A small partial index finds vectors still waiting
-        to be moved in.
+        narrows to that scope's rows; an exact scan of those finds what the plain table finds,
+        where a shared HNSW graph filtered by scope missed a sixth to a quarter of the true
+        top 10 (``benchmarks/pgvector_scope.py``; exact 10 ms p50 for a mix of 20,000- and
+        1,000-vector scopes). A small partial index finds vectors still waiting to be moved in.
         """
         conn.execute(
             "ALTER TABLE memory_vectors ADD COLUMN IF NOT EXISTS"
