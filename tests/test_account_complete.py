@@ -280,7 +280,7 @@ async def test_in_a_group_a_topic_covers_the_groups_records_only(
 # -- /export and /forget all: every table --------------------------------------------------------
 
 #: Tables that hold nothing about a person or a group's conversation.
-NOT_PERSONAL = {"schema_versions", "memory_meta"}
+NOT_PERSONAL = {"schema_versions", "memory_meta", "memory_learning_fences"}
 #: Search indexes and vectors: derived from messages and facts (exported there), erased with them.
 DERIVED = {
     "memory_scopes",

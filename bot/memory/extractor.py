@@ -147,8 +147,9 @@ class FactExtractor:
         self._max_tokens = max_tokens
         self._scope_locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[ExtractionResult]] = set()
-        # Forgetting fences a scope: passes that started before it store nothing afterwards,
-        # and their model calls are cancelled.
+        # Forgetting in this process fences a scope at once: passes that started before it
+        # stop early and their model calls are cancelled. (A forget by another replica is
+        # caught at the write: see bot.memory.fences.)
         self._fences: dict[int, int] = {}
         self._model_calls: dict[int, set[asyncio.Future[Completion]]] = {}
         store.on_forget(self._fence)
@@ -203,6 +204,8 @@ class FactExtractor:
                 raise _Fenced
 
         check_fence()
+        # Read before the messages: a forget after this, in any process, voids every write.
+        shared_fence = await self._store.learning_fence(user_id=user_id, chat_id=chat_id)
         messages = await self._store.get_messages(
             user_id=user_id, chat_id=chat_id, message_ids=message_ids
         )
@@ -216,7 +219,7 @@ class FactExtractor:
         if operations is None:
             logger.info("fact extraction: the model made no save_facts call")
             return ExtractionResult()
-        apply = _Application(self._store, user_id, chat_id, now, messages, facts)
+        apply = _Application(self._store, user_id, chat_id, now, messages, facts, shared_fence)
         for operation in operations[:_MAX_OPERATIONS]:
             check_fence()
             try:
@@ -232,6 +235,7 @@ class FactExtractor:
                 text=summary,
                 message_ids=[message.message_id for message in messages],
                 now=now,
+                fence=shared_fence,
             )
         return apply.result
 
@@ -367,9 +371,11 @@ class _Application:
         now: datetime,
         messages: Sequence[MemoryHit],
         facts: Sequence[Fact],
+        fence: str,
     ) -> None:
         self._store = store
         self._scope = MemoryKeys(user_id=user_id, chat_id=chat_id)
+        self._fence = fence
         self._now = now
         self._messages = list(messages)
         self._facts = list(facts)
@@ -433,6 +439,7 @@ class _Application:
             text=text,
             source_message_ids=self._sources(operation),
             now=self._now,
+            fence=self._fence,
             **self._labels(operation),
         )
         self._known.add(_normalised(text))
@@ -456,6 +463,7 @@ class _Application:
             now=self._now,
             subject=labels["subject"],
             kind=labels["kind"] if operation.get("kind") else None,
+            fence=self._fence,
         )
         if fact is None:
             self.result.skipped += 1
@@ -475,6 +483,7 @@ class _Application:
                 fact_id=fact_id,
                 now=self._now,
                 source_message_ids=self._sources(operation),
+                fence=self._fence,
             ):
                 self._replaced.add(fact_id)
                 self.result.retracted.append(fact_id)

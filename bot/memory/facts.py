@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.memory.common import clean_ids, column, erasing, placeholders
 from bot.memory.embeddings import VectorIndex
+from bot.memory.fences import hold_fence
 from bot.memory.index import ScopeKeys, encode_body, scrub_index
 from bot.memory.ingest import message_words
 from bot.memory.search import FACT_TABLE, fact_from_row
@@ -56,8 +57,13 @@ class FactBook:
         now: datetime,
         subject: str | None,
         kind: str,
+        fence: str | None = None,
     ) -> Fact:
+        """``fence``: the learning pass's token (see bot.memory.fences); a forget since then
+        raises SourcesForgotten and stores nothing."""
+
         def add(conn: sqlite3.Connection) -> Fact | None:
+            _hold(conn, scope_id, fence)
             fact_id = self._insert(conn, scope_id, text, source_message_ids, now, subject, kind)
             return _get(conn, scope_id, fact_id)
 
@@ -97,10 +103,12 @@ class FactBook:
         now: datetime,
         subject: str | None,
         kind: str | None,
+        fence: str | None = None,
     ) -> Fact | None:
         """Add a fact replacing the given active ones; None if none of them is active here."""
 
         def supersede(conn: sqlite3.Connection) -> Fact | None:
+            _hold(conn, scope_id, fence)
             old = _active(conn, scope_id, fact_ids)
             if not old:
                 return None
@@ -124,12 +132,18 @@ class FactBook:
         return await self._db.run_write(supersede)
 
     async def retract(
-        self, scope_id: int, fact_id: int, now: datetime, source_message_ids: Sequence[int] = ()
+        self,
+        scope_id: int,
+        fact_id: int,
+        now: datetime,
+        source_message_ids: Sequence[int] = (),
+        fence: str | None = None,
     ) -> bool:
         """Mark an active fact as no longer true, keeping it as history (with the time it
         ended and the message that said so, if given)."""
 
         def retract(conn: sqlite3.Connection) -> bool:
+            _hold(conn, scope_id, fence)
             ended_at, ended_by = _ending(conn, scope_id, source_message_ids, now)
             return (
                 conn.execute(
@@ -200,6 +214,12 @@ class FactBook:
                 (fact_id,),
             )
         return fact_id
+
+
+def _hold(conn: sqlite3.Connection, scope_id: int, fence: str | None) -> None:
+    """A learned write (``fence`` given) stops when the scope was forgotten meanwhile."""
+    if fence is not None and not hold_fence(conn, scope_id, fence):
+        raise SourcesForgotten(f"scope {scope_id} was forgotten while its facts were learned")
 
 
 def _ending(

@@ -25,6 +25,7 @@ from bot.clock import utcnow
 from bot.memory.common import clean_ids, column, erasing, placeholders
 from bot.memory.embeddings import VectorIndex
 from bot.memory.facts import delete_facts, scoped_message_ids
+from bot.memory.fences import remove_fence
 from bot.memory.index import (
     ScopeKeys,
     body_terms,
@@ -71,6 +72,7 @@ class Forgetter:
         """Erase every message and fact of the scope; return how many went."""
 
         def forget_all(conn: sqlite3.Connection) -> tuple[int, int]:
+            remove_fence(conn, scope_id)  # first: learning under way waits, then stores nothing
             messages = column(conn, "SELECT id FROM messages WHERE scope_id = ?", (scope_id,))
             facts = column(conn, "SELECT id FROM memory_facts WHERE scope_id = ?", (scope_id,))
             self._delete_messages(conn, scope_id, messages, reencode=False)  # no followers left
@@ -128,6 +130,7 @@ class Forgetter:
         facts went."""
 
         def forget_items(conn: sqlite3.Connection) -> tuple[int, int, int]:
+            remove_fence(conn, scope_id)  # first: learning under way waits, then stores nothing
             messages = scoped_message_ids(conn, scope_id, message_ids)
             # With the facts drawn from these messages since the preview was shown (learning
             # that finished in between): they would bring the forgotten words back.

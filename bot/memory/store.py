@@ -36,6 +36,7 @@ from bot.memory.embeddings import (
     VectorIndex,
 )
 from bot.memory.facts import FactBook
+from bot.memory.fences import FENCE_MIGRATIONS, hold_fence, open_fence
 from bot.memory.forget import Forgetter
 from bot.memory.index import ScopeKeys
 from bot.memory.ingest import AlsoWrite, ContextPolicy, MessageWriter
@@ -117,6 +118,7 @@ class MemoryStore:
         try:
             await db.migrate("core", CORE_MIGRATIONS)
             await db.migrate("memory", backend.migrations)
+            await db.migrate("memory_learning_fences", FENCE_MIGRATIONS)
             if db.dialect == "postgresql":  # replicas share the embedding queue
                 await db.migrate("memory_embed_claims", EMBED_CLAIM_MIGRATIONS)
             vectors = VectorIndex(db, native=await backend.native_vectors(db))
@@ -321,8 +323,10 @@ class MemoryStore:
         now: datetime,
         subject: str | None = None,
         kind: str = "fact",
+        fence: str | None = None,
     ) -> Fact:
-        """Remember a fact in the user's (or group's) memory."""
+        """Remember a fact in the user's (or group's) memory. ``fence``: learned by a pass
+        that read this :meth:`learning_fence` (a forget since raises SourcesForgotten)."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
         fact = await self._facts.add(
             scope_id,
@@ -331,6 +335,7 @@ class MemoryStore:
             now=aware(now),
             subject=subject,
             kind=kind,
+            fence=fence,
         )
         self._kick_embeddings()
         return fact
@@ -369,6 +374,7 @@ class MemoryStore:
         now: datetime,
         subject: str | None = None,
         kind: str | None = None,
+        fence: str | None = None,
     ) -> Fact | None:
         """Replace active facts with a new one; the old ones stay, superseded, pointing at it,
         valid until the time of the latest source message (else ``now``), which they also name.
@@ -383,6 +389,7 @@ class MemoryStore:
             now=aware(now),
             subject=subject,
             kind=kind,
+            fence=fence,
         )
         self._kick_embeddings()
         return fact
@@ -395,11 +402,12 @@ class MemoryStore:
         fact_id: int,
         now: datetime,
         source_message_ids: Sequence[int] = (),
+        fence: str | None = None,
     ) -> bool:
         """Mark an active fact as no longer true (status 'deleted'), keeping it as history,
         with the message that said so (``source_message_ids``, the latest counts) and its time."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
-        return await self._facts.retract(scope_id, fact_id, aware(now), source_message_ids)
+        return await self._facts.retract(scope_id, fact_id, aware(now), source_message_ids, fence)
 
     async def delete_fact(self, *, user_id: int, chat_id: int, fact_id: int) -> bool:
         """Erase a fact the user wants gone, with the older versions it replaced.
@@ -443,13 +451,25 @@ class MemoryStore:
         text: str,
         message_ids: Sequence[int],
         now: datetime,
+        fence: str | None = None,
     ) -> Summary | None:
         """Remember a summary of these messages (their stretch, first to last, in the scope);
-        None without text or without any of the messages in the scope."""
+        None without text, without any of the messages in the scope, or when the scope was
+        forgotten since the learning pass read ``fence``."""
         scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
-        return await self._db.run_write(
-            lambda conn: insert_summary(conn, self._keys, scope_id, text, message_ids, aware(now))
-        )
+
+        def add(conn: sqlite3.Connection) -> Summary | None:
+            if fence is not None and not hold_fence(conn, scope_id, fence):
+                return None
+            return insert_summary(conn, self._keys, scope_id, text, message_ids, aware(now))
+
+        return await self._db.run_write(add)
+
+    async def learning_fence(self, *, user_id: int, chat_id: int) -> str:
+        """The token a learning pass reads before the messages it learns from, and gives to
+        each write (see bot.memory.fences): a forget in between, by any replica, stops it."""
+        scope_id = memory_scope(user_id=user_id, chat_id=chat_id)
+        return await self._db.run_write(lambda conn: open_fence(conn, scope_id))
 
     # --- forgetting, export, migration --------------------------------------------------------
 
