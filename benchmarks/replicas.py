@@ -337,7 +337,7 @@ async def main() -> None:
         for count in options.replicas:
             result = await reminders_run(count, options.reminders, options.rate)
             print(
-                f"  {count} replica(s) at {options.rate / count:g}/s each: all sent in"
+                f"  {count} replica(s) sharing {options.rate:g}/s: all sent in"
                 f" {result['seconds']:.1f} s ({result['per_second']:.0f}/s), busiest second"
                 f" {result['peak_window']} sends; lost {result['lost']}, sent twice"
                 f" {result['twice']}; CPU {sum(result['cpu']) * 1000 / options.reminders:.2f}"
