@@ -1,9 +1,9 @@
 """Several replicas of Dazi in webhook mode, each its own process, behind a fake load balancer.
 
-Each replica is ``python -m tests.fakes.replica_process`` (see there: the real ``serve`` with
-the inbox and chat leases on one schema of the real PostgreSQL server) with its own webhook
-port, ``REPLICA_ID`` and SQLite file, against one fake Bot API over loopback HTTP and one fake
-model server. :meth:`ReplicaCluster.post` plays Telegram: it posts an update to a replica and,
+Each replica is ``python -m tests.fakes.replica_process`` (see there: the real ``serve``, the
+whole bot on one schema of the real PostgreSQL server, shared by every replica) with its own
+webhook port and ``REPLICA_ID``, against one fake Bot API over loopback HTTP and one fake model
+server. :meth:`ReplicaCluster.post` plays Telegram: it posts an update to a replica and,
 when that replica does not answer (killed), to the next one, as Telegram retries a webhook.
 """
 
@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from tests.fakes.postgres import POSTGRES_URL
 from tests.fakes.telegram_http import HttpBotAPI
 
 __all__ = ["SECRET", "TOKEN", "Replica", "ReplicaCluster", "private_text"]
@@ -93,7 +94,7 @@ class ReplicaCluster:
             "OPENAI_API_KEY": "sk-replica-test",
             "OPENAI_BASE_URL": self.llm_url,
             "LLM_MODEL": "fake-model",
-            "DATABASE_PATH": str(self.workdir / f"{replica.name}.sqlite3"),
+            "DATABASE_URL": self.database_url,
             "WEBHOOK_URL": PUBLIC_URL,
             "WEBHOOK_SECRET": SECRET,
             "WEBHOOK_LISTEN": "127.0.0.1",
@@ -102,14 +103,11 @@ class ReplicaCluster:
             "PTB_TIMEDELTA": "1",
             **self.env,
         }
-        if "DAZI_TEST_POSTGRES_URL" in os.environ:
-            env["DAZI_TEST_POSTGRES_URL"] = os.environ["DAZI_TEST_POSTGRES_URL"]
         log = open(self.workdir / f"{replica.name}.log", "ab")  # noqa: SIM115 (child's)
         replica.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "tests.fakes.replica_process",
-            self.schema,
             cwd=self.workdir,
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
@@ -131,6 +129,11 @@ class ReplicaCluster:
         finally:
             exited.cancel()
         raise RuntimeError(f"replica {replica.name} exited: {self.log(replica)}")
+
+    @property
+    def database_url(self) -> str:
+        """Every replica's DATABASE_URL: the test server, every table in :attr:`schema`."""
+        return f"{POSTGRES_URL}?search_path={self.schema}"
 
     @property
     def session(self) -> aiohttp.ClientSession:
