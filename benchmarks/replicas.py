@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -79,6 +80,43 @@ def _cpu(pid: int) -> float:
     return float(times.user + times.system)
 
 
+def _waited(pid: int) -> float:
+    """Seconds the process's event loop (its main thread) was ready to run but waited for a
+    core (the kernel's run-queue time in /proc/PID/task/PID/schedstat): starvation shows here."""
+    return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[1]) / 1e9
+
+
+async def _backends(pids: list[int]) -> dict[int, float]:
+    """The CPU seconds so far of each PostgreSQL server process serving these processes'
+    connections (matched by the client's port in pg_stat_activity)."""
+    ports = [
+        connection.laddr.port
+        for pid in pids
+        for connection in psutil.Process(pid).net_connections(kind="tcp")
+        if connection.raddr and connection.raddr.port == 5432
+    ]
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])", ports
+        )
+    finally:
+        await conn.close()
+    seconds = {}
+    for row in rows:
+        with contextlib.suppress(psutil.Error):
+            seconds[int(row["pid"])] = _cpu(int(row["pid"]))
+    return seconds
+
+
+def _busy() -> float:
+    """CPU seconds used on the whole machine so far (every process, every core)."""
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - times.iowait)
+
+
 async def chat_run(replicas: int, users: int, per_user: int) -> dict[str, Any]:
     api, llm = HttpBotAPI(), FakeLLM(responder=_answer, chunk_size=16, chunk_delay=0.025)
     llm.response_delay = 0.2
@@ -100,15 +138,31 @@ async def chat_run(replicas: int, users: int, per_user: int) -> dict[str, Any]:
             try:
                 nodes = [cluster.add(f"r{index}") for index in range(replicas)]
                 await asyncio.gather(*(cluster.start(node) for node in nodes))
-                answers = lambda: sum(  # noqa: E731
-                    1 for text in api.api.texts() if text.startswith("ANSWER")
-                )
+                answered = 0
+                read = 0
+
+                def answers() -> int:
+                    # Counted as calls come in: re-reading every call at every call would
+                    # cost this process (which also serves the fakes) quadratic time.
+                    nonlocal answered, read
+                    calls = api.api.calls
+                    for call in calls[read:]:
+                        if call.method == "sendMessage" and str(
+                            call.params.get("text", "")
+                        ).startswith("ANSWER"):
+                            answered += 1
+                    read = len(calls)
+                    return answered
+
                 for index in range(10):  # warm-up
                     await cluster.post(private_text(index + 1, 777_000 + index, "q0-0"), index)
                 await api.api.wait_for(lambda: answers() >= 10, timeout=120)
                 pids = [node.process.pid for node in nodes if node.process]
                 cpu_before = [_cpu(pid) for pid in pids]
+                waited_before = [_waited(pid) for pid in pids]
                 fakes_before = _cpu(os.getpid())
+                backends_before = await _backends(pids)
+                busy_before = _busy()
                 started = time.perf_counter()
 
                 async def user(number: int) -> None:
@@ -122,7 +176,15 @@ async def chat_run(replicas: int, users: int, per_user: int) -> dict[str, Any]:
                 await api.api.wait_for(lambda: answers() >= total, timeout=900)
                 elapsed = time.perf_counter() - started
                 cpu = [_cpu(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
+                waited = [
+                    _waited(pid) - before for pid, before in zip(pids, waited_before, strict=True)
+                ]
                 fakes = _cpu(os.getpid()) - fakes_before
+                busy = _busy() - busy_before
+                database = sum(
+                    seconds - backends_before.get(pid, 0.0)
+                    for pid, seconds in (await _backends(pids)).items()
+                )
                 for node in nodes:
                     await cluster.terminate(node)
                 handled = {
@@ -144,7 +206,10 @@ async def chat_run(replicas: int, users: int, per_user: int) -> dict[str, Any]:
         "per_second": messages / elapsed,
         "cpu_ms_per_message": sum(cpu) * 1000 / messages,
         "cpu": cpu,
+        "waited": waited,
         "fakes_cpu": fakes,
+        "database_cpu": database,
+        "machine_busy": busy / elapsed / (os.cpu_count() or 1),
         "handled": handled,
     }
 
@@ -310,8 +375,8 @@ def _load() -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--users", type=int, default=120)
-    parser.add_argument("--per-user", type=int, default=4)
+    parser.add_argument("--users", type=int, default=400)
+    parser.add_argument("--per-user", type=int, default=2)
     parser.add_argument("--reminders", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=500.0, help="allowed sends/s, overall")
     parser.add_argument("--skip-chat", action="store_true")
@@ -324,13 +389,19 @@ async def main() -> None:
         for count in options.replicas:
             result = await chat_run(count, options.users, options.per_user)
             base = base or result["per_second"]
-            cpu = ", ".join(f"{seconds:.1f}" for seconds in result["cpu"])
+            seconds = result["seconds"]
+            used = ", ".join(
+                f"{cpu:.1f} s ({cpu / seconds:.0%} of a core; loop waited {waited:.1f} s)"
+                for cpu, waited in zip(result["cpu"], result["waited"], strict=True)
+            )
             print(
                 f"  {count} replica(s): {result['per_second']:.1f} messages/s"
-                f" (x{result['per_second'] / base:.2f}), {result['seconds']:.1f} s;"
+                f" (x{result['per_second'] / base:.2f}), {seconds:.1f} s;"
                 f" CPU {result['cpu_ms_per_message']:.1f} ms/message over all replicas;"
-                f" CPU s per replica [{cpu}]; handled {result['handled']};"
-                f" the fakes' process {result['fakes_cpu']:.1f} CPU s; {_load()}"
+                f" per replica CPU [{used}]; handled {result['handled']};"
+                f" PostgreSQL's processes serving them {result['database_cpu']:.1f} CPU s;"
+                f" the fakes' process {result['fakes_cpu']:.1f} CPU s; the machine's cores"
+                f" {result['machine_busy']:.0%} busy; {_load()}"
             )
     if not options.skip_reminders:
         print(f"reminders: {options.reminders} due at once, allowed {options.rate:g}/s overall")
