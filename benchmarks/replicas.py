@@ -6,15 +6,23 @@ streaming model, both served by this script's process (aiohttp), and SQL to the 
 real PostgreSQL (127.0.0.1:5432, database ``test``; one fresh schema per run, dropped after).
 
 **Chat** (1, 2 and 3 replicas): each replica is ``tests/fakes/replica_process.py``: the real
-``serve`` of ``python -m bot`` in webhook mode (webhook server, shared inbox and per-chat leases
-on PostgreSQL, the whole message path: conversation, memory, streaming to Telegram). What is
-*not* on PostgreSQL yet: memory and the conversation's tables, which each replica keeps in its
-own SQLite file (memory on PostgreSQL is being built). ``--users`` users each send
-``--per-user`` messages at once, posted round-robin to the replicas as a load balancer would;
-Telegram's rate limits are lifted (capacity, not pacing, is measured). The model streams
-each answer: first words after 200 ms, then ~16 characters every 25 ms, ~300 characters.
-Printed: messages/s (first post to last final answer), CPU ms per message over all replicas,
-and per replica its CPU seconds and the messages it handled.
+``serve`` of ``python -m bot`` in webhook mode with the whole bot on PostgreSQL (``DATABASE_URL``
+on the run's schema: inbox, per-chat leases, conversations, memory, everything), the whole
+message path (conversation, memory, streaming to Telegram). ``--users`` chats each send
+``--per-user`` messages at once, posted round-robin to the replicas as a load balancer would; a
+chat's messages are answered one after the other, so the load offered is ``--users`` answers at
+a time: 400 by default, enough that a replica's CPU, not the wait for each chat's previous
+answer (~1 s), is the bound (120 chats x 4 messages were not: a run then took about four answer
+times whatever the replicas). Telegram's rate limits are lifted (capacity, not pacing, is
+measured). The model streams each answer: first words after 200 ms, then ~16 characters every
+25 ms, ~300 characters. The same load and settings for every replica count. Printed:
+messages/s (first post to last final answer), CPU ms per message over all replicas; per
+replica its CPU seconds, its share of one core over the run and how long its event loop was
+ready to run but waited for a core (the kernel's run-queue time: a starved replica shows it);
+the CPU of PostgreSQL's processes serving the replicas' connections and of this script's
+process (the fakes); and how busy the machine's cores were (every process, others' too). On a
+machine whose cores are already busy, replicas share the same cores: throughput then cannot
+grow with replicas, which the run-queue wait and the busy share show.
 
 **Reminders** (1, 2 and 3 replicas): ``--reminders`` one-off reminders due at once, in one
 schema; each replica runs the real reminder scheduler on PostgreSQL (claims ``FOR UPDATE SKIP
@@ -25,11 +33,14 @@ and the scheduler's waves at 80% of it. Printed: the time to send
 all, the achieved rate, the highest count in any one-second window at the fake Bot API (must
 stay within ``--rate``), reminders lost and sent twice, CPU per reminder.
 
-    python benchmarks/replicas.py [--replicas 1 2 3] [--users 120] [--per-user 4]
+    python benchmarks/replicas.py [--replicas 1 2 3] [--users 400] [--per-user 2]
                                   [--reminders 10000] [--rate 500]
 
 The machine's load (``uptime``) is printed beside the figures: other work on it distorts
-throughput; the CPU per message is the steadier figure.
+throughput; the CPU per message is the steadier figure. Everything of a run (the replicas,
+PostgreSQL, the fakes) shares the machine's cores: x1.7 from 1 to 2 replicas needs a core per
+replica free beside what PostgreSQL and the fakes use (on this project's 2-core machine it
+cannot be shown, see the README).
 """
 
 from __future__ import annotations
