@@ -67,7 +67,7 @@ class TelegramDelivery:
             reply_markup=keyboard(Notice(message.text, message.buttons)),
             message_thread_id=thread_id,
         )
-        return SendResult(SendStatus.SENT, message_id=sent[-1].message_id if sent else None)
+        return SendResult(SendStatus.SENT, message_id=sent[-1] if sent else None)
 
 
 def _failure(error: TelegramError) -> SendResult:

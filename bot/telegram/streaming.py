@@ -15,12 +15,12 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
     ForceReply,
     InlineKeyboardMarkup,
-    Message,
     ReplyParameters,
 )
 from telegram.constants import ChatAction, ParseMode
@@ -50,6 +50,8 @@ TYPING_AFTER_SECONDS = 1.0
 DRAFT_INTERVAL_SECONDS = 1.0
 MESSAGE_LIMIT = 4096
 
+T = TypeVar("T")
+
 
 def keyboard(notice: Notice) -> InlineKeyboardMarkup | None:
     """Inline buttons for a notice, or None when it has none."""
@@ -64,13 +66,14 @@ async def send_rendered(
     reply_to: int | None = None,
     reply_markup: InlineKeyboardMarkup | ForceReply | None = None,
     message_thread_id: int | None = None,
-) -> list[Message]:
+) -> list[int]:
     """Send Markdown as Telegram HTML in as many parts as needed; plain text if HTML is refused.
 
-    The buttons go under the last part; only the first part quotes ``reply_to``.
+    The buttons go under the last part; only the first part quotes ``reply_to``. Returns the
+    Telegram ids of the messages sent.
     """
     parts = render_parts(markdown, MESSAGE_LIMIT) or [""]
-    sent: list[Message] = []
+    sent: list[int] = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         sent.append(
@@ -86,6 +89,20 @@ async def send_rendered(
     return sent
 
 
+async def _call(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """A Bot API call of the answer's path (messages, drafts, typing), answered as Telegram's
+    JSON.
+
+    It goes through the bot's own request path (the rate limiter, the transport, refusals
+    raised as ``TelegramError``s; ``None`` parameters dropped), but not through
+    python-telegram-bot's typed method, which then parses the sent message into objects of
+    which Dazi uses the id only: that cost ~80 us of CPU per ``sendMessage``, more than the
+    call itself (benchmarks/message_cpu.py). Dazi sets no ``Defaults`` for the bot, so the
+    typed methods would add nothing else.
+    """
+    return await bot._post(method, params)
+
+
 async def _send_html(
     bot: Bot,
     chat_id: int,
@@ -95,13 +112,15 @@ async def _send_html(
     reply_markup: InlineKeyboardMarkup | ForceReply | None,
     message_thread_id: int | None,
     retries: Sequence[float] = (),
-) -> Message:
-    """Send one part; ``retries``: the waits before retrying a failure that may pass."""
+) -> int:
+    """Send one part; return its message id. ``retries``: the waits before retrying a failure
+    that may pass."""
     reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
         return await _retrying(
             functools.partial(
-                bot.send_message,
+                _send_text,
+                bot,
                 chat_id,
                 html,
                 parse_mode=ParseMode.HTML,
@@ -116,22 +135,50 @@ async def _send_html(
             raise
         logger.warning("Telegram refused the HTML (%s); sending plain text", error.message)
     plain_parts = split_plain(html_to_plain(html), MESSAGE_LIMIT) or ["…"]
-    message: Message | None = None
+    message_id: int | None = None
     for index, plain in enumerate(plain_parts):
         last = index == len(plain_parts) - 1
-        message = await _retrying(
+        message_id = await _retrying(
             functools.partial(
-                bot.send_message,
+                _send_text,
+                bot,
                 chat_id,
                 plain,
+                parse_mode=None,
                 reply_parameters=reply if index == 0 else None,
                 reply_markup=reply_markup if last else None,
                 message_thread_id=message_thread_id,
             ),
             retries,
         )
-    assert message is not None
-    return message
+    assert message_id is not None
+    return message_id
+
+
+async def _send_text(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    *,
+    parse_mode: str | None,
+    reply_parameters: ReplyParameters | None,
+    reply_markup: InlineKeyboardMarkup | ForceReply | None,
+    message_thread_id: int | None,
+) -> int:
+    """``sendMessage``; the new message's id."""
+    sent = await _call(
+        bot,
+        "sendMessage",
+        {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": parse_mode,
+            "reply_parameters": reply_parameters,
+            "reply_markup": reply_markup,
+            "message_thread_id": message_thread_id,
+        },
+    )
+    return int(sent["message_id"])
 
 
 #: Waits before the retries of an answer's send that failed in passing (timeout, reset, 5xx).
@@ -140,8 +187,8 @@ SEND_RETRY_DELAYS = (0.5, 1.0, 2.0)
 
 
 async def _retrying(
-    send: Callable[[], Awaitable[Message]], retries: Sequence[float] = SEND_RETRY_DELAYS
-) -> Message:
+    send: Callable[[], Awaitable[T]], retries: Sequence[float] = SEND_RETRY_DELAYS
+) -> T:
     """Send, retrying with backoff when the failure may pass (a timeout, a broken connection,
     a 5xx): a finished answer is not thrown away for one hiccup. Refusals (400, 403, 429,
     migrations) are raised at once. If Telegram delivered the message before failing, the
@@ -208,7 +255,7 @@ class ReplyStreamer:
         self._typing_refresh = typing_refresh
         self._started = monotonic()
         self._draft_id = random.randint(1, 2**31 - 1)
-        self._preview: Message | None = None
+        self._preview: int | None = None  # the preview message's id
         self._preview_html = ""
         self._preview_frozen = False
         self._last_update = float("-inf")
@@ -256,32 +303,33 @@ class ReplyStreamer:
         if markdown.strip():
             sent_ids.extend(await self._send_answer(markdown))
         for notice in notices:
-            messages = await send_rendered(
-                self._bot,
-                self._chat_id,
-                notice.text,
-                reply_markup=keyboard(notice),
-                message_thread_id=self._thread_id,
+            sent_ids.extend(
+                await send_rendered(
+                    self._bot,
+                    self._chat_id,
+                    notice.text,
+                    reply_markup=keyboard(notice),
+                    message_thread_id=self._thread_id,
+                )
             )
-            sent_ids.extend(message.message_id for message in messages)
         return sent_ids
 
     async def _send_answer(self, markdown: str) -> list[int]:
         parts = render_parts(markdown, MESSAGE_LIMIT)
         if self._preview is not None and parts and await self._edit(parts[0], final=True):
             rest = await self._send_parts(parts[1:], reply_to=None)
-            return [self._preview.message_id, *rest]
+            return [self._preview, *rest]
         if self._preview is not None:
             # The preview could not become the answer: take it away rather than leave a
             # half-written copy above the real one.
             with contextlib.suppress(TelegramError):
-                await self._bot.delete_message(self._chat_id, self._preview.message_id)
+                await self._bot.delete_message(self._chat_id, self._preview)
         return await self._send_parts(parts, reply_to=self._reply_to)
 
     async def _send_parts(self, parts: Sequence[str], *, reply_to: int | None) -> list[int]:
         ids: list[int] = []
         for index, part in enumerate(parts):
-            message = await _send_html(
+            message_id = await _send_html(
                 self._bot,
                 self._chat_id,
                 part,
@@ -290,17 +338,21 @@ class ReplyStreamer:
                 message_thread_id=self._thread_id,
                 retries=SEND_RETRY_DELAYS,  # a finished answer is not lost to one hiccup
             )
-            ids.append(message.message_id)
+            ids.append(message_id)
         return ids
 
     async def _show_draft(self, html: str) -> None:
         try:
-            await self._bot.send_message_draft(
-                self._chat_id,
-                self._draft_id,
-                html,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=self._thread_id,
+            await _call(
+                self._bot,
+                "sendMessageDraft",
+                {
+                    "chat_id": self._chat_id,
+                    "draft_id": self._draft_id,
+                    "text": html,
+                    "parse_mode": ParseMode.HTML,
+                    "message_thread_id": self._thread_id,
+                },
             )
             self._text_shown.set()
         except RetryAfter:
@@ -344,7 +396,7 @@ class ReplyStreamer:
             await self._bot.edit_message_text(
                 html,
                 chat_id=self._chat_id,
-                message_id=self._preview.message_id,
+                message_id=self._preview,
                 parse_mode=ParseMode.HTML,
             )
         except BadRequest as error:
@@ -355,7 +407,7 @@ class ReplyStreamer:
                     await self._bot.edit_message_text(
                         html_to_plain(html),
                         chat_id=self._chat_id,
-                        message_id=self._preview.message_id,
+                        message_id=self._preview,
                     )
                     self._preview_html = html
                     return True
@@ -375,8 +427,14 @@ class ReplyStreamer:
         """Show "typing..." every few seconds until the first text is on screen."""
         while not self._text_shown.is_set():
             try:
-                await self._bot.send_chat_action(
-                    self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
+                await _call(
+                    self._bot,
+                    "sendChatAction",
+                    {
+                        "chat_id": self._chat_id,
+                        "action": ChatAction.TYPING,
+                        "message_thread_id": self._thread_id,
+                    },
                 )
             except TelegramError as error:
                 logger.debug("typing action failed in chat %s: %s", self._chat_id, error)

@@ -27,8 +27,15 @@ class StubBot:
             raise self.failing[method]
         return SimpleNamespace(message_id=next(self._ids))
 
-    async def send_message(self, chat_id: int, text: str, **params: Any) -> Any:
-        return self._call("send_message", text=text, **params)
+    async def _post(self, endpoint: str, data: dict[str, Any]) -> Any:
+        """The Bot API path the streamer sends messages, drafts and typing through: recorded
+        under the typed method's name, answered as Telegram's JSON."""
+        params = {key: value for key, value in data.items() if key != "chat_id"}
+        if endpoint == "sendMessage":
+            return {"message_id": self._call("send_message", **params).message_id}
+        name = {"sendMessageDraft": "send_message_draft", "sendChatAction": "send_chat_action"}
+        self._call(name[endpoint], **params)
+        return True
 
     async def edit_message_text(self, text: str, **params: Any) -> Any:
         return self._call("edit_message_text", text=text, **params)

@@ -49,8 +49,9 @@ def _argument(message: Message) -> str:
 
 async def show(
     message: Message, notice: Notice, *, quote: bool | None = None, force_reply: bool = False
-) -> list[Message]:
-    """Send a notice into the message's chat; in groups it quotes the message it answers."""
+) -> list[int]:
+    """Send a notice into the message's chat; in groups it quotes the message it answers.
+    Returns the ids of the messages sent."""
     if quote is None:
         quote = chat_kind(message.chat.type).is_group
     markup = ForceReply(selective=True) if force_reply else keyboard(notice)
