@@ -176,13 +176,15 @@ def main() -> None:
     parser.add_argument("--background", action="store_true", help="count fact learning too")
     parser.add_argument("--profile", help="pyinstrument output (.html or text)")
     args = parser.parse_args()
+    from bot.app import run_loop
+
     wire.SEEDED_USERS = args.seeded
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     seeded = asyncio.run(seeded_database(args.seeded))
     cpu: list[float] = []
     for round_ in range(args.rounds):
         load = os.getloadavg()[0]
-        result = asyncio.run(run_round(args, seeded, round_))
+        result = run_loop(run_round(args, seeded, round_))  # the event loop of python -m bot
         cpu.append(result["cpu_ms"])
         calls = ", ".join(
             f"{method} {count / result['messages']:.2f}"

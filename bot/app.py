@@ -13,11 +13,11 @@ import signal
 import socket
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.account import AccountService, MemoryData, ReminderData
@@ -61,11 +61,14 @@ __all__ = [
     "open_database",
     "outbound_delivery",
     "run",
+    "run_loop",
     "serve_until",
     "tune_garbage_collector",
 ]
 
 logger = logging.getLogger("bot")
+
+T = TypeVar("T")
 
 
 async def build_services(
@@ -265,6 +268,18 @@ async def serve_until(stop: asyncio.Event, settings: Settings, services: Service
     a crash left half-stored in memory are resumed meanwhile."""
     services.conversation.documents.start()
     await serve(settings, services, await build_transport(settings, services), stop)
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on uvloop where it is installed (everywhere but Windows), else on asyncio's
+    own loop: the same behaviour, cheaper I/O (benchmarks/message_cpu.py: ~10 % less CPU per
+    answered message, mostly in the HTTP calls to Telegram and the model)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def tune_garbage_collector() -> None:
@@ -511,10 +526,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     try:
         if arguments.command == "migrate":
-            if not asyncio.run(migrate_from_sqlite(settings, arguments.from_sqlite)):
+            if not run_loop(migrate_from_sqlite(settings, arguments.from_sqlite)):
                 raise SystemExit(1)
             return
-        asyncio.run(run(settings))
+        run_loop(run(settings))
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None

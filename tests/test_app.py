@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_services, build_transport, close_services, open_database
+from bot.app import build_services, build_transport, close_services, open_database, run_loop
 from bot.config import ConfigError, Settings, load_settings
 from bot.services import Services
 from bot.storage.inbox import PostgresInbox
@@ -119,3 +120,13 @@ async def test_the_overall_rate_is_shared_through_postgresql_only_there(tmp_path
         )
     finally:
         await close_services(services)
+
+
+def test_run_loop_serves_on_uvloop_and_returns_the_result() -> None:
+    uvloop = pytest.importorskip("uvloop")
+
+    async def loop_type() -> type[asyncio.AbstractEventLoop]:
+        await asyncio.sleep(0)
+        return type(asyncio.get_running_loop())
+
+    assert run_loop(loop_type()) is uvloop.Loop
