@@ -13,11 +13,13 @@ the same migrations; :func:`open_inbox` picks the one of the app's database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from bot.storage.database import Database, Migration, to_db_time
@@ -83,10 +85,20 @@ class Inbox(Protocol):
 
 
 class SQLiteInbox:
-    """The inbox in the bot's SQLite database."""
+    """The inbox in the bot's SQLite database.
+
+    Claims and dones are group-committed: every claim and done asked for while a write is on
+    its way shares the next transaction, so a burst of updates costs a few commits instead of
+    two per update (each commit costs ~0.1 ms of the database thread). Each call still returns
+    only once its own change is committed, so an update is claimed before its work starts and
+    gone only after it ends, as before.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # (update_id, claim: True / done: False, the caller waiting for the commit)
+        self._waiting: list[tuple[int, bool, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, db: Database) -> SQLiteInbox:
@@ -113,7 +125,40 @@ class SQLiteInbox:
         await self._db.run_write(append)
 
     async def claim(self, update_id: int) -> None:
-        await self._db.execute("UPDATE inbox SET claimed = 1 WHERE update_id = ?", (update_id,))
+        await self._committed(update_id, claim=True)
+
+    async def _committed(self, update_id: int, *, claim: bool) -> None:
+        """Queue a claim or a done for the next group commit; return once it is committed."""
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((update_id, claim, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_waiting())
+        # Shielded: a caller that gives up does not take the others' commit down with it.
+        await asyncio.shield(done)
+
+    async def _write_waiting(self) -> None:
+        group: list[tuple[int, bool, asyncio.Future[None]]] = []
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                claims = [update_id for update_id, claim, _ in group if claim]
+                dones = [update_id for update_id, claim, _ in group if not claim]
+                try:
+                    await self._db.run_write(partial(_claim_and_clear, claims=claims, dones=dones))
+                except Exception as error:
+                    for _, _, waiter in group:
+                        if not waiter.done():
+                            waiter.set_exception(error)
+                    continue
+                for _, _, waiter in group:
+                    if not waiter.done():
+                        waiter.set_result(None)
+        except BaseException:  # cancelled (shutdown): nobody may wait forever
+            for _, _, waiter in [*group, *self._waiting]:
+                waiter.cancel()
+            raise
+        finally:
+            self._writer = None
 
     async def claim_next(self, chat_id: int) -> InboxItem | None:
         def claim_next(conn: sqlite3.Connection) -> InboxItem | None:
@@ -130,7 +175,7 @@ class SQLiteInbox:
         return await self._db.run_write(claim_next)
 
     async def done(self, update_id: int) -> None:
-        await self._db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+        await self._committed(update_id, claim=False)
 
     async def unfinished(self) -> list[InboxItem]:
         rows = await self._db.fetchall(
@@ -198,6 +243,14 @@ class PostgresInbox:
             "SELECT update_id, chat_id, body, claimed FROM inbox ORDER BY update_id"
         )
         return [InboxItem(row[0], row[1], json.loads(row[2]), claimed=bool(row[3])) for row in rows]
+
+
+def _claim_and_clear(
+    conn: sqlite3.Connection, *, claims: Sequence[int], dones: Sequence[int]
+) -> None:
+    """One group commit's changes (in the database thread, inside its transaction)."""
+    conn.executemany("UPDATE inbox SET claimed = 1 WHERE update_id = ?", [(u,) for u in claims])
+    conn.executemany("DELETE FROM inbox WHERE update_id = ?", [(u,) for u in dones])
 
 
 async def open_inbox(db: Database) -> Inbox:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.storage import Database
@@ -44,6 +45,37 @@ async def test_updates_are_kept_once_and_claimed_in_order(each_engine: Database)
         (9, ANNA, True),
     ]
     assert left[0].body["message"]["text"] == "hi"
+
+
+async def test_sqlite_claims_and_dones_asked_at_once_share_one_commit(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "inbox.sqlite3")
+    try:
+        inbox = await SQLiteInbox.open(db)
+        await inbox.append([message(n, ANNA + n, f"m{n}") for n in range(1, 61)], NOW)
+        writes = 0
+        run_write = db.run_write
+
+        async def counting(work: Any) -> Any:
+            nonlocal writes
+            writes += 1
+            return await run_write(work)
+
+        db.run_write = counting  # type: ignore[method-assign]
+        await asyncio.gather(*(inbox.claim(n) for n in range(1, 41)))
+        assert writes <= 2  # the first claim's commit, then all that queued meanwhile
+        assert [item.update_id for item in await inbox.unfinished() if item.claimed] == list(
+            range(1, 41)
+        )
+        writes = 0
+        await asyncio.gather(*(inbox.done(n) for n in range(1, 21)), inbox.claim(41))
+        assert writes <= 2
+        left = await inbox.unfinished()
+        assert [(item.update_id, item.claimed) for item in left][:21] == [
+            *((n, True) for n in range(21, 42))
+        ]
+        assert len(left) == 40
+    finally:
+        await db.close()
 
 
 async def test_two_replicas_never_claim_the_same_update() -> None:
