@@ -186,8 +186,9 @@ def test_database_url_is_checked_and_never_shown_with_its_password() -> None:
 @pytest.mark.parametrize(
     ("address", "reason"),
     [
-        # Nothing listens there (uvloop, python -m bot's loop, says "connection refused").
-        ("127.0.0.1:1/test", "connection refused"),
+        # Nothing listens there: "connection refused" on uvloop (python -m bot's loop where it
+        # is installed), "connect call failed" on asyncio's own loop.
+        ("127.0.0.1:1/test", "connection refused|connect call failed"),
         # The real server, a database it does not have.
         ("127.0.0.1:5432/no_such_dazi_database", "does not exist"),
     ],
@@ -204,7 +205,8 @@ def test_an_unusable_database_url_is_one_clear_line_without_the_password(
     assert result.returncode == 2, result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Configuration error: DATABASE_URL postgresql://postgres@127.0.0.1:")
-    assert reason in last.lower() and "PostgreSQL server runs" in last
+    assert any(part in last.lower() for part in reason.split("|"))
+    assert "PostgreSQL server runs" in last
     assert "hunter2" not in result.stderr + result.stdout and "Traceback" not in result.stderr
 
 
