@@ -46,6 +46,17 @@ def migrate(path: Path, url: str, cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
+async def _vectors_serve_without_embedding_again(server: BotHarness, llm: FakeLLM) -> None:
+    """The moved vectors answer a search: nothing is queued for embedding again, and the
+    search embeds only its own query."""
+    assert server.services is not None
+    embedded = len(llm.embedding_requests)
+    assert await server.services.memory.flush_embeddings() == 0  # none queued again
+    hits = await server.services.memory.search(user_id=ANNA.id, query="Yosemite trip")
+    assert any("Yosemite" in hit.text for hit in hits)
+    assert len(llm.embedding_requests) == embedded + 1  # the query's own vector only
+
+
 async def test_a_laptop_database_moves_to_postgresql_and_the_bot_carries_on(
     tmp_path: Path, llm: FakeLLM
 ) -> None:
@@ -142,11 +153,7 @@ async def test_vectors_kept_by_sqlite_vec_arrive_in_postgresqls_vector_table(
                 "SELECT value FROM memory_meta WHERE name = 'vector_backend'"
             )
             assert backend is not None and backend[0] == "blob"
-            embedded = len(llm.embedding_requests)
-            assert await server.services.memory.flush_embeddings() == 0  # none queued again
-            hits = await server.services.memory.search(user_id=ANNA.id, query="Yosemite trip")
-            assert any("Yosemite" in hit.text for hit in hits)
-            assert len(llm.embedding_requests) == embedded + 1  # the query's own vector only
+            await _vectors_serve_without_embedding_again(server, llm)
         finally:
             await server.stop()
 
@@ -195,10 +202,6 @@ async def test_vectors_land_in_pgvectors_column_where_the_server_has_it(
         try:
             assert server.services is not None
             assert server.services.memory.vectors.backend == "pgvector"
-            embedded = len(llm.embedding_requests)
-            assert await server.services.memory.flush_embeddings() == 0  # none queued again
-            hits = await server.services.memory.search(user_id=ANNA.id, query="Yosemite trip")
-            assert any("Yosemite" in hit.text for hit in hits)
-            assert len(llm.embedding_requests) == embedded + 1  # the query's own vector only
+            await _vectors_serve_without_embedding_again(server, llm)
         finally:
             await server.stop()
