@@ -17,14 +17,16 @@ same portable SQL. A backend supplies only what cannot be written once:
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import numpy as np
+
 from bot.memory.embeddings import NativeVectors, load_sqlite_vec
 from bot.memory.index import fts_query
+from bot.memory.ranking import IdArray, id_array
 from bot.memory.schema import MEMORY_MIGRATIONS, MEMORY_POSTGRES_MIGRATIONS
 from bot.storage import Database, Migration
 
@@ -51,7 +53,7 @@ class MemoryBackend(Protocol):
         terms: Sequence[str],
         before_id: int | None,
         cap: int,
-    ) -> list[list[int]]:
+    ) -> list[IdArray]:
         """For each stored word, the ids of the table's rows holding it (below ``before_id``),
         newest first, at most ``cap``: one statement for them all."""
         ...
@@ -80,7 +82,7 @@ class SqliteMemory:
         terms: Sequence[str],
         before_id: int | None,
         cap: int,
-    ) -> list[list[int]]:
+    ) -> list[IdArray]:
         if not terms:
             return []
         bound = "AND rowid < ?" if before_id is not None else ""
@@ -95,10 +97,10 @@ class SqliteMemory:
             )
             params.append(fts_query(term))
             params.extend(limits)
-        found: list[list[int]] = [[] for _ in terms]
+        found = [id_array([]) for _ in terms]
         for position, joined in conn.execute(" UNION ALL ".join(selects), params):
-            if joined:
-                found[position] = json.loads(f"[{joined}]")  # parses ints faster than int()
+            if joined:  # parsed in C: a few times faster than json.loads, and already an array
+                found[position] = np.fromstring(joined, dtype=np.int64, sep=",")
         return found
 
     def count(self, conn: sqlite3.Connection, table: str, term: str) -> int:
@@ -152,7 +154,7 @@ class PostgresMemory:
         terms: Sequence[str],
         before_id: int | None,
         cap: int,
-    ) -> list[list[int]]:
+    ) -> list[IdArray]:
         if not terms:
             return []
         # One statement text whatever the number of words (an array parameter): prepared and
@@ -168,9 +170,9 @@ class PostgresMemory:
             f" WHERE tsv @@ word.query {bound} ORDER BY rowid DESC LIMIT ?) FROM word",
             [list(terms), *params],
         )
-        found: list[list[int]] = [[] for _ in terms]
+        found = [id_array([]) for _ in terms]
         for position, ids in rows:
-            found[int(position) - 1] = list(ids)
+            found[int(position) - 1] = id_array(ids)
         return found
 
     def count(self, conn: sqlite3.Connection, table: str, term: str) -> int:

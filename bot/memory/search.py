@@ -1,7 +1,7 @@
 """Searching one scope's messages and facts (the SQL side of :mod:`bot.memory.ranking`).
 
 A search reads, in one statement, the posting list of every query term within the scope (own
-words and context words, newest first, capped), scores the rows in Python, rescores the best
+words and context words, newest first, capped), scores the rows (summed in numpy), rescores the best
 few hundred with their lengths, neighbours and dates, and, with an embedder, fuses them with the
 cosine similarities of the lexical candidates and of the nearest vectors (see :meth:`_fuse`).
 Last, messages that ask rather than tell are discounted (:func:`ranking.question_factor`).
@@ -38,8 +38,10 @@ from bot.memory.index import (
 from bot.memory.ranking import (
     QueryPlan,
     RankingConfig,
+    RowScores,
     TermPostings,
     fuse_reciprocal_rank,
+    id_array,
     idf,
     length_norm,
     plan_query,
@@ -227,17 +229,22 @@ class Searcher:
         weights = {term.word: term.weight * idf(0, documents) for term in plan.terms}
         weights.update((p.term.word, weight) for p, weight in term_weights(postings, documents))
         if ids is not None:  # a hard time range: rank only the messages that may be returned
-            scores = {row: score for row, score in scores.items() if ids[0] <= row <= ids[1]}
+            scores = scores.within(*ids)
         pool = top_candidates(scores, config.pool_size)
         if plan.window is not None:
             pool.extend(self._window_ids(conn, scope_id, plan, before_id, exclude=set(pool)))
         candidates = self.load(conn, scope_id, pool)
+        # The scores of the candidates and their neighbours, looked up together.
+        known = scores.lookup(
+            [c.id for c in candidates]
+            + [i for c in candidates for i in (c.prev_id, c.next_id) if i is not None]
+        )
         for candidate in candidates:
-            own = scores.get(candidate.id, 0.0)
+            own = known.get(candidate.id, 0.0)
             before, after = candidate.prev_id, candidate.next_id
             neighbour = max(
-                0.0 if before is None else scores.get(before, 0.0),
-                0.0 if after is None else scores.get(after, 0.0),
+                0.0 if before is None else known.get(before, 0.0),
+                0.0 if after is None else known.get(after, 0.0),
             )
             score = own * length_norm(candidate.length, average_length, config)
             score += config.neighbour_weight * neighbour
@@ -280,7 +287,7 @@ class Searcher:
         held: dict[int, float] = {}
         as_message: dict[int, float] = {}
         for posting in postings:
-            for row in posting.own:
+            for row in posting.own.tolist():
                 held[row] = held.get(row, 0.0) + posting.term.weight
                 as_message[row] = as_message.get(row, 0.0) + weights.get(posting.term.word, 0.0)
         lift: dict[int, float] = {}
@@ -328,7 +335,7 @@ class Searcher:
         total = sum(term.weight for term in plan.terms) or 1.0
         held: dict[int, float] = {}
         for posting in postings:
-            for row in posting.own:
+            for row in posting.own.tolist():
                 held[row] = held.get(row, 0.0) + posting.term.weight
         scores = raw_scores(postings, max(len(held), 1), config)
         stretches = [
@@ -501,7 +508,7 @@ class Searcher:
         if code is None or k <= 0 or not (count := _fact_count(conn, scope_id)):
             return []
         postings = self._postings(conn, FACT_TABLE, code, plan, None)
-        scores = raw_scores(postings, count, self._config)
+        scores: RowScores | dict[int, float] = raw_scores(postings, count, self._config)
         if query_vector is not None:
             dense = self._nearest(conn, "fact", scope_id, query_vector, None)
             if dense:
@@ -571,13 +578,15 @@ class Searcher:
         config = replace(self._config, context_weight=0.0)
         scores = raw_scores(postings, documents, config)
         weights = raw_scores(
-            [TermPostings(p.term, [0], [], p.document_frequency) for p in postings],
+            [
+                TermPostings(p.term, id_array([0]), id_array([]), p.document_frequency)
+                for p in postings
+            ],
             documents,
             config,
         )
         threshold = _TOPIC_MATCH_SHARE * weights.get(0, 0.0) - 1e-9
-        matching = {row: score for row, score in scores.items() if score >= threshold}
-        return top_candidates(matching, _TOPIC_MATCH_LIMIT)
+        return top_candidates(scores.at_least(threshold), _TOPIC_MATCH_LIMIT)
 
     # --- postings and vectors -----------------------------------------------------------------
 
@@ -621,7 +630,7 @@ class Searcher:
                 posting.document_frequency = self._backend.count(
                     conn, table, scoped_term(code, index_word(posting.term.word), OWN_MARK)
                 )
-        return [posting for posting in postings if posting.own or posting.context]
+        return [posting for posting in postings if len(posting.own) or len(posting.context)]
 
     async def embed_query(self, query: str) -> list[float] | None:
         """The query's vector, or None without an embedder, stored vectors, or on failure.
