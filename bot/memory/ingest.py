@@ -308,16 +308,23 @@ def _context_words(
 ) -> list[str]:
     """Words of the preceding messages (oldest first in ``earlier``) of the same
     conversation, nearest first, that the message at ``at`` is indexed with."""
+    if policy.words <= 0:
+        return []
     own_words = set(own)
-    context: list[str] = []
+    context: dict[str, None] = {}  # ordered, without repeats
     moment = at
     for written, words in reversed(earlier):
         if moment - written > policy.gap:
             break
-        # A question usually ends its message, so its last words are taken first.
-        context.extend(word for word in reversed(words) if word not in own_words)
+        # A question usually ends its message, so its last words are taken first; a long one
+        # (a document's part: ~110 words) stops at the limit instead of going through all.
+        for word in reversed(words):
+            if word not in own_words and word not in context:
+                context[word] = None
+                if len(context) >= policy.words:
+                    return list(context)
         moment = written
-    return unique_terms(context)[: policy.words]
+    return list(context)
 
 
 def message_words(text: str, speaker: str | None = None) -> list[str]:
