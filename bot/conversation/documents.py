@@ -257,6 +257,10 @@ class DocumentBacklog:
         try:
             for start in range(document.next_part - 1, document.total, DOCUMENT_BATCH):
                 tasks.append(asyncio.create_task(self._store_batch(document, start)))
+                # Let this batch find its words and hand them to the writer, whose commit then
+                # starts before the next batch is created: created at once, the next batch found
+                # its words first and the two were committed together, nothing overlapping.
+                await asyncio.sleep(0)
                 if len(tasks) > 1:
                     await tasks[-2]
             if tasks:

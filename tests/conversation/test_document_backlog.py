@@ -116,6 +116,32 @@ async def test_the_backlog_is_written_with_the_message_and_goes_once_all_is_stor
         assert hit.text.startswith(f"[book.txt, part {n}] ")
 
 
+async def test_each_batch_of_parts_is_committed_on_its_own(
+    world: tuple[Database, MemoryStore, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are committed one by one (a crash loses at most one batch's work, and no
+    transaction holds the database for two), the next batch's words found meanwhile."""
+    db, memory, (backlog, _) = world
+    monkeypatch.setattr(documents_module, "DOCUMENT_BATCH", 4)
+    _, pending = await share(memory, backlog, shared_book(10))
+    written: list[int] = []
+    run_write = db.run_write
+
+    async def counting(work: Callable[[Any], Any]) -> Any:
+        def counted(conn: Any) -> Any:
+            before = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+            result = work(conn)
+            written.append(conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] - before)
+            return result
+
+        return await run_write(counted)
+
+    monkeypatch.setattr(db, "run_write", counting)
+    assert await backlog.store(pending)
+    assert [n for n in written if n] == [4, 4, 2]
+    assert await stored_parts(db) == Counter(range(1, 11))
+
+
 async def test_a_dead_storers_backlog_is_resumed_from_its_next_part_exactly_once(
     world: tuple[Database, MemoryStore, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
