@@ -21,8 +21,9 @@ stored in memory.
   proportions of a real book (Zipf's law over 20,000 words), not a handful of words repeated,
   which would flatter the per-token caches of :mod:`bot.memory.text`. Two times are given: the
   read alone (what the answer waits for, with the backlog write: it reads the first 12,000
-  characters, the parts are stored after it) and read + cut + keep + store (when all of it is
-  searchable); the rate is the PDF's size over the second, with the text rate beside it.
+  characters; the text is cut into parts in the same thread, the parts are stored after it)
+  and read + cut + keep + store (when all of it is searchable); the rate is the PDF's size
+  over the second, with the text rate beside it.
 
 CPU time counts the bot's process and the PDF worker processes (``os.times``, children reaped
 when the PDF is read): it stays meaningful on a shared machine, where wall time depends on what
@@ -262,13 +263,18 @@ async def _store_pdf(data: bytes, database: Path) -> dict[str, Any]:
     store = await MemoryStore.open(database)
     before = _current_mb()
     (cpu, children), wall = _cpu(), time.perf_counter()
-    document = await asyncio.to_thread(
-        read_document, data, file_name="big.pdf", mime_type="application/pdf"
-    )
+
+    def read_and_cut() -> tuple[Any, list[str]]:
+        """As :meth:`bot.media.service.MediaService.read`: read and cut in a thread."""
+        document = read_document(data, file_name="big.pdf", mime_type="application/pdf")
+        return document, [
+            f"[big.pdf, part {n}] {c}" for n, c in enumerate(chunk_text(document.text), 1)
+        ]
+
+    document, chunks = await asyncio.to_thread(read_and_cut)
     read_wall = time.perf_counter() - wall
     read_cpu = sum(_cpu()) - cpu - children
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    chunks = [f"[big.pdf, part {n}] {c}" for n, c in enumerate(chunk_text(document.text), 1)]
     kept_wall = time.perf_counter()
     kept_cpu = await _keep_and_store(store, chunks, now)
     kept_wall = time.perf_counter() - kept_wall

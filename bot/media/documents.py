@@ -125,14 +125,17 @@ def read_document(data: bytes, *, file_name: str | None, mime_type: str | None) 
     return DocumentText(text, document.kind, document.pages)
 
 
-# Runs of blanks other than a lone space: re.sub builds a list of every piece, and matching each
-# single space of an 18 MB text cost ~200 MB of peak memory for nothing.
-_SPACES = re.compile(r" [ \t\u00a0]+|[\t\u00a0][ \t\u00a0]*")
+# Every run of blanks (spaces, tabs, no-break spaces) becomes one space: tabs and no-break
+# spaces are replaced first (in C), then only runs of two spaces or more are matched. A pattern
+# matching each single space of an 18 MB text cost ~200 MB of peak memory for nothing, and one
+# starting with a set of blanks scanned every character in Python's re: 0.3 s against 0.06 s.
+_SPACES = re.compile("  +")
 _BLANKS = re.compile(r"\n\s*\n\s*\n+")
 
 
 def _tidy(text: str) -> str:
-    return _BLANKS.sub("\n\n", _SPACES.sub(" ", text.replace("\x00", ""))).strip()
+    spaced = text.replace("\x00", "").replace("\t", " ").replace("\u00a0", " ")
+    return _BLANKS.sub("\n\n", _SPACES.sub(" ", spaced)).strip()
 
 
 def chunk_text(text: str, size: int = 1200) -> Iterator[str]:

@@ -69,6 +69,10 @@ def test_text_files_in_several_encodings() -> None:
         "a \t b\u00a0\u00a0c  d e\tf".encode(), file_name="b.txt", mime_type=None
     )
     assert blanks.text == "a b c d e f"
+    lines = read_document(
+        "one\t two \n\t\u00a0three  \n\n\n \nfour".encode(), file_name="c.txt", mime_type=None
+    )
+    assert lines.text == "one two \n three \n\nfour"  # lines kept, blank lines at most one
 
 
 def test_pdf_and_word_files_are_read_with_their_pages() -> None:
