@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot import wirejson
 from bot.llm.types import ChatMessage, Completion, StreamEvent, ToolCall, ToolSpec
 
 __all__ = ["LLMUnavailable", "OpenAIChat", "strip_reasoning"]
@@ -125,7 +126,7 @@ class OpenAIChat:
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise LLMUnavailable(f"answer interrupted ({type(error).__name__})") from error
         try:
-            message = json.loads(raw)["choices"][0]["message"]
+            message = wirejson.loads(raw)["choices"][0]["message"]
             calls = [
                 _tool_call(
                     call.get("id"), call["function"]["name"], call["function"].get("arguments")
@@ -182,7 +183,7 @@ class OpenAIChat:
     async def _post(self, body: dict[str, Any]) -> AsyncIterator[aiohttp.ClientResponse]:
         """The endpoint's successful answer to ``body`` (its body still unread), after the
         retries the failures allow; LLMUnavailable when there is none."""
-        data = json.dumps(body).encode()
+        data = wirejson.dumps(body)
         for attempt in range(self._max_retries + 1):
             try:
                 response = await self._send(data)
@@ -302,7 +303,7 @@ def _parse_events(lines: list[str]) -> tuple[list[dict[str, Any]], bool, bool]:
     if not data:
         return [], done, done
     # The events of a network read parsed as one JSON array: one parse per read, not per token.
-    events = json.loads(f"[{','.join(data)}]") if len(data) > 1 else [json.loads(data[0])]
+    events = wirejson.loads(f"[{','.join(data)}]") if len(data) > 1 else [wirejson.loads(data[0])]
     if len(events) != len(data):  # pieces of broken events that happened to join up
         raise ValueError("malformed events")
     deltas: list[dict[str, Any]] = []

@@ -12,7 +12,6 @@ a ``sendMessage`` of a few hundred characters.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import aiohttp
@@ -20,6 +19,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot import wirejson
 
 __all__ = ["AiohttpRequest", "telegram_requests"]
 
@@ -87,7 +88,7 @@ class AiohttpRequest(BaseRequest):
         if request_data is not None and request_data.contains_files:
             body = _form(request_data)
         elif request_data is not None:
-            body = json.dumps(request_data.parameters, separators=(",", ":")).encode()
+            body = wirejson.dumps(request_data.parameters)
             headers = _JSON
         try:
             async with self._session.request(
@@ -102,6 +103,15 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Telegram's answer, parsed by orjson (PTB's own parse where it fails, for its error)."""
+        try:
+            parsed: dict[str, Any] = wirejson.loads(payload)
+        except ValueError:
+            return BaseRequest.parse_json_payload(payload)  # raises PTB's TelegramError
+        return parsed
 
     def _timeout(self, read: float | None, connect: float | None) -> aiohttp.ClientTimeout:
         """One timeout object per combination (there are only a few): building one per
