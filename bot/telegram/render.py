@@ -459,10 +459,39 @@ class _BlockRenderer:
         return f"<pre>{_esc(body)}</pre>"
 
 
+# Markdown whose block structure may be more than paragraphs: a line that could open (or end a
+# paragraph with) a heading, quote, list, rule, fence, indented code, HTML block, reference or
+# table; a pipe anywhere (tables, spoilers); a NUL (replaced before parsing); whitespace other
+# than spaces and newlines.
+_NOT_ONLY_PARAGRAPHS = re.compile(
+    r"^(?: {0,3}(?:[#>+=\-:<\[`~0-9]|[*_](?:[ ]|$)|[*_][*_ ]*$)| {4})|[|\x00]|[^\S \n]",
+    re.MULTILINE,
+)
+_BLANK_LINES = re.compile(r"\n(?: *\n)+")
+
+
+def _paragraphs_only(markdown: str) -> list[str] | None:
+    """The paragraphs' contents (as markdown-it would take them) when the Markdown is nothing
+    but paragraphs, as most chat answers are; None when it may be more."""
+    if _NOT_ONLY_PARAGRAPHS.search(markdown):
+        return None
+    return [block.strip(" \n") for block in _BLANK_LINES.split(markdown)]
+
+
 def markdown_to_html(markdown: str) -> str:
     """Render LLM Markdown (also a cut-off prefix of it) as Telegram ``parse_mode="HTML"``."""
     if not markdown or not markdown.strip():
         return ""
+    paragraphs = _paragraphs_only(markdown)
+    if paragraphs is not None:
+        # No block parse: it was most of a short answer's render, and drafts render often.
+        html = (_inline_html(content, (), None) for content in paragraphs if content)
+        return _rstrip_lines("\n\n".join(block for block in html if block)).strip()
+    return _parsed_html(markdown)
+
+
+def _parsed_html(markdown: str) -> str:
+    """:func:`markdown_to_html` through markdown-it's block parser, for any Markdown."""
     env: dict[str, Any] = {}
     tokens = _MD.parse(markdown, env)
     if any(tok.level >= _MAX_NESTING - 1 for tok in tokens):

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.telegram.render import (
+    _paragraphs_only,
+    _parsed_html,
     html_to_plain,
     markdown_to_html,
     render_parts,
@@ -587,6 +589,76 @@ def test_any_markdown_renders_to_valid_parts_under_small_limits(markdown: str, l
 def test_any_markdown_renders_to_valid_parts_at_telegram_limit(markdown: str) -> None:
     whole = markdown_to_html(markdown * 30)
     check_parts(render_parts(markdown * 30), whole, 4096)
+
+
+# Pieces of chat answers made of paragraphs only (and near misses), for the shortcut that
+# renders them without markdown-it's block parser.
+_PARAGRAPHISH = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "**Sure!**",
+                "**",
+                "*",
+                "_",
+                "__",
+                "*a*",
+                "_b_",
+                "`c`",
+                "~~d~~",
+                "[e](https://e.com)",
+                "![f](https://f.com/f.png)",
+                "\\",
+                "\\*",
+                "&amp;",
+                "<b>",
+                "word",
+                " ",
+                "  ",
+                "    ",
+                "\n",
+                "\n\n",
+                "  \n",
+                "\n   \n",
+                "\n- ",
+                "\n1. ",
+                "\n# ",
+                "\n> ",
+                "\n---",
+                "\n===",
+                "\n* * *",
+                "\n***",
+                "\n__x",
+                "\n[g]: https://g.com",
+                "[g]",
+                "\u00a0",
+                "\t",
+                "\x00",
+                "中文。",
+                "😀",
+                ".",
+                "!",
+            ]
+        ),
+        st.text(alphabet="ab *_\n", max_size=6),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(markdown=st.one_of(_PARAGRAPHISH, _MARKDOWN))
+def test_paragraph_only_answers_render_as_the_parser_renders_them(markdown: str) -> None:
+    if _paragraphs_only(markdown) is not None:
+        assert markdown_to_html(markdown) == _parsed_html(markdown)
+
+
+def test_common_answers_take_the_paragraph_shortcut() -> None:
+    answer = "**Sure!** Take a walk today.\n\nAnd call your *sister*: she asked about `it`."
+    assert _paragraphs_only(answer) is not None
+    assert markdown_to_html(answer) == _parsed_html(answer)
+    for structured in ("# Title\ntext", "text\n- item", "a | b\n--|--", "text\n===", "> q"):
+        assert _paragraphs_only(structured) is None
 
 
 @settings(max_examples=300, deadline=None)
