@@ -14,7 +14,8 @@ module:
 * gives the plain visible text and a plain-text splitter, for when Telegram rejects formatting.
 
 Streaming re-renders the growing answer many times, so inline content (most of the parse
-cost) is cached by its source text; only the block structure is parsed afresh each time.
+cost) is cached by its source text; only the block structure is parsed afresh each time, and
+not even that for Markdown that is nothing but paragraphs (most chat answers).
 The functions are pure and independent of python-telegram-bot.
 """
 
