@@ -285,16 +285,21 @@ async def test_a_character_split_between_network_reads_arrives_whole(status_serv
 
 async def test_a_server_that_never_answers_times_out(status_server) -> None:
     answers, seen, url = status_server
+    # Released after the check, so the server's shutdown need not wait out a sleeping handler.
+    released = asyncio.Event()
 
     async def silent(request: web.Request) -> web.StreamResponse:
-        await asyncio.sleep(5)
+        await released.wait()
         return web.json_response({})
 
     answers.extend([silent, silent])
     chat = OpenAIChat(api_key="", base_url=url, model="m", timeout=0.2, max_retries=1)
-    with pytest.raises(LLMUnavailable):
-        await _collect(chat)
-    assert len(seen) == 2  # tried again once
+    try:
+        with pytest.raises(LLMUnavailable):
+            await _collect(chat)
+        assert len(seen) == 2  # tried again once
+    finally:
+        released.set()
 
 
 async def test_broken_events_that_would_join_into_one_are_still_broken(sse_server) -> None:
