@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import itertools
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -38,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The fake servers and schedules of the wire benchmark.
 import throughput as wire
 
+_LITERALS = re.compile(r"'(?:[^']|'')*'(?=[,)\s]|$)|\b\d+(?:\.\d+)?\b")
 SEED_CACHE = Path(tempfile.gettempdir()) / "dazi_message_cpu_seed"
 
 
@@ -110,9 +113,13 @@ async def run_round(args: argparse.Namespace, seeded: Path | None, round_: int) 
                 await wire._phase(http, telegram, warmup)
                 await wire._model_idle(http, llm)
                 profiler = _profiler(args.profile)
+                statements = await _count_statements(services.db) if args.sql else None
                 cpu0, main0 = time.process_time(), time.thread_time()
                 result = await wire._phase(http, telegram, schedule)
                 cpu1, main1 = time.process_time(), time.thread_time()
+                if statements is not None:
+                    await services.db.run(lambda connection: connection.set_trace_callback(None))
+                    _print_statements(statements, result["messages"])
                 if args.background:
                     await wire._model_idle(http, llm)
                 cpu2 = time.process_time()
@@ -130,6 +137,30 @@ async def run_round(args: argparse.Namespace, seeded: Path | None, round_: int) 
     result["main_ms"] = (main1 - main0) * 1000 / result["messages"]
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
+
+
+async def _count_statements(db: Any) -> collections.Counter[str]:
+    """Count the SQL statements the database thread runs from now on (SQLite only)."""
+    seen: collections.Counter[str] = collections.Counter()
+
+    def trace(statement: str) -> None:
+        # The trace shows literals expanded: fold them so that one statement is one line.
+        seen[_LITERALS.sub("?", " ".join(statement.split()))[:100]] += 1
+
+    await db.run(lambda connection: connection.set_trace_callback(trace))
+    return seen
+
+
+def _print_statements(seen: collections.Counter[str], messages: int) -> None:
+    """Statements and write transactions per message, the most frequent first."""
+    total = sum(seen.values())
+    writes = sum(count for statement, count in seen.items() if statement.startswith("BEGIN"))
+    print(
+        f"SQL per message: {total / messages:.1f} statements, {writes / messages:.2f} write"
+        " transactions (FTS5's own statements included)"
+    )
+    for statement, count in seen.most_common(40):
+        print(f"  {count / messages:6.2f}  {statement}")
 
 
 def _profiler(path: str | None) -> Any:
@@ -175,6 +206,9 @@ def main() -> None:
     )
     parser.add_argument("--background", action="store_true", help="count fact learning too")
     parser.add_argument("--profile", help="pyinstrument output (.html or text)")
+    parser.add_argument(
+        "--sql", action="store_true", help="count SQL statements per message (SQLite)"
+    )
     args = parser.parse_args()
     from bot.app import run_loop
 
