@@ -32,6 +32,7 @@ from bot.storage import (
     MessageRepository,
     UserRecord,
     UserRepository,
+    register_user_and_chat,
 )
 
 __all__ = ["ConversationOptions", "ConversationService"]
@@ -127,21 +128,18 @@ class ConversationService:
 
     async def register(self, incoming: Incoming) -> tuple[UserRecord, ChatRecord]:
         """Create or refresh the user and the chat a message came from."""
-        now = self._clock.now()
-        user = await self._users.upsert(
+        return await register_user_and_chat(
+            self._users,
+            self._chats,
             user_id=incoming.user_id,
             first_name=incoming.first_name,
             username=incoming.username,
             language=pick_language(incoming.language_code),
-            now=now,
-        )
-        chat = await self._chats.upsert(
             chat_id=incoming.chat_id,
             chat_type=incoming.kind,
             title=incoming.chat_title,
-            now=now,
+            now=self._clock.now(),
         )
-        return user, chat
 
     async def new_thread(self, chat_id: int) -> int:
         """Start a fresh conversation; older messages stay stored and searchable."""

@@ -11,6 +11,7 @@ from bot.storage.repositories import (
     UserRepository,
     delete_ids,
     memory_scope,
+    register_user_and_chat,
     tg_message_ids,
 )
 from bot.storage.schema import CORE_MIGRATIONS
@@ -31,6 +32,7 @@ __all__ = [
     "from_db_time",
     "memory_scope",
     "moved_drafts_sql",
+    "register_user_and_chat",
     "tg_message_ids",
     "to_db_time",
 ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.chats import ChatKind
 from bot.storage.database import Database, RecordCache, from_db_time, to_db_time
+
+R = TypeVar("R")
 
 __all__ = [
     "ChatRecord",
@@ -21,6 +23,7 @@ __all__ = [
     "UserRepository",
     "delete_ids",
     "memory_scope",
+    "register_user_and_chat",
     "tg_message_ids",
 ]
 
@@ -95,31 +98,42 @@ class UserRepository:
         self._db = db
         self._cache: RecordCache[UserRecord] = db.cache("users")
 
+    @property
+    def db(self) -> Database:
+        """The database the users are in (their chats' too)."""
+        return self._db
+
     async def upsert(
         self, *, user_id: int, first_name: str, username: str | None, language: str, now: datetime
     ) -> UserRecord:
         """Create the user or refresh their name; the stored language is kept once set."""
+        change = self.change(
+            user_id=user_id, first_name=first_name, username=username, language=language, now=now
+        )
+        if isinstance(change, UserRecord):
+            return change
+        return await _write_one(self._db, change)
+
+    def change(
+        self, *, user_id: int, first_name: str, username: str | None, language: str, now: datetime
+    ) -> UserRecord | _Upsert[UserRecord]:
+        """The cached record when it is already so, else the write that makes it so."""
         known = self._cache.get(user_id)
         if known is not None and (known.first_name, known.username) == (first_name, username):
             return known
-        self._cache.drop(user_id)
         stamp = to_db_time(now)
-
-        def write(connection: sqlite3.Connection) -> list[Any]:
-            # Written and read back in one trip to the database (RETURNING: SQLite and PostgreSQL).
-            return connection.execute(
-                "INSERT INTO users (id, first_name, username, language, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,"
-                " username = excluded.username, updated_at = excluded.updated_at"
-                " RETURNING id, first_name, username, language, timezone, settings",
-                (user_id, first_name, username, language, stamp, stamp),
-            ).fetchall()
-
-        [row] = await self._db.run_write(write)
-        user = _user_record(row)
-        self._cache.put(user_id, user)
-        return user
+        return _Upsert(
+            self._cache,
+            user_id,
+            # Written and read back in one statement (RETURNING: SQLite and PostgreSQL).
+            "INSERT INTO users (id, first_name, username, language, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,"
+            " username = excluded.username, updated_at = excluded.updated_at"
+            " RETURNING id, first_name, username, language, timezone, settings",
+            (user_id, first_name, username, language, stamp, stamp),
+            _user_record,
+        )
 
     async def get(self, user_id: int) -> UserRecord | None:
         known = self._cache.get(user_id)
@@ -165,26 +179,30 @@ class ChatRepository:
         self, *, chat_id: int, chat_type: str, title: str | None, now: datetime
     ) -> ChatRecord:
         """Create the chat or refresh its type and title."""
+        change = self.change(chat_id=chat_id, chat_type=chat_type, title=title, now=now)
+        if isinstance(change, ChatRecord):
+            return change
+        return await _write_one(self._db, change)
+
+    def change(
+        self, *, chat_id: int, chat_type: str, title: str | None, now: datetime
+    ) -> ChatRecord | _Upsert[ChatRecord]:
+        """The cached record when it is already so, else the write that makes it so."""
         known = self._cache.get(chat_id)
         if known is not None and (known.type, known.title) == (chat_type, title):
             return known
-        self._cache.drop(chat_id)
         stamp = to_db_time(now)
-
-        def write(connection: sqlite3.Connection) -> list[Any]:
-            # Written and read back in one trip to the database (RETURNING: SQLite and PostgreSQL).
-            return connection.execute(
-                "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title,"
-                " updated_at = excluded.updated_at"
-                " RETURNING id, type, title, thread, active, settings",
-                (chat_id, chat_type, title, stamp, stamp),
-            ).fetchall()
-
-        [row] = await self._db.run_write(write)
-        chat = _chat_record(row)
-        self._cache.put(chat_id, chat)
-        return chat
+        return _Upsert(
+            self._cache,
+            chat_id,
+            # Written and read back in one statement (RETURNING: SQLite and PostgreSQL).
+            "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title,"
+            " updated_at = excluded.updated_at"
+            " RETURNING id, type, title, thread, active, settings",
+            (chat_id, chat_type, title, stamp, stamp),
+            _chat_record,
+        )
 
     async def get(self, chat_id: int) -> ChatRecord | None:
         known = self._cache.get(chat_id)
@@ -253,6 +271,67 @@ class ChatRepository:
         self._cache.drop(old_chat_id)
         self._cache.drop(new_chat_id)
         return moved
+
+
+@dataclass(frozen=True, slots=True)
+class _Upsert(Generic[R]):
+    """One cached row's write: the statement (RETURNING the row) and where its record goes."""
+
+    cache: RecordCache[R]
+    key: int
+    sql: str
+    params: tuple[Any, ...]
+    record: Callable[[Any], R]
+
+
+async def _write_changes(db: Database, changes: Sequence[_Upsert[Any]]) -> list[Any]:
+    """Run the writes in one transaction; return their records (cached once committed)."""
+    for change in changes:
+        change.cache.drop(change.key)
+
+    def write(connection: sqlite3.Connection) -> list[Any]:
+        return [connection.execute(change.sql, change.params).fetchall()[0] for change in changes]
+
+    rows = await db.run_write(write)
+    records = [change.record(row) for change, row in zip(changes, rows, strict=True)]
+    for change, record in zip(changes, records, strict=True):
+        change.cache.put(change.key, record)
+    return records
+
+
+async def _write_one(db: Database, change: _Upsert[R]) -> R:
+    [record] = await _write_changes(db, [change])
+    return record  # type: ignore[no-any-return]
+
+
+async def register_user_and_chat(
+    users: UserRepository,
+    chats: ChatRepository,
+    *,
+    user_id: int,
+    first_name: str,
+    username: str | None,
+    language: str,
+    chat_id: int,
+    chat_type: str,
+    title: str | None,
+    now: datetime,
+) -> tuple[UserRecord, ChatRecord]:
+    """:meth:`UserRepository.upsert` and :meth:`ChatRepository.upsert` in one write
+    transaction, none when both records are cached as they are (a new user's first message
+    costs one commit instead of two)."""
+    user = users.change(
+        user_id=user_id, first_name=first_name, username=username, language=language, now=now
+    )
+    chat = chats.change(chat_id=chat_id, chat_type=chat_type, title=title, now=now)
+    if isinstance(user, UserRecord) and isinstance(chat, ChatRecord):
+        return user, chat
+    changes: list[_Upsert[Any]] = [c for c in (user, chat) if isinstance(c, _Upsert)]
+    written = iter(await _write_changes(users.db, changes))
+    return (
+        user if isinstance(user, UserRecord) else next(written),
+        chat if isinstance(chat, ChatRecord) else next(written),
+    )
 
 
 def _user_record(row: Any) -> UserRecord:

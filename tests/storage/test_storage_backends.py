@@ -7,16 +7,20 @@ import asyncio
 import sqlite3
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from bot.storage import (
     CORE_MIGRATIONS,
+    ChatRecord,
     ChatRepository,
     Database,
     MessageRepository,
     Migration,
+    UserRecord,
     UserRepository,
+    register_user_and_chat,
     to_db_time,
 )
 from bot.storage.postgres import to_postgres, to_postgres_ddl
@@ -71,6 +75,46 @@ async def test_users_and_chats_round_trip(db: Database) -> None:
     await chats.set_active(SUPERGROUP, False)
     reread = await ChatRepository(db).get(SUPERGROUP)
     assert reread is not None and not reread.active and reread.thread == 2
+
+
+async def test_a_user_and_their_chat_are_registered_in_one_transaction(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users, chats = UserRepository(db), ChatRepository(db)
+    writes: list[object] = []
+    run_write = db.run_write
+
+    async def counted(work: Any) -> Any:
+        writes.append(work)
+        return await run_write(work)
+
+    monkeypatch.setattr(db, "run_write", counted)
+
+    async def register(first_name: str, title: str | None) -> tuple[UserRecord, ChatRecord]:
+        return await register_user_and_chat(
+            users,
+            chats,
+            user_id=101,
+            first_name=first_name,
+            username=None,
+            language="zh",
+            chat_id=SUPERGROUP,
+            chat_type="supergroup",
+            title=title,
+            now=NOW,
+        )
+
+    anna, group = await register("Anna", "家人")
+    assert (anna.first_name, anna.language, group.title, group.thread) == ("Anna", "zh", "家人", 1)
+    assert len(writes) == 1  # both rows, one commit
+    assert await register("Anna", "家人") == (anna, group)
+    assert len(writes) == 1  # nothing changed: nothing written
+    renamed, same = await register("Anya", "家人")
+    assert (renamed.first_name, same) == ("Anya", group) and len(writes) == 2
+    stored_user = await UserRepository(db).get(101)  # fresh caches: what the database holds
+    stored_chat = await ChatRepository(db).get(SUPERGROUP)
+    assert stored_user is not None and stored_user.first_name == "Anya"
+    assert stored_chat is not None and stored_chat.title == "家人"
 
 
 async def test_inserts_return_new_ids_and_counts_are_exact(db: Database) -> None:
