@@ -169,16 +169,19 @@ class ScopeKeys:
         for scope_id in scope_ids:
             code = self._codes.get(scope_id)
             if code is None:
+                # A new scope's key comes back from the insert itself (no row: it was there).
                 created = conn.execute(
-                    "INSERT INTO memory_scopes (scope_id) VALUES (?) ON CONFLICT DO NOTHING",
+                    "INSERT INTO memory_scopes (scope_id) VALUES (?) ON CONFLICT DO NOTHING"
+                    " RETURNING key",
                     (scope_id,),
-                ).rowcount
-                row = conn.execute(
-                    "SELECT key FROM memory_scopes WHERE scope_id = ?", (scope_id,)
                 ).fetchone()
-                code = encode_key(row[0])
-                if created < 1:
-                    self._codes[scope_id] = code
+                if created is not None:
+                    code = encode_key(created[0])
+                else:
+                    row = conn.execute(
+                        "SELECT key FROM memory_scopes WHERE scope_id = ?", (scope_id,)
+                    ).fetchone()
+                    code = self._codes[scope_id] = encode_key(row[0])
             codes[scope_id] = code
         return codes
 
