@@ -14,6 +14,12 @@ from bot.storage import CORE_MIGRATIONS, Database
 
 # As in production (bot.app.main): PTB durations as timedelta, no deprecation warnings.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# The pytest-xdist workers (started after this file is read) compile code without column
+# positions, so a traceback formatted in a thread never calls ast.parse for its carets: on
+# CPython 3.11 two threads converting ASTs at once can clobber the ast module's global
+# recursion counter ("SystemError: AST constructor recursion depth mismatch"), which once
+# crashed a worker while pytest parsed a test's source for its report.
+os.environ.setdefault("PYTHONNODEBUGRANGES", "1")
 
 from tests.fakes.account_world import AccountWorld, SwitchEmbedder, make_account_world
 from tests.fakes.harness import BotHarness
